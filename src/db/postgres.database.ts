@@ -1,0 +1,41 @@
+import pg from 'pg';
+import type { Database, Queryable, QueryResult } from './database.js';
+
+// bigint (int8) stays a string, as PGlite is configured to return it.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => v);
+
+export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client that loses its server connection must not crash the process.
+  pool.on('error', () => undefined);
+  await pool.query('SELECT 1');
+  const wrap = (c: { query: pg.Pool['query'] }): Queryable => ({
+    async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+      const res = await c.query(sql, params as any[]);
+      return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+    },
+  });
+  const base = wrap(pool);
+  return {
+    kind: 'postgres',
+    query: base.query,
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(wrap(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    close: () => pool.end(),
+  };
+}
