@@ -1,0 +1,37 @@
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { createPlatform } from '../platform.js';
+import { buildServer } from '../server.js';
+import { parseFlags, type Command } from './command.js';
+import { loadDemoPopulation } from './demo-population.js';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'Run the platform (HTTP on PORT, default 8080)',
+  usage:
+    'npx onestory start [--demo-residents N] [--no-demo]\n\n' +
+    'With DATABASE_URL unset the embedded database in ./.data is used, and on its first start a synthetic\n' +
+    'population of N residents (default 2000) is loaded so the demo is alive at once.',
+  async run(args) {
+    const { flags } = parseFlags(args);
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel);
+    const platform = await createPlatform(config);
+    const app = await buildServer(platform, logger);
+    const shutdown = async () => {
+      await app.close();
+      await platform.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+    await app.listen({ port: config.port, host: config.host });
+    const url = `http://localhost:${(app.server.address() as { port: number }).port}`;
+    console.log(`OneStory is running at ${url} (FHIR API ${url}/fhir/R4, database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, ${config.dataDir}`})`);
+    if (!config.databaseUrl && flags['no-demo'] === undefined) {
+      const residents = Number(flags['demo-residents'] ?? 2000);
+      await loadDemoPopulation(platform, residents, logger);
+    }
+    return new Promise<number>(() => undefined);
+  },
+};

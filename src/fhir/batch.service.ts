@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../db/database.js';
+import { badRequest, FhirError, issue, outcome, preconditionFailed } from './outcome.js';
+import type { RequestContext } from './request-context.js';
+import type { ResourceService, Version, WriteResult } from './resource.service.js';
+import { searchsetJson } from './search.service.js';
+
+/** Entries of a transaction are processed in this order, as FHIR requires. */
+const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+export const MAX_ENTRIES = 10_000;
+
+interface Entry {
+  index: number;
+  method: string;
+  url: string;
+  fullUrl?: string;
+  resource?: Resource;
+  ifNoneExist?: string;
+  ifMatch?: number;
+  /** For a transaction: the id this entry's resource will have, once decided. */
+  assigned?: { type: string; id: string; existing: boolean };
+}
+
+/** batch and transaction Bundles. A transaction is one database transaction: all or nothing. */
+export class BatchService {
+  constructor(private readonly resources: ResourceService) {}
+
+  async process(bundle: unknown, ctx: RequestContext): Promise<Bundle> {
+    const b = bundle as Bundle;
+    if (!b || typeof b !== 'object' || b.resourceType !== 'Bundle') throw badRequest('POST to the base URL needs a Bundle');
+    if (b.type !== 'batch' && b.type !== 'transaction') {
+      throw badRequest(`Bundle.type must be batch or transaction, not "${String(b.type)}"`, 'Bundle.type');
+    }
+    if (b.entry !== undefined && !Array.isArray(b.entry)) throw badRequest('Bundle.entry must be an array', 'Bundle.entry');
+    const raw = b.entry ?? [];
+    if (raw.length > MAX_ENTRIES) throw badRequest(`A Bundle may hold at most ${MAX_ENTRIES} entries`, 'Bundle.entry');
+    const entries = raw.map((e, i) => toEntry(e, i));
+    if (b.type === 'batch') return this.batch(entries, ctx);
+    return this.transaction(entries, ctx);
+  }
+
+  private async batch(entries: Entry[], ctx: RequestContext): Promise<Bundle> {
+    const out: BundleEntry[] = [];
+    for (const e of entries) {
+      try {
+        out.push(await this.execute(e, undefined, ctx));
+      } catch (err) {
+        out.push(errorEntry(err));
+      }
+    }
+    return { resourceType: 'Bundle', type: 'batch-response', entry: out };
+  }
+
+  private async transaction(entries: Entry[], ctx: RequestContext): Promise<Bundle> {
+    for (const e of entries) {
+      if (e.fullUrl && entries.some((o) => o !== e && o.fullUrl === e.fullUrl)) {
+        throw badRequest(`Bundle.entry[${e.index}].fullUrl "${e.fullUrl}" appears more than once`, `Bundle.entry[${e.index}].fullUrl`);
+      }
+    }
+    const results = await this.resources.db.transaction(async (tx) => {
+      const ids = new Map<string, string>();
+      // Decide every entry's id first, so references between entries can be rewritten.
+      for (const e of entries) {
+        await withEntry(e, () => this.assign(e, tx, ctx, ids));
+      }
+      for (const e of entries) {
+        if (e.resource) await withEntry(e, () => this.rewriteReferences(e.resource!, ids, tx, ctx));
+      }
+      const ordered = [...entries].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
+      const responses: BundleEntry[] = new Array(entries.length);
+      for (const e of ordered) {
+        responses[e.index] = await withEntry(e, () => this.execute(e, tx, ctx));
+      }
+      return responses;
+    });
+    return { resourceType: 'Bundle', type: 'transaction-response', entry: results };
+  }
+
+  private async assign(e: Entry, tx: Queryable, ctx: RequestContext, ids: Map<string, string>): Promise<void> {
+    const { type, id, query } = parseUrl(e.url);
+    if (e.method === 'POST') {
+      if (e.ifNoneExist) {
+        const found = await this.match(tx, type, e.ifNoneExist, ctx);
+        e.assigned = found ? { type, id: found, existing: true } : { type, id: randomUUID(), existing: false };
+      } else e.assigned = { type, id: randomUUID(), existing: false };
+    } else if (e.method === 'PUT') {
+      if (query !== undefined) {
+        const found = await this.match(tx, type, query, ctx);
+        e.assigned = { type, id: found ?? e.resource?.id ?? randomUUID(), existing: !!found };
+      } else if (id) e.assigned = { type, id, existing: true };
+    }
+    if (e.fullUrl && e.assigned) ids.set(e.fullUrl, `${e.assigned.type}/${e.assigned.id}`);
+  }
+
+  /** The id of the one resource matching `criteria`, undefined for none; 412 for several. */
+  private async match(tx: Queryable, type: string, criteria: string, ctx: RequestContext): Promise<string | undefined> {
+    this.resources.checkType(type);
+    const pairs = [...new URLSearchParams(criteria)] as [string, string][];
+    if (pairs.length === 0) throw badRequest('Conditional criteria are empty');
+    const q = this.resources.search.parse(type, pairs);
+    q.count = 2;
+    q.include = [];
+    q.revinclude = [];
+    const found = await this.resources.search.run(q, ctx, tx);
+    if (found.matches.length > 1) throw preconditionFailed(`The criteria ${type}?${criteria} match more than one resource`);
+    return found.matches[0]?.id;
+  }
+
+  private async rewriteReferences(node: unknown, ids: Map<string, string>, tx: Queryable, ctx: RequestContext): Promise<void> {
+    if (Array.isArray(node)) {
+      for (const v of node) await this.rewriteReferences(v, ids, tx, ctx);
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    const obj = node as Record<string, unknown>;
+    for (const [k, v] of Object.entries(obj)) {
+      if (k === 'reference' && typeof v === 'string') {
+        if (ids.has(v)) obj[k] = ids.get(v);
+        else if (v.startsWith('urn:uuid:')) {
+          throw badRequest(`Reference "${v}" does not match the fullUrl of any entry in the transaction`);
+        } else if (/^[A-Z][A-Za-z]+\?/.test(v)) {
+          const [type, criteria] = [v.slice(0, v.indexOf('?')), v.slice(v.indexOf('?') + 1)];
+          const id = await this.match(tx, type, criteria, ctx);
+          if (!id) throw preconditionFailed(`The conditional reference "${v}" matches no resource`);
+          obj[k] = `${type}/${id}`;
+        }
+      } else if (typeof v === 'object') await this.rewriteReferences(v, ids, tx, ctx);
+    }
+  }
+
+  private async execute(e: Entry, tx: Queryable | undefined, ctx: RequestContext): Promise<BundleEntry> {
+    const { type, id, vid, query, operation } = parseUrl(e.url);
+    const svc = this.resources;
+    switch (e.method) {
+      case 'GET':
+      case 'HEAD': {
+        if (operation) throw badRequest(`Operations are not supported inside a Bundle (${e.url})`);
+        if (id && vid) return readEntry(await svc.vread(type, id, vid));
+        if (id) return readEntry(await svc.read(type, id, tx));
+        svc.checkType(type);
+        const pairs = [...new URLSearchParams(query ?? '')] as [string, string][];
+        const q = svc.search.parse(type, pairs);
+        const result = await svc.search.run(q, ctx, tx);
+        const self = `${ctx.baseUrl}/${type}${query ? `?${query}` : ''}`;
+        return { resource: JSON.parse(searchsetJson(result, ctx, self)), response: { status: '200 OK' } };
+      }
+      case 'POST': {
+        if (id || query !== undefined || operation) throw badRequest(`POST in a Bundle must be to a type, not "${e.url}"`);
+        if (tx && e.assigned) {
+          if (e.assigned.existing) return writeEntry(await svc.read(type, e.assigned.id, tx), false, true);
+          return writeEntry(await svc.update(type, e.assigned.id, { ...e.resource, id: e.assigned.id }, { tx }), true);
+        }
+        return writeEntry(await svc.create(type, e.resource, { ifNoneExist: e.ifNoneExist, tx, ctx }));
+      }
+      case 'PUT': {
+        if (query !== undefined) {
+          if (tx && e.assigned) return writeEntry(await svc.update(type, e.assigned.id, { ...e.resource, id: e.assigned.id }, { tx }));
+          return writeEntry(await svc.conditionalUpdate(type, query, e.resource, { tx, ctx }));
+        }
+        if (!id) throw badRequest(`PUT in a Bundle needs Type/id or Type?criteria, not "${e.url}"`);
+        return writeEntry(await svc.update(type, id, e.resource, { ifMatch: e.ifMatch, tx }));
+      }
+      case 'PATCH': {
+        if (!id) throw badRequest(`PATCH in a Bundle needs Type/id, not "${e.url}"`);
+        return writeEntry(await svc.patch(type, id, patchBody(e), { ifMatch: e.ifMatch, tx }));
+      }
+      case 'DELETE': {
+        if (query !== undefined) await svc.conditionalDelete(type, query, { tx, ctx });
+        else if (id) await svc.delete(type, id, { ifMatch: e.ifMatch, tx });
+        else throw badRequest(`DELETE in a Bundle needs Type/id or Type?criteria, not "${e.url}"`);
+        return { response: { status: '204 No Content' } };
+      }
+    }
+    throw badRequest(`Method "${e.method}" is not supported in a Bundle`);
+  }
+}
+
+function toEntry(e: BundleEntry, index: number): Entry {
+  const path = `Bundle.entry[${index}]`;
+  if (!e || typeof e !== 'object') throw badRequest(`${path} must be an object`, path);
+  const req = e.request;
+  if (!req || typeof req.method !== 'string' || typeof req.url !== 'string' || !req.url) {
+    throw badRequest(`${path}.request needs a method and a url`, `${path}.request`);
+  }
+  const method = req.method.toUpperCase();
+  if (!(method in ORDER)) throw badRequest(`${path}.request.method "${req.method}" is not supported`, `${path}.request.method`);
+  if ((method === 'POST' || method === 'PUT') && (!e.resource || typeof e.resource !== 'object')) {
+    throw badRequest(`${path} needs a resource for ${method}`, `${path}.resource`);
+  }
+  let ifMatch: number | undefined;
+  if (req.ifMatch !== undefined) {
+    const m = /^(?:W\/)?"?(\d+)"?$/.exec(req.ifMatch);
+    if (!m) throw badRequest(`${path}.request.ifMatch must be W/"version"`, `${path}.request.ifMatch`);
+    ifMatch = Number(m[1]);
+  }
+  return {
+    index, method, url: req.url.replace(/^\//, ''), fullUrl: e.fullUrl, ifMatch,
+    resource: e.resource ? structuredClone(e.resource) : undefined,
+    ifNoneExist: req.ifNoneExist?.replace(/^\?/, ''),
+  };
+}
+
+function parseUrl(url: string): { type: string; id?: string; vid?: string; query?: string; operation?: string } {
+  const q = url.indexOf('?');
+  const path = q >= 0 ? url.slice(0, q) : url;
+  const query = q >= 0 ? url.slice(q + 1) : undefined;
+  const parts = path.split('/').filter(Boolean);
+  const [type, id, h, vid] = parts;
+  if (!type) throw badRequest(`Bundle request url "${url}" names no resource type`);
+  if (parts.some((p) => p.startsWith('$'))) return { type, operation: parts.find((p) => p.startsWith('$')) };
+  if (parts.length > 4 || (h !== undefined && h !== '_history')) throw badRequest(`Bundle request url "${url}" is not supported`);
+  return { type, id, vid, query };
+}
+
+function patchBody(e: Entry): unknown {
+  const r = e.resource as (Resource & { contentType?: string; data?: string }) | undefined;
+  if (r?.resourceType === 'Binary' && typeof r.data === 'string') {
+    try {
+      return JSON.parse(Buffer.from(r.data, 'base64').toString('utf8'));
+    } catch {
+      throw badRequest('The Binary of a PATCH entry must hold a base64 JSON Patch');
+    }
+  }
+  throw badRequest('A PATCH entry must carry a Binary resource whose data is a base64 JSON Patch');
+}
+
+function readEntry(v: Version): BundleEntry {
+  return {
+    resource: JSON.parse(v.content!),
+    response: { status: '200 OK', etag: `W/"${v.versionId}"`, lastModified: v.lastUpdated },
+  };
+}
+
+function writeEntry(v: WriteResult | Version, created = (v as WriteResult).created, matched = false): BundleEntry {
+  const status = created ? '201 Created' : '200 OK';
+  return {
+    fullUrl: undefined,
+    resource: v.content ? JSON.parse(v.content) : undefined,
+    response: {
+      status: matched ? '200 OK' : status,
+      location: `${v.resourceType}/${v.id}/_history/${v.versionId}`,
+      etag: `W/"${v.versionId}"`,
+      lastModified: v.lastUpdated,
+    },
+  };
+}
+
+function errorEntry(err: unknown): BundleEntry {
+  if (err instanceof FhirError) {
+    return { response: { status: String(err.status), outcome: err.outcome } };
+  }
+  return { response: { status: '500', outcome: outcome([issue('exception', 'The entry could not be processed')]) } };
+}
+
+/** Names the failing entry in a transaction's error, so the client knows which one to fix. */
+async function withEntry<T>(e: Entry, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof FhirError) {
+      for (const i of err.outcome.issue ?? []) {
+        i.diagnostics = `Bundle.entry[${e.index}] (${e.method} ${e.url}): ${i.diagnostics ?? ''}`;
+        if (i.details) i.details.text = i.diagnostics;
+        i.expression = [...(i.expression ?? []), `Bundle.entry[${e.index}]`];
+      }
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,76 @@
+import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import { SUPPORTED_TYPES } from './definitions.js';
+import { indexedParams } from './search-index.js';
+
+const SEARCH_TYPES = new Set(['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri']);
+let cached: CapabilityStatement | undefined;
+
+/** Generated from the supported types and their indexed parameters, so it lists what really works. */
+export function capabilityStatement(): CapabilityStatement {
+  if (cached) return cached;
+  const resources: CapabilityStatementRestResource[] = SUPPORTED_TYPES.map((type) => {
+    const params = [...indexedParams(type).values()].filter((p) => SEARCH_TYPES.has(p.type));
+    const refs = params.filter((p) => p.type === 'reference');
+    const r: CapabilityStatementRestResource = {
+      type,
+      profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+      interaction: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map(
+        (code) => ({ code: code as 'read' }),
+      ),
+      versioning: 'versioned-update',
+      readHistory: true,
+      updateCreate: true,
+      conditionalCreate: true,
+      conditionalRead: 'not-supported',
+      conditionalUpdate: true,
+      conditionalDelete: 'single',
+      referencePolicy: ['literal', 'logical'],
+      searchInclude: ['*', ...refs.map((p) => `${type}:${p.code}`)],
+      searchRevInclude: [],
+      searchParam: params.map((p) => ({
+        name: p.code,
+        definition: p.sp.url,
+        type: p.type as 'string',
+        documentation: p.sp.description?.split('\n')[0],
+      })),
+      operation: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
+    };
+    if (type === 'Patient') {
+      r.operation!.push(
+        { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+        { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' },
+      );
+    }
+    if (type === 'Group') r.operation!.push({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' });
+    return r;
+  });
+  // _revinclude: every reference parameter of every type that can point at this one.
+  for (const r of resources) {
+    for (const source of SUPPORTED_TYPES) {
+      for (const p of indexedParams(source).values()) {
+        if (p.type === 'reference' && (p.targets.length === 0 || p.targets.includes(r.type))) r.searchRevInclude!.push(`${source}:${p.code}`);
+      }
+    }
+  }
+  cached = {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: '2026-11-22',
+    publisher: 'OneStory',
+    kind: 'instance',
+    software: { name: 'OneStory', version: '0.1.0' },
+    implementation: { description: 'OneStory shared care record for Kent and Medway' },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    patchFormat: ['application/json-patch+json'],
+    rest: [
+      {
+        mode: 'server',
+        resource: resources,
+        interaction: [{ code: 'transaction' }, { code: 'batch' }],
+        operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }],
+      },
+    ],
+  };
+  return cached;
+}

@@ -1,0 +1,87 @@
+import type { Queryable } from '../db/database.js';
+import { badRequest } from './outcome.js';
+import { DEFAULT_COUNT, MAX_COUNT } from './search.parser.js';
+import { parseDateRange } from './date-range.js';
+
+export interface HistoryOptions {
+  count?: string;
+  since?: string;
+  cursor?: string;
+}
+
+interface HistoryRow {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  deleted: boolean;
+  method: string;
+  content: string | null;
+}
+
+/** Instance and type history, newest first, paged by a keyset cursor on (last_updated, id, version). */
+export async function readHistory(
+  db: Queryable,
+  scope: { type: string; id?: string },
+  opts: HistoryOptions,
+  baseUrl: string,
+): Promise<{ json: (selfUrl: string, nextUrl?: (cursor: string) => string) => string }> {
+  const count = opts.count === undefined ? DEFAULT_COUNT : Number(opts.count);
+  if (!Number.isSafeInteger(count) || count < 0) throw badRequest('_count must be a whole number', '_count');
+  const p: unknown[] = [scope.type];
+  const conds = ['resource_type = $1'];
+  if (scope.id) {
+    p.push(scope.id);
+    conds.push(`id = $${p.length}`);
+  }
+  if (opts.since !== undefined) {
+    const r = parseDateRange(opts.since);
+    if (!r) throw badRequest('_since must be an instant', '_since');
+    p.push(r.low);
+    conds.push(`last_updated >= $${p.length}::timestamptz`);
+  }
+  if (opts.cursor !== undefined) {
+    const c = decode(opts.cursor);
+    p.push(c[0], c[1], c[2]);
+    conds.push(`(last_updated, id, version_id) < ($${p.length - 2}::timestamptz, $${p.length - 1}, $${p.length}::int)`);
+  }
+  p.push(Math.min(count, MAX_COUNT) + 1);
+  const res = await db.query<HistoryRow>(
+    `SELECT resource_type, id, version_id, last_updated, deleted, method, content FROM resource_history
+      WHERE ${conds.join(' AND ')} ORDER BY last_updated DESC, id DESC, version_id DESC LIMIT $${p.length}`,
+    p,
+  );
+  const rows = res.rows;
+  let next: string | undefined;
+  if (rows.length > Math.min(count, MAX_COUNT)) {
+    rows.length = Math.min(count, MAX_COUNT);
+    const last = rows[rows.length - 1];
+    next = Buffer.from(JSON.stringify([last.last_updated.toISOString(), last.id, last.version_id])).toString('base64url');
+  }
+  return {
+    json(selfUrl, nextUrl) {
+      const entries = rows.map((r) => {
+        const url = `${r.resource_type}/${r.id}`;
+        const status = r.deleted ? '204' : r.version_id === 1 || r.method === 'POST' ? '201' : '200';
+        const request = `"request":{"method":"${r.method}","url":${JSON.stringify(r.method === 'POST' ? r.resource_type : url)}}`;
+        const response = `"response":{"status":"${status}","etag":"W/\\"${r.version_id}\\"","lastModified":"${r.last_updated.toISOString()}"}`;
+        const resource = r.content ? `"resource":${r.content},` : '';
+        return `{"fullUrl":${JSON.stringify(`${baseUrl}/${url}`)},${resource}${request},${response}}`;
+      });
+      const links = [`{"relation":"self","url":${JSON.stringify(selfUrl)}}`];
+      if (next && nextUrl) links.push(`{"relation":"next","url":${JSON.stringify(nextUrl(next))}}`);
+      return `{"resourceType":"Bundle","type":"history","link":[${links.join(',')}],"entry":[${entries.join(',')}]}`;
+    },
+  };
+}
+
+function decode(cursor: string): [string, string, number] {
+  try {
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(c) && c.length === 3 && typeof c[0] === 'string' && !Number.isNaN(Date.parse(c[0])) &&
+      /^\d{4}-/.test(c[0]) && typeof c[1] === 'string' && Number.isInteger(c[2])) return c as [string, string, number];
+  } catch {
+    // fall through
+  }
+  throw badRequest('The _cursor parameter is not valid: use the links the server returned', '_cursor');
+}

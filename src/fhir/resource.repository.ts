@@ -1,0 +1,150 @@
+import type { Database, Queryable } from '../db/database.js';
+import type { IndexRows } from './search-index.js';
+
+/** One version of one resource to be written. `previousVersion` is undefined for a new resource. */
+export interface VersionWrite {
+  rid: string;
+  resourceType: string;
+  id: string;
+  versionId: number;
+  previousVersion?: number;
+  lastUpdated: string;
+  deleted: boolean;
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  content: string | null;
+  index: IndexRows | null;
+}
+
+export interface StoredRow {
+  rid: string;
+  version_id: number;
+  last_updated: Date;
+  deleted: boolean;
+  content: string | null;
+}
+
+/**
+ * The SQL of the record's storage. Every write, single or bulk, is one statement: the resource
+ * row (insert for new, version-checked update for existing), its history row, and its index rows.
+ * A version check that fails leaves that resource out; the caller sees which rids were written.
+ */
+export class ResourceRepository {
+  private ridPool: bigint[] = [];
+  private ridRefill: Promise<void> | undefined;
+
+  constructor(private readonly db: Database) {}
+
+  /** Surrogate keys come from a sequence, fetched in blocks so most writes need no extra round trip. */
+  async allocateRids(n: number): Promise<string[]> {
+    while (this.ridPool.length < n) {
+      if (!this.ridRefill) {
+        const want = Math.max(n - this.ridPool.length, 200);
+        this.ridRefill = this.db
+          .query<{ rid: string }>('SELECT nextval(\'resource_rid_seq\')::text AS rid FROM generate_series(1, $1)', [want])
+          .then((res) => {
+            for (const r of res.rows) this.ridPool.push(BigInt(r.rid));
+          })
+          .finally(() => {
+            this.ridRefill = undefined;
+          });
+      }
+      await this.ridRefill;
+    }
+    return this.ridPool.splice(0, n).map(String);
+  }
+
+  async readCurrent(q: Queryable, type: string, id: string): Promise<StoredRow | undefined> {
+    const res = await q.query<StoredRow>(
+      'SELECT rid, version_id, last_updated, deleted, content FROM resource WHERE resource_type = $1 AND id = $2',
+      [type, id],
+    );
+    return res.rows[0];
+  }
+
+  async readCurrentMany(q: Queryable, keys: { type: string; id: string }[]): Promise<(StoredRow & { resource_type: string; id: string })[]> {
+    if (keys.length === 0) return [];
+    const res = await q.query(
+      `SELECT r.rid, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
+         FROM resource r JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i`,
+      [keys.map((k) => k.type), keys.map((k) => k.id)],
+    );
+    return res.rows;
+  }
+
+  async readVersion(q: Queryable, type: string, id: string, versionId: number): Promise<Omit<StoredRow, 'rid'> | undefined> {
+    const res = await q.query(
+      `SELECT version_id, last_updated, deleted, content FROM resource_history
+        WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
+      [type, id, versionId],
+    );
+    return res.rows[0];
+  }
+
+  /** Writes versions in one statement; returns the rids that were written. */
+  async write(q: Queryable, writes: VersionWrite[]): Promise<Set<string>> {
+    if (writes.length === 0) return new Set();
+    const p: unknown[] = [];
+    const arr = (values: unknown[], type: string) => {
+      p.push(values);
+      return `$${p.length}::${type}[]`;
+    };
+    const news = writes.filter((w) => w.previousVersion === undefined);
+    const olds = writes.filter((w) => w.previousVersion !== undefined);
+    const col = <T>(ws: VersionWrite[], f: (w: VersionWrite) => T) => ws.map(f);
+
+    const ins = `INSERT INTO resource (rid, resource_type, id, version_id, last_updated, deleted, content)
+      SELECT * FROM unnest(${arr(col(news, (w) => w.rid), 'bigint')}, ${arr(col(news, (w) => w.resourceType), 'text')},
+        ${arr(col(news, (w) => w.id), 'text')}, ${arr(col(news, (w) => w.versionId), 'int')},
+        ${arr(col(news, (w) => w.lastUpdated), 'timestamptz')}, ${arr(col(news, (w) => w.deleted), 'bool')},
+        ${arr(col(news, (w) => w.content), 'text')})
+      ON CONFLICT (resource_type, id) DO NOTHING RETURNING rid`;
+    const upd = `UPDATE resource r SET version_id = v.version_id, last_updated = v.last_updated, deleted = v.deleted, content = v.content
+      FROM unnest(${arr(col(olds, (w) => w.rid), 'bigint')}, ${arr(col(olds, (w) => w.previousVersion), 'int')},
+        ${arr(col(olds, (w) => w.versionId), 'int')}, ${arr(col(olds, (w) => w.lastUpdated), 'timestamptz')},
+        ${arr(col(olds, (w) => w.deleted), 'bool')}, ${arr(col(olds, (w) => w.content), 'text')})
+        AS v(rid, prev, version_id, last_updated, deleted, content)
+      WHERE r.rid = v.rid AND r.version_id = v.prev RETURNING r.rid`;
+    const hist = `INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content)
+      SELECT h.resource_type, h.id, h.version_id, h.last_updated, h.deleted, h.method, h.content
+      FROM unnest(${arr(col(writes, (w) => w.rid), 'bigint')}, ${arr(col(writes, (w) => w.resourceType), 'text')},
+        ${arr(col(writes, (w) => w.id), 'text')}, ${arr(col(writes, (w) => w.versionId), 'int')},
+        ${arr(col(writes, (w) => w.lastUpdated), 'timestamptz')}, ${arr(col(writes, (w) => w.deleted), 'bool')},
+        ${arr(col(writes, (w) => w.method), 'text')}, ${arr(col(writes, (w) => w.content), 'text')})
+        AS h(rid, resource_type, id, version_id, last_updated, deleted, method, content)
+      WHERE h.rid IN (SELECT rid FROM ok)`;
+
+    const ctes = [`ins AS (${ins})`, `upd AS (${upd})`, 'ok AS (SELECT rid FROM ins UNION ALL SELECT rid FROM upd)', `hist AS (${hist})`];
+    const olderRids = olds.length > 0 ? arr(col(olds, (w) => w.rid), 'bigint') : undefined;
+    for (const [table, columns, types] of INDEX_TABLES) {
+      // Old index rows of updated resources go; the statement's snapshot keeps the new ones safe.
+      if (olderRids) ctes.push(`del_${table} AS (DELETE FROM sp_${table} WHERE rid = ANY(${olderRids}) AND rid IN (SELECT rid FROM upd))`);
+      const rids: string[] = [];
+      const types_: string[] = [];
+      const cols: unknown[][] = columns.map(() => []);
+      for (const w of writes) {
+        const list = (w.index?.[table] ?? []) as unknown[][];
+        for (const row of list) {
+          rids.push(w.rid);
+          types_.push(w.resourceType);
+          row.forEach((v, i) => cols[i].push(v));
+        }
+      }
+      if (rids.length === 0) continue;
+      const unnestArgs = [arr(rids, 'bigint'), arr(types_, 'text'), ...cols.map((c, i) => arr(c, types[i]))].join(', ');
+      ctes.push(`ix_${table} AS (INSERT INTO sp_${table} (rid, resource_type, ${columns.join(', ')})
+        SELECT * FROM unnest(${unnestArgs}) AS u(rid, resource_type, ${columns.join(', ')}) WHERE u.rid IN (SELECT rid FROM ok))`);
+    }
+    const sql = `WITH ${ctes.join(',\n')} SELECT rid::text AS rid FROM ok`;
+    const res = await q.query<{ rid: string }>(sql, p);
+    return new Set(res.rows.map((r) => r.rid));
+  }
+}
+
+const INDEX_TABLES: [table: keyof IndexRows, columns: string[], types: string[]][] = [
+  ['token', ['code', 'system', 'value', 'text'], ['text', 'text', 'text', 'text']],
+  ['string', ['code', 'value', 'exact'], ['text', 'text', 'text']],
+  ['date', ['code', 'low', 'high'], ['text', 'timestamptz', 'timestamptz']],
+  ['number', ['code', 'value', 'system', 'unit'], ['text', 'numeric', 'text', 'text']],
+  ['reference', ['code', 'target_type', 'target_id', 'url'], ['text', 'text', 'text', 'text']],
+  ['uri', ['code', 'value'], ['text', 'text']],
+];

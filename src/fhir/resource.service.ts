@@ -1,0 +1,300 @@
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
+import { applyPatch, type Operation } from 'rfc6902';
+import type { Database, Queryable } from '../db/database.js';
+import { isSupportedType } from './definitions.js';
+import {
+  badRequest, conflict, FhirError, gone, issue, notFound, outcome, preconditionFailed,
+} from './outcome.js';
+import type { RequestContext } from './request-context.js';
+import { ResourceRepository, type StoredRow, type VersionWrite } from './resource.repository.js';
+import { extractIndex } from './search-index.js';
+import { SearchService } from './search.service.js';
+import { isValidId, validate } from './validation.service.js';
+
+/** A stored version as the REST layer presents it. */
+export interface Version {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: string;
+  /** The resource's JSON text; null for a deletion. */
+  content: string | null;
+}
+
+export interface WriteResult extends Version {
+  /** true when this write created the resource (201), false for an update (200). */
+  created: boolean;
+  /** true when nothing changed (conditional create matched, or an update with identical content). */
+  unchanged?: boolean;
+}
+
+const MAX_RETRIES = 5;
+
+/**
+ * The record's write and read rules: versioning, optimistic concurrency, conditional interactions.
+ * Every method takes an optional transaction so batches and transactions reuse the same rules.
+ */
+export class ResourceService {
+  readonly repo: ResourceRepository;
+  readonly search: SearchService;
+
+  constructor(readonly db: Database) {
+    this.repo = new ResourceRepository(db);
+    this.search = new SearchService(db);
+  }
+
+  checkType(type: string): void {
+    if (!isSupportedType(type)) throw notFound(`Resource type "${type}" is not supported`);
+  }
+
+  checkId(id: string): void {
+    if (!isValidId(id)) throw badRequest(`"${id}" is not a valid resource id`, 'id');
+  }
+
+  /** Validates a body for a write to `type`; throws a 400 naming every problem. */
+  checkBody(type: string, body: unknown): Resource {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw badRequest('The request body must be a FHIR resource (a JSON object)');
+    }
+    const r = body as Resource;
+    if (r.resourceType !== type) {
+      throw badRequest(`The body's resourceType "${String(r.resourceType)}" does not match the URL's "${type}"`, 'resourceType');
+    }
+    const issues = validate(r);
+    if (issues.length > 0) throw new FhirError(400, outcome(issues));
+    return r;
+  }
+
+  async create(type: string, body: unknown, opts: { ifNoneExist?: string; tx?: Queryable; ctx?: RequestContext } = {}): Promise<WriteResult> {
+    this.checkType(type);
+    const resource = this.checkBody(type, body);
+    if (opts.ifNoneExist !== undefined) {
+      return this.conditional(opts.tx, type, opts.ifNoneExist, opts.ctx, async (q, matches) => {
+        if (matches.length === 1) return { ...toVersion(matches[0]), created: false, unchanged: true };
+        return this.mustInsert(q, resource);
+      }, 'If-None-Exist');
+    }
+    return this.mustInsert(opts.tx ?? this.db, resource);
+  }
+
+  async read(type: string, id: string, q: Queryable = this.db): Promise<Version> {
+    this.checkType(type);
+    this.checkId(id);
+    const row = await this.repo.readCurrent(q, type, id);
+    if (!row) throw notFound(`${type}/${id} is not known`);
+    if (row.deleted) throw gone(`${type}/${id} was deleted`);
+    return { resourceType: type, id, versionId: row.version_id, lastUpdated: row.last_updated.toISOString(), content: row.content };
+  }
+
+  async vread(type: string, id: string, vid: string): Promise<Version> {
+    this.checkType(type);
+    this.checkId(id);
+    const v = Number(vid);
+    if (!/^\d{1,9}$/.test(vid)) throw notFound(`Version "${vid}" of ${type}/${id} is not known`);
+    const row = await this.repo.readVersion(this.db, type, id, v);
+    if (!row) throw notFound(`Version ${vid} of ${type}/${id} is not known`);
+    if (row.deleted) throw gone(`Version ${vid} of ${type}/${id} is a deletion`);
+    return { resourceType: type, id, versionId: row.version_id, lastUpdated: row.last_updated.toISOString(), content: row.content };
+  }
+
+  /** PUT Type/id: updates, or creates with the client's id when it does not exist yet. */
+  async update(type: string, id: string, body: unknown, opts: { ifMatch?: number; tx?: Queryable } = {}): Promise<WriteResult> {
+    this.checkType(type);
+    this.checkId(id);
+    const resource = this.checkBody(type, body);
+    if (resource.id === undefined) throw badRequest('The resource in a PUT must carry its id', `${type}.id`);
+    if (resource.id !== id) throw badRequest(`The body's id "${resource.id}" does not match the URL's "${id}"`, `${type}.id`);
+    const q = opts.tx ?? this.db;
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.repo.readCurrent(q, type, id);
+      if (opts.ifMatch !== undefined && (!current || current.version_id !== opts.ifMatch)) {
+        throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match the current version${current ? ` (W/"${current.version_id}")` : ''}`);
+      }
+      const result = current ? await this.replace(q, current, resource, 'PUT') : await this.insert(q, resource, 'PUT');
+      if (result) return result;
+      // Another writer got there first. A version-checked client learns of it; otherwise try again.
+      if (opts.ifMatch !== undefined) throw preconditionFailed('The resource was changed by another request');
+      if (attempt >= MAX_RETRIES || opts.tx) throw conflict(`${type}/${id} is being changed by other requests; try again`);
+    }
+  }
+
+  /** PUT Type?criteria */
+  async conditionalUpdate(type: string, criteria: string, body: unknown, opts: { tx?: Queryable; ctx?: RequestContext } = {}): Promise<WriteResult> {
+    this.checkType(type);
+    const resource = this.checkBody(type, body);
+    return this.conditional(opts.tx, type, criteria, opts.ctx, async (q, matches) => {
+      if (matches.length === 0) {
+        const made = await this.insert(q, { ...resource, id: resource.id ?? randomUUID() }, 'PUT');
+        if (!made) throw conflict(`${type}/${resource.id} already exists but does not match the criteria`);
+        return made;
+      }
+      const current = matches[0];
+      if (resource.id !== undefined && resource.id !== current.id) {
+        throw badRequest(`The body's id "${resource.id}" does not match the resource found (${type}/${current.id})`, `${type}.id`);
+      }
+      const done = await this.replace(q, current, { ...resource, id: current.id }, 'PUT');
+      if (!done) throw conflict('The resource was changed by another request; try again');
+      return done;
+    });
+  }
+
+  async patch(type: string, id: string, ops: unknown, opts: { ifMatch?: number; tx?: Queryable } = {}): Promise<WriteResult> {
+    this.checkType(type);
+    this.checkId(id);
+    if (!Array.isArray(ops) || ops.some((o) => !o || typeof o !== 'object' || typeof o.op !== 'string' || typeof o.path !== 'string')) {
+      throw badRequest('A JSON Patch body must be an array of operations, each with "op" and "path"');
+    }
+    const q = opts.tx ?? this.db;
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.repo.readCurrent(q, type, id);
+      if (!current) throw notFound(`${type}/${id} is not known`);
+      if (current.deleted) throw gone(`${type}/${id} was deleted`);
+      if (opts.ifMatch !== undefined && current.version_id !== opts.ifMatch) {
+        throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match the current version (W/"${current.version_id}")`);
+      }
+      const doc = JSON.parse(current.content!);
+      let results: ReturnType<typeof applyPatch>;
+      try {
+        results = applyPatch(doc, ops as Operation[]);
+      } catch (err) {
+        throw badRequest(`The patch could not be applied: ${(err as Error).message}`);
+      }
+      const failed = results.findIndex((r) => r !== null);
+      if (failed >= 0) {
+        const e = results[failed]!;
+        const status = e.name === 'TestError' ? 409 : 400;
+        throw new FhirError(status, outcome([issue(status === 409 ? 'conflict' : 'invalid', `Patch operation ${failed} (${(ops as Operation[])[failed].op} ${(ops as Operation[])[failed].path}) failed: ${e.message}`, `[${failed}]`)]));
+      }
+      if (doc?.resourceType !== type || doc.id !== id) throw badRequest('A patch may not change resourceType or id');
+      const resource = this.checkBody(type, doc);
+      const result = await this.replace(q, current, resource, 'PATCH');
+      if (result) return result;
+      if (opts.ifMatch !== undefined) throw preconditionFailed('The resource was changed by another request');
+      if (attempt >= MAX_RETRIES || opts.tx) throw conflict(`${type}/${id} is being changed by other requests; try again`);
+    }
+  }
+
+  /** DELETE Type/id. Returns false when there was nothing to delete. */
+  async delete(type: string, id: string, opts: { ifMatch?: number; tx?: Queryable } = {}): Promise<boolean> {
+    this.checkType(type);
+    this.checkId(id);
+    const q = opts.tx ?? this.db;
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.repo.readCurrent(q, type, id);
+      if (!current) throw notFound(`${type}/${id} is not known`);
+      if (current.deleted) return false;
+      if (opts.ifMatch !== undefined && current.version_id !== opts.ifMatch) {
+        throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match the current version (W/"${current.version_id}")`);
+      }
+      if (await this.remove(q, type, id, current)) return true;
+      if (attempt >= MAX_RETRIES || opts.tx) throw conflict(`${type}/${id} is being changed by other requests; try again`);
+    }
+  }
+
+  async conditionalDelete(type: string, criteria: string, opts: { tx?: Queryable; ctx?: RequestContext } = {}): Promise<boolean> {
+    this.checkType(type);
+    return this.conditional(opts.tx, type, criteria, opts.ctx, async (q, matches) => {
+      if (matches.length === 0) return false;
+      if (!(await this.remove(q, type, matches[0].id, matches[0]))) throw conflict('The resource was changed by another request; try again');
+      return true;
+    });
+  }
+
+  /**
+   * Runs a conditional interaction: finds the matches for `criteria` under an advisory lock on the
+   * criteria, so two identical conditional creates cannot both create.
+   */
+  private async conditional<T>(
+    tx: Queryable | undefined,
+    type: string,
+    criteria: string,
+    ctx: RequestContext | undefined,
+    fn: (q: Queryable, matches: (StoredRow & { id: string })[]) => Promise<T>,
+    header = 'criteria',
+  ): Promise<T> {
+    const pairs = [...new URLSearchParams(criteria.startsWith('?') ? criteria.slice(1) : criteria)] as [string, string][];
+    if (pairs.length === 0) throw badRequest(`The ${header} search criteria are empty`);
+    const query = this.search.parse(type, pairs);
+    query.count = 2;
+    query.include = [];
+    query.revinclude = [];
+    const body = async (q: Queryable) => {
+      await q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${type}?${criteria}`]);
+      const found = await this.search.run(query, { restriction: ctx?.restriction }, q);
+      if (found.matches.length > 1) throw preconditionFailed(`The ${header} criteria match more than one ${type}`);
+      const rows = await Promise.all(found.matches.map((m) => this.repo.readCurrent(q, type, m.id)));
+      return fn(q, rows.map((r, i) => ({ ...r!, id: found.matches[i].id })));
+    };
+    return tx ? body(tx) : this.db.transaction(body);
+  }
+
+  /** POST: the server assigns the id, so it is new. */
+  private async mustInsert(q: Queryable, resource: Resource): Promise<WriteResult> {
+    const made = await this.insert(q, { ...resource, id: randomUUID() });
+    if (!made) throw conflict('The generated id was already taken; try again');
+    return made;
+  }
+
+  /** Writes a new resource; undefined if its id was taken meanwhile (PUT retries as an update). */
+  private async insert(q: Queryable, resource: Resource, method: VersionWrite['method'] = 'POST'): Promise<WriteResult | undefined> {
+    const [rid] = await this.repo.allocateRids(1);
+    const w = this.version(rid, resource, 1, undefined, method);
+    const done = await this.repo.write(q, [w]);
+    if (!done.has(rid)) return undefined;
+    return { resourceType: w.resourceType, id: w.id, versionId: 1, lastUpdated: w.lastUpdated, content: w.content, created: true };
+  }
+
+  private async replace(q: Queryable, current: StoredRow, resource: Resource, method: VersionWrite['method']): Promise<WriteResult | undefined> {
+    // An update that changes nothing makes no new version.
+    if (!current.deleted && current.content && sameContent(current.content, resource)) {
+      return { ...toVersion({ ...current, id: resource.id! }, resource.resourceType), created: false, unchanged: true };
+    }
+    const w = this.version(current.rid, resource, current.version_id + 1, current.version_id, method);
+    const done = await this.repo.write(q, [w]);
+    if (!done.has(current.rid)) return undefined;
+    return { resourceType: w.resourceType, id: w.id, versionId: w.versionId, lastUpdated: w.lastUpdated, content: w.content, created: current.deleted };
+  }
+
+  private async remove(q: Queryable, type: string, id: string, current: StoredRow): Promise<boolean> {
+    const w: VersionWrite = {
+      rid: current.rid, resourceType: type, id, versionId: current.version_id + 1, previousVersion: current.version_id,
+      lastUpdated: new Date().toISOString(), deleted: true, method: 'DELETE', content: null, index: null,
+    };
+    return (await this.repo.write(q, [w])).has(current.rid);
+  }
+
+  /** Builds the stored form of a version: server-owned meta set, index extracted. */
+  version(rid: string, resource: Resource, versionId: number, previousVersion: number | undefined, method: VersionWrite['method'], lastUpdated = new Date().toISOString()): VersionWrite {
+    const stored = { ...resource, meta: { ...resource.meta, versionId: String(versionId), lastUpdated } } as Resource;
+    return {
+      rid, resourceType: stored.resourceType, id: stored.id!, versionId, previousVersion, lastUpdated,
+      deleted: false, method, content: JSON.stringify(stored), index: extractIndex(stored),
+    };
+  }
+}
+
+function toVersion(row: StoredRow & { id: string }, type?: string): Version {
+  const content = row.content;
+  const resourceType = type ?? (content ? JSON.parse(content).resourceType : '');
+  return { resourceType, id: row.id, versionId: row.version_id, lastUpdated: row.last_updated.toISOString(), content };
+}
+
+/** Equal apart from the server-owned meta fields. */
+function sameContent(storedJson: string, incoming: Resource): boolean {
+  const strip = (r: any) => {
+    const { meta, ...rest } = r;
+    const { versionId: _v, lastUpdated: _l, ...m } = meta ?? {};
+    return JSON.stringify(sortKeys(Object.keys(m).length ? { ...rest, meta: m } : rest));
+  };
+  return strip(JSON.parse(storedJson)) === strip(incoming);
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}
+

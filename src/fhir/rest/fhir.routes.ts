@@ -1,0 +1,148 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Platform } from '../../platform.js';
+import { BatchService } from '../batch.service.js';
+import { capabilityStatement } from '../capability.service.js';
+import { everything } from '../everything.service.js';
+import { readHistory } from '../history.service.js';
+import { badRequest, FhirError, informational, notFound, outcome } from '../outcome.js';
+import type { RequestContext } from '../request-context.js';
+import type { Version, WriteResult } from '../resource.service.js';
+import { searchsetJson } from '../search.service.js';
+import { validate } from '../validation.service.js';
+import { baseUrl, ifMatch, prefer, queryPairs, rawQuery, sendJson, withCursor } from './fhir-http.js';
+
+type Req = FastifyRequest<{ Params: { type: string; id: string; vid: string } }>;
+
+/** The FHIR REST API under /fhir/R4. Handlers parse the request, call a service and present the result. */
+export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platform }): Promise<void> {
+  const { resources, config } = opts.platform;
+  const batch = new BatchService(resources);
+  const context = (req: FastifyRequest): RequestContext => ({ baseUrl: baseUrl(req, config.baseUrl) });
+
+  const sendVersion = (reply: FastifyReply, req: FastifyRequest, v: Version | WriteResult, status = 200) => {
+    const base = baseUrl(req, config.baseUrl);
+    reply.header('ETag', `W/"${v.versionId}"`).header('Last-Modified', new Date(v.lastUpdated).toUTCString());
+    if (status === 201) reply.header('Location', `${base}/${v.resourceType}/${v.id}/_history/${v.versionId}`);
+    const p = prefer(req).return;
+    if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && p === 'minimal') return reply.code(status).send();
+    if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && p === 'OperationOutcome') {
+      return sendJson(reply, status, informational(`${v.resourceType}/${v.id} version ${v.versionId} stored`));
+    }
+    return sendJson(reply, status, v.content!);
+  };
+
+  app.get('/metadata', async (_req, reply) => sendJson(reply, 200, capabilityStatement()));
+
+  app.post('/', async (req, reply) => sendJson(reply, 200, await batch.process(req.body, context(req))));
+
+  const search = async (req: FastifyRequest, reply: FastifyReply, type: string, pairs: [string, string][]) => {
+    resources.checkType(type);
+    const ctx = context(req);
+    const q = resources.search.parse(type, pairs, prefer(req).lenient);
+    const result = await resources.search.run(q, ctx);
+    const selfQuery = new URLSearchParams(pairs.filter(([k]) => k !== '_cursor')).toString();
+    const self = `${ctx.baseUrl}/${type}${selfQuery ? `?${selfQuery}` : ''}`;
+    return sendJson(reply, 200, searchsetJson(result, ctx, self, result.next ? withCursor(self, result.next) : undefined));
+  };
+
+  app.get('/:type', async (req: Req, reply) => search(req, reply, req.params.type, queryPairs(req)));
+  app.post('/:type/_search', async (req: Req, reply) => {
+    const form = typeof req.body === 'string' ? ([...new URLSearchParams(req.body)] as [string, string][]) : [];
+    return search(req, reply, req.params.type, [...queryPairs(req), ...form]);
+  });
+
+  app.post('/:type', async (req: Req, reply) => {
+    const ifNoneExist = req.headers['if-none-exist'];
+    const r = await resources.create(req.params.type, req.body, {
+      ifNoneExist: ifNoneExist === undefined ? undefined : String(ifNoneExist),
+      ctx: context(req),
+    });
+    return sendVersion(reply, req, r, r.created ? 201 : 200);
+  });
+
+  app.put('/:type', async (req: Req, reply) => {
+    const criteria = rawQuery(req);
+    if (!criteria) throw badRequest('PUT to a type needs search criteria (conditional update), or use PUT Type/id');
+    const r = await resources.conditionalUpdate(req.params.type, criteria, req.body, { ctx: context(req) });
+    return sendVersion(reply, req, r, r.created ? 201 : 200);
+  });
+
+  app.delete('/:type', async (req: Req, reply) => {
+    const criteria = rawQuery(req);
+    if (!criteria) throw badRequest('DELETE on a type needs search criteria (conditional delete)');
+    await resources.conditionalDelete(req.params.type, criteria, { ctx: context(req) });
+    return reply.code(204).send();
+  });
+
+  app.get('/:type/_history', async (req: Req, reply) => {
+    resources.checkType(req.params.type);
+    return history(req, reply, { type: req.params.type });
+  });
+
+  app.post('/:type/$validate', async (req: Req, reply) => {
+    resources.checkType(req.params.type);
+    let body = req.body as any;
+    if (body?.resourceType === 'Parameters') body = body.parameter?.find((p: any) => p.name === 'resource')?.resource;
+    if (body?.resourceType !== undefined && body.resourceType !== req.params.type) {
+      throw badRequest(`The resource is a ${String(body.resourceType)}, not a ${req.params.type}`, 'resourceType');
+    }
+    const issues = validate(body);
+    return sendJson(reply, 200, issues.length > 0 ? outcome(issues) : informational('The resource is valid'));
+  });
+
+  app.get('/:type/:id', async (req: Req, reply) => sendVersion(reply, req, await resources.read(req.params.type, req.params.id)));
+
+  app.put('/:type/:id', async (req: Req, reply) => {
+    const r = await resources.update(req.params.type, req.params.id, req.body, { ifMatch: ifMatch(req) });
+    return sendVersion(reply, req, r, r.created ? 201 : 200);
+  });
+
+  app.patch('/:type/:id', async (req: Req, reply) => {
+    const r = await resources.patch(req.params.type, req.params.id, req.body, { ifMatch: ifMatch(req) });
+    return sendVersion(reply, req, r);
+  });
+
+  app.delete('/:type/:id', async (req: Req, reply) => {
+    await resources.delete(req.params.type, req.params.id, { ifMatch: ifMatch(req) });
+    return reply.code(204).send();
+  });
+
+  app.get('/:type/:id/_history', async (req: Req, reply) => {
+    resources.checkType(req.params.type);
+    resources.checkId(req.params.id);
+    await resources.read(req.params.type, req.params.id).catch((err) => {
+      if (err instanceof FhirError && err.status === 410) return; // a deleted resource still has history
+      throw err;
+    });
+    return history(req, reply, { type: req.params.type, id: req.params.id });
+  });
+
+  app.get('/:type/:id/_history/:vid', async (req: Req, reply) =>
+    sendVersion(reply, req, await resources.vread(req.params.type, req.params.id, req.params.vid)),
+  );
+
+  const everythingRoute = async (req: Req, reply: FastifyReply) => {
+    if (req.params.type !== 'Patient') throw notFound(`$everything is defined on Patient, not ${req.params.type}`);
+    await resources.read('Patient', req.params.id);
+    const q = Object.fromEntries(queryPairs(req));
+    const ctx = context(req);
+    const types = q._type?.split(',').filter(Boolean);
+    for (const t of types ?? []) resources.checkType(t);
+    const page = await everything(resources.db, req.params.id, { count: q._count, cursor: q._cursor, since: q._since, types });
+    const self = `${ctx.baseUrl}/Patient/${req.params.id}/$everything${rawQuery(req) ? `?${rawQuery(req)}` : ''}`;
+    const result = { query: { warnings: [] } as any, matches: page.matches, included: page.included, next: page.next, includeTruncated: false };
+    return sendJson(reply, 200, searchsetJson(result, ctx, self, page.next ? withCursor(self, page.next) : undefined));
+  };
+  app.get('/:type/:id/$everything', everythingRoute);
+  app.post('/:type/:id/$everything', everythingRoute);
+
+  async function history(req: FastifyRequest, reply: FastifyReply, scope: { type: string; id?: string }) {
+    const q = Object.fromEntries(queryPairs(req));
+    const base = baseUrl(req, config.baseUrl);
+    const h = await readHistory(resources.db, scope, { count: q._count, since: q._since, cursor: q._cursor }, base);
+    const selfQuery = rawQuery(req);
+    const self = `${base}/${scope.type}${scope.id ? `/${scope.id}` : ''}/_history${selfQuery ? `?${selfQuery}` : ''}`;
+    return sendJson(reply, 200, h.json(self, (c) => withCursor(self, c)));
+  }
+}
+

@@ -1,0 +1,236 @@
+import { evalFhirPathTyped, getSearchParameterDetails, parseFhirPath, toTypedValue } from '@medplum/core';
+import type { FhirPathAtom, TypedValue } from '@medplum/core';
+import type { Resource, SearchParameter } from '@medplum/fhirtypes';
+import { NEG_INF, parseDateRange, POS_INF } from './date-range.js';
+import { searchParametersOf } from './definitions.js';
+
+/** The index rows of one resource, one array per index table, without the rid. */
+export interface IndexRows {
+  token: [code: string, system: string | null, value: string | null, text: string | null][];
+  string: [code: string, value: string, exact: string][];
+  date: [code: string, low: string, high: string][];
+  number: [code: string, value: string, system: string | null, unit: string | null][];
+  reference: [code: string, targetType: string | null, targetId: string | null, url: string | null][];
+  uri: [code: string, value: string][];
+}
+
+export type IndexTable = keyof IndexRows;
+
+export interface IndexedParam {
+  code: string;
+  type: SearchParameter['type'];
+  table: IndexTable | undefined;
+  sp: SearchParameter;
+  expression: FhirPathAtom;
+  targets: string[];
+}
+
+const TABLE_BY_TYPE: Record<string, IndexTable | undefined> = {
+  token: 'token',
+  string: 'string',
+  date: 'date',
+  number: 'number',
+  quantity: 'number',
+  reference: 'reference',
+  uri: 'uri',
+};
+
+/** Parameters answered from columns of the resource table, not from index tables. */
+export const COLUMN_PARAMS = new Set(['_id', '_lastUpdated']);
+
+const cache = new Map<string, Map<string, IndexedParam>>();
+
+/** The searchable parameters of a type, with their parsed FHIRPath, computed once per type. */
+export function indexedParams(type: string): Map<string, IndexedParam> {
+  let params = cache.get(type);
+  if (params) return params;
+  params = new Map();
+  for (const [code, sp] of Object.entries(searchParametersOf(type))) {
+    if (!sp.expression) continue;
+    let expression: FhirPathAtom;
+    try {
+      expression = getSearchParameterDetails(type, sp).parsedExpression;
+    } catch {
+      expression = parseFhirPath(sp.expression);
+    }
+    params.set(code, {
+      code,
+      type: sp.type,
+      table: COLUMN_PARAMS.has(code) ? undefined : TABLE_BY_TYPE[sp.type],
+      sp,
+      expression,
+      targets: (sp.target ?? []) as string[],
+    });
+  }
+  cache.set(type, params);
+  return params;
+}
+
+export function emptyRows(): IndexRows {
+  return { token: [], string: [], date: [], number: [], reference: [], uri: [] };
+}
+
+/** Lower-case and strip accents so that "Zoë" is found by "zoe". Long values are cut to fit an index. */
+export function normalizeString(s: string): string {
+  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().slice(0, 1000);
+}
+
+/** Extracts every index row of a resource by evaluating its search parameters' FHIRPath. */
+export function extractIndex(resource: Resource): IndexRows {
+  const rows = emptyRows();
+  const input = [toTypedValue(resource)];
+  for (const p of indexedParams(resource.resourceType).values()) {
+    if (!p.table) continue;
+    let values: TypedValue[];
+    try {
+      values = evalFhirPathTyped(p.expression, input);
+    } catch {
+      // A parameter whose expression cannot be evaluated on this resource simply has no values.
+      continue;
+    }
+    for (const v of values) addValue(rows, p, v);
+  }
+  dedupe(rows);
+  return rows;
+}
+
+function addValue(rows: IndexRows, p: IndexedParam, tv: TypedValue): void {
+  const v = tv.value;
+  if (v === undefined || v === null) return;
+  switch (p.table) {
+    case 'token':
+      return addToken(rows, p.code, tv);
+    case 'string':
+      return addString(rows, p.code, tv);
+    case 'date':
+      return addDate(rows, p.code, tv);
+    case 'number':
+      return addNumber(rows, p.code, tv);
+    case 'reference':
+      return addReference(rows, p.code, tv);
+    case 'uri':
+      if (typeof v === 'string') rows.uri.push([p.code, v.slice(0, 2000)]);
+      return;
+  }
+}
+
+const low = (s: unknown) => (typeof s === 'string' && s ? normalizeString(s) : null);
+
+function addToken(rows: IndexRows, code: string, tv: TypedValue): void {
+  const v = tv.value;
+  switch (tv.type) {
+    case 'Identifier':
+      if (v.value !== undefined || v.system !== undefined) {
+        rows.token.push([code, v.system ?? null, v.value ?? null, low(v.type?.text)]);
+      }
+      return;
+    case 'CodeableConcept': {
+      const text = low(v.text) ?? low(v.coding?.[0]?.display);
+      if (Array.isArray(v.coding) && v.coding.length > 0) {
+        for (const c of v.coding) rows.token.push([code, c.system ?? null, c.code ?? null, low(c.display) ?? text]);
+      } else if (text) {
+        rows.token.push([code, null, null, text]);
+      }
+      return;
+    }
+    case 'Coding':
+      rows.token.push([code, v.system ?? null, v.code ?? null, low(v.display)]);
+      return;
+    case 'ContactPoint':
+      if (v.value) rows.token.push([code, v.system ?? null, v.value, null]);
+      return;
+    case 'boolean':
+      rows.token.push([code, null, v ? 'true' : 'false', null]);
+      return;
+    default:
+      if (typeof v === 'string' || typeof v === 'number') rows.token.push([code, null, String(v), null]);
+  }
+}
+
+function addString(rows: IndexRows, code: string, tv: TypedValue): void {
+  const v = tv.value;
+  const push = (s: unknown) => {
+    if (typeof s === 'string' && s.trim()) rows.string.push([code, normalizeString(s), s.slice(0, 1000)]);
+  };
+  switch (tv.type) {
+    case 'HumanName':
+      push(v.text);
+      push(v.family);
+      for (const part of [...(v.given ?? []), ...(v.prefix ?? []), ...(v.suffix ?? [])]) push(part);
+      return;
+    case 'Address':
+      push(v.text);
+      for (const line of v.line ?? []) push(line);
+      for (const part of [v.city, v.district, v.state, v.postalCode, v.country]) push(part);
+      return;
+    default:
+      if (typeof v === 'string') push(v);
+  }
+}
+
+function addDate(rows: IndexRows, code: string, tv: TypedValue): void {
+  const v = tv.value;
+  if (typeof v === 'string') {
+    const r = parseDateRange(v);
+    if (r) rows.date.push([code, r.low, r.high]);
+    return;
+  }
+  if (tv.type === 'Period') {
+    const start = v.start ? parseDateRange(v.start) : undefined;
+    const end = v.end ? parseDateRange(v.end) : undefined;
+    if (start || end) rows.date.push([code, start?.low ?? NEG_INF, end?.high ?? POS_INF]);
+    return;
+  }
+  if (tv.type === 'Timing') {
+    for (const e of v.event ?? []) {
+      const r = typeof e === 'string' ? parseDateRange(e) : undefined;
+      if (r) rows.date.push([code, r.low, r.high]);
+    }
+  }
+}
+
+function addNumber(rows: IndexRows, code: string, tv: TypedValue): void {
+  const v = tv.value;
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    rows.number.push([code, String(v), null, null]);
+  } else if (v && typeof v === 'object' && typeof v.value === 'number' && Number.isFinite(v.value)) {
+    // Quantity, Age, Duration, SimpleQuantity, Money.
+    rows.number.push([code, String(v.value), v.system ?? null, v.code ?? v.unit ?? v.currency ?? null]);
+  }
+}
+
+const RELATIVE = /^(?:.*\/)?([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+
+function addReference(rows: IndexRows, code: string, tv: TypedValue): void {
+  const v = tv.value;
+  if (typeof v === 'string') {
+    // canonical or uri used as a reference
+    rows.reference.push([code, null, null, v.slice(0, 2000)]);
+    return;
+  }
+  if (!v || typeof v !== 'object') return;
+  if (typeof v.reference === 'string') {
+    const m = RELATIVE.exec(v.reference);
+    const absolute = /^[a-z]+:/.test(v.reference);
+    if (m) rows.reference.push([code, m[1], m[2], absolute ? v.reference.slice(0, 2000) : null]);
+    else rows.reference.push([code, null, null, v.reference.slice(0, 2000)]);
+  }
+  if (v.identifier && (v.identifier.value || v.identifier.system)) {
+    // Reference.identifier is searched with the :identifier modifier.
+    rows.token.push([`${code}:identifier`, v.identifier.system ?? null, v.identifier.value ?? null, null]);
+  }
+}
+
+function dedupe(rows: IndexRows): void {
+  for (const key of Object.keys(rows) as IndexTable[]) {
+    const list = rows[key] as unknown[][];
+    if (list.length < 2) continue;
+    const seen = new Set<string>();
+    (rows as any)[key] = list.filter((r) => {
+      const k = JSON.stringify(r);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  }
+}
