@@ -1,0 +1,683 @@
+import type {
+  CodeableConcept, Condition, Encounter, EpisodeOfCare, Extension, MedicationRequest, Observation, Patient,
+  QuestionnaireResponse, Reference, RelatedPerson, Resource, ServiceRequest,
+} from '@medplum/fhirtypes';
+import { NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
+import { CONDITIONS, type ConditionDef, medicineCode, OLDER_AGE_MEDICINES, type ResolvedDeficit } from './clinical.catalogue.js';
+import {
+  ACT_CODE, coding, concept, CS, ext, isoDate, isoDateTime, local, LOINC, ref, RESIDENT_ID_SYSTEM, snomed, UCUM,
+} from './fhir.helpers.js';
+import { birthChance, EXTRACT_DAY, HistoryModel, TARGETS, YEAR_END, YEAR_START } from './history.model.js';
+import { FAMILY_NAMES, GIVEN_FEMALE, GIVEN_MALE, STREETS } from './names.js';
+import { NhsNumberAllocator } from './nhs-numbers.js';
+import { fictionalLandline, fictionalMobile, fictionalPostcode, type Directory, type Practice } from './organisation.generator.js';
+import { depFactor, type Demography, femaleShare, type PopulationModel } from './population.model.js';
+import { Prng } from './prng.js';
+import { QUESTIONNAIRES, type SurveyDefinition } from './survey.definitions.js';
+
+/** Everything a resident's generation reads; built once per population. */
+export interface ResidentContext {
+  seed: number;
+  model: PopulationModel;
+  history: HistoryModel;
+  directory: Directory;
+  nhs: NhsNumberAllocator;
+  deficits: ResolvedDeficit[];
+  deficitCumulative: number[];
+}
+
+const ETHNIC_SYSTEM = 'https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland';
+const ETHNICITY: [string, string][] = [
+  ['A', 'White - British'], ['B', 'White - Irish'], ['C', 'White - Any other White background'], ['D', 'Mixed - White and Black Caribbean'],
+  ['F', 'Mixed - White and Asian'], ['G', 'Mixed - Any other mixed background'], ['H', 'Asian or Asian British - Indian'],
+  ['J', 'Asian or Asian British - Pakistani'], ['K', 'Asian or Asian British - Bangladeshi'], ['L', 'Asian or Asian British - Any other Asian background'],
+  ['M', 'Black or Black British - Caribbean'], ['N', 'Black or Black British - African'], ['R', 'Other Ethnic Groups - Chinese'],
+  ['S', 'Other Ethnic Groups - Any other ethnic group'], ['Z', 'Not stated'],
+];
+/** Kent-wide mix, and the more diverse Thames-side towns (Gravesham's Sikh Punjabi community, Medway, Dartford). */
+const ETHNIC_WEIGHTS_KENT = [83.5, 0.8, 5.5, 0.7, 0.6, 0.7, 1.3, 0.3, 0.3, 1.8, 0.3, 1.3, 0.4, 0.6, 1.9];
+const ETHNIC_WEIGHTS_THAMES = [72, 1, 6.5, 1.1, 0.8, 1, 6.5, 0.6, 0.5, 2, 0.6, 4.8, 0.5, 0.8, 1.3];
+const cum = (w: number[]) => { let s = 0; return w.map((x) => (s += x)); };
+const ETHNIC_CUM_KENT = cum(ETHNIC_WEIGHTS_KENT);
+const ETHNIC_CUM_THAMES = cum(ETHNIC_WEIGHTS_THAMES);
+const THAMES = new Set(['gravesham', 'dartford', 'medway']);
+
+const LANGUAGES: Record<string, [string, string][]> = {
+  C: [['pl', 'Polish'], ['ro', 'Romanian'], ['lt', 'Lithuanian'], ['bg', 'Bulgarian'], ['hu', 'Hungarian']],
+  H: [['pa', 'Punjabi'], ['gu', 'Gujarati'], ['hi', 'Hindi']],
+  J: [['ur', 'Urdu']],
+  K: [['bn', 'Bengali']],
+  L: [['ne', 'Nepali'], ['ta', 'Tamil']],
+  N: [['yo', 'Yoruba'], ['tw', 'Twi'], ['so', 'Somali']],
+  R: [['zh', 'Chinese']],
+  S: [['ar', 'Arabic'], ['ku', 'Kurdish'], ['tr', 'Turkish']],
+};
+
+const V3_ROLE = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
+const CONDITION_CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
+const CONDITION_VER = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
+const CONDITION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/condition-category';
+const OBS_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
+
+const ACTIVE = { coding: [coding(CONDITION_CLINICAL, 'active', 'Active')] };
+const CONFIRMED = { coding: [coding(CONDITION_VER, 'confirmed', 'Confirmed')] };
+const PROBLEM_LIST = [{ coding: [coding(CONDITION_CATEGORY, 'problem-list-item', 'Problem List Item')] }];
+const SOCIAL_HISTORY = [{ coding: [coding(OBS_CATEGORY, 'social-history', 'Social History')] }];
+const VITAL_SIGNS = [{ coding: [coding(OBS_CATEGORY, 'vital-signs', 'Vital Signs')] }];
+const SURVEY = [{ coding: [coding(OBS_CATEGORY, 'survey', 'Survey')] }];
+
+const SMOKING_CODE = { coding: [coding(LOINC, '72166-2', 'Tobacco smoking status')], text: 'Tobacco smoking status' };
+const SMOKER = snomed('77176002', 'Smoker');
+const EX_SMOKER = snomed('8517006', 'Ex-smoker');
+const NEVER_SMOKED = snomed('266919005', 'Never smoked tobacco');
+const NON_SMOKER = snomed('8392000', 'Non-smoker');
+const BMI_CODE = { coding: [coding(LOINC, '39156-5', 'Body mass index (BMI) [Ratio]')], text: 'BMI' };
+const BP_CODE = { coding: [coding(LOINC, '85354-9', 'Blood pressure panel with all children optional')], text: 'Blood pressure' };
+const ACTIVITY_CODE = local('observation', 'activity-minutes-per-week', 'Moderate or vigorous physical activity, minutes in a usual week');
+const EMPLOYMENT_CODE = local('observation', 'employment-status', 'Employment status');
+const SATOD_CODE = local('observation', 'smoking-at-delivery', 'Smoking status at time of delivery');
+const Y6_CODE = local('observation', 'ncmp-year6-weight-category', 'NCMP Year 6 weight category (BMI centile)');
+const EFI_CODE = local('observation', 'efi-score', 'Electronic frailty index score');
+const ACCOMMODATION_CODE = local('observation', 'accommodation-status', 'Accommodation status (adult social care)');
+const AT_HOME_91_CODE = local('observation', 'at-home-91-days-after-discharge', 'Still at home 91 days after discharge into reablement');
+
+const CLASS_AMB = coding(ACT_CODE, 'AMB', 'ambulatory');
+const CLASS_VR = coding(ACT_CODE, 'VR', 'virtual');
+const CLASS_EMER = coding(ACT_CODE, 'EMER', 'emergency');
+const CLASS_IMP = coding(ACT_CODE, 'IMP', 'inpatient encounter');
+const CLASS_HH = coding(ACT_CODE, 'HH', 'home health');
+
+const ENC_GP = [local('encounter-type', 'gp-appointment', 'GP practice appointment')];
+const ENC_AE = [local('encounter-type', 'ae-attendance', 'A&E attendance'), snomed('4525004', 'Emergency department patient visit')];
+const ENC_ADMISSION = [local('encounter-type', 'emergency-admission', 'Emergency admission')];
+const ENC_DELIVERY = [local('encounter-type', 'delivery', 'Birth (delivery episode)')];
+const ENC_CRISIS = [local('encounter-type', 'mental-health-crisis', 'Mental health crisis contact')];
+const ENC_REABLEMENT = [local('encounter-type', 'reablement-visit', 'Reablement home visit')];
+const EMERGENCY_PRIORITY = concept('http://terminology.hl7.org/CodeSystem/v3-ActPriority', 'EM', 'emergency');
+const ADMIT_EMERGENCY = concept('http://terminology.hl7.org/CodeSystem/admit-source', 'emd', 'From accident/emergency department');
+
+const ALCOHOL_REASONS = [snomed('25702006', 'Alcohol intoxication'), snomed('66590003', 'Alcohol dependence'), snomed('15167005', 'Alcohol abuse')];
+const GENERAL_REASONS = [
+  snomed('233604007', 'Pneumonia'), snomed('68566005', 'Urinary tract infectious disease'), snomed('29857009', 'Chest pain'),
+  snomed('91302008', 'Sepsis'), snomed('21522001', 'Abdominal pain'), snomed('195951007', 'Acute exacerbation of chronic obstructive airways disease'),
+  snomed('128045006', 'Cellulitis'), snomed('422587007', 'Nausea'), snomed('230145002', 'Difficulty breathing'),
+];
+const PATHWAY = [
+  local('discharge-pathway', '0', 'Pathway 0: home, no new support'), local('discharge-pathway', '1', 'Pathway 1: home with new support'),
+  local('discharge-pathway', '2', 'Pathway 2: short-term bedded rehabilitation or recovery'), local('discharge-pathway', '3', 'Pathway 3: new residential or nursing home placement'),
+];
+const EMPLOYMENT = {
+  paid: local('employment-status', 'paid-employment', 'In paid employment'),
+  unemployed: local('employment-status', 'unemployed', 'Unemployed and seeking work'),
+  student: local('employment-status', 'student', 'Student'),
+  notSeeking: local('employment-status', 'not-seeking-work', 'Not in paid employment and not seeking work'),
+  sick: local('employment-status', 'long-term-sick-or-disabled', 'Long-term sick or disabled'),
+  retired: local('employment-status', 'retired', 'Retired'),
+};
+const ACCOMMODATION = [
+  local('accommodation-status', 'own-home', 'Lives in own home'), local('accommodation-status', 'with-family', 'Lives with family'),
+  local('accommodation-status', 'residential-care', 'Residential care home'), local('accommodation-status', 'nursing-care', 'Nursing home'),
+];
+const Y6_CATEGORIES = [
+  local('ncmp-weight-category', 'severely-obese', 'Severely obese (BMI centile 99.6 or above)'), local('ncmp-weight-category', 'obese', 'Obese (BMI centile 95 or above)'),
+  local('ncmp-weight-category', 'overweight', 'Overweight (BMI centile 85 to 94.9)'), local('ncmp-weight-category', 'underweight', 'Underweight (BMI centile 2 or below)'),
+  local('ncmp-weight-category', 'healthy', 'Healthy weight (BMI centile 2.1 to 84.9)'),
+];
+const EP_TYPES = {
+  mentalHealth: [local('episode-type', 'secondary-mental-health', 'Secondary mental health services')],
+  longTermSupport: [local('episode-type', 'long-term-support', 'Adult social care long-term support')],
+  reablement: [local('episode-type', 'reablement', 'Reablement (short-term support to maximise independence)')],
+  maternity: [local('episode-type', 'maternity', 'Maternity care')],
+};
+
+function medConcept(name: string): CodeableConcept {
+  return { coding: [coding(`${CS}/medicine`, medicineCode(name), name)], text: name };
+}
+
+/** One resident and their whole history, generated together and then dropped by the caller. */
+export function generateResident(ctx: ResidentContext, index: number): Resource[] {
+  return new ResidentBuilder(ctx, index).build();
+}
+
+class ResidentBuilder {
+  private readonly rng: Prng;
+  private readonly out: Resource[] = [];
+  private readonly patientId: string;
+  private readonly subject: Reference<any>;
+  private counter = 0;
+  private p!: Demography;
+  private birthDay = 0;
+  private practice!: Practice;
+  private gpRole!: string;
+  private conditions: { def?: ConditionDef; deficit?: string; id: string }[] = [];
+  private frailty = 0; // deficits / 36, 65+ only
+  private ltcCount = 0;
+
+  constructor(private readonly ctx: ResidentContext, private readonly index: number) {
+    this.rng = new Prng(ctx.seed, index, 0x5e1f);
+    this.patientId = `pat-${index}`;
+    this.subject = { reference: `Patient/${this.patientId}` };
+  }
+
+  private nextId(prefix: string): string {
+    return `${prefix}-${this.index}-${++this.counter}`;
+  }
+
+  private dayInYear(): number {
+    return YEAR_START + this.rng.int(YEAR_END - YEAR_START + 1);
+  }
+
+  build(): Resource[] {
+    this.demographics();
+    this.longTermConditions();
+    if (this.p.age >= 65) this.frailtyDeficits();
+    const meds = this.medicines();
+    if (this.p.age >= 65) this.efiScore(meds);
+    if (this.p.age >= 18) this.lifestyle();
+    if (this.p.age >= 11 && this.p.age <= 17) this.year6();
+    this.gpAppointments();
+    this.urgentCare();
+    this.pregnancy();
+    this.mentalHealth();
+    this.socialCare();
+    this.carer();
+    if (this.p.age >= 16) this.surveys();
+    return this.out;
+  }
+
+  private demographics(): void {
+    const { rng, ctx } = this;
+    const model = ctx.model;
+    const dm = model.districts[rng.weighted(model.districtCumulative)];
+    const age = rng.weighted(dm.ageCumulative);
+    const sex = rng.chance(femaleShare(age)) ? 'female' : 'male';
+    const quintile = rng.weighted(dm.quintileCumulative) + 1;
+    this.p = { district: dm.district.id, age, sex, quintile };
+    this.birthDay = EXTRACT_DAY - age * 365 - Math.floor(age / 4) - rng.int(365) - 1;
+    const locality = rng.pick(ctx.directory.localitiesByDistrict.get(dm.district.id)!);
+    this.practice = rng.pick(ctx.directory.practicesByDistrict.get(dm.district.id)!);
+    this.gpRole = rng.pick(this.practice.gpRoles);
+
+    const eth = rng.weighted(THAMES.has(dm.district.id) ? ETHNIC_CUM_THAMES : ETHNIC_CUM_KENT);
+    const [ethCode, ethDisplay] = ETHNICITY[eth];
+    let language: [string, string] = ['en', 'English'];
+    const options = LANGUAGES[ethCode];
+    if (options && rng.chance(ethCode === 'C' ? 0.55 : 0.3)) language = rng.pick(options);
+    const extension: Extension[] = [
+      { url: ext.district, valueString: dm.district.id },
+      { url: ext.healthAndCarePartnership, valueString: dm.district.hcp },
+      { url: ext.deprivationQuintile, valueInteger: quintile },
+      { url: ext.ethnicCategory, valueCodeableConcept: concept(ETHNIC_SYSTEM, ethCode, ethDisplay) },
+      { url: ext.locality, valueString: locality.name },
+    ];
+    const interpreter = language[0] !== 'en' && age >= 16 && rng.chance(0.35);
+    if (interpreter) extension.push({ url: ext.interpreterRequired, valueBoolean: true });
+    if (rng.chance(0.0015)) {
+      language = ['sgn-GB', 'British Sign Language'];
+      extension.push({ url: ext.communicationNeed, valueCodeableConcept: local('communication-need', 'bsl-interpreter', 'Needs a British Sign Language interpreter') });
+    }
+
+    const female = sex === 'female';
+    const given = rng.pick(female ? GIVEN_FEMALE : GIVEN_MALE);
+    const family = rng.pick(FAMILY_NAMES);
+    const nhsNumber = ctx.nhs.numberFor(this.index);
+    const identifier = [{ system: RESIDENT_ID_SYSTEM, value: this.patientId }];
+    if (nhsNumber) identifier.unshift({ system: NHS_NUMBER_SYSTEM, value: nhsNumber });
+    const telecom: Patient['telecom'] = [];
+    if (age >= 14 && rng.chance(0.85)) telecom.push({ system: 'phone', value: fictionalMobile(rng), use: 'mobile' });
+    if (rng.chance(age >= 65 ? 0.6 : 0.2)) telecom.push({ system: 'phone', value: fictionalLandline(rng), use: 'home' });
+    const patient: Patient = {
+      resourceType: 'Patient', id: this.patientId, extension, identifier, active: true,
+      name: [{ use: 'official', family, given: [given] }],
+      gender: sex, birthDate: isoDate(this.birthDay),
+      address: [{
+        use: 'home', type: 'physical', line: [`${rng.range(1, 220)} ${rng.pick(STREETS)}`], city: locality.name,
+        district: dm.district.name, postalCode: fictionalPostcode(rng, locality.postcodeDistrict), country: 'GB',
+      }],
+      communication: [{ language: { coding: [coding('urn:ietf:bcp:47', language[0], language[1])], text: language[1] }, preferred: true }],
+      generalPractitioner: [ref('Organization', this.practice.orgId, this.practice.name)],
+      managingOrganization: ref('Organization', this.practice.orgId),
+    };
+    if (telecom.length) patient.telecom = telecom;
+    this.out.push(patient);
+  }
+
+  private addCondition(code: CodeableConcept, onsetDay: number, extra?: { deficit?: string; def?: ConditionDef }): string {
+    const id = this.nextId('cond');
+    const c: Condition = {
+      resourceType: 'Condition', id, clinicalStatus: ACTIVE, verificationStatus: CONFIRMED, category: PROBLEM_LIST,
+      code, subject: this.subject, onsetDateTime: isoDate(onsetDay), recordedDate: isoDate(onsetDay),
+    };
+    if (extra?.deficit) c.extension = [{ url: ext.efiDeficit, valueString: extra.deficit }];
+    this.out.push(c);
+    this.conditions.push({ id, def: extra?.def, deficit: extra?.deficit });
+    return id;
+  }
+
+  private onsetDay(minAge: number): number {
+    const lo = this.birthDay + Math.max(minAge, 0) * 365;
+    const hi = EXTRACT_DAY - 30;
+    return lo >= hi ? hi : lo + this.rng.int(hi - lo);
+  }
+
+  private longTermConditions(): void {
+    const { p, rng } = this;
+    const band = p.age < 18 ? 0 : p.age < 40 ? 1 : p.age < 65 ? 2 : p.age < 80 ? 3 : 4;
+    for (const def of CONDITIONS) {
+      let prob = def.bands[band] * (p.sex === 'male' ? def.male ?? 1 : def.female ?? 1) * depFactor(p.quintile, def.dep);
+      if (def.key === 'dementia' && p.age >= 90) prob *= 2;
+      if (prob > 0 && rng.chance(prob)) {
+        const minAge = def.key === 'learning-disability' ? 0 : band === 0 ? 1 : [0, 18, 30, 50, 65][band];
+        this.addCondition(snomed(def.code, def.display), this.onsetDay(minAge), { def, deficit: def.efi });
+        this.ltcCount++;
+      }
+    }
+  }
+
+  private frailtyDeficits(): void {
+    const { p, rng, ctx } = this;
+    const lambda = (p.age < 75 ? 1.0 : p.age < 85 ? 2.2 : 4.0) * depFactor(p.quintile, 0.3) * (1 + 0.15 * this.ltcCount);
+    const n = Math.min(rng.poisson(lambda), ctx.deficits.length);
+    const chosen = new Set<number>();
+    for (let tries = 0; chosen.size < n && tries < 60; tries++) chosen.add(rng.weighted(ctx.deficitCumulative));
+    for (const i of [...chosen].sort((a, b) => a - b)) {
+      const d = ctx.deficits[i];
+      this.addCondition(snomed(d.code, d.display), this.onsetDay(60), { deficit: d.name });
+    }
+  }
+
+  private medicines(): number {
+    const { rng, p } = this;
+    const names = new Map<string, string | undefined>();
+    for (const c of this.conditions) {
+      if (!c.def) continue;
+      for (const [name, prob] of c.def.medicines) if (!names.has(name) && rng.chance(prob)) names.set(name, c.id);
+    }
+    if (p.age >= 65) for (const [name, prob] of OLDER_AGE_MEDICINES) if (!names.has(name) && rng.chance(prob * (p.age >= 80 ? 1.5 : 1))) names.set(name, undefined);
+    if (p.age >= 18 && rng.chance(0.04)) names.set('Ibuprofen 400mg tablets', undefined);
+    for (const [name, conditionId] of names) {
+      const authored = this.dayInYear();
+      const mr: MedicationRequest = {
+        resourceType: 'MedicationRequest', id: this.nextId('medreq'), status: 'active', intent: 'order',
+        medicationCodeableConcept: medConcept(name), subject: this.subject, authoredOn: isoDate(authored),
+        requester: ref('PractitionerRole', this.gpRole),
+        dosageInstruction: [{ text: 'As directed' }],
+        courseOfTherapyType: { coding: [coding('http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy', 'continuous', 'Continuous long term therapy')] },
+      };
+      if (conditionId) mr.reasonReference = [ref('Condition', conditionId)];
+      this.out.push(mr);
+    }
+    return names.size;
+  }
+
+  private efiScore(medicineCount: number): void {
+    const deficits = new Set<string>();
+    for (const c of this.conditions) if (c.deficit) deficits.add(c.deficit);
+    if (medicineCount >= 5) deficits.add('Polypharmacy');
+    const score = Math.round((deficits.size / 36) * 1000) / 1000;
+    this.frailty = score;
+    const category = score <= 0.12 ? 'fit' : score <= 0.24 ? 'mild' : score <= 0.36 ? 'moderate' : 'severe';
+    this.out.push({
+      resourceType: 'Observation', id: this.nextId('obs'), status: 'final', category: SURVEY, code: EFI_CODE, subject: this.subject,
+      effectiveDateTime: isoDate(YEAR_END), valueQuantity: { value: score, unit: 'score', system: UCUM, code: '1' },
+      interpretation: [local('efi-category', category, `${category[0].toUpperCase()}${category.slice(1)}`)],
+    } as Observation);
+  }
+
+  private frailtyCategory(): number {
+    if (this.p.age < 65) return 0;
+    return this.frailty <= 0.12 ? 0 : this.frailty <= 0.24 ? 1 : this.frailty <= 0.36 ? 2 : 3;
+  }
+
+  private observation(code: CodeableConcept, category: CodeableConcept[], day: number, value: Partial<Observation>): Observation {
+    const o: Observation = {
+      resourceType: 'Observation', id: this.nextId('obs'), status: 'final', category, code, subject: this.subject,
+      effectiveDateTime: isoDate(day), ...value,
+    };
+    this.out.push(o);
+    return o;
+  }
+
+  private lifestyle(): void {
+    const { p, rng, ctx } = this;
+    const h = ctx.history;
+    const recent = () => EXTRACT_DAY - 1 - rng.int(700);
+    const smokes = rng.chance(h.smoking(p));
+    const status = smokes ? SMOKER : rng.chance(p.age < 30 ? 0.1 : p.age < 50 ? 0.25 : 0.45) ? EX_SMOKER : NEVER_SMOKED;
+    this.observation(SMOKING_CODE, SOCIAL_HISTORY, recent(), { valueCodeableConcept: status });
+
+    let bmi: number;
+    if (rng.chance(h.overweightOrObese(p))) {
+      const obese = rng.chance(0.4 * depFactor(p.quintile, 0.3));
+      bmi = obese ? 30 + Math.min(25, -Math.log(1 - rng.next()) * 4.5) : 25 + rng.next() * 4.99;
+    } else {
+      bmi = rng.chance(0.04) ? 16.5 + rng.next() * 1.99 : 18.5 + rng.next() * 6.49;
+    }
+    this.observation(BMI_CODE, VITAL_SIGNS, recent(), { valueQuantity: { value: Math.round(bmi * 10) / 10, unit: 'kg/m2', system: UCUM, code: 'kg/m2' } });
+
+    const inactive = rng.chance(h.inactive(p));
+    const minutes = inactive ? rng.int(30) : rng.chance(0.15) ? 30 + rng.int(120) : 150 + rng.int(450);
+    this.observation(ACTIVITY_CODE, SOCIAL_HISTORY, recent(), { valueQuantity: { value: minutes, unit: 'min/wk', system: UCUM, code: 'min/wk' } });
+
+    const hypertensive = this.conditions.some((c) => c.def?.key === 'hypertension');
+    if (hypertensive || (p.age >= 40 && rng.chance(0.5))) {
+      const sys = Math.round(118 + (p.age - 40) * 0.4 + (hypertensive ? 14 : 0) + rng.normal() * 12);
+      const dia = Math.round(76 + (hypertensive ? 6 : 0) + rng.normal() * 8);
+      this.observation(BP_CODE, VITAL_SIGNS, recent(), {
+        component: [
+          { code: { coding: [coding(LOINC, '8480-6', 'Systolic blood pressure')] }, valueQuantity: { value: sys, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' } },
+          { code: { coding: [coding(LOINC, '8462-4', 'Diastolic blood pressure')] }, valueQuantity: { value: dia, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' } },
+        ],
+      });
+    }
+  }
+
+  private year6(): void {
+    const [severe, obese, over, under] = this.ctx.history.year6(this.p);
+    const r = this.rng.next();
+    const cat = r < severe ? 0 : r < severe + obese ? 1 : r < severe + obese + over ? 2 : r < severe + obese + over + under ? 3 : 4;
+    // Measured in the summer term of Year 6, at about 10 years 9 months.
+    const day = Math.min(EXTRACT_DAY - 1, this.birthDay + 3920 + this.rng.int(120));
+    this.observation(Y6_CODE, VITAL_SIGNS, day, { valueCodeableConcept: Y6_CATEGORIES[cat] });
+  }
+
+  private encounter(e: Omit<Encounter, 'resourceType' | 'id' | 'subject'>): Encounter {
+    const enc = { resourceType: 'Encounter', id: this.nextId('enc'), subject: this.subject, ...e } as Encounter;
+    this.out.push(enc);
+    return enc;
+  }
+
+  private gpAppointments(): void {
+    const { p, rng } = this;
+    const a = p.age;
+    const base = a < 5 ? 2.5 : a < 18 ? 1.0 : a < 45 ? (p.sex === 'female' ? 2.2 : 1.2) : a < 65 ? 2.0 : a < 80 ? 3.2 : 4.5;
+    const n = rng.poisson(base + 0.5 * this.ltcCount);
+    const practiceRef = ref('Organization', this.practice.orgId);
+    for (let i = 0; i < n; i++) {
+      const day = this.dayInYear();
+      const start = 8 * 60 + 10 * rng.int(60);
+      const nurse = rng.chance(0.3);
+      const role = nurse ? rng.pick(this.practice.nurseRoles) : rng.chance(0.8) ? this.gpRole : rng.pick(this.practice.gpRoles);
+      this.encounter({
+        status: 'finished', class: rng.chance(0.3) ? CLASS_VR : CLASS_AMB, type: ENC_GP,
+        participant: [{ individual: ref('PractitionerRole', role) }],
+        period: { start: isoDateTime(day, start), end: isoDateTime(day, start + 10) },
+        serviceProvider: practiceRef,
+        location: [{ location: ref('Location', this.practice.locationId) }],
+      });
+    }
+  }
+
+  private urgentCare(): void {
+    const { p, rng, ctx } = this;
+    const acute = ctx.directory.acuteByDistrict.get(p.district)!;
+    const a = p.age;
+    const frailCat = this.frailtyCategory();
+    const aeRate = 0.3 * (a < 5 ? 1.6 : a < 18 ? 0.8 : a < 65 ? 0.9 : a < 80 ? 1.2 : 2.0) * depFactor(p.quintile, 0.3);
+    const aeCount = rng.poisson(aeRate);
+    for (let i = 0; i < aeCount; i++) {
+      const day = this.dayInYear();
+      const start = rng.int(24 * 60);
+      const site = rng.pick(acute.sites);
+      this.encounter({
+        status: 'finished', class: CLASS_EMER, type: ENC_AE, priority: EMERGENCY_PRIORITY,
+        period: { start: isoDateTime(day, start), end: isoDateTime(day, start + 60 + rng.int(420)) },
+        serviceProvider: ref('Organization', acute.orgId), location: [{ location: ref('Location', site.locationId) }],
+      });
+    }
+    const admissionRate = (a < 18 ? 0.04 : a < 45 ? 0.05 : a < 65 ? 0.07 : a < 75 ? 0.12 : a < 85 ? 0.2 : 0.32)
+      * (1 + 0.1 * this.ltcCount) * depFactor(p.quintile, 0.25) * [1, 1.3, 1.8, 2.5][frailCat];
+    const n = rng.poisson(admissionRate);
+    for (let i = 0; i < n; i++) this.admission(false);
+    const alcohol = rng.poisson(ctx.history.alcoholAdmissions(p));
+    for (let i = 0; i < alcohol; i++) this.admission(true);
+  }
+
+  private admission(alcohol: boolean): void {
+    const { p, rng, ctx } = this;
+    const acute = ctx.directory.acuteByDistrict.get(p.district)!;
+    const frailCat = this.frailtyCategory();
+    const old = p.age >= 65;
+    const frailtyRelated = !alcohol && frailCat >= 1 && rng.chance(0.5);
+    const day = this.dayInYear();
+    const median = (p.age < 65 ? 1.5 : p.age < 80 ? 3.5 : 6) * (1 + 0.3 * frailCat);
+    const los = Math.min(120, Math.floor(median * Math.exp(rng.normal() * 0.9)));
+    const pathway = this.dischargePathway(old, frailCat);
+    const start = rng.int(24 * 60);
+    const end = day + los;
+    let reason: CodeableConcept;
+    if (alcohol) reason = rng.pick(ALCOHOL_REASONS);
+    else if (frailtyRelated) {
+      const name = rng.chance(0.6) ? 'Falls' : 'Fragility fracture';
+      const d = ctx.deficits.find((x) => x.name === name)!;
+      reason = snomed(d.code, d.display);
+    } else reason = rng.pick(GENERAL_REASONS);
+    const extension: Extension[] = [{ url: ext.dischargePathway, valueCodeableConcept: PATHWAY[pathway] }];
+    // Delays to discharge happen to people waiting for support, and grow with length of stay.
+    if (pathway > 0 && los >= 2 && rng.chance(Math.min(0.9, 0.2 + los / 40))) {
+      const delay = 1 + Math.min(los - 1, Math.floor(-Math.log(1 - rng.next()) * (1 + los / 4)));
+      extension.push({ url: ext.criteriaToResideNotMet, valueDateTime: isoDateTime(end - delay, 9 * 60) });
+    }
+    if (alcohol) extension.push({ url: ext.alcoholRelated, valueBoolean: true });
+    if (frailtyRelated) extension.push({ url: ext.frailtyRelated, valueBoolean: true });
+    const site = rng.pick(acute.sites);
+    const enc = this.encounter({
+      extension, status: 'finished', class: CLASS_IMP, type: ENC_ADMISSION, priority: EMERGENCY_PRIORITY,
+      period: { start: isoDateTime(day, start), end: isoDateTime(end, 10 * 60 + rng.int(600)) },
+      length: { value: los, unit: 'days', system: UCUM, code: 'd' },
+      reasonCode: [reason],
+      hospitalization: {
+        admitSource: ADMIT_EMERGENCY,
+        dischargeDisposition: pathway === 3 ? concept('http://terminology.hl7.org/CodeSystem/discharge-disposition', 'snf', 'Skilled nursing facility')
+          : pathway === 2 ? concept('http://terminology.hl7.org/CodeSystem/discharge-disposition', 'rehab', 'Rehabilitation')
+          : concept('http://terminology.hl7.org/CodeSystem/discharge-disposition', 'home', 'Home'),
+      },
+      participant: [{ individual: ref('PractitionerRole', rng.pick(acute.dischargeRoles)) }],
+      serviceProvider: ref('Organization', acute.orgId), location: [{ location: ref('Location', site.locationId) }],
+    });
+    if (old && pathway === 1 && rng.chance(0.45)) this.reablement(enc, end);
+  }
+
+  /**
+   * Pathway mix by age and frailty. The shares are tuned so that, over this model's admissions,
+   * the totals land on TARGETS.dischargePathways (checked by the calibration test).
+   */
+  private dischargePathway(old: boolean, frailCat: number): number {
+    const r = this.rng.next() * 100;
+    const table = !old ? [84, 16, 0, 0] : frailCat >= 2 ? [14, 68, 14, 4] : frailCat === 1 ? [28, 64, 6.5, 1.5] : [40, 55.5, 3.5, 1];
+    let acc = 0;
+    for (let i = 0; i < 4; i++) if (r < (acc += table[i])) return i;
+    return 0;
+  }
+
+  private reablement(admission: Encounter, dischargeDay: number): void {
+    const { p, rng, ctx } = this;
+    const care = ctx.directory.socialCareByDistrict.get(p.district)!;
+    const eocId = this.nextId('eoc');
+    const days = 14 + rng.int(29);
+    const eoc: EpisodeOfCare = {
+      resourceType: 'EpisodeOfCare', id: eocId, status: 'finished', type: EP_TYPES.reablement, patient: this.subject,
+      managingOrganization: ref('Organization', care.orgId), period: { start: isoDate(dischargeDay), end: isoDate(dischargeDay + days) },
+      careManager: ref('PractitionerRole', rng.pick(care.socialWorkerRoles)),
+    };
+    this.out.push(eoc);
+    const visits = 1 + rng.int(3);
+    for (let i = 0; i < visits; i++) {
+      const d = dischargeDay + 1 + rng.int(days);
+      this.encounter({
+        status: 'finished', class: CLASS_HH, type: ENC_REABLEMENT, episodeOfCare: [ref('EpisodeOfCare', eocId)],
+        period: { start: isoDateTime(d, 8 * 60 + rng.int(600)), end: isoDateTime(d, 9 * 60 + 600) },
+        serviceProvider: ref('Organization', care.orgId),
+      });
+    }
+    const frail = this.frailtyCategory();
+    const atHome = rng.chance((TARGETS.atHome91Days / 100) * [1.05, 1.0, 0.96, 0.9][frail]);
+    this.observation(AT_HOME_91_CODE, SOCIAL_HISTORY, dischargeDay + 91, {
+      valueBoolean: atHome, encounter: ref('Encounter', admission.id!), focus: [ref('EpisodeOfCare', eocId)],
+    });
+  }
+
+  private pregnancy(): void {
+    const { p, rng, ctx } = this;
+    if (!rng.chance(birthChance(p))) return;
+    const acute = ctx.directory.acuteByDistrict.get(p.district)!;
+    const window = 3 * 365;
+    const delivery = EXTRACT_DAY - 30 - rng.int(window);
+    const eocId = this.nextId('eoc');
+    this.out.push({
+      resourceType: 'EpisodeOfCare', id: eocId, status: 'finished', type: EP_TYPES.maternity, patient: this.subject,
+      managingOrganization: ref('Organization', acute.orgId), period: { start: isoDate(delivery - 270 + rng.int(30)), end: isoDate(Math.min(EXTRACT_DAY - 1, delivery + 42)) },
+    } as EpisodeOfCare);
+    const stay = rng.int(3);
+    const site = rng.pick(acute.sites);
+    const enc = this.encounter({
+      status: 'finished', class: CLASS_IMP, type: ENC_DELIVERY, episodeOfCare: [ref('EpisodeOfCare', eocId)],
+      period: { start: isoDateTime(delivery, rng.int(1440)), end: isoDateTime(delivery + stay, 12 * 60 + rng.int(600)) },
+      serviceProvider: ref('Organization', acute.orgId), location: [{ location: ref('Location', site.locationId) }],
+      serviceType: local('service-type', 'maternity', 'Maternity'),
+    });
+    const smoking = rng.chance(ctx.history.smokingAtDelivery(p));
+    this.observation(SATOD_CODE, SOCIAL_HISTORY, delivery, { valueCodeableConcept: smoking ? SMOKER : NON_SMOKER, encounter: ref('Encounter', enc.id!) });
+  }
+
+  private mentalHealth(): void {
+    const { p, rng, ctx } = this;
+    const hasSmi = this.conditions.some((c) => c.def?.key === 'schizophrenia' || c.def?.key === 'bipolar');
+    const depressed = this.conditions.some((c) => c.def?.key === 'depression');
+    const ld = this.conditions.some((c) => c.def?.key === 'learning-disability');
+    const dementia = this.conditions.some((c) => c.def?.key === 'dementia');
+    // First-episode psychosis: about 30 per 100,000 aged 16-64 a year, mostly under 35.
+    if (p.age >= 16 && p.age <= 64 && rng.chance(p.age <= 35 ? 0.0006 : 0.00015)) {
+      const day = this.dayInYear();
+      const condId = this.addCondition(snomed('69322001', 'Psychotic disorder'), day);
+      this.out.push({
+        resourceType: 'ServiceRequest', id: this.nextId('sr'), status: 'completed', intent: 'order',
+        category: [local('referral-type', 'mental-health', 'Mental health referral')],
+        code: local('referral', 'early-intervention-psychosis', 'Referral to early intervention in psychosis service'),
+        subject: this.subject, authoredOn: isoDate(day), requester: ref('PractitionerRole', this.gpRole),
+        performer: [ref('HealthcareService', ctx.directory.services.earlyIntervention)], reasonReference: [ref('Condition', condId)],
+      } as ServiceRequest);
+    }
+    if (p.age < 18) return;
+    let prob = (p.age < 70 ? 0.025 : 0.02) * depFactor(p.quintile, 0.5);
+    if (hasSmi) prob = 0.8;
+    else if (dementia) prob = 0.3;
+    else if (depressed) prob *= 2;
+    if (!rng.chance(prob)) return;
+    const start = YEAR_START - rng.int(900);
+    const ended = rng.chance(0.35);
+    const end = ended ? Math.max(YEAR_START + 1, start + 60 + rng.int(400)) : undefined;
+    const mhRoles = ctx.directory.mentalHealthRolesByDistrict.get(p.district)!;
+    const eocId = this.nextId('eoc');
+    const eoc: EpisodeOfCare = {
+      resourceType: 'EpisodeOfCare', id: eocId, status: end && end <= YEAR_END ? 'finished' : 'active', type: EP_TYPES.mentalHealth,
+      patient: this.subject, managingOrganization: ref('Organization', ctx.directory.orgIds.mentalHealthTrust),
+      period: end && end <= YEAR_END ? { start: isoDate(start), end: isoDate(end) } : { start: isoDate(start) },
+      careManager: ref('PractitionerRole', rng.pick(mhRoles)),
+    };
+    this.out.push(eoc);
+    if (p.age <= 69) {
+      // O2.2: about 8% of people in contact with secondary mental health services (18-69) are in paid work.
+      const paid = rng.chance(TARGETS.mentalHealthEmployed / 100);
+      const other = p.age < 25 && rng.chance(0.2) ? EMPLOYMENT.student : rng.chance(0.45) ? EMPLOYMENT.sick : rng.chance(0.5) ? EMPLOYMENT.unemployed : EMPLOYMENT.notSeeking;
+      this.observation(EMPLOYMENT_CODE, SOCIAL_HISTORY, YEAR_START + rng.int(300), { valueCodeableConcept: paid ? EMPLOYMENT.paid : other });
+    }
+    if (ld && rng.chance(0.1)) return;
+    if (rng.chance(hasSmi ? 0.3 : 0.1)) {
+      const day = this.dayInYear();
+      const startMin = 17 * 60 + rng.int(420);
+      this.encounter({
+        status: 'finished', class: CLASS_EMER, type: ENC_CRISIS, priority: EMERGENCY_PRIORITY, episodeOfCare: [ref('EpisodeOfCare', eocId)],
+        period: { start: isoDateTime(day, startMin), end: isoDateTime(day, startMin + 90) },
+        participant: [{ individual: ref('PractitionerRole', rng.pick(mhRoles)) }],
+        serviceProvider: ref('Organization', ctx.directory.orgIds.mentalHealthTrust),
+      });
+    }
+  }
+
+  private socialCare(): void {
+    const { p, rng, ctx } = this;
+    if (p.age < 18) return;
+    const ld = this.conditions.some((c) => c.def?.key === 'learning-disability');
+    const frail = this.frailtyCategory();
+    let prob = p.age < 65 ? 0.004 : p.age < 75 ? 0.012 : p.age < 85 ? 0.03 : 0.09;
+    prob *= depFactor(p.quintile, 0.3) * [0.5, 1, 2, 3.5][frail];
+    if (ld) prob = 0.45;
+    if (!rng.chance(prob)) return;
+    const care = ctx.directory.socialCareByDistrict.get(p.district)!;
+    const start = Math.max(this.birthDay + 18 * 365, EXTRACT_DAY - 30 - rng.int(ld ? 5000 : 1500));
+    this.out.push({
+      resourceType: 'EpisodeOfCare', id: this.nextId('eoc'), status: 'active', type: EP_TYPES.longTermSupport, patient: this.subject,
+      managingOrganization: ref('Organization', care.orgId), period: { start: isoDate(start) },
+      careManager: ref('PractitionerRole', rng.pick(care.socialWorkerRoles)),
+    } as EpisodeOfCare);
+    // O3.6 has no baseline: national shares are about 80% at home or with family for learning disability, lower in later life.
+    const mix = ld ? [45, 33, 20, 2] : p.age < 65 ? [65, 15, 15, 5] : [55, 6, 24, 15];
+    const r = rng.next() * 100;
+    const accommodation = r < mix[0] ? 0 : r < mix[0] + mix[1] ? 1 : r < mix[0] + mix[1] + mix[2] ? 2 : 3;
+    const obs = this.observation(ACCOMMODATION_CODE, SOCIAL_HISTORY, Math.max(start, YEAR_START + rng.int(300)), { valueCodeableConcept: ACCOMMODATION[accommodation] });
+    if (accommodation >= 2) {
+      const homes = ctx.directory.careHomesByDistrict.get(p.district)!;
+      const home = rng.pick(homes);
+      obs.note = [{ text: `Lives at ${home.name}` }];
+      obs.performer = [ref('Organization', home.orgId)];
+    }
+    if (ld && p.age <= 64) {
+      this.observation(EMPLOYMENT_CODE, SOCIAL_HISTORY, YEAR_START + rng.int(300), { valueCodeableConcept: rng.chance(0.05) ? EMPLOYMENT.paid : EMPLOYMENT.notSeeking });
+    }
+  }
+
+  private carer(): void {
+    const { p, rng, ctx } = this;
+    if (!rng.chance(ctx.history.hasCarer(p))) return;
+    const patient = this.out[0] as Patient;
+    let rel: [string, string];
+    if (p.age < 18) rel = ['PRN', 'parent'];
+    else if (p.age < 65) rel = rng.pick<[string, string]>([['SPS', 'spouse'], ['PRN', 'parent'], ['CHILD', 'child'], ['SIB', 'sibling']]);
+    else rel = rng.chance(0.45) ? ['SPS', 'spouse'] : rng.chance(0.8) ? ['CHILD', 'child'] : rng.pick<[string, string]>([['FRND', 'unrelated friend'], ['NBOR', 'neighbor']]);
+    const female = rng.chance(0.58);
+    const sameHome = rel[0] === 'SPS' || rel[0] === 'PRN' || rng.chance(0.3);
+    const rpId = this.nextId('rp');
+    const rp: RelatedPerson = {
+      resourceType: 'RelatedPerson', id: rpId, active: true, patient: this.subject,
+      relationship: [
+        { coding: [coding(V3_ROLE, rel[0], rel[1])] },
+        local('carer-role', 'unpaid-carer', 'Unpaid carer'),
+      ],
+      name: [{ use: 'official', family: rel[0] === 'FRND' || rel[0] === 'NBOR' ? rng.pick(FAMILY_NAMES) : patient.name![0].family, given: [rng.pick(female ? GIVEN_FEMALE : GIVEN_MALE)] }],
+      gender: female ? 'female' : 'male',
+      telecom: [{ system: 'phone', value: fictionalMobile(rng), use: 'mobile' }],
+      period: { start: isoDate(EXTRACT_DAY - 30 - rng.int(3000)) },
+    };
+    if (sameHome) rp.address = patient.address;
+    this.out.push(rp);
+    // O4.4: the survey of adult carers samples carers known to social services.
+    if (rng.chance(0.45)) {
+      const very = rng.chance(TARGETS.carersVerySatisfied / 100);
+      const answer = very ? 0 : 1 + rng.weighted([40, 67, 80, 100]);
+      this.surveyResponse(QUESTIONNAIRES.carers, answer, ref('RelatedPerson', rpId));
+    }
+  }
+
+  private surveys(): void {
+    const { p, rng, ctx } = this;
+    if (rng.chance(0.2)) {
+      const lonely = rng.chance(ctx.history.lonely(p));
+      this.surveyResponse(QUESTIONNAIRES.loneliness, lonely ? 0 : 1 + rng.weighted([30, 55, 80, 100]), this.subject);
+    }
+    if (rng.chance(0.15)) {
+      const good = rng.chance(ctx.history.gpGood(p));
+      this.surveyResponse(QUESTIONNAIRES.gpAppointment, good ? (rng.chance(0.35) ? 0 : 1) : 2 + rng.weighted([35, 67, 100]), this.subject);
+    }
+  }
+
+  private surveyResponse(survey: SurveyDefinition, answerIndex: number, source: Reference<any>): void {
+    const a = survey.answers[answerIndex];
+    const qr: QuestionnaireResponse = {
+      resourceType: 'QuestionnaireResponse', id: this.nextId('qr'), questionnaire: survey.url, status: 'completed',
+      subject: this.subject, authored: isoDate(this.dayInYear()), source, author: source,
+      item: [{ linkId: survey.linkId, answer: [{ valueCoding: coding(survey.answerSystem, a.code, a.display) }] }],
+    };
+    this.out.push(qr);
+  }
+}

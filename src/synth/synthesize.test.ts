@@ -1,0 +1,127 @@
+import type { Resource } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
+import { validate } from '../fhir/validation.service.js';
+import { ODS } from './fhir.helpers.js';
+import { synthesize } from './index.js';
+
+const RESIDENTS = 400;
+const all = [...synthesize({ residents: RESIDENTS, seed: 7 })];
+
+function collectReferences(node: unknown, out: string[]): void {
+  if (Array.isArray(node)) for (const v of node) collectReferences(v, out);
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'reference' && typeof v === 'string') out.push(v);
+      else collectReferences(v, out);
+    }
+  }
+}
+
+describe('synthesize', () => {
+  it('is deterministic: the same seed gives identical output', () => {
+    const again = [...synthesize({ residents: RESIDENTS, seed: 7 })];
+    expect(again.length).toBe(all.length);
+    expect(JSON.stringify(again)).toBe(JSON.stringify(all));
+  });
+
+  it('gives different output for a different seed', () => {
+    const other = [...synthesize({ residents: RESIDENTS, seed: 8 })];
+    const patients = (rs: Resource[]) => JSON.stringify(rs.filter((r) => r.resourceType === 'Patient'));
+    expect(patients(other)).not.toBe(patients(all));
+  });
+
+  it('puts organisations and staff before residents', () => {
+    const firstPatient = all.findIndex((r) => r.resourceType === 'Patient');
+    const lastOrgLike = all.map((r) => r.resourceType).lastIndexOf('PractitionerRole');
+    expect(firstPatient).toBeGreaterThan(lastOrgLike);
+    expect(all.slice(firstPatient).some((r) => r.resourceType === 'Organization')).toBe(false);
+  });
+
+  it('produces only valid FHIR R4 that the record accepts', () => {
+    const failures: string[] = [];
+    for (const r of all) {
+      const issues = validate(r);
+      if (issues.length) failures.push(`${r.resourceType}/${r.id}: ${issues.map((i) => `${i.expression?.[0]} ${i.details?.text}`).join('; ')}`);
+    }
+    expect(failures.slice(0, 10)).toEqual([]);
+  });
+
+  it('gives every resource a unique, well-formed id', () => {
+    const keys = all.map((r) => `${r.resourceType}/${r.id}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const r of all) expect(r.id).toMatch(/^[A-Za-z0-9\-.]{1,64}$/);
+  });
+
+  it('gives every patient a valid NHS number from the 999 test range, unique across patients', () => {
+    const patients = all.filter((r) => r.resourceType === 'Patient');
+    expect(patients).toHaveLength(RESIDENTS);
+    const numbers = patients.map((p) => p.identifier!.find((i) => i.system === NHS_NUMBER_SYSTEM)!.value!);
+    for (const n of numbers) {
+      expect(isValidNhsNumber(n)).toBe(true);
+      expect(n).toMatch(/^999\d{7}$/);
+    }
+    expect(new Set(numbers).size).toBe(numbers.length);
+  });
+
+  it('resolves every relative reference to a generated resource', () => {
+    const ids = new Set(all.map((r) => `${r.resourceType}/${r.id}`));
+    const refs: string[] = [];
+    for (const r of all) collectReferences(r, refs);
+    expect(refs.length).toBeGreaterThan(all.length);
+    const dangling = [...new Set(refs.filter((ref) => !ids.has(ref)))];
+    expect(dangling).toEqual([]);
+  });
+
+  it('generates the system named in the strategy: councils, trusts, practices, PCNs, care homes, pharmacies and VCS services', () => {
+    const orgs = all.filter((r) => r.resourceType === 'Organization');
+    const byPrefix = (p: string) => orgs.filter((o) => o.id!.startsWith(p)).length;
+    expect(byPrefix('org-gp-')).toBe(182);
+    expect(byPrefix('org-pcn-')).toBe(42);
+    expect(byPrefix('org-ch-')).toBe(642);
+    expect(byPrefix('org-ph-')).toBe(325);
+    expect(byPrefix('org-council-')).toBe(12);
+    expect(orgs.some((o) => o.name === 'Kent County Council')).toBe(true);
+    expect(orgs.some((o) => o.name === 'Medway Council')).toBe(true);
+    for (const [ods, name] of [['RN7', 'Dartford and Gravesham NHS Trust'], ['RXY', 'Kent and Medway NHS and Social Care Partnership Trust']]) {
+      expect(orgs.find((o) => o.identifier?.some((i) => i.system === ODS && i.value === ods))?.name).toBe(name);
+    }
+    for (const o of orgs) for (const id of o.identifier ?? []) if (id.system === ODS) expect(id.value).toMatch(/^[A-Z0-9]{3,6}$/);
+    const services = all.filter((r) => r.resourceType === 'HealthcareService');
+    const vcs = services.filter((s) => s.id!.startsWith('hs-vcs-') || s.id!.startsWith('hs-sp-'));
+    expect(vcs.length).toBeGreaterThanOrEqual(200);
+    const kinds = new Set(services.map((s) => s.type![0].coding![0].code));
+    for (const k of ['social-prescribing', 'carers-support', 'befriending', 'weight-management', 'stop-smoking', 'debt-housing-advice',
+      'family-hub', 'domestic-abuse', 'veterans', 'dementia-support', 'crisis-cafe', 'street-triage', 'peer-supported-open-dialogue']) {
+      expect(kinds.has(k), k).toBe(true);
+    }
+    // Seven-day services, contact by phone, a cost and a referral route on every service.
+    expect(services.some((s) => s.availableTime!.some((t) => t.daysOfWeek!.includes('sun')))).toBe(true);
+    expect(services.some((s) => s.availableTime!.some((t) => (t.availableEndTime ?? '') >= '20:00:00'))).toBe(true);
+    for (const s of services) {
+      expect(s.telecom?.[0].system).toBe('phone');
+      expect(s.extension!.some((e) => e.url.endsWith('/cost') && e.valueString)).toBe(true);
+      expect(s.extension!.some((e) => e.url.endsWith('/referral-route'))).toBe(true);
+      expect(s.eligibility?.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('staffs the system with every role the strategy needs', () => {
+    const roles = new Set(all.filter((r) => r.resourceType === 'PractitionerRole').map((r) => r.code![0].coding![0].code));
+    expect([...roles].sort()).toEqual([
+      'care-coordinator', 'community-nurse', 'discharge-coordinator', 'gp', 'mental-health-practitioner',
+      'practice-nurse', 'social-prescribing-link-worker', 'social-worker',
+    ]);
+  });
+
+  it('records where each resident lives and their deprivation quintile', () => {
+    for (const p of all.filter((r) => r.resourceType === 'Patient')) {
+      expect(p.address![0].district).toBeTruthy();
+      expect(p.address![0].postalCode).toMatch(/^[A-Z]{2}\d{1,2} \d[A-Z]{2}$/);
+      const q = p.extension!.find((e) => e.url.endsWith('/deprivation-quintile'))!.valueInteger!;
+      expect(q).toBeGreaterThanOrEqual(1);
+      expect(q).toBeLessThanOrEqual(5);
+      expect(p.generalPractitioner![0].reference).toMatch(/^Organization\/org-gp-g82\d{3}$/);
+    }
+  });
+});
