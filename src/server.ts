@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from './logger.js';
 import { FhirError, issue, outcome } from './fhir/outcome.js';
+import { bulkExportRoutes } from './fhir/rest/bulk-export.routes.js';
 import { fhirRoutes } from './fhir/rest/fhir.routes.js';
 import { FHIR_JSON } from './fhir/rest/fhir-http.js';
 import type { Platform } from './platform.js';
@@ -61,6 +62,7 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
   );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  await app.register(bulkExportRoutes, { prefix: '/fhir/R4', platform });
   await app.register(fhirRoutes, { prefix: '/fhir/R4', platform });
   return app;
 }

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { loadConfig } from '../config.js';
@@ -21,7 +24,8 @@ export interface TestPlatform {
  */
 export async function createTestPlatform(): Promise<TestPlatform> {
   const backend = process.env.ONESTORY_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
-  const config = { ...loadConfig({}), baseUrl: undefined };
+  const dataDir = mkdtempSync(join(tmpdir(), 'onestory-test-'));
+  const config = { ...loadConfig({}), baseUrl: undefined, dataDir };
   let dropDatabase = async () => undefined as void;
   let db;
   if (backend === 'postgres') {
@@ -55,6 +59,7 @@ export async function createTestPlatform(): Promise<TestPlatform> {
       await app.close();
       await platform.close();
       await dropDatabase();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

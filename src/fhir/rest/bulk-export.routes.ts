@@ -1,0 +1,73 @@
+import { createReadStream, existsSync } from 'node:fs';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Platform } from '../../platform.js';
+import { BulkExportService, type ExportRequest } from '../bulk-export.service.js';
+import { badRequest, FhirError, issue, notFound, outcome } from '../outcome.js';
+import { baseUrl, prefer, queryPairs, sendJson } from './fhir-http.js';
+
+const NDJSON_FORMATS = new Set(['application/fhir+ndjson', 'application/ndjson', 'ndjson']);
+
+/** FHIR Bulk Data Access: $export kick-off, status polling, and the NDJSON files. */
+export async function bulkExportRoutes(app: FastifyInstance, opts: { platform: Platform }): Promise<void> {
+  const { platform } = opts;
+  const exports = new BulkExportService(platform.db, platform.config.dataDir, app.log as never);
+  await exports.recover();
+
+  const kickOff = (scope: ExportRequest['scope']) => async (req: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {
+    if (!prefer(req).respondAsync) throw badRequest('$export needs the header Prefer: respond-async');
+    const q = new Map<string, string>();
+    for (const [k, v] of queryPairs(req)) q.set(k, v);
+    const format = q.get('_outputFormat');
+    if (format !== undefined && !NDJSON_FORMATS.has(format)) {
+      throw badRequest(`_outputFormat "${format}" is not supported: use application/fhir+ndjson`, '_outputFormat');
+    }
+    for (const k of q.keys()) {
+      if (!['_outputFormat', '_type', '_since'].includes(k)) throw badRequest(`$export does not support the parameter "${k}"`, k);
+    }
+    const base = baseUrl(req, platform.config.baseUrl);
+    const id = await exports.kickOff({
+      scope,
+      groupId: req.params.id,
+      types: q.get('_type')?.split(',').map((t) => t.trim()).filter(Boolean),
+      since: q.get('_since'),
+      requestUrl: `${base}${req.url.replace(/^\/fhir\/R4/, '')}`,
+    });
+    return reply.code(202).header('Content-Location', `${base}/$export-status/${id}`).type('application/fhir+json').send(
+      outcome([issue('informational', `Export started; poll ${base}/$export-status/${id}`, undefined, 'information')]),
+    );
+  };
+
+  app.get('/$export', kickOff('system'));
+  app.get('/Patient/$export', kickOff('patient'));
+  app.get('/Group/:id/$export', kickOff('group'));
+
+  app.get('/$export-status/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const job = await exports.status(req.params.id);
+    if (job.status === 'in-progress') return reply.code(202).header('X-Progress', job.progress ?? 'starting').header('Retry-After', '1').send();
+    if (job.status === 'error') {
+      return sendJson(reply, 500, outcome([issue('exception', job.error ?? 'The export failed')]));
+    }
+    const base = baseUrl(req, platform.config.baseUrl);
+    const files = JSON.parse(job.output ?? '[]') as { type: string; file: string; count: number }[];
+    return reply.code(200).type('application/json').send({
+      transactionTime: job.transaction_time.toISOString(),
+      request: job.request_url,
+      requiresAccessToken: false,
+      output: files.map((f) => ({ type: f.type, url: `${base}/$export-file/${job.id}/${f.file}`, count: f.count })),
+      error: [],
+    });
+  });
+
+  app.delete('/$export-status/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    await exports.cancel(req.params.id);
+    return reply.code(202).send();
+  });
+
+  app.get('/$export-file/:id/:file', async (req: FastifyRequest<{ Params: { id: string; file: string } }>, reply) => {
+    const job = await exports.status(req.params.id);
+    if (job.status !== 'complete') throw new FhirError(404, outcome([issue('not-found', 'The export is not complete')]));
+    const path = exports.filePath(req.params.id, req.params.file);
+    if (!existsSync(path)) throw notFound('No such export file');
+    return reply.type('application/fhir+ndjson').send(createReadStream(path));
+  });
+}
