@@ -1,12 +1,45 @@
-import type { Command } from './command.js';
+import { resolve } from 'node:path';
+import { nhsNumberCapacity, synthesizeResidents } from '../synth/index.js';
+import { formatSummary, writeNdjson } from '../synth/ndjson.writer.js';
+import { parseFlags, type Command } from './command.js';
+import { Progress } from './progress.js';
 
-// Placeholder until the synthetic population generator lands (src/synth/).
+function wholeNumber(value: string | true | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value === true || !Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number of 0 or more`);
+  return n;
+}
+
 export const synthCommand: Command = {
   name: 'synth',
   summary: 'Generate a synthetic Kent and Medway population as FHIR NDJSON',
-  usage: 'npx onestory synth --residents N --seed S --out DIR',
-  async run() {
-    console.error('synth is not built yet');
-    return 1;
+  usage: 'npx onestory synth [--residents N] [--seed S] [--out DIR]\n\nDefaults: --residents 5000 --seed 1 --out ./synth-output. Same seed, same output.\nReads the strategy facts from ../shared/data (override with ONESTORY_SHARED_DIR).',
+  async run(args) {
+    const { flags } = parseFlags(args);
+    let residents: number, seed: number;
+    try {
+      residents = wholeNumber(flags.residents, 5000, 'residents');
+      seed = wholeNumber(flags.seed, 1, 'seed');
+    } catch (err) {
+      console.error((err as Error).message);
+      return 2;
+    }
+    const outDir = resolve(typeof flags.out === 'string' ? flags.out : './synth-output');
+    if (residents > nhsNumberCapacity()) {
+      console.error(`Note: the NHS number test range (999...) holds ${nhsNumberCapacity().toLocaleString('en-GB')} valid numbers; residents beyond that carry only a synthetic resident identifier.`);
+    }
+    const progress = new Progress('Synthesising', residents);
+    const started = performance.now();
+    const summary = await writeNdjson(synthesizeResidents({ residents, seed }), {
+      outDir,
+      onProgress: (done, resources) => {
+        const rate = resources / ((performance.now() - started) / 1000);
+        progress.update(done, `residents, ${resources.toLocaleString('en-GB')} resources, ${Math.round(rate).toLocaleString('en-GB')}/s, RSS ${Math.round(process.memoryUsage.rss() / 1e6)} MB`);
+      },
+    });
+    progress.done();
+    console.log(formatSummary(summary));
+    return 0;
   },
 };

@@ -2,7 +2,7 @@ import type {
   HealthcareService, HealthcareServiceAvailableTime, Location, Organization, Practitioner, PractitionerRole,
   Questionnaire, Resource,
 } from '@medplum/fhirtypes';
-import { BASE, CS, concept, ext, extString, local, ODS, ref } from './fhir.helpers.js';
+import { BASE, concept, ext, extString, local, ODS, ref } from './fhir.helpers.js';
 import { CARE_HOME_WORDS, FAMILY_NAMES, GIVEN_FEMALE, GIVEN_MALE, PRACTICE_WORDS, STREETS } from './names.js';
 import { hashString, Prng } from './prng.js';
 import type { Locality, SharedData } from './shared-data.js';
