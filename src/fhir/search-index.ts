@@ -127,7 +127,11 @@ function addToken(rows: IndexRows, code: string, tv: TypedValue): void {
     case 'CodeableConcept': {
       const text = low(v.text) ?? low(v.coding?.[0]?.display);
       if (Array.isArray(v.coding) && v.coding.length > 0) {
-        for (const c of v.coding) rows.token.push([code, c.system ?? null, c.code ?? null, low(c.display) ?? text]);
+        const displays = v.coding.map((c: { display?: string }) => low(c.display) ?? text);
+        v.coding.forEach((c: { system?: string; code?: string }, i: number) => rows.token.push([code, c.system ?? null, c.code ?? null, displays[i]]));
+        // :text searches CodeableConcept.text as well as each Coding.display.
+        const ccText = low(v.text);
+        if (ccText && !displays.includes(ccText)) rows.token.push([code, null, null, ccText]);
       } else if (text) {
         rows.token.push([code, null, null, text]);
       }

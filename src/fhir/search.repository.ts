@@ -220,7 +220,8 @@ export function dateCondition(low: string, high: string, v: string, p: Params): 
   const ph = () => p.add(r.high, 'timestamptz');
   switch (prefix) {
     case 'eq':
-      return `(${low} >= ${pl()} AND ${high} <= ${ph()})`;
+      // low < high, so `low < ph` is implied; it bounds an index scan on low from both sides.
+      return `(${low} >= ${pl()} AND ${low} < ${ph()} AND ${high} <= ${ph()})`;
     case 'ne':
       return `NOT (${low} >= ${pl()} AND ${high} <= ${ph()})`;
     case 'gt':
@@ -228,9 +229,12 @@ export function dateCondition(low: string, high: string, v: string, p: Params): 
     case 'lt':
       return `${low} < ${pl()}`;
     case 'ge':
-      return `${high} > ${pl()}`;
+      // The range above the value overlaps, or the value's range contains the target's.
+      // Both imply high > pl, which is kept first for the index.
+      return `(${high} > ${pl()} AND (${high} > ${ph()} OR ${low} >= ${pl()}))`;
     case 'le':
-      return `${low} < ${ph()}`;
+      // The range below the value overlaps, or the value's range contains the target's.
+      return `(${low} < ${ph()} AND (${low} < ${pl()} OR ${high} <= ${ph()}))`;
     case 'sa':
       return `${low} >= ${ph()}`;
     case 'eb':
@@ -240,18 +244,29 @@ export function dateCondition(low: string, high: string, v: string, p: Params): 
   }
 }
 
+/** Half a unit of the last digit of a decimal string: 100 gives 0.5, 5.40 gives 0.005, 2.5e-1 gives 0.005. */
+export function halfUnit(rest: string): string {
+  const [mantissa, exp] = rest.toLowerCase().split('e');
+  const decimals = (mantissa.split('.')[1]?.length ?? 0) - Number(exp ?? 0);
+  return `5e${-decimals - 1}`;
+}
+
 function numberCondition(v: string, p: Params, column = 'x.value'): string {
   const { prefix, rest } = splitPrefix('number', v);
   const n = Number(rest);
-  // A number's precision is implied by its digits: 100 means [99.5, 100.5).
-  const decimals = rest.includes('.') && !/e/i.test(rest) ? rest.split('.')[1].length : 0;
-  const half = 0.5 * 10 ** -decimals;
+  // A number's precision is implied by its digits: 100 means [99.5, 100.5). Bounds are computed in
+  // numeric, not binary floating point, so that 5.4 gives exactly [5.35, 5.45).
   const val = () => p.add(rest, 'numeric');
+  const bounds = () => {
+    const value = val();
+    const half = p.add(halfUnit(rest), 'numeric');
+    return `${column} >= ${value} - ${half} AND ${column} < ${value} + ${half}`;
+  };
   switch (prefix) {
     case 'eq':
-      return `(${column} >= ${p.add(String(n - half), 'numeric')} AND ${column} < ${p.add(String(n + half), 'numeric')})`;
+      return `(${bounds()})`;
     case 'ne':
-      return `NOT (${column} >= ${p.add(String(n - half), 'numeric')} AND ${column} < ${p.add(String(n + half), 'numeric')})`;
+      return `NOT (${bounds()})`;
     case 'gt':
     case 'sa':
       return `${column} > ${val()}`;
@@ -294,8 +309,14 @@ function referenceCondition(v: string, modifier: string | undefined, param: Inde
 }
 
 function uriCondition(v: string, modifier: string | undefined, p: Params): string {
-  if (modifier === 'below') return `x.value LIKE ${p.add(likePrefix(v))} ESCAPE '\\'`;
-  if (modifier === 'above') return `${p.add(v)} LIKE replace(replace(replace(x.value, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%' ESCAPE '\\'`;
+  // :below and :above work on whole path segments: http://a/b is below http://a, http://a/bc is not.
+  if (modifier === 'below') {
+    const base = v.replace(/\/+$/, '');
+    return `(x.value = ${p.add(v)} OR x.value LIKE ${p.add(`${likeEscape(base)}/%`)} ESCAPE '\\')`;
+  }
+  if (modifier === 'above') {
+    return `(x.value = ${p.add(v)} OR ${p.add(v)} LIKE replace(replace(replace(rtrim(x.value, '/'), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '/%' ESCAPE '\\')`;
+  }
   return `x.value = ${p.add(v)}`;
 }
 
