@@ -484,7 +484,7 @@ class ResidentBuilder {
    */
   private dischargePathway(old: boolean, frailCat: number): number {
     const r = this.rng.next() * 100;
-    const table = !old ? [84, 16, 0, 0] : frailCat >= 2 ? [14, 68, 14, 4] : frailCat === 1 ? [28, 64, 6.5, 1.5] : [40, 55.5, 3.5, 1];
+    const table = !old ? [78, 22, 0, 0] : frailCat >= 2 ? [15, 68, 14, 3] : frailCat === 1 ? [26, 67, 5.5, 1.5] : [30, 66, 3.2, 0.8];
     let acc = 0;
     for (let i = 0; i < 4; i++) if (r < (acc += table[i])) return i;
     return 0;
