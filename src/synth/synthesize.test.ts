@@ -47,6 +47,26 @@ describe('synthesize', () => {
     expect(failures.slice(0, 10)).toEqual([]);
   });
 
+  it('validates one example of every shape found in 20,000 residents, so rare paths are checked too', () => {
+    // A shape is the type plus its kind code and extensions: pathway-3 discharges, psychosis referrals,
+    // BSL needs and care-home placements are too rare to be sure of in a few hundred residents.
+    const seen = new Map<string, Resource>();
+    for (const r of synthesize({ residents: 20_000, seed: 99 })) {
+      const x = r as { type?: { coding?: { code?: string }[] }[] | { coding?: { code?: string }[] }; code?: { coding?: { code?: string }[] }; extension?: { url: string }[] };
+      const kind = Array.isArray(x.type) ? x.type[0]?.coding?.[0]?.code : x.code?.coding?.[0]?.code;
+      const key = `${r.resourceType}|${kind}|${(x.extension ?? []).map((e) => e.url).sort().join(',')}|${Object.keys(r).sort().join(',')}`;
+      if (!seen.has(key)) seen.set(key, r);
+    }
+    expect(seen.size).toBeGreaterThan(100);
+    const failures: string[] = [];
+    for (const r of seen.values()) {
+      const issues = validate(r);
+      if (issues.length) failures.push(`${r.resourceType}/${r.id}: ${issues.map((i) => `${i.expression?.[0]} ${i.details?.text}`).join('; ')}`);
+    }
+    expect(failures).toEqual([]);
+    expect([...seen.values()].some((r) => r.resourceType === 'ServiceRequest')).toBe(true);
+  });
+
   it('gives every resource a unique, well-formed id', () => {
     const keys = all.map((r) => `${r.resourceType}/${r.id}`);
     expect(new Set(keys).size).toBe(keys.length);
