@@ -14,7 +14,6 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
-    disableRequestLogging: process.env.LOG_REQUESTS === 'false',
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -87,7 +87,7 @@ async function writeBatch(platform: Platform, batch: Resource[]): Promise<number
       const existing = await resources.repo.readCurrentMany(tx, list.map((r) => ({ type: r.resourceType, id: r.id! })));
       const current = new Map(existing.map((e) => [`${e.resource_type}/${e.id}`, e]));
       const fresh = list.filter((r) => !current.has(`${r.resourceType}/${r.id}`));
-      const rids = await resources.repo.allocateRids(fresh.length);
+      const rids = await resources.repo.allocateRids(fresh.length, tx);
       let next = 0;
       const now = new Date().toISOString();
       const writes: VersionWrite[] = list.map((r) => {

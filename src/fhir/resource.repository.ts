@@ -30,25 +30,22 @@ export interface StoredRow {
  */
 export class ResourceRepository {
   private ridPool: bigint[] = [];
-  private ridRefill: Promise<void> | undefined;
 
   constructor(private readonly db: Database) {}
 
-  /** Surrogate keys come from a sequence, fetched in blocks so most writes need no extra round trip. */
-  async allocateRids(n: number): Promise<string[]> {
+  /**
+   * Surrogate keys come from a sequence, fetched in blocks so most writes need no extra round trip.
+   * The block is fetched through the caller's connection: inside a transaction on single-connection
+   * PGlite, any other connection would wait for that transaction, which would wait for it.
+   */
+  async allocateRids(n: number, q: Queryable = this.db): Promise<string[]> {
     while (this.ridPool.length < n) {
-      if (!this.ridRefill) {
-        const want = Math.max(n - this.ridPool.length, 200);
-        this.ridRefill = this.db
-          .query<{ rid: string }>('SELECT nextval(\'resource_rid_seq\')::text AS rid FROM generate_series(1, $1)', [want])
-          .then((res) => {
-            for (const r of res.rows) this.ridPool.push(BigInt(r.rid));
-          })
-          .finally(() => {
-            this.ridRefill = undefined;
-          });
-      }
-      await this.ridRefill;
+      const want = Math.max(n - this.ridPool.length, 200);
+      const res = await q.query<{ rid: string }>(
+        "SELECT nextval('resource_rid_seq')::text AS rid FROM generate_series(1, $1)",
+        [want],
+      );
+      for (const r of res.rows) this.ridPool.push(BigInt(r.rid));
     }
     return this.ridPool.splice(0, n).map(String);
   }

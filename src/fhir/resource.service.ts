@@ -238,7 +238,7 @@ export class ResourceService {
 
   /** Writes a new resource; undefined if its id was taken meanwhile (PUT retries as an update). */
   private async insert(q: Queryable, resource: Resource, method: VersionWrite['method'] = 'POST'): Promise<WriteResult | undefined> {
-    const [rid] = await this.repo.allocateRids(1);
+    const [rid] = await this.repo.allocateRids(1, q);
     const w = this.version(rid, resource, 1, undefined, method);
     const done = await this.repo.write(q, [w]);
     if (!done.has(rid)) return undefined;
