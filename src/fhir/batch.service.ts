@@ -136,7 +136,7 @@ export class BatchService {
       case 'GET':
       case 'HEAD': {
         if (operation) throw badRequest(`Operations are not supported inside a Bundle (${e.url})`);
-        if (id && vid) return readEntry(await svc.vread(type, id, vid));
+        if (id && vid) return readEntry(await svc.vread(type, id, vid, tx));
         if (id) return readEntry(await svc.read(type, id, tx));
         svc.checkType(type);
         const pairs = [...new URLSearchParams(query ?? '')] as [string, string][];

@@ -87,12 +87,12 @@ export class ResourceService {
     return { resourceType: type, id, versionId: row.version_id, lastUpdated: row.last_updated.toISOString(), content: row.content };
   }
 
-  async vread(type: string, id: string, vid: string): Promise<Version> {
+  async vread(type: string, id: string, vid: string, q: Queryable = this.db): Promise<Version> {
     this.checkType(type);
     this.checkId(id);
     const v = Number(vid);
     if (!/^\d{1,9}$/.test(vid)) throw notFound(`Version "${vid}" of ${type}/${id} is not known`);
-    const row = await this.repo.readVersion(this.db, type, id, v);
+    const row = await this.repo.readVersion(q, type, id, v);
     if (!row) throw notFound(`Version ${vid} of ${type}/${id} is not known`);
     if (row.deleted) throw gone(`Version ${vid} of ${type}/${id} is a deletion`);
     return { resourceType: type, id, versionId: row.version_id, lastUpdated: row.last_updated.toISOString(), content: row.content };
