@@ -31,15 +31,21 @@ export const synthCommand: Command = {
     }
     const progress = new Progress('Synthesising', residents);
     const started = performance.now();
-    const summary = await writeNdjson(synthesizeResidents({ residents, seed }), {
-      outDir,
-      onProgress: (done, resources) => {
-        const rate = resources / ((performance.now() - started) / 1000);
-        progress.update(done, `residents, ${resources.toLocaleString('en-GB')} resources, ${Math.round(rate).toLocaleString('en-GB')}/s, RSS ${Math.round(process.memoryUsage.rss() / 1e6)} MB`);
-      },
-    });
-    progress.done();
-    console.log(formatSummary(summary));
-    return 0;
+    try {
+      const summary = await writeNdjson(synthesizeResidents({ residents, seed }), {
+        outDir,
+        onProgress: (done, resources) => {
+          const rate = resources / ((performance.now() - started) / 1000);
+          progress.update(done, `residents, ${resources.toLocaleString('en-GB')} resources, ${Math.round(rate).toLocaleString('en-GB')}/s, RSS ${Math.round(process.memoryUsage.rss() / 1e6)} MB`);
+        },
+      });
+      progress.done();
+      console.log(formatSummary(summary));
+      return 0;
+    } catch (err) {
+      progress.done();
+      console.error(`synth failed: ${(err as Error).message}`);
+      return 1;
+    }
   },
 };

@@ -34,8 +34,7 @@ export function createContext(options: SynthOptions, data: SharedData = loadShar
  * memory stays flat however many residents are asked for; identical for identical options.
  */
 export function* synthesize(options: SynthOptions): Generator<Resource> {
-  if (!Number.isInteger(options.residents) || options.residents < 0) throw new Error('residents must be a whole number of 0 or more');
-  if (!Number.isInteger(options.seed)) throw new Error('seed must be a whole number');
+  checkOptions(options);
   const { organisations, ctx } = createContext(options);
   yield* organisations;
   for (let i = 0; i < options.residents; i++) yield* generateResident(ctx, i);
@@ -43,7 +42,13 @@ export function* synthesize(options: SynthOptions): Generator<Resource> {
 
 /** Residents in batches (one array per resident), for writers that want to count residents. */
 export function* synthesizeResidents(options: SynthOptions): Generator<Resource[]> {
+  checkOptions(options);
   const { organisations, ctx } = createContext(options);
   yield organisations;
   for (let i = 0; i < options.residents; i++) yield generateResident(ctx, i);
+}
+
+function checkOptions(options: SynthOptions): void {
+  if (!Number.isInteger(options.residents) || options.residents < 0) throw new Error('residents must be a whole number of 0 or more');
+  if (!Number.isInteger(options.seed)) throw new Error('seed must be a whole number');
 }
