@@ -55,7 +55,10 @@ export async function everything(db: Queryable, patientId: string, opts: Everyth
     conds.push(`r.last_updated >= ${p.add(r.low, 'timestamptz')}`);
   }
   if (opts.cursor) {
-    if (!/^\d{1,19}$/.test(opts.cursor)) throw badRequest('The _cursor parameter is not valid', '_cursor');
+    // A bigint: 19 digits can still overflow it, which the database would answer with an error.
+    if (!/^\d{1,19}$/.test(opts.cursor) || BigInt(opts.cursor) > 9223372036854775807n) {
+      throw badRequest('The _cursor parameter is not valid', '_cursor');
+    }
     conds.push(`r.rid > ${p.add(opts.cursor, 'bigint')}`);
   }
   const restrict = opts.restriction?.('r', '', p);
