@@ -53,14 +53,24 @@ export function extString(url: string, value: string): Extension {
   return { url, valueString: value };
 }
 
-/** ISO date (YYYY-MM-DD) for a day number since 1970-01-01, without allocating a Date per call site. */
+const dateCache = new Map<number, string>();
+const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+
+/** ISO date (YYYY-MM-DD) for a day number since 1970-01-01. Cached: a population uses a few tens of thousands of days, millions of times. */
 export function isoDate(day: number): string {
-  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+  let s = dateCache.get(day);
+  if (s === undefined) {
+    s = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    if (dateCache.size < 200_000) dateCache.set(day, s);
+  }
+  return s;
 }
 
-/** ISO instant for a day number plus minutes past midnight (UTC, as exchanged in NDJSON). */
+/** ISO instant (UTC, seconds precision as FHIR requires with a zone) for a day number plus minutes past midnight. */
 export function isoDateTime(day: number, minutes: number): string {
-  return new Date(day * 86_400_000 + minutes * 60_000).toISOString().replace('.000Z', 'Z');
+  const carry = Math.floor(minutes / 1440);
+  const m = minutes - carry * 1440;
+  return `${isoDate(day + carry)}T${TWO[Math.floor(m / 60)]}:${TWO[m % 60]}:00Z`;
 }
 
 export function dayOf(iso: string): number {

@@ -44,7 +44,7 @@ describe('NHS numbers', () => {
       seen.add(n);
     }
     expect(seen.size).toBe(50_000);
-    for (const n of [...seen].slice(0, 2000)) expect(isValidNhsNumber(n)).toBe(true);
+    expect([...seen].every((n) => isValidNhsNumber(n))).toBe(true);
     expect(a.numberFor(0)).not.toBe(b.numberFor(0));
     expect(a.numberFor(nhsNumberCapacity() - 1)).toBeDefined();
     expect(a.numberFor(nhsNumberCapacity())).toBeUndefined();
