@@ -123,7 +123,12 @@ async function importBundle(platform: Platform, bundle: Bundle, source: string, 
     }
   }
   let n = 0;
-  const items = (bundle.entry ?? []).map((e, i) => ({ resource: e.resource, source: `${source} entry[${i}]` }));
+  if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) {
+    rejected.push({ source, reason: 'Bundle.entry must be an array' });
+    return 0;
+  }
+  // A null entry is rejected as a missing resource rather than stopping the import.
+  const items = (bundle.entry ?? []).map((e, i) => ({ resource: e?.resource, source: `${source} entry[${i}]` }));
   const s = await importItems(platform, items);
   n += s.imported;
   rejected.push(...s.rejected);
