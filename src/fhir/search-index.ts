@@ -172,23 +172,35 @@ function addString(rows: IndexRows, code: string, tv: TypedValue): void {
   }
 }
 
+/**
+ * An instant as PostgreSQL's timestamptz takes it. Instants outside years 0000-9999 (the end of
+ * 9999 is 10000-01-01, which JavaScript writes "+010000-…") become the infinities.
+ */
+export function pgInstant(iso: string): string {
+  if (iso === NEG_INF || iso === POS_INF) return iso;
+  if (iso.startsWith('+')) return POS_INF;
+  if (iso.startsWith('-')) return NEG_INF;
+  return iso;
+}
+
 function addDate(rows: IndexRows, code: string, tv: TypedValue): void {
   const v = tv.value;
+  const push = (low: string, high: string) => rows.date.push([code, pgInstant(low), pgInstant(high)]);
   if (typeof v === 'string') {
     const r = parseDateRange(v);
-    if (r) rows.date.push([code, r.low, r.high]);
+    if (r) push(r.low, r.high);
     return;
   }
   if (tv.type === 'Period') {
     const start = v.start ? parseDateRange(v.start) : undefined;
     const end = v.end ? parseDateRange(v.end) : undefined;
-    if (start || end) rows.date.push([code, start?.low ?? NEG_INF, end?.high ?? POS_INF]);
+    if (start || end) push(start?.low ?? NEG_INF, end?.high ?? POS_INF);
     return;
   }
   if (tv.type === 'Timing') {
     for (const e of v.event ?? []) {
       const r = typeof e === 'string' ? parseDateRange(e) : undefined;
-      if (r) rows.date.push([code, r.low, r.high]);
+      if (r) push(r.low, r.high);
     }
   }
 }

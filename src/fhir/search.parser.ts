@@ -76,6 +76,11 @@ export function parseSearch(resourceType: string, pairs: [string, string][], opt
 
   for (const [rawName, value] of pairs) {
     const name = rawName.trim();
+    if (rawName.includes('\u0000') || value.includes('\u0000')) {
+      // PostgreSQL text cannot hold NUL, so such a value can match nothing and must not reach SQL.
+      fail(`Search parameter "${name.split('\u0000').join('\\0')}" contains a NUL character`);
+      continue;
+    }
     if (CONTROL.has(name) || name.startsWith('_include') || name.startsWith('_revinclude')) {
       parseControl(q, name, value, fail);
       continue;
@@ -272,17 +277,25 @@ export function splitPrefix(type: string, v: string): { prefix: string; rest: st
 }
 
 const NUMBER_RE = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+/** Exponents beyond this overflow PostgreSQL's numeric; no real measurement needs them. */
+const MAX_EXPONENT = 1000;
+
+function isNumber(v: string): boolean {
+  if (!NUMBER_RE.test(v)) return false;
+  const exp = /e([-+]?\d+)$/i.exec(v);
+  return !exp || Math.abs(Number(exp[1])) <= MAX_EXPONENT;
+}
 
 function checkValue(param: IndexedParam, code: string, v: string): void {
   const { rest } = splitPrefix(param.type, v);
   if (v.length > 2000) throw new SearchParamError(`The value of search parameter "${code}" is too long`);
   switch (param.type) {
     case 'number':
-      if (!NUMBER_RE.test(rest)) throw new SearchParamError(`Search parameter "${code}" needs a number, not "${v}"`);
+      if (!isNumber(rest)) throw new SearchParamError(`Search parameter "${code}" needs a number, not "${v}"`);
       return;
     case 'quantity': {
       const [num] = rest.split('|');
-      if (!NUMBER_RE.test(num)) throw new SearchParamError(`Search parameter "${code}" needs a number[|system|code], not "${v}"`);
+      if (!isNumber(num)) throw new SearchParamError(`Search parameter "${code}" needs a number[|system|code], not "${v}"`);
       return;
     }
     case 'date':

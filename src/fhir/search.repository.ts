@@ -3,7 +3,7 @@ import { parseDateRange } from './date-range.js';
 import { badRequest } from './outcome.js';
 import type { Filter, IncludeSpec, SearchQuery, SortKey } from './search.parser.js';
 import { splitPrefix } from './search.parser.js';
-import { normalizeString, type IndexedParam } from './search-index.js';
+import { normalizeString, pgInstant, type IndexedParam } from './search-index.js';
 
 /** Collects positional parameters while SQL is built, so that no value is ever spliced into SQL text. */
 export class Params {
@@ -216,8 +216,8 @@ export function dateCondition(low: string, high: string, v: string, p: Params): 
   const { prefix, rest } = splitPrefix('date', v);
   const r = parseDateRange(rest);
   if (!r) throw badRequest(`"${v}" is not a valid date`);
-  const pl = () => p.add(r.low, 'timestamptz');
-  const ph = () => p.add(r.high, 'timestamptz');
+  const pl = () => p.add(pgInstant(r.low), 'timestamptz');
+  const ph = () => p.add(pgInstant(r.high), 'timestamptz');
   switch (prefix) {
     case 'eq':
       // low < high, so `low < ph` is implied; it bounds an index scan on low from both sides.
