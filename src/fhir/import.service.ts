@@ -1,19 +1,15 @@
 import { createReadStream, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle } from '@medplum/fhirtypes';
 import type { Platform } from '../platform.js';
 import { BatchService } from './batch.service.js';
 import type { VersionWrite } from './resource.repository.js';
-import { isValidId, validate } from './validation.service.js';
+import type { PreparedBatch, PreparedResource, RawItem } from './import.preparer.js';
+import { PreparePool } from './import.pool.js';
 
-export interface ImportItem {
-  resource?: unknown;
-  /** Where the item came from, for the rejection report: file:line. */
-  source: string;
-  /** Set when the line could not even be parsed. */
-  error?: string;
-}
+/** One line or object to import; `text` is parsed by the preparing thread. */
+export type ImportItem = RawItem;
 
 export interface Rejection {
   source: string;
@@ -31,70 +27,77 @@ export const BATCH_SIZE = 500;
 
 /**
  * Bulk load: resources keep their ids (update-as-create), so references between files hold.
- * Each batch is one transaction; a rejected resource is never written, not even in part.
+ * Batches are prepared (parsed, validated, indexed) on worker threads while earlier batches are
+ * written; writes stay in input order. Each batch is one transaction, and a rejected resource is
+ * never written, not even in part.
  */
 export async function importItems(
   platform: Platform,
   items: AsyncIterable<ImportItem> | Iterable<ImportItem>,
   onProgress?: (done: number, rejected: number) => void,
+  pool?: PreparePool,
 ): Promise<ImportSummary> {
   const started = performance.now();
+  const ownPool = pool ?? new PreparePool();
   const rejected: Rejection[] = [];
   let imported = 0;
-  let batch: Resource[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    imported += await writeBatch(platform, batch);
-    batch = [];
+  const inflight: Promise<PreparedBatch>[] = [];
+  const maxInflight = Math.max(2, ownPool.threads * 2);
+  const drainOne = async () => {
+    const batch = await inflight.shift()!;
+    rejected.push(...batch.rejected);
+    imported += await writeBatch(platform, batch.prepared);
+    for (const b of batch.bundles) imported += await importBundle(platform, b.resource as Bundle, b.source, rejected, ownPool);
     onProgress?.(imported, rejected.length);
   };
-  for await (const item of items) {
-    if (item.error) {
-      rejected.push({ source: item.source, reason: item.error });
-      continue;
+  try {
+    let batch: RawItem[] = [];
+    const submit = async () => {
+      if (batch.length === 0) return;
+      inflight.push(ownPool.prepare(batch, new Date().toISOString()));
+      batch = [];
+      if (inflight.length >= maxInflight) await drainOne();
+    };
+    for await (const item of items) {
+      batch.push(item);
+      if (batch.length >= BATCH_SIZE) await submit();
     }
-    const r = item.resource as Resource;
-    if (r && typeof r === 'object' && (r as Resource).resourceType === 'Bundle') {
-      await flush();
-      imported += await importBundle(platform, r as Bundle, item.source, rejected);
-      continue;
-    }
-    const issues = validate(r);
-    if (issues.length === 0 && (typeof r.id !== 'string' || !isValidId(r.id))) {
-      issues.push({ severity: 'error', code: 'required', diagnostics: 'An imported resource must carry its id' });
-    }
-    if (issues.length > 0) {
-      const reason = issues.map((i) => `${i.expression?.[0] ?? ''} ${i.diagnostics ?? i.details?.text ?? ''}`.trim()).join('; ');
-      rejected.push({ source: item.source, reason });
-      continue;
-    }
-    batch.push(r);
-    if (batch.length >= BATCH_SIZE) await flush();
+    await submit();
+    while (inflight.length > 0) await drainOne();
+  } finally {
+    // Settle what is still in flight after a failure, so no worker answer arrives unheard.
+    await Promise.allSettled(inflight);
+    if (!pool) await ownPool.close();
   }
-  await flush();
   const seconds = (performance.now() - started) / 1000;
   return { imported, rejected, seconds, perSecond: seconds > 0 ? imported / seconds : imported };
 }
 
-async function writeBatch(platform: Platform, batch: Resource[]): Promise<number> {
+async function writeBatch(platform: Platform, batch: PreparedResource[]): Promise<number> {
+  if (batch.length === 0) return 0;
   const { resources } = platform;
   // A resource repeated within one batch keeps its last version only.
-  const byKey = new Map<string, Resource>();
+  const byKey = new Map<string, PreparedResource>();
   for (const r of batch) byKey.set(`${r.resourceType}/${r.id}`, r);
   const list = [...byKey.values()];
   for (let attempt = 0; attempt < 5; attempt++) {
     const ok = await platform.db.transaction(async (tx) => {
-      const existing = await resources.repo.readCurrentMany(tx, list.map((r) => ({ type: r.resourceType, id: r.id! })));
+      const existing = await resources.repo.readCurrentMany(tx, list.map((r) => ({ type: r.resourceType, id: r.id })));
       const current = new Map(existing.map((e) => [`${e.resource_type}/${e.id}`, e]));
       const fresh = list.filter((r) => !current.has(`${r.resourceType}/${r.id}`));
       const rids = await resources.repo.allocateRids(fresh.length, tx);
       let next = 0;
-      const now = new Date().toISOString();
       const writes: VersionWrite[] = list.map((r) => {
         const cur = current.get(`${r.resourceType}/${r.id}`);
-        return cur
-          ? resources.version(cur.rid, r, cur.version_id + 1, cur.version_id, 'PUT', now)
-          : resources.version(rids[next++], r, 1, undefined, 'PUT', now);
+        if (cur) {
+          // Rare in a bulk load: the resource exists, so this is its next version.
+          const resource = JSON.parse(r.content);
+          return resources.version(cur.rid, resource, cur.version_id + 1, cur.version_id, 'PUT', r.lastUpdated);
+        }
+        return {
+          rid: rids[next++], resourceType: r.resourceType, id: r.id, versionId: 1, lastUpdated: r.lastUpdated,
+          deleted: false, method: 'PUT', content: r.content, index: r.index,
+        };
       });
       const done = await resources.repo.write(tx, writes);
       if (done.size !== writes.length) throw new RetryBatch();
@@ -110,7 +113,7 @@ async function writeBatch(platform: Platform, batch: Resource[]): Promise<number
 
 class RetryBatch extends Error {}
 
-async function importBundle(platform: Platform, bundle: Bundle, source: string, rejected: Rejection[]): Promise<number> {
+async function importBundle(platform: Platform, bundle: Bundle, source: string, rejected: Rejection[], pool: PreparePool): Promise<number> {
   if (bundle.type === 'transaction' || bundle.type === 'batch') {
     try {
       const res = await new BatchService(platform.resources).process(bundle, { baseUrl: '' });
@@ -129,7 +132,7 @@ async function importBundle(platform: Platform, bundle: Bundle, source: string, 
   }
   // A null entry is rejected as a missing resource rather than stopping the import.
   const items = (bundle.entry ?? []).map((e, i) => ({ resource: e?.resource, source: `${source} entry[${i}]` }));
-  const s = await importItems(platform, items);
+  const s = await importItems(platform, items, undefined, pool);
   n += s.imported;
   rejected.push(...s.rejected);
   return n;
@@ -144,11 +147,7 @@ export async function* readImportSource(path: string): AsyncGenerator<ImportItem
   files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   for (const file of files) {
     if (file.endsWith('.json')) {
-      try {
-        yield { resource: JSON.parse(readFileSync(file, 'utf8')), source: file };
-      } catch (err) {
-        yield { source: file, error: `not valid JSON: ${(err as Error).message}` };
-      }
+      yield { text: readFileSync(file, 'utf8'), source: file };
       continue;
     }
     const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
@@ -156,11 +155,7 @@ export async function* readImportSource(path: string): AsyncGenerator<ImportItem
     for await (const text of rl) {
       line++;
       if (!text.trim()) continue;
-      try {
-        yield { resource: JSON.parse(text), source: `${file}:${line}` };
-      } catch (err) {
-        yield { source: `${file}:${line}`, error: `not valid JSON: ${(err as Error).message}` };
-      }
+      yield { text, source: `${file}:${line}` };
     }
   }
 }

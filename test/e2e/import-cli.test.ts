@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { ROOT_DIR } from '../../src/paths.js';
+
+const run = promisify(execFile);
+
+// The built CLI (`npm test` builds first), so the import runs as users run it: worker threads
+// preparing batches, the main thread writing them.
+describe('npx onestory import (built CLI, worker threads)', () => {
+  let dir: string;
+  let db: Database | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'onestory-import-'));
+  });
+  afterAll(async () => {
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads good lines across several batches, reports each bad line with file:line, and writes none of them', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 1200; i++) {
+      lines.push(JSON.stringify({ resourceType: 'Patient', id: `cli-${i}`, name: [{ family: `Family${i}` }], gender: 'female' }));
+    }
+    lines.splice(10, 0, '{not json');
+    lines.splice(700, 0, JSON.stringify({ resourceType: 'Patient', id: 'bad-gender', gender: 42 }));
+    lines.push(JSON.stringify({ resourceType: 'Patient', name: [{ family: 'NoId' }] }));
+    writeFileSync(join(dir, 'Patient.ndjson'), `${lines.join('\n')}\n`);
+    const dataDir = join(dir, 'data');
+    const env = { ...process.env, ONESTORY_DATA_DIR: dataDir, DATABASE_URL: '' };
+    const res = await run('node', [join(ROOT_DIR, 'bin/onestory.js'), 'import', dir], { env }).catch((e) => e);
+    expect(res.code).toBe(1); // some lines were rejected
+    expect(res.stdout).toContain('Imported 1,200 resources');
+    expect(res.stdout).toContain('Rejected 3 line(s)');
+    expect(res.stdout).toMatch(/Patient\.ndjson:11: not valid JSON/);
+    expect(res.stdout).toMatch(/Patient\.ndjson:701: .*Patient\.gender/);
+    expect(res.stdout).toMatch(/Patient\.ndjson:1203: .*must carry its id/);
+
+    db = await openDatabase({ dataDir });
+    const counts = await db.query<{ n: string }>("SELECT count(*)::text AS n FROM resource WHERE resource_type = 'Patient'");
+    expect(counts.rows[0].n).toBe('1200');
+    const bad = await db.query("SELECT 1 FROM resource WHERE id = 'bad-gender' UNION ALL SELECT 1 FROM sp_token t JOIN resource r USING (rid) WHERE r.id = 'bad-gender'");
+    expect(bad.rows).toHaveLength(0);
+    const indexed = await db.query("SELECT count(*)::text AS n FROM sp_string WHERE code = 'family' AND value = 'family1199'");
+    expect(indexed.rows[0]).toEqual({ n: '1' });
+  });
+});
