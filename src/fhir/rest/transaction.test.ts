@@ -15,7 +15,7 @@ const patient = (system: string, value: string, family = 'Transact') => ({
   birthDate: '1950-01-01',
 });
 
-const tx = (entry: object[], type = 'transaction') => ({ resourceType: 'Bundle', type, entry });
+const tx = (entry: unknown[], type = 'transaction') => ({ resourceType: 'Bundle', type, entry });
 
 async function count(url: string): Promise<number> {
   const res = await fhir(t.app, 'GET', `${url}${url.includes('?') ? '&' : '?'}_summary=count`);
