@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from './logger.js';
 import { FhirError, issue, outcome } from './fhir/outcome.js';
 import { bulkExportRoutes } from './fhir/rest/bulk-export.routes.js';
@@ -8,6 +8,26 @@ import { FHIR_JSON } from './fhir/rest/fhir-http.js';
 import type { Platform } from './platform.js';
 
 export const BODY_LIMIT = 32 * 1024 * 1024;
+/** FHIR resources nest a few dozen levels at most (contained, extensions on extensions). */
+export const MAX_JSON_DEPTH = 128;
+
+/** The deepest nesting of objects and arrays in JSON text, brackets inside strings ignored. */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
 
 /** Builds the HTTP server: /healthz, the FHIR API under /fhir/R4, and a FHIR-shaped answer to every error. */
 export async function buildServer(platform: Platform, logger: Logger): Promise<FastifyInstance> {
@@ -20,6 +40,13 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
       return typeof given === 'string' && /^[A-Za-z0-9\-_.]{1,64}$/.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
+    // A malformed or over-long URL is answered by the router itself: make that answer FHIR-shaped too.
+    frameworkErrors: (err, req, reply) => {
+      const status: 400 | 414 = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const text = status === 414 ? 'A path segment of the URL is too long' : 'The URL is not valid (check its percent-encoding)';
+      reply.header('X-Request-Id', req.id);
+      return (reply as FastifyReply).code(status).type(FHIR_JSON).send(outcome([issue('invalid', text)]));
+    },
   });
 
   app.addHook('onRequest', async (req, reply) => {
@@ -34,6 +61,10 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
     (_req, body, done) => {
       const text = String(body);
       if (text.trim() === '') return done(null, undefined);
+      // Deep nesting would overflow the stack of every recursive walk after parsing: refuse it here.
+      if (nestingDepth(text) > MAX_JSON_DEPTH) {
+        return done(new FhirError(400, outcome([issue('structure', `The body nests deeper than ${MAX_JSON_DEPTH} levels`)])), undefined);
+      }
       try {
         done(null, JSON.parse(text));
       } catch (err) {
