@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { isValidNhsNumber } from '../src/fhir/nhs-number.js';
+import { FAMILIES, nhsNumbers, patient, RESOURCES_PER_PATIENT } from './fixtures.js';
+import { judge, perCoreParagraph, renderMarkdown, renderTable, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
+import { requestBuilder, TRANSACTION_ENTRIES, transactionBundle } from './scenarios.js';
+import { ceilingSummary, meetsTarget, percentile, ratio, summarise } from './stats.js';
+
+describe('percentile (nearest rank)', () => {
+  const sorted = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  it('picks observed values', () => {
+    expect(percentile(sorted, 50)).toBe(5);
+    expect(percentile(sorted, 95)).toBe(10);
+    expect(percentile(sorted, 90)).toBe(9);
+    expect(percentile(sorted, 0)).toBe(1);
+    expect(percentile(sorted, 100)).toBe(10);
+  });
+  it('is NaN for no values, and the value itself for one', () => {
+    expect(percentile([], 50)).toBeNaN();
+    expect(percentile([42], 99)).toBe(42);
+  });
+});
+
+describe('summarise', () => {
+  it('credits only 2xx responses as throughput and sorts latencies itself', () => {
+    const f = summarise({ latenciesMs: [30, 10, 20, 40], ok: 3, non2xx: 1, errors: 2, seconds: 2 });
+    expect(f.requestsPerSecond).toBe(1.5);
+    expect(f.requests).toBe(4);
+    expect(f.p50Ms).toBe(20);
+    expect(f.p99Ms).toBe(40);
+    expect(f.non2xx).toBe(1);
+    expect(f.errors).toBe(2);
+  });
+});
+
+describe('ratio and targets', () => {
+  it('gives no ratio without a usable ceiling', () => {
+    expect(ratio(500, 1000)).toBe(0.5);
+    expect(ratio(500, 0)).toBeUndefined();
+    expect(ratio(500, undefined)).toBeUndefined();
+    expect(ratio(500, Number.NaN)).toBeUndefined();
+  });
+  it('needs throughput, the p95 bound and no failures', () => {
+    const t = { min: 1000, unit: 'req/s' as const, p95MaxMs: 20, text: '' };
+    expect(meetsTarget(t, { perSecond: 1200, p95Ms: 19, failures: 0 })).toBe(true);
+    expect(meetsTarget(t, { perSecond: 1200, p95Ms: 20, failures: 0 })).toBe(false);
+    expect(meetsTarget(t, { perSecond: 999, p95Ms: 5, failures: 0 })).toBe(false);
+    expect(meetsTarget(t, { perSecond: 1200, p95Ms: 5, failures: 1 })).toBe(false);
+    expect(meetsTarget({ min: 10, unit: 'resources/s', text: '' }, { perSecond: 11, failures: 0 })).toBe(true);
+  });
+  it('summarises the ceiling runs', () => {
+    expect(ceilingSummary([300, 100, 200])).toEqual({ runsReqPerSec: [300, 100, 200], min: 100, median: 200, max: 300 });
+  });
+});
+
+describe('fixtures', () => {
+  it('makes distinct valid NHS numbers from the 999 range', () => {
+    const nhs = nhsNumbers(2000);
+    expect(new Set(nhs).size).toBe(2000);
+    for (const n of nhs) {
+      expect(n.startsWith('999')).toBe(true);
+      expect(isValidNhsNumber(n)).toBe(true);
+    }
+  });
+  it('builds the same patient for the same index', () => {
+    expect(patient(7, '9990000018')).toEqual(patient(7, '9990000018'));
+    expect(FAMILIES).toHaveLength(400);
+    expect(RESOURCES_PER_PATIENT).toBe(8);
+  });
+});
+
+describe('scenarios', () => {
+  const data = { patients: 100, rids: ['11', '12'], createOffset: 0 };
+  it('builds requests over the fixture ids', () => {
+    const read = requestBuilder('read', data)(3);
+    expect(read.method).toBe('GET');
+    expect(read.path).toMatch(/^\/fhir\/R4\/Patient\/bp-\d+$/);
+    expect(requestBuilder('ceiling', data)(0).path).toMatch(/^\/bench\/ceiling\/1[12]$/);
+    const ident = requestBuilder('search-identifier', data)(5).path;
+    expect(decodeURIComponent(ident)).toMatch(/identifier=https:\/\/fhir\.nhs\.uk\/Id\/nhs-number\|999\d{7}$/);
+    const upd = requestBuilder('update', data)(105);
+    expect(upd.method).toBe('PUT');
+    expect(upd.path).toBe('/fhir/R4/Patient/bp-5');
+    expect(JSON.parse(upd.body!).id).toBe('bp-5');
+  });
+  it('creates patients with valid NHS numbers and no id', () => {
+    const body = JSON.parse(requestBuilder('create', data)(3).body!);
+    expect(body.id).toBeUndefined();
+    expect(isValidNhsNumber(body.identifier[0].value)).toBe(true);
+  });
+  it('makes a 100-entry transaction whose references resolve within it', () => {
+    const b = transactionBundle(0, 0) as { entry: { fullUrl: string; resource: { resourceType: string; subject?: { reference: string } } }[] };
+    expect(b.entry).toHaveLength(TRANSACTION_ENTRIES);
+    const urls = new Set(b.entry.map((e) => e.fullUrl));
+    for (const e of b.entry) if (e.resource.subject) expect(urls.has(e.resource.subject.reference)).toBe(true);
+  });
+});
+
+describe('report', () => {
+  const read: ScenarioResult = { id: 'read', label: 'Read', unit: 'req/s', perSecond: 3200, p50Ms: 2, p95Ms: 5, p99Ms: 9, non2xx: 0, errors: 0, seconds: 10, ceilingReqPerSec: 6400 };
+  const search: ScenarioResult = { ...read, id: 'search-name', label: 'Name', perSecond: 1500, p95Ms: 25 };
+  const tx: ScenarioResult = { ...read, id: 'transaction', label: 'Tx', unit: 'entries/s', perSecond: 2000, requestsPerSecond: 20, connections: 4 };
+  const d: DatasetResult = { patients: 100000, resources: 800000, ceiling: ceilingSummary([6400]), scenarios: [read, search, tx].map((s) => judge({ ...s, ceilingRatio: ratio(s.unit === 'entries/s' ? s.requestsPerSecond! : s.perSecond, s.ceilingReqPerSec) })) };
+  it('judges each scenario against the issue targets', () => {
+    expect(d.scenarios[0].met).toBe(true);
+    expect(d.scenarios[1].met).toBe(false); // p95 25 ms is over 20 ms
+    expect(d.scenarios[2].met).toBeUndefined(); // the issue sets no transaction target
+  });
+  it('renders figure, ceiling, ratio, target and verdict in one row', () => {
+    const table = renderTable(d);
+    expect(table).toContain('| Read | 3,200 req/s | 2.0 / 5.0 / 9.0 | 0 / 0 | 6,400 | 50% |');
+    expect(table).toContain('**not met**');
+    expect(table).toContain('Tx (4 connections) | 2,000 entries/s (20.0 req/s)');
+  });
+  it('places the run per core against the published figures', () => {
+    const run: RunResult = {
+      date: '2026-01-01T00:00:00Z', commit: 'abc', uncommittedSrc: false, node: 'v20', os: 'linux', cpu: { cores: 2, model: 'x' },
+      database: { kind: 'postgres', version: '15', source: 'test', settings: {} },
+      load: { tool: 'autocannon', connections: 16, secondsPerScenario: 10, warmupSeconds: 2, poolSize: 10, logging: 'off' },
+      quick: false, datasets: [d], extra: [],
+    };
+    // Only read among CRUD here: 3,200 req/s on 2 cores = 1,600 per core; HAPI is 3,911 / 8 = 489 per vCPU.
+    expect(perCoreParagraph(run)).toContain('1,600 req/s per core');
+    expect(perCoreParagraph(run)).toContain('327% of HAPI');
+    expect(renderMarkdown(run)).toContain('Not met in this run: Name at 100,000 patients');
+  });
+});

@@ -1,0 +1,186 @@
+import { meetsTarget, type Target } from './stats.js';
+
+/** What one run measured, as written to bench/results/latest.json. */
+export interface ScenarioResult {
+  id: string;
+  label: string;
+  /** The headline figure's unit: requests, or resources/entries for import and transactions. */
+  unit: 'req/s' | 'resources/s' | 'entries/s';
+  perSecond: number;
+  requestsPerSecond?: number;
+  p50Ms?: number;
+  p95Ms?: number;
+  p99Ms?: number;
+  requests?: number;
+  non2xx: number;
+  errors: number;
+  seconds: number;
+  /** The ceiling run immediately before this scenario (for import: the first one after it). */
+  ceilingReqPerSec?: number;
+  /** perSecond (requestsPerSecond for transactions) divided by ceilingReqPerSec. */
+  ceilingRatio?: number;
+  connections?: number;
+  /** The machine's 1-minute load average around the run: above the core count, other work was competing. */
+  loadAvg1m?: number;
+  target?: Target;
+  met?: boolean;
+  note?: string;
+}
+
+export interface DatasetResult {
+  patients: number;
+  resources: number;
+  /** Every ceiling run of this dataset, one before each scenario, and their spread. */
+  ceiling: { runsReqPerSec: number[]; min: number; median: number; max: number };
+  scenarios: ScenarioResult[];
+}
+
+export interface RunResult {
+  date: string;
+  commit: string;
+  uncommittedSrc: boolean;
+  node: string;
+  os: string;
+  cpu: { cores: number; model: string };
+  database: { kind: 'postgres' | 'pglite'; version: string; source: string; settings: Record<string, string> };
+  load: { tool: string; connections: number; secondsPerScenario: number; warmupSeconds: number; poolSize: number; logging: string };
+  quick: boolean;
+  datasets: DatasetResult[];
+  extra: ScenarioResult[];
+}
+
+/** The issue's targets ("on this 2-core machine against real PostgreSQL"). */
+export const TARGETS: Record<string, Target> = {
+  read: { min: 3000, unit: 'req/s', text: '≥ 3,000 req/s' },
+  create: { min: 1000, unit: 'req/s', text: '≥ 1,000 req/s' },
+  search: { min: 1000, unit: 'req/s', p95MaxMs: 20, text: '≥ 1,000 req/s, p95 < 20 ms (at 100k)' },
+  import: { min: 10000, unit: 'resources/s', text: '≥ 10,000 resources/s' },
+};
+
+export function targetFor(id: string): Target | undefined {
+  if (id.startsWith('search-')) return TARGETS.search;
+  return TARGETS[id];
+}
+
+/** Attaches the target and its verdict to a scenario. */
+export function judge(s: ScenarioResult): ScenarioResult {
+  const target = targetFor(s.id);
+  if (!target) return s;
+  return { ...s, target, met: meetsTarget(target, { perSecond: s.perSecond, p95Ms: s.p95Ms, failures: s.non2xx + s.errors }) };
+}
+
+/** Published figures the issue cites, for the per-core comparison. */
+export const PUBLISHED = {
+  hapi: { reqPerSec: 3911, cores: 8 },
+  aidbox: { reqPerSec: 4039, cores: 8 },
+  medplum: { reqPerSec: 1353 },
+  ingest: { resourcesPerSec: 22251, cores: 16 },
+};
+
+const int = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '—' : Math.round(n).toLocaleString('en-GB'));
+const ms = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '—' : n < 10 ? n.toFixed(1) : Math.round(n).toString());
+const fixed = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(1));
+const pct = (r: number | undefined) => (r === undefined ? '—' : `${(r * 100).toFixed(r < 0.1 ? 1 : 0)}%`);
+
+export function renderTable(d: DatasetResult): string {
+  const rows = [
+    '| Scenario | Figure | p50 / p95 / p99 ms | Non-2xx / errors | Ceiling req/s (paired run) | Ratio to ceiling | Load avg | Target | Met |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|',
+  ];
+  for (const s of d.scenarios) {
+    const figure = s.unit === 'entries/s' ? `${int(s.perSecond)} entries/s (${fixed(s.requestsPerSecond)} req/s)` : `${int(s.perSecond)} ${s.unit}`;
+    const lat = s.p50Ms === undefined ? '—' : `${ms(s.p50Ms)} / ${ms(s.p95Ms)} / ${ms(s.p99Ms)}`;
+    const met = s.met === undefined ? '' : s.met ? 'met' : '**not met**';
+    const label = s.connections && s.connections !== 16 ? `${s.label} (${s.connections} connections)` : s.label;
+    rows.push(
+      `| ${label} | ${figure} | ${lat} | ${s.non2xx} / ${s.errors} | ${int(s.ceilingReqPerSec)} | ${pct(s.ceilingRatio)} | ${s.loadAvg1m?.toFixed(1) ?? '—'} | ${s.target?.text ?? ''} | ${met} |`,
+    );
+  }
+  rows.push(
+    '',
+    `Ceiling runs in this dataset: ${d.ceiling.runsReqPerSec.map(int).join(', ')} req/s (min ${int(d.ceiling.min)}, median ${int(d.ceiling.median)}, max ${int(d.ceiling.max)}).`,
+  );
+  return rows.join('\n');
+}
+
+/** Where OneStory stands per core against the published figures, from the largest dataset measured. */
+export function perCoreParagraph(r: RunResult): string {
+  const d = r.datasets[r.datasets.length - 1];
+  if (!d) return '';
+  const by = (id: string) => d.scenarios.find((s) => s.id === id);
+  const crud = ['read', 'create', 'update'].map(by).filter((s): s is ScenarioResult => s !== undefined);
+  const cores = r.cpu.cores;
+  const parts: string[] = [];
+  if (crud.length > 0) {
+    const avg = crud.reduce((a, s) => a + s.perSecond, 0) / crud.length;
+    const perCore = avg / cores;
+    const hapi = PUBLISHED.hapi.reqPerSec / PUBLISHED.hapi.cores;
+    const aidbox = PUBLISHED.aidbox.reqPerSec / PUBLISHED.aidbox.cores;
+    parts.push(
+      `At ${int(d.patients)} patients, the mean of read, create and update is ${int(avg)} req/s on ${cores} cores, ` +
+        `${int(perCore)} req/s per core. The published average CRUD figures are ${int(PUBLISHED.hapi.reqPerSec)} req/s for HAPI FHIR ` +
+        `(${int(hapi)} per vCPU) and ${int(PUBLISHED.aidbox.reqPerSec)} for Aidbox (${int(aidbox)} per vCPU) on 8 vCPUs, so OneStory is at ` +
+        `${pct(perCore / hapi)} of HAPI and ${pct(perCore / aidbox)} of Aidbox per core; Medplum's ${int(PUBLISHED.medplum.reqPerSec)} req/s ` +
+        `(core count not given in the issue) is ${pct(avg / PUBLISHED.medplum.reqPerSec)} of OneStory's total on this machine.`,
+    );
+  }
+  const imp = by('import');
+  if (imp) {
+    const ingest = PUBLISHED.ingest.resourcesPerSec / PUBLISHED.ingest.cores;
+    parts.push(
+      `NDJSON import ran at ${int(imp.perSecond)} resources/s, ${int(imp.perSecond / cores)} per core, against ` +
+        `${int(PUBLISHED.ingest.resourcesPerSec)} resources/s on 16 cores (${int(ingest)} per core) published: ${pct(imp.perSecond / cores / ingest)} of it per core.`,
+    );
+  }
+  parts.push(
+    `Per-core figures flatter nobody here: on this machine the two cores are shared by the server, PostgreSQL and the load generator, ` +
+      `while the published runs had separate database and client hosts, other data and another request mix, so the comparison places OneStory roughly, it does not rank it.`,
+  );
+  return parts.join(' ');
+}
+
+export function renderMarkdown(r: RunResult): string {
+  const out: string[] = [];
+  out.push('# OneStory benchmark results', '');
+  out.push(
+    `Written by \`npm run bench\`${r.quick ? ' (**--quick smoke run**: small datasets, short scenarios)' : ''} on ${r.date.slice(0, 10)}. ` +
+      'Every figure below comes from that one run; the machine-readable copy is `bench/results/latest.json`.',
+    '',
+  );
+  out.push('## Set-up', '');
+  out.push(`- Commit \`${r.commit.slice(0, 12)}\`${r.uncommittedSrc ? ' (with uncommitted changes under src/)' : ''}, Node ${r.node}, ${r.os}.`);
+  out.push(`- ${r.cpu.cores} cores (${r.cpu.model}), shared by the server, the database and the load generator; the machine is shared and noisy.`);
+  out.push(
+    `- Database: ${r.database.kind === 'postgres' ? `PostgreSQL ${r.database.version}` : `PGlite ${r.database.version}`} (${r.database.source}` +
+      `${Object.keys(r.database.settings).length ? `; ${Object.entries(r.database.settings).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}).`,
+  );
+  out.push(
+    `- Server in-process (\`createPlatform\` + \`buildServer\`, pool of ${r.load.poolSize} connections), listening on 127.0.0.1; ${r.load.logging}.`,
+    `- Load: ${r.load.tool} in a worker thread, ${r.load.connections} connections, ${r.load.warmupSeconds} s warm-up (discarded) then ${r.load.secondsPerScenario} s measured per scenario; ` +
+      'ids spread over the whole fixture. req/s counts 2xx responses only; latencies are per response (nearest-rank percentiles).',
+    '- Ceiling: a bare route registered on the same fastify app doing one primary-key select (`SELECT content FROM resource WHERE rid = $1`) on the same pool and sending the stored JSON. Because the machine is shared and noisy, the ceiling is run immediately before every scenario (same connections, same durations) and each ratio is to that paired run; the import is paired with the first ceiling run after it. The load average column is the 1-minute load average around the run: above the core count, something else was competing for the CPU.',
+    '- The 100-entry transaction runs on 4 connections for a fixed count of requests (40; 8 with --quick) after one warm-up request per connection: each takes seconds, so a 10 s window could end before many complete, and at 16 connections each would mostly measure its wait for one of the pool\'s 10 connections.',
+    '- Fixtures: per patient 2 Encounters, 2 Conditions, 3 Observations (references `Patient/id`), NHS numbers from the 999 range; loaded through the NDJSON import path (`importItems(readImportSource(dir))`, which is the import figure), then `ANALYZE`.',
+    '- Searches: `Patient?identifier=<nhs-number system>|<n>`, `Patient?name=<family>` (400 families), `Patient?birthdate=geX&birthdate=ltX+7d`, `Encounter?subject=Patient/x&_include=Encounter:subject`. Update is `PUT Patient/id`; create is `POST Patient`; the transaction is 20 patients × (patient, 2 encounters, condition, observation) = 100 entries with `urn:uuid:` references.',
+    '',
+  );
+  for (const d of r.datasets) {
+    out.push(`## ${int(d.patients)} patients (${int(d.resources)} resources)`, '', renderTable(d), '');
+  }
+  if (r.extra.length > 0) {
+    out.push('## Other figures', '', '| Scenario | Figure | Note |', '|---|---:|---|');
+    for (const s of r.extra) out.push(`| ${s.label} | ${int(s.perSecond)} ${s.unit} | ${s.note ?? ''} |`);
+    out.push('');
+  }
+  const judged = r.datasets.flatMap((d) => d.scenarios.filter((s) => s.met !== undefined).map((s) => ({ d, s })));
+  const missed = judged.filter((x) => !x.s.met);
+  out.push('## Targets', '');
+  out.push(
+    missed.length === 0
+      ? 'Every target was met in this run.'
+      : `Not met in this run: ${missed.map((x) => `${x.s.label} at ${int(x.d.patients)} patients (${int(x.s.perSecond)} ${x.s.unit}${x.s.target?.p95MaxMs ? `, p95 ${ms(x.s.p95Ms)} ms` : ''})`).join('; ')}.`,
+    '',
+  );
+  out.push('## Per core', '', perCoreParagraph(r), '');
+  return out.join('\n');
+}

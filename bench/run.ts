@@ -1,0 +1,391 @@
+/**
+ * npm run bench: builds fixtures, loads them through the NDJSON import, serves the platform
+ * in-process and drives it over loopback with autocannon in a worker thread, beside a ceiling
+ * route on the same app and pool. Writes bench/RESULTS.md and bench/results/latest.json.
+ *
+ *   npm run bench                     10k and 100k patients, real PostgreSQL (DATABASE_URL or a throwaway cluster)
+ *   npm run bench -- --quick          2k and 10k patients, short scenarios: a smoke run
+ *   npm run bench -- --pglite         the embedded database instead
+ *   options: --sizes=10000,100000 --seconds=10 --warmup=2 --connections=16 --only=read,create
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform as osPlatform, release } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../src/config.js';
+import { openDatabase, type Database } from '../src/db/database.js';
+import { importItems, readImportSource } from '../src/fhir/import.service.js';
+import { createLogger } from '../src/logger.js';
+import { createPlatform, type Platform } from '../src/platform.js';
+import { buildServer } from '../src/server.js';
+import { writeFixtures } from './fixtures.js';
+import { runLoad } from './load.js';
+import { startCluster, type Cluster } from './postgres.js';
+import { judge, renderMarkdown, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
+import { HTTP_SCENARIOS, TRANSACTION_ENTRIES, type HttpScenario } from './scenarios.js';
+import { ceilingSummary, ratio, summarise } from './stats.js';
+
+// dist/bench/run.js → the repository root, wherever it is run from.
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BENCH = join(ROOT, 'bench');
+const WORK = join(BENCH, 'work');
+const POOL_SIZE = 10; // the platform's default pool (openPostgres), so the figures are the shipped configuration
+
+const LABELS: Record<HttpScenario | 'import', string> = {
+  ceiling: 'Ceiling',
+  read: 'Read by id: `GET Patient/id`',
+  'search-identifier': 'Search token: identifier',
+  'search-name': 'Search string: name',
+  'search-birthdate': 'Search date range: birthdate',
+  'search-include': 'Search reference + `_include`',
+  update: 'Update: `PUT Patient/id`',
+  create: 'Create: `POST Patient`',
+  transaction: 'Transaction Bundle, 100 entries',
+  import: 'NDJSON import',
+};
+
+interface Options {
+  quick: boolean;
+  pglite: boolean;
+  sizes: number[];
+  seconds: number;
+  warmup: number;
+  connections: number;
+  only?: Set<string>;
+}
+
+function parseArgs(argv: string[]): Options {
+  const flag = (name: string) => argv.includes(`--${name}`);
+  const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const quick = flag('quick');
+  const num = (name: string, dflt: number) => {
+    const v = value(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, not ${v}`);
+    return n;
+  };
+  return {
+    quick,
+    pglite: flag('pglite'),
+    sizes: value('sizes')?.split(',').map(Number) ?? (quick ? [2_000, 10_000] : [10_000, 100_000]),
+    seconds: num('seconds', quick ? 3 : 10),
+    warmup: num('warmup', quick ? 1 : 2),
+    connections: num('connections', 16),
+    only: value('only') ? new Set(value('only')!.split(',')) : undefined,
+  };
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** One database per dataset size: a fresh PGlite directory, or a fresh database on the server. */
+interface DatabaseSource {
+  kind: 'postgres' | 'pglite';
+  source: string;
+  settings: Record<string, string>;
+  open(patients: number): Promise<Database>;
+  drop(patients: number): Promise<void>;
+  version(db: Database): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function postgresSource(cluster: Cluster | undefined, url: string): Promise<DatabaseSource> {
+  const admin = await openDatabase({ databaseUrl: url, poolSize: 1 });
+  const name = (n: number) => `onestory_bench_${n}_${process.pid}`;
+  const urlFor = (n: number) => {
+    const u = new URL(url);
+    u.pathname = `/${name(n)}`;
+    return u.toString();
+  };
+  const settings: Record<string, string> = {};
+  for (const s of ['shared_buffers', 'fsync', 'synchronous_commit', 'max_connections']) {
+    settings[s] = (await admin.query<Record<string, string>>(`SHOW ${s}`)).rows[0][s];
+  }
+  return {
+    kind: 'postgres',
+    source: cluster ? 'throwaway cluster started by the bench on 127.0.0.1' : 'DATABASE_URL',
+    settings,
+    async open(n) {
+      await admin.query(`DROP DATABASE IF EXISTS ${name(n)}`);
+      await admin.query(`CREATE DATABASE ${name(n)}`);
+      return openDatabase({ databaseUrl: urlFor(n), poolSize: POOL_SIZE });
+    },
+    async drop(n) {
+      await admin.query(`DROP DATABASE IF EXISTS ${name(n)}`);
+    },
+    version: async (db) => (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v.split(' ')[0],
+    close: () => admin.close(),
+  };
+}
+
+function pgliteSource(): DatabaseSource {
+  const dir = (n: number) => join(WORK, `pglite-${n}`);
+  return {
+    kind: 'pglite',
+    source: 'embedded PGlite, data directory under bench/work/',
+    settings: {},
+    async open(n) {
+      rmSync(dir(n), { recursive: true, force: true });
+      return openDatabase({ dataDir: dir(n) });
+    },
+    async drop(n) {
+      rmSync(dir(n), { recursive: true, force: true });
+    },
+    version: async (db) => (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v.split(' ')[0],
+    close: async () => undefined,
+  };
+}
+
+async function serve(platform: Platform): Promise<{ app: FastifyInstance; url: string }> {
+  // Request logging off and level warn: a log line per request would be measured as server work.
+  process.env.LOG_REQUESTS = 'false';
+  const app = await buildServer(platform, createLogger('warn'));
+  // The ceiling: the same framework, the same pool, one primary-key select, the stored JSON text sent as is.
+  app.get<{ Params: { rid: string } }>('/bench/ceiling/:rid', async (req, reply) => {
+    const res = await platform.db.query<{ content: string }>('SELECT content FROM resource WHERE rid = $1', [req.params.rid]);
+    if (res.rows.length === 0) return reply.code(404).send();
+    return reply.type('application/fhir+json').send(res.rows[0].content);
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url };
+}
+
+async function benchDataset(src: DatabaseSource, n: number, opts: Options, state: { createOffset: number }): Promise<{ result: DatasetResult; version: string }> {
+  const dir = join(WORK, `fixtures-${n}`);
+  log(`${n} patients: writing NDJSON fixtures to ${dir}`);
+  const fixtures = writeFixtures(dir, n);
+  const db = await src.open(n);
+  const version = await src.version(db);
+  const platform = await createPlatform({ ...loadConfig(), databaseUrl: undefined, logLevel: 'warn' }, db);
+  const scenarios: ScenarioResult[] = [];
+  const ceilingRuns: number[] = [];
+  let app: FastifyInstance | undefined;
+  try {
+    log(`${n} patients: importing ${fixtures.resources} resources through importItems`);
+    let lastLog = 0;
+    const summary = await importItems(platform, readImportSource(dir), (done) => {
+      if (performance.now() - lastLog > 10_000) {
+        lastLog = performance.now();
+        log(`  import: ${done} resources`);
+      }
+    });
+    if (summary.rejected.length > 0) {
+      throw new Error(`The import rejected ${summary.rejected.length} fixture lines, e.g. ${JSON.stringify(summary.rejected.slice(0, 3))}`);
+    }
+    log(`  import: ${summary.imported} resources in ${summary.seconds.toFixed(1)} s = ${Math.round(summary.perSecond)} resources/s`);
+    const loadAvg1m = loadavg()[0];
+    const importResult: ScenarioResult = {
+      id: 'import', label: LABELS.import, unit: 'resources/s', perSecond: summary.perSecond, non2xx: 0, errors: summary.rejected.length, seconds: summary.seconds,
+      requests: summary.imported,
+    };
+    // Fresh statistics, as autovacuum would give a server that had loaded this much data a while ago.
+    await db.query('ANALYZE');
+    const rids = (await db.query<{ rid: string }>("SELECT rid FROM resource WHERE resource_type = 'Patient' ORDER BY rid")).rows.map((r) => r.rid);
+    const served = await serve(platform);
+    app = served.app;
+    const data = () => ({ patients: n, rids, createOffset: state.createOffset });
+    const load = async (scenario: HttpScenario) => {
+      const how = amountFor(scenario, opts) ? `${amountFor(scenario, opts)} requests` : `${opts.warmup} s warm-up + ${opts.seconds} s`;
+      log(`  ${scenario}: ${how}, ${connectionsFor(scenario, opts)} connections, load average ${loadavg()[0].toFixed(1)}`);
+      const connections = connectionsFor(scenario, opts);
+      const amount = amountFor(scenario, opts);
+      const out = await runLoad({ url: served.url, scenario, data: data(), connections, seconds: opts.seconds, warmupSeconds: opts.warmup, amount });
+      state.createOffset += out.issued;
+      const f = summarise(out);
+      log(`  ${scenario}: ${Math.round(f.requestsPerSecond)} req/s, p50 ${f.p50Ms} p95 ${f.p95Ms} p99 ${f.p99Ms} ms, non-2xx ${f.non2xx}, errors ${f.errors}`);
+      if (out.firstFailure) log(`  ${scenario}: first failure: ${out.firstFailure}`);
+      return f;
+    };
+    const wanted = (s: string) => !opts.only || opts.only.has(s);
+    // The machine is shared and noisy, so every scenario gets its own ceiling run immediately
+    // before it, under the same background load; its ratio is to that paired ceiling.
+    const first = await load('ceiling');
+    ceilingRuns.push(first.requestsPerSecond);
+    if (wanted('import')) scenarios.push({ ...importResult, ceilingReqPerSec: first.requestsPerSecond, loadAvg1m });
+    for (const scenario of HTTP_SCENARIOS) {
+      if (scenario === 'ceiling' || !wanted(scenario)) continue;
+      const c = await load('ceiling');
+      ceilingRuns.push(c.requestsPerSecond);
+      const before = loadavg()[0];
+      const f = await load(scenario);
+      const entries = scenario === 'transaction';
+      scenarios.push({
+        id: scenario,
+        label: LABELS[scenario],
+        unit: entries ? 'entries/s' : 'req/s',
+        perSecond: entries ? f.requestsPerSecond * TRANSACTION_ENTRIES : f.requestsPerSecond,
+        requestsPerSecond: f.requestsPerSecond,
+        p50Ms: f.p50Ms, p95Ms: f.p95Ms, p99Ms: f.p99Ms,
+        requests: f.requests, non2xx: f.non2xx, errors: f.errors, seconds: f.seconds,
+        connections: connectionsFor(scenario, opts),
+        ceilingReqPerSec: c.requestsPerSecond,
+        loadAvg1m: Math.max(before, loadavg()[0]),
+      });
+    }
+  } finally {
+    // A server stuck on a request (e.g. waiting for a pool connection) must not hang the run forever.
+    await settle(app?.close(), 'closing the server');
+    await settle(platform.close(), 'closing the database pool');
+    await src.drop(n).catch((err) => log(`could not drop the ${n}-patient database: ${(err as Error).message}`));
+  }
+  const judged = scenarios.map((s) =>
+    judge({ ...s, ceilingRatio: ratio(s.unit === 'entries/s' ? s.requestsPerSecond ?? 0 : s.perSecond, s.ceilingReqPerSec) }),
+  );
+  return { result: { patients: n, resources: fixtures.resources, ceiling: ceilingSummary(ceilingRuns), scenarios: judged }, version };
+}
+
+/**
+ * A 100-entry transaction takes tens of times longer than a read: 16 of them at once would only
+ * queue on the pool of 10 and measure the queue, so transactions run on 4 connections.
+ */
+function connectionsFor(scenario: HttpScenario, opts: Options): number {
+  return scenario === 'transaction' ? Math.min(4, opts.connections) : opts.connections;
+}
+
+/** Transactions take seconds each: a fixed count of them (after one per connection as warm-up), not a window that may end before any completes. */
+function amountFor(scenario: HttpScenario, opts: Options): number | undefined {
+  return scenario === 'transaction' ? (opts.quick ? 8 : 40) : undefined;
+}
+
+/** The synthetic-data writer, when its benchmark entry point exists (bench/synth.bench.ts, another engineer's). */
+async function benchSynthRow(quick: boolean): Promise<ScenarioResult | undefined> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  if (!existsSync(join(here, 'synth.bench.js'))) return undefined;
+  const mod = (await import(join(here, 'synth.bench.js'))) as { benchSynth?: (o: { residents: number; outDir: string }) => Promise<unknown> };
+  if (typeof mod.benchSynth !== 'function') return undefined;
+  const residents = quick ? 2_000 : 20_000;
+  const outDir = join(WORK, 'synth');
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  log(`synth: benchSynth({ residents: ${residents} })`);
+  const started = performance.now();
+  const got = (await mod.benchSynth({ residents, outDir })) as { resources?: unknown; seconds?: unknown } | undefined;
+  const wall = (performance.now() - started) / 1000;
+  // Prefer the writer's own count and timing; count the lines written when it gives none.
+  let resources = typeof got?.resources === 'number' ? got.resources : 0;
+  const seconds = typeof got?.seconds === 'number' && got.seconds > 0 ? got.seconds : wall;
+  if (resources === 0) {
+    const walk = (d: string) => {
+      for (const f of readdirSync(d)) {
+        const p = join(d, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (f.endsWith('.ndjson')) resources += readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).length;
+      }
+    };
+    walk(outDir);
+  }
+  rmSync(outDir, { recursive: true, force: true });
+  log(`synth: ${resources} resources in ${seconds.toFixed(1)} s`);
+  return {
+    id: 'synth', label: 'Synthetic NDJSON write (`benchSynth`)', unit: 'resources/s', perSecond: resources / seconds, non2xx: 0, errors: 0, seconds,
+    requests: resources, note: `${residents.toLocaleString('en-GB')} residents, ${resources.toLocaleString('en-GB')} resources in ${seconds.toFixed(1)} s; generation + JSON + disk, no HTTP or database, so no ceiling`,
+  };
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  mkdirSync(WORK, { recursive: true });
+  let cluster: Cluster | undefined;
+  const stopCluster = () => {
+    cluster?.stop();
+    cluster = undefined;
+  };
+  // Ctrl-C must not leave a PostgreSQL server running in /tmp.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      stopCluster();
+      process.exit(130);
+    });
+  }
+  try {
+    let src: DatabaseSource;
+    if (opts.pglite) src = pgliteSource();
+    else if (process.env.DATABASE_URL) src = await postgresSource(undefined, process.env.DATABASE_URL);
+    else {
+      log('starting a throwaway PostgreSQL cluster');
+      cluster = await startCluster();
+      src = await postgresSource(cluster, cluster.url);
+    }
+    const datasets: DatasetResult[] = [];
+    const state = { createOffset: 0 };
+    let version = '';
+    try {
+      for (const n of opts.sizes) {
+        const r = await benchDataset(src, n, opts, state);
+        datasets.push(r.result);
+        version = r.version;
+      }
+    } finally {
+      await src.close();
+    }
+    const extra: ScenarioResult[] = [];
+    const synth = await benchSynthRow(opts.quick).catch((err) => {
+      log(`synth: failed: ${(err as Error).message}`);
+      return undefined;
+    });
+    if (synth) extra.push(synth);
+    const cpu = cpus();
+    const result: RunResult = {
+      date: new Date().toISOString(),
+      commit: git(['rev-parse', 'HEAD']),
+      uncommittedSrc: git(['status', '--porcelain', '--', 'src']) !== '',
+      node: process.version,
+      os: `${osPlatform()} ${release()}`,
+      cpu: { cores: cpu.length, model: cpu[0]?.model.trim() ?? 'unknown' },
+      database: { kind: src.kind, version, source: src.source, settings: src.settings },
+      load: {
+        tool: `autocannon ${autocannonVersion()}`,
+        connections: opts.connections,
+        secondsPerScenario: opts.seconds,
+        warmupSeconds: opts.warmup,
+        poolSize: opts.pglite ? 1 : POOL_SIZE,
+        logging: 'pino at level warn with request logging off (LOG_REQUESTS=false), so no log line per request is measured',
+      },
+      quick: opts.quick,
+      datasets,
+      extra,
+    };
+    mkdirSync(join(BENCH, 'results'), { recursive: true });
+    writeFileSync(join(BENCH, 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(join(BENCH, 'RESULTS.md'), renderMarkdown(result));
+    log('wrote bench/RESULTS.md and bench/results/latest.json');
+  } finally {
+    stopCluster();
+  }
+}
+
+async function settle(p: Promise<unknown> | undefined, what: string, ms = 15_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  const r = await Promise.race([Promise.resolve(p).then(() => 'ok' as const, (err: Error) => `failed: ${err.message}`), timeout]);
+  clearTimeout(timer);
+  if (r !== 'ok') log(`${what}: ${r === 'timeout' ? `still pending after ${ms / 1000} s, moving on` : r}`);
+}
+
+function autocannonVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'autocannon', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '';
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    log(`failed: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  },
+);
