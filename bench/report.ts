@@ -120,8 +120,8 @@ export function perCoreParagraph(r: RunResult): string {
       `At ${int(d.patients)} patients, the mean of read, create and update is ${int(avg)} req/s on ${cores} cores, ` +
         `${int(perCore)} req/s per core. The published average CRUD figures are ${int(PUBLISHED.hapi.reqPerSec)} req/s for HAPI FHIR ` +
         `(${int(hapi)} per vCPU) and ${int(PUBLISHED.aidbox.reqPerSec)} for Aidbox (${int(aidbox)} per vCPU) on 8 vCPUs, so OneStory is at ` +
-        `${pct(perCore / hapi)} of HAPI and ${pct(perCore / aidbox)} of Aidbox per core; Medplum's ${int(PUBLISHED.medplum.reqPerSec)} req/s ` +
-        `(core count not given in the issue) is ${pct(avg / PUBLISHED.medplum.reqPerSec)} of OneStory's total on this machine.`,
+        `${pct(perCore / hapi)} of HAPI's and ${pct(perCore / aidbox)} of Aidbox's figure per core. Medplum's ${int(PUBLISHED.medplum.reqPerSec)} req/s ` +
+        `comes without a core count in the issue, so it compares only as a total: OneStory's ${int(avg)} req/s here is ${pct(avg / PUBLISHED.medplum.reqPerSec)} of it.`,
     );
   }
   const imp = by('import');
@@ -133,8 +133,8 @@ export function perCoreParagraph(r: RunResult): string {
     );
   }
   parts.push(
-    `Per-core figures flatter nobody here: on this machine the two cores are shared by the server, PostgreSQL and the load generator, ` +
-      `while the published runs had separate database and client hosts, other data and another request mix, so the comparison places OneStory roughly, it does not rank it.`,
+    `These comparisons are indicative only: here the two cores are shared by the server, PostgreSQL, the load generator and other work on the machine, ` +
+      `while the published runs used other hardware, data and request mixes (and, typically, separate database and client hosts).`,
   );
   return parts.join(' ');
 }
@@ -158,7 +158,7 @@ export function renderMarkdown(r: RunResult): string {
     `- Server in-process (\`createPlatform\` + \`buildServer\`, pool of ${r.load.poolSize} connections), listening on 127.0.0.1; ${r.load.logging}.`,
     `- Load: ${r.load.tool} in a worker thread, ${r.load.connections} connections, ${r.load.warmupSeconds} s warm-up (discarded) then ${r.load.secondsPerScenario} s measured per scenario; ` +
       'ids spread over the whole fixture. req/s counts 2xx responses only; latencies are per response (nearest-rank percentiles).',
-    '- Ceiling: a bare route registered on the same fastify app doing one primary-key select (`SELECT content FROM resource WHERE rid = $1`) on the same pool and sending the stored JSON. Because the machine is shared and noisy, the ceiling is run immediately before every scenario (same connections, same durations) and each ratio is to that paired run; the import is paired with the first ceiling run after it. The load average column is the 1-minute load average around the run: above the core count, something else was competing for the CPU.',
+    '- Ceiling: a bare route registered on the same fastify app doing one primary-key select (`SELECT content FROM resource WHERE rid = $1`) on the same pool and sending the stored JSON. Because the machine is shared and noisy, the ceiling is run immediately before every scenario (same connections, same durations) and each ratio is to that paired run; the import is paired with the first ceiling run after it. A ratio above 100% means background load hit the paired ceiling run harder than the scenario; the spread of the ceiling runs is given under each table. The load average column is the 1-minute load average around the run: above the core count, something else was competing for the CPU.',
     '- The 100-entry transaction runs on 4 connections for a fixed count of requests (40; 8 with --quick) after one warm-up request per connection: each takes seconds, so a 10 s window could end before many complete, and at 16 connections each would mostly measure its wait for one of the pool\'s 10 connections.',
     '- Fixtures: per patient 2 Encounters, 2 Conditions, 3 Observations (references `Patient/id`), NHS numbers from the 999 range; loaded through the NDJSON import path (`importItems(readImportSource(dir))`, which is the import figure), then `ANALYZE`.',
     '- Searches: `Patient?identifier=<nhs-number system>|<n>`, `Patient?name=<family>` (400 families), `Patient?birthdate=geX&birthdate=ltX+7d`, `Encounter?subject=Patient/x&_include=Encounter:subject`. Update is `PUT Patient/id`; create is `POST Patient`; the transaction is 20 patients × (patient, 2 encounters, condition, observation) = 100 entries with `urn:uuid:` references.',

@@ -7,6 +7,7 @@
  *   npm run bench -- --quick          2k and 10k patients, short scenarios: a smoke run
  *   npm run bench -- --pglite         the embedded database instead
  *   options: --sizes=10000,100000 --seconds=10 --warmup=2 --connections=16 --only=read,create
+ *   npm run bench -- --render        rewrite RESULTS.md from results/latest.json (no measuring)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -295,6 +296,13 @@ async function benchSynthRow(quick: boolean): Promise<ScenarioResult | undefined
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--render')) {
+    // Re-renders RESULTS.md from the last run's latest.json (figures unchanged) after a change to the report's wording.
+    const last = JSON.parse(readFileSync(join(BENCH, 'results', 'latest.json'), 'utf8')) as RunResult;
+    writeFileSync(join(BENCH, 'RESULTS.md'), renderMarkdown(last));
+    log('re-rendered bench/RESULTS.md from bench/results/latest.json');
+    return;
+  }
   const opts = parseArgs(process.argv.slice(2));
   mkdirSync(WORK, { recursive: true });
   let cluster: Cluster | undefined;
