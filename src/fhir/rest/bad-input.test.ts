@@ -116,6 +116,8 @@ describe('malformed bodies', () => {
     ['a 1 MB string', JSON.stringify({ ...validPatient(), name: [{ family: 'x'.repeat(1024 * 1024) }] })],
     ['a huge number', JSON.stringify({ ...validPatient(), multipleBirthInteger: 1e308 })],
     ['a bad id', JSON.stringify({ ...validPatient(), id: '../etc' })],
+    ['a code outside its required value set', JSON.stringify({ ...validPatient(), gender: 'sometimes' })],
+    ['a nested code outside its required value set', JSON.stringify({ ...validPatient(), telecom: [{ system: 'pigeon', value: 'x' }] })],
   ];
 
   it('refuses each on POST, PUT and $validate with an OperationOutcome, and writes nothing', async () => {
@@ -142,6 +144,14 @@ describe('malformed bodies', () => {
     expect(after.patient).toBe(before.patient);
     expect(after.patients).toBe(before.patients);
     await expectAlive();
+  });
+
+  it('names the element of a code outside its required value set', async () => {
+    const res = await send({ method: 'POST', url: '/fhir/R4/Observation', payload: JSON.stringify({ ...validObservation(seed.id), status: 'not-a-status' }) });
+    expectClientError(res, 'bad Observation.status', 400);
+    expect(res.body.issue[0].expression).toEqual(['Observation.status']);
+    const ok = await send({ method: 'POST', url: '/fhir/R4/Patient', payload: JSON.stringify({ ...validPatient(), gender: 'unknown', telecom: [{ system: 'email', value: 'a@example.org', use: 'home' }] }) });
+    expect(ok.status).toBe(201);
   });
 
   it('refuses an empty body on every write', async () => {
