@@ -48,6 +48,7 @@ describe('NDJSON import', () => {
       '[]',
       { resourceType: 'Spaceship', id: 'x' },
       patient('bad id!'),
+      `{"resourceType":"Patient","id":"imp-deep","extension":${'['.repeat(50_000)}${']'.repeat(50_000)}}`,
     ]));
     writeFileSync(join(sub, 'Observation.ndjson'), ndjson([
       { resourceType: 'Observation', id: 'imp-o1', status: 'final', code: { text: 'Pulse' }, subject: { reference: 'Patient/imp-p1' } },
@@ -61,13 +62,14 @@ describe('NDJSON import', () => {
     const bySource = Object.fromEntries(summary.rejected.map((r) => [r.source.slice(sub.length + 1), r.reason]));
     expect(Object.keys(bySource).sort()).toEqual([
       'Observation.ndjson:2', 'Observation.ndjson:3',
-      'Patient.ndjson:10', 'Patient.ndjson:11', 'Patient.ndjson:2', 'Patient.ndjson:4', 'Patient.ndjson:5',
+      'Patient.ndjson:10', 'Patient.ndjson:11', 'Patient.ndjson:12', 'Patient.ndjson:2', 'Patient.ndjson:4', 'Patient.ndjson:5',
       'Patient.ndjson:7', 'Patient.ndjson:8', 'Patient.ndjson:9',
     ]);
     expect(bySource['Patient.ndjson:2']).toMatch(/JSON/);
     expect(bySource['Patient.ndjson:4']).toMatch(/NHS number/);
     expect(bySource['Patient.ndjson:5']).toMatch(/id/);
     expect(bySource['Patient.ndjson:10']).toMatch(/Spaceship/);
+    expect(bySource['Patient.ndjson:12']).toMatch(/nests deeper/);
     for (const reason of Object.values(bySource)) expect(reason.length).toBeGreaterThan(0);
     expect(progress.at(-1)).toBe(3);
 

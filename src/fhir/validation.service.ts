@@ -11,6 +11,20 @@ const ODS_PATTERN = /^[A-Z0-9]{3,6}$/;
 const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 const RELATIVE_REF = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 
+/** Deeper than any real resource; the recursive checks below would overflow the stack long after. */
+const MAX_DEPTH = 128;
+
+/** Whether objects and arrays nest deeper than `max`, found without recursion. */
+function depthExceeds(root: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > max) return true;
+    for (const v of Object.values(node as object)) if (v && typeof v === 'object') stack.push([v, depth + 1]);
+  }
+  return false;
+}
+
 export function isValidId(id: string): boolean {
   return ID_PATTERN.test(id);
 }
@@ -30,6 +44,9 @@ export function validate(resource: unknown): OperationOutcomeIssue[] {
   }
   if (!isSupportedType(r.resourceType)) {
     return [issue('not-supported', `Resource type "${r.resourceType}" is not supported`, 'resourceType')];
+  }
+  if (depthExceeds(r, MAX_DEPTH)) {
+    return [issue('structure', `The resource nests deeper than ${MAX_DEPTH} levels`)];
   }
   const issues: OperationOutcomeIssue[] = [];
   if (r.id !== undefined && (typeof r.id !== 'string' || !isValidId(r.id))) {
