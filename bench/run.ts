@@ -304,6 +304,9 @@ async function main(): Promise<void> {
     return;
   }
   const opts = parseArgs(process.argv.slice(2));
+  // The code measured is the code built when the run starts: record its commit then, not at the end.
+  const commit = git(['rev-parse', 'HEAD']);
+  const uncommittedSrc = git(['status', '--porcelain', '--', 'src']) !== '';
   mkdirSync(WORK, { recursive: true });
   let cluster: Cluster | undefined;
   const stopCluster = () => {
@@ -347,8 +350,8 @@ async function main(): Promise<void> {
     const cpu = cpus();
     const result: RunResult = {
       date: new Date().toISOString(),
-      commit: git(['rev-parse', 'HEAD']),
-      uncommittedSrc: git(['status', '--porcelain', '--', 'src']) !== '',
+      commit,
+      uncommittedSrc,
       node: process.version,
       os: `${osPlatform()} ${release()}`,
       cpu: { cores: cpu.length, model: cpu[0]?.model.trim() ?? 'unknown' },
@@ -365,10 +368,17 @@ async function main(): Promise<void> {
       datasets,
       extra,
     };
-    mkdirSync(join(BENCH, 'results'), { recursive: true });
-    writeFileSync(join(BENCH, 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n');
-    writeFileSync(join(BENCH, 'RESULTS.md'), renderMarkdown(result));
-    log('wrote bench/RESULTS.md and bench/results/latest.json');
+    if (opts.only) {
+      // A partial run (e.g. for profiling) must not replace the full run's committed figures.
+      writeFileSync(join(WORK, 'partial.json'), JSON.stringify(result, null, 2) + '\n');
+      writeFileSync(join(WORK, 'partial.md'), renderMarkdown(result));
+      log('--only: wrote bench/work/partial.json and partial.md (RESULTS.md untouched)');
+    } else {
+      mkdirSync(join(BENCH, 'results'), { recursive: true });
+      writeFileSync(join(BENCH, 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+      writeFileSync(join(BENCH, 'RESULTS.md'), renderMarkdown(result));
+      log('wrote bench/RESULTS.md and bench/results/latest.json');
+    }
   } finally {
     stopCluster();
   }
