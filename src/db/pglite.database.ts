@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import type { Database, Queryable, QueryResult } from './database.js';
 
 // Values come back the way `pg` returns them, so code above never branches on the back end:
@@ -11,7 +12,8 @@ const parsers = {
 
 export async function openPglite(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir, { parsers });
+  // btree_gist: migration 002 indexes date ranges with it.
+  const db = await PGlite.create(dataDir, { parsers, extensions: { btree_gist } });
   const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
     async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
       const res = await q.query<R>(sql, params as any[]);

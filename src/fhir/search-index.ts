@@ -23,6 +23,8 @@ export interface IndexedParam {
   sp: SearchParameter;
   expression: FhirPathAtom;
   targets: string[];
+  /** false when the element can hold at most one value (Patient.birthDate), so AND-ed conditions may share a row. */
+  array: boolean;
 }
 
 const TABLE_BY_TYPE: Record<string, IndexTable | undefined> = {
@@ -48,8 +50,11 @@ export function indexedParams(type: string): Map<string, IndexedParam> {
   for (const [code, sp] of Object.entries(searchParametersOf(type))) {
     if (!sp.expression) continue;
     let expression: FhirPathAtom;
+    let array = true;
     try {
-      expression = getSearchParameterDetails(type, sp).parsedExpression;
+      const details = getSearchParameterDetails(type, sp);
+      expression = details.parsedExpression;
+      array = details.array !== false;
     } catch {
       expression = parseFhirPath(sp.expression);
     }
@@ -60,6 +65,7 @@ export function indexedParams(type: string): Map<string, IndexedParam> {
       sp,
       expression,
       targets: (sp.target ?? []) as string[],
+      array,
     });
   }
   cache.set(type, params);
@@ -185,7 +191,11 @@ export function pgInstant(iso: string): string {
 
 function addDate(rows: IndexRows, code: string, tv: TypedValue): void {
   const v = tv.value;
-  const push = (low: string, high: string) => rows.date.push([code, pgInstant(low), pgInstant(high)]);
+  const push = (low: string, high: string) => {
+    // A Period that ends before it starts (invalid, but possible in imported data) still covers its span.
+    if (low !== NEG_INF && high !== POS_INF && Date.parse(low) > Date.parse(high)) [low, high] = [high, low];
+    rows.date.push([code, pgInstant(low), pgInstant(high)]);
+  };
   if (typeof v === 'string') {
     const r = parseDateRange(v);
     if (r) push(r.low, r.high);

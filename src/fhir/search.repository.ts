@@ -42,7 +42,9 @@ export class SearchRepository {
     const parts = [`${alias}.resource_type = ${p.add(q.resourceType)}`, `NOT ${alias}.deleted`];
     const r = this.restriction?.(alias, q.resourceType, p);
     if (r) parts.push(r);
-    for (const f of q.filters) parts.push(this.filter(f, alias, p));
+    const [singleDates, others] = partitionSingleValuedDates(q.filters);
+    for (const group of singleDates.values()) parts.push(dateGroup(group, alias, p));
+    for (const f of others) parts.push(this.filter(f, alias, p));
     return parts.join(' AND ');
   }
 
@@ -140,6 +142,67 @@ export class SearchRepository {
 }
 
 type Leaf = Extract<Filter, { kind: 'param' }>;
+
+/**
+ * Date conditions on a single-valued element (birthdate=ge1970&birthdate=lt1971) are checked on the
+ * one index row together, with the overlap of their windows, so the GiST index on
+ * (resource_type, code, tstzrange(low, high)) bounds the scan at both ends.
+ */
+function partitionSingleValuedDates(filters: Filter[]): [Map<string, Leaf[]>, Filter[]] {
+  const groups = new Map<string, Leaf[]>();
+  const others: Filter[] = [];
+  for (const f of filters) {
+    if (f.kind === 'param' && f.param.type === 'date' && f.param.table === 'date' && !f.param.array && f.modifier === undefined && f.values.length === 1) {
+      const key = `${f.resourceType}|${f.param.code}`;
+      groups.set(key, [...(groups.get(key) ?? []), f]);
+    } else others.push(f);
+  }
+  return [groups, others];
+}
+
+function dateGroup(group: Leaf[], alias: string, p: Params): string {
+  const f = group[0];
+  let lo = -Infinity;
+  let hi = Infinity;
+  for (const g of group) {
+    const w = dateWindow(g.values[0]);
+    lo = Math.max(lo, w[0]);
+    hi = Math.min(hi, w[1]);
+  }
+  // Decided before any parameter is added: an unused parameter would leave PostgreSQL unable to type it.
+  if (lo >= hi) return 'false';
+  const conds = group.map((g) => dateCondition('x.low', 'x.high', g.values[0], p));
+  if (Number.isFinite(lo) && Number.isFinite(hi)) {
+    conds.push(`tstzrange(x.low, x.high, '[)') && tstzrange(${p.add(pgInstant(new Date(lo).toISOString()), 'timestamptz')}, ${p.add(pgInstant(new Date(hi).toISOString()), 'timestamptz')}, '[)')`);
+  }
+  return `EXISTS (SELECT 1 FROM sp_date x WHERE x.rid = ${alias}.rid AND x.resource_type = ${p.add(f.resourceType)} AND x.code = ${p.add(f.param.code)} AND ${conds.join(' AND ')})`;
+}
+
+/** The span [from, to) in which a matching value must have at least some time, as epoch ms. */
+function dateWindow(v: string): [number, number] {
+  const { prefix, rest } = splitPrefix('date', v);
+  const r = parseDateRange(rest);
+  if (!r) return [-Infinity, Infinity];
+  const pl = Date.parse(r.low);
+  const ph = Date.parse(r.high);
+  switch (prefix) {
+    case 'eq':
+    case 'ap':
+      return [pl, ph];
+    case 'gt':
+    case 'sa':
+      return [ph, Infinity];
+    case 'ge':
+      return [pl, Infinity];
+    case 'lt':
+    case 'eb':
+      return [-Infinity, pl];
+    case 'le':
+      return [-Infinity, ph];
+    default: // ne
+      return [-Infinity, Infinity];
+  }
+}
 
 function leaf(f: Leaf, alias: string, p: Params): string {
   const { param, modifier } = f;

@@ -186,6 +186,15 @@ describe('date', () => {
     expect(await q('Patient?birthdate=eb1990-08')).toEqual(['p-ada', 'p-bob', 'p-zoe']);
   });
 
+  it('two-sided ranges (checked together on the one value of a single-valued element)', async () => {
+    expect(await q('Patient?birthdate=ge1990-01-01&birthdate=lt1990-07-20')).toEqual(['p-bob', 'p-zoe']);
+    expect(await q('Patient?birthdate=gt1990-07-15&birthdate=le1990-12-31')).toEqual(['p-zoe']);
+    expect(await q('Patient?birthdate=ge1940&birthdate=lt1950&birthdate=ne1948-03-02')).toEqual([]);
+    // Windows that cannot overlap match nothing, and are not an error.
+    expect(await q('Patient?birthdate=ge1991&birthdate=lt1990')).toEqual([]);
+    expect(await q('Encounter?date=ge2020-01-01&date=le2020-01-31')).toEqual(['e-closed', 'e-straddle']);
+  });
+
   it('Periods, closed and open-ended', async () => {
     expect(await q('Encounter?date=2020-01')).toEqual(['e-closed']);
     expect(await q('Encounter?date=2020')).toEqual(['e-closed']);
