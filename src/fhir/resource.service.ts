@@ -29,7 +29,12 @@ export interface WriteResult extends Version {
   unchanged?: boolean;
 }
 
-const MAX_RETRIES = 5;
+/**
+ * Each lost race means another writer's version landed, so retrying always makes progress; the bound
+ * only stops a pathological loop. 5 was too few: 8 concurrent writers of one resource under load
+ * could leave the last one with a 409.
+ */
+const MAX_RETRIES = 32;
 
 /**
  * The record's write and read rules: versioning, optimistic concurrency, conditional interactions.
