@@ -27,7 +27,9 @@ export async function readHistory(
   baseUrl: string,
 ): Promise<{ json: (selfUrl: string, nextUrl?: (cursor: string) => string) => string }> {
   const count = opts.count === undefined ? DEFAULT_COUNT : Number(opts.count);
-  if (!Number.isSafeInteger(count) || count < 0) throw badRequest('_count must be a whole number', '_count');
+  // A history page needs at least one entry to carry the cursor of the next.
+  if (opts.count !== undefined && !/^\d{1,9}$/.test(opts.count)) throw badRequest('_count must be a whole number', '_count');
+  if (count < 1) throw badRequest('_count must be at least 1 for _history', '_count');
   const p: unknown[] = [scope.type];
   const conds = ['resource_type = $1'];
   if (scope.id) {

@@ -28,8 +28,8 @@ export const BATCH_SIZE = 500;
 /**
  * Bulk load: resources keep their ids (update-as-create), so references between files hold.
  * Batches are prepared (parsed, validated, indexed) on worker threads while earlier batches are
- * written; writes stay in input order. Each batch is one transaction, and a rejected resource is
- * never written, not even in part.
+ * written, on two connections at once with PostgreSQL; a resource's versions stay in input order.
+ * Each batch is one transaction, and a rejected resource is never written, not even in part.
  */
 export async function importItems(
   platform: Platform,
@@ -43,12 +43,39 @@ export async function importItems(
   let imported = 0;
   const inflight: Promise<PreparedBatch>[] = [];
   const maxInflight = Math.max(2, ownPool.threads * 2);
+  // PostgreSQL writes batches on two connections at once; PGlite has only one.
+  const maxWriters = platform.db.kind === 'postgres' ? 2 : 1;
+  const writing = new Set<Promise<void>>();
+  const keysInFlight = new Map<string, number>();
+  const write = async (batch: PreparedBatch) => {
+    const keys = batch.prepared.map((r) => `${r.resourceType}/${r.id}`);
+    // A resource already being written by another batch must get its versions in input order.
+    if (keys.some((k) => keysInFlight.has(k)) || batch.bundles.length > 0) await Promise.all(writing);
+    for (const k of keys) keysInFlight.set(k, (keysInFlight.get(k) ?? 0) + 1);
+    try {
+      // Await first, then add: `imported += await …` would read `imported` before another writer's await ends.
+      const written = await writeBatch(platform, batch.prepared);
+      imported += written;
+      for (const b of batch.bundles) {
+        const n = await importBundle(platform, b.resource as Bundle, b.source, rejected, ownPool);
+        imported += n;
+      }
+    } finally {
+      for (const k of keys) {
+        const n = keysInFlight.get(k)! - 1;
+        if (n === 0) keysInFlight.delete(k);
+        else keysInFlight.set(k, n);
+      }
+    }
+    onProgress?.(imported, rejected.length);
+  };
   const drainOne = async () => {
     const batch = await inflight.shift()!;
     rejected.push(...batch.rejected);
-    imported += await writeBatch(platform, batch.prepared);
-    for (const b of batch.bundles) imported += await importBundle(platform, b.resource as Bundle, b.source, rejected, ownPool);
-    onProgress?.(imported, rejected.length);
+    const w = write(batch);
+    writing.add(w);
+    void w.finally(() => writing.delete(w)).catch(() => undefined);
+    if (writing.size >= maxWriters) await Promise.race(writing);
   };
   try {
     let batch: RawItem[] = [];
@@ -64,9 +91,10 @@ export async function importItems(
     }
     await submit();
     while (inflight.length > 0) await drainOne();
+    await Promise.all(writing);
   } finally {
-    // Settle what is still in flight after a failure, so no worker answer arrives unheard.
-    await Promise.allSettled(inflight);
+    // Settle what is still in flight after a failure, so no worker answer or write ends unheard.
+    await Promise.allSettled([...inflight, ...writing]);
     if (!pool) await ownPool.close();
   }
   const seconds = (performance.now() - started) / 1000;
