@@ -103,6 +103,19 @@ export class ResourceService {
     return { resourceType: type, id, versionId: row.version_id, lastUpdated: row.last_updated.toISOString(), content: row.content };
   }
 
+  /**
+   * Creates several new resources with ids already chosen (a transaction's POST entries) in one
+   * statement. Bodies must have passed checkBody; an id that turns out to be taken is a conflict.
+   */
+  async createMany(q: Queryable, resources: Resource[]): Promise<WriteResult[]> {
+    if (resources.length === 0) return [];
+    const rids = await this.repo.allocateRids(resources.length, q);
+    const writes = resources.map((r, i) => this.version(rids[i], r, 1, undefined, 'POST'));
+    const done = await this.repo.write(q, writes);
+    if (done.size !== writes.length) throw conflict('An id chosen for a new resource was already taken; try again');
+    return writes.map((w) => ({ resourceType: w.resourceType, id: w.id, versionId: 1, lastUpdated: w.lastUpdated, content: w.content, created: true }));
+  }
+
   /** PUT Type/id: updates, or creates with the client's id when it does not exist yet. */
   async update(type: string, id: string, body: unknown, opts: { ifMatch?: number; tx?: Queryable } = {}): Promise<WriteResult> {
     this.checkType(type);
