@@ -78,6 +78,10 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
     if (err instanceof FhirError) {
       return reply.code(err.status).type(FHIR_JSON).send(err.outcome);
     }
+    if (/timeout exceeded when trying to connect/.test(err.message ?? '')) {
+      req.log.warn({ err }, 'database pool exhausted');
+      return reply.code(503).header('Retry-After', '1').type(FHIR_JSON).send(outcome([issue('transient', 'The database is busy; try again shortly')]));
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, 'unexpected error');
     const message =

@@ -5,7 +5,8 @@ import type { Database, Queryable, QueryResult } from './database.js';
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => v);
 
 export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // A request that cannot get a connection in time fails (503) rather than waiting for ever.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 15_000 });
   // An idle client that loses its server connection must not crash the process.
   pool.on('error', () => undefined);
   await pool.query('SELECT 1');
