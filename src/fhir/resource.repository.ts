@@ -131,10 +131,50 @@ export class ResourceRepository {
       ctes.push(`ix_${table} AS (INSERT INTO sp_${table} (rid, resource_type, ${columns.join(', ')})
         SELECT * FROM unnest(${unnestArgs}) AS u(rid, resource_type, ${columns.join(', ')}) WHERE u.rid IN (SELECT rid FROM ok))`);
     }
+    for (const d of derivedTables) {
+      // Derived rows follow the same replace-on-write rule as index rows, in the same statement.
+      if (olderRids) ctes.push(`del_${d.table} AS (DELETE FROM ${d.table} WHERE rid = ANY(${olderRids}) AND rid IN (SELECT rid FROM upd))`);
+      const rids: string[] = [];
+      const cols: unknown[][] = d.columns.map(() => []);
+      for (const w of writes) {
+        for (const row of w.deleted ? [] : d.rows(w)) {
+          rids.push(w.rid);
+          row.forEach((v, i) => cols[i].push(v));
+        }
+      }
+      if (rids.length === 0) continue;
+      const unnestArgs = [arr(rids, 'bigint'), ...cols.map((c, i) => arr(c, d.types[i]))].join(', ');
+      ctes.push(`dx_${d.table} AS (INSERT INTO ${d.table} (rid, ${d.columns.join(', ')})
+        SELECT * FROM unnest(${unnestArgs}) AS u(rid, ${d.columns.join(', ')}) WHERE u.rid IN (SELECT rid FROM ok))`);
+    }
     const sql = `WITH ${ctes.join(',\n')} SELECT rid::text AS rid FROM ok`;
     const res = await q.query<{ rid: string }>(sql, p);
     return new Set(res.rows.map((r) => r.rid));
   }
+}
+
+/**
+ * Extension point: a table derived from resources (the access layer's care relationships and
+ * consents) and kept in step with them inside the write statement itself, so it is never stale.
+ * Its first column is `rid` (the source resource); on every write of that rid its rows are
+ * replaced, and a deletion leaves none. `rows` must be pure and cheap: it runs for every write.
+ */
+export interface DerivedTable {
+  /** A trusted SQL identifier (set in code, never from input). */
+  table: string;
+  columns: string[];
+  /** PostgreSQL element types of `columns`, for the unnest arrays (e.g. 'text', 'timestamptz'). An array column cannot be unnested: encode it (e.g. as text). */
+  types: string[];
+  rows(w: VersionWrite): unknown[][];
+}
+
+const derivedTables: DerivedTable[] = [];
+
+/** Registers a derived table; registering the same table again replaces the earlier entry. */
+export function registerDerivedTable(t: DerivedTable): void {
+  const i = derivedTables.findIndex((d) => d.table === t.table);
+  if (i >= 0) derivedTables[i] = t;
+  else derivedTables.push(t);
 }
 
 const INDEX_TABLES: [table: keyof IndexRows, columns: string[], types: string[]][] = [

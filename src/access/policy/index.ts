@@ -1,0 +1,19 @@
+/**
+ * The access policy: the one place access is decided. Importing this module registers the derived
+ * tables (care relationships, sharing objections, proxy grants) with the record's write path, so
+ * it must be imported before any write (src/platform.ts).
+ */
+import { registerPolicyTables } from './relationship.rules.js';
+
+registerPolicyTables();
+
+export { can, readableTypes, linkedPatients, roleRule, ACTIONS, type Action, type Decision } from './policy.js';
+export { restrictionFor, OBJECTION_EXEMPT_TYPES } from './row-restriction.js';
+export { WriteRemitService, type WriteDecision } from './write-remit.service.js';
+export { BreakGlassService, BREAK_GLASS_REASONS, BREAK_GLASS_HOURS, type BreakGlassReason } from './break-glass.service.js';
+export type { BreakGlassGrant } from './break-glass.repository.js';
+export { AggregateService, SMALL_NUMBER_THRESHOLD, type AggregateResult } from './aggregate.service.js';
+export { VisibilityRepository } from './visibility.repository.js';
+export { SENSITIVE_LABELS } from './security-labels.js';
+export * from './policy-codes.js';
+export { registerPolicyTables } from './relationship.rules.js';

@@ -1,0 +1,187 @@
+import type { Resource } from '@medplum/fhirtypes';
+import { extractIndex } from '../../fhir/search-index.js';
+import type { Principal, Scope, StaffRole } from '../principal.js';
+import { RECORDED_BY_SYSTEM } from './policy-codes.js';
+import { AUDIT_TYPE, compartmentLinks, directoryTypes, isRecordType, recordTypes } from './resource-classes.js';
+
+export const ACTIONS = ['read', 'search', 'history', 'everything', 'export', 'create', 'update', 'patch', 'delete', 'validate'] as const;
+export type Action = (typeof ACTIONS)[number];
+const WRITES = new Set<Action>(['create', 'update', 'patch', 'delete']);
+export const isWrite = (a: Action) => WRITES.has(a);
+
+export interface Decision {
+  allowed: boolean;
+  /** Why, in words an audit record or a 403 can carry. */
+  reason: string;
+}
+const allow = (reason: string): Decision => ({ allowed: true, reason });
+const deny = (reason: string): Decision => ({ allowed: false, reason });
+
+/** Written only by the platform itself (audit, provenance), never through the API. */
+export const PLATFORM_WRITTEN = new Set([AUDIT_TYPE, 'Provenance']);
+
+/** What reception/admin staff work with: who the person is, appointments, referrals and tasks, not clinical content. */
+export const ADMIN_RECORD_TYPES = ['Patient', 'RelatedPerson', 'Appointment', 'Encounter', 'EpisodeOfCare', 'Task', 'ServiceRequest', 'CareTeam', 'Communication', 'Consent', 'Flag'];
+const ADMIN_WRITE_TYPES = ['Patient', 'RelatedPerson', 'Appointment', 'Task', 'Communication', 'Consent'];
+const PRESCRIBERS: StaffRole[] = ['gp', 'practice-nurse', 'mental-health-practitioner'];
+export const CLINICAL_ROLES: StaffRole[] = [
+  'gp', 'practice-nurse', 'community-nurse', 'social-worker', 'mental-health-practitioner',
+  'discharge-coordinator', 'care-coordinator', 'link-worker',
+];
+
+/** Which record types a role works with, before relationships, consent and labels narrow it to rows. */
+export interface RoleRule {
+  readRecord: string[];
+  writeRecord: string[];
+  readAudit: boolean;
+  writeDirectory: boolean;
+  breakGlass: boolean;
+  aggregates: boolean;
+}
+
+const recordNoAudit = () => recordTypes().filter((t) => t !== AUDIT_TYPE);
+const writable = (types: string[]) => types.filter((t) => !PLATFORM_WRITTEN.has(t));
+
+export function roleRule(role: StaffRole): RoleRule {
+  const none: RoleRule = { readRecord: [], writeRecord: [], readAudit: false, writeDirectory: false, breakGlass: false, aggregates: false };
+  if (CLINICAL_ROLES.includes(role)) {
+    const write = writable(recordNoAudit()).filter((t) => t !== 'MedicationRequest' || PRESCRIBERS.includes(role));
+    return { ...none, readRecord: recordNoAudit(), writeRecord: write, breakGlass: true };
+  }
+  switch (role) {
+    case 'receptionist':
+      return { ...none, readRecord: ADMIN_RECORD_TYPES, writeRecord: ADMIN_WRITE_TYPES };
+    case 'icb-analyst':
+      return { ...none, aggregates: true };
+    case 'privacy-officer':
+      return { ...none, readAudit: true };
+    case 'system-admin':
+      return { ...none, writeDirectory: true };
+    default:
+      return none;
+  }
+}
+
+const RESIDENT_WRITES = ['QuestionnaireResponse', 'Communication', 'Consent'];
+const PROXY_WRITES = ['QuestionnaireResponse', 'Communication'];
+
+/** The types a principal may read at all (role and scopes), before row rules. */
+export function readableTypes(p: Principal): string[] {
+  const dir = directoryTypes();
+  let types: string[];
+  switch (p.kind) {
+    case 'staff': {
+      const r = roleRule(p.role);
+      types = [...dir, ...r.readRecord, ...(r.readAudit ? [AUDIT_TYPE] : [])];
+      break;
+    }
+    case 'resident':
+      types = [...dir, ...recordTypes()];
+      break;
+    case 'proxy':
+    case 'client':
+      types = [...dir, ...recordNoAudit()];
+      break;
+  }
+  return types.filter((t) => scopeAllows(p, t, 'r') || scopeAllows(p, t, 's'));
+}
+
+const LETTERS: Record<Action, ('c' | 'r' | 'u' | 'd' | 's')[][]> = {
+  read: [['r']], history: [['r']], everything: [['r']], export: [['r']], search: [['s']],
+  create: [['c']], update: [['u']], patch: [['u']], delete: [['d']], validate: [['c'], ['u']],
+};
+
+function contextsFor(p: Principal): Scope['context'][] {
+  if (p.kind === 'client') return ['system'];
+  if (p.kind === 'staff') return p.patientId ? ['user', 'patient'] : ['user'];
+  return ['patient', 'user'];
+}
+
+/** Whether the token's scopes (if any) allow `letter` on `type`. Sessions carry no scopes: full user rights. */
+export function scopeAllows(p: Principal, type: string, letter: 'c' | 'r' | 'u' | 'd' | 's'): boolean {
+  if (!p.scopes) return p.kind !== 'client'; // a system client has only what its scopes grant
+  const ctx = contextsFor(p);
+  return p.scopes.some((s) => ctx.includes(s.context) && (s.resourceType === '*' || s.resourceType === type) && s.interactions.has(letter));
+}
+
+/** True when the principal's token limits it to its launch patient (patient/ scopes on a staff token). */
+export function launchPatient(p: Principal): string | undefined {
+  if (p.kind !== 'staff' || !p.patientId || !p.scopes) return undefined;
+  return p.scopes.some((s) => s.context === 'patient') && !p.scopes.some((s) => s.context === 'user') ? p.patientId : undefined;
+}
+
+/**
+ * Role- and scope-level decision: may this principal perform `action` on `resourceType` at all?
+ * Row-level visibility (relationships, consent, labels, break-glass) is the row restriction's job,
+ * and write remit with the record in hand is checkWrite's (write-remit.service.ts). With
+ * `resource` given for a write, also checks what can be told from the body alone: its recording
+ * organisation and, for people writing for themselves, whose record it is.
+ */
+export function can(p: Principal, action: Action, resourceType: string, resource?: Resource): Decision {
+  const scopeOk = LETTERS[action].some((ls) => ls.every((l) => scopeAllows(p, resourceType, l)));
+  if (!scopeOk) return deny(`the token's scopes do not allow ${action} on ${resourceType}`);
+  if (action === 'validate') {
+    const c = can(p, 'create', resourceType);
+    return c.allowed ? allow('validating a resource one may create') : can(p, 'update', resourceType);
+  }
+  if (PLATFORM_WRITTEN.has(resourceType) && isWrite(action)) return deny(`${resourceType} is written only by the platform (append-only)`);
+  if (action === 'export' && p.kind !== 'client') return deny('bulk export is for system clients');
+  if (action === 'everything' && resourceType !== 'Patient') return deny('$everything is a Patient operation');
+  const record = isRecordType(resourceType);
+  const readLike = !isWrite(action);
+
+  let typeOk: boolean;
+  let why: string;
+  switch (p.kind) {
+    case 'staff': {
+      const r = roleRule(p.role);
+      if (resourceType === AUDIT_TYPE) {
+        typeOk = readLike && r.readAudit;
+        why = 'audit is read by privacy officers';
+      } else if (!record) {
+        typeOk = readLike || r.writeDirectory;
+        why = readLike ? 'the directory is visible to all staff' : 'the directory is maintained by system administrators';
+      } else {
+        typeOk = (readLike ? r.readRecord : r.writeRecord).includes(resourceType);
+        why = typeOk ? `${p.role} works with ${resourceType}` : p.role === 'icb-analyst' ? 'ICB analysts see aggregates only, no identifiable record' : `${p.role} does not ${readLike ? 'read' : 'write'} ${resourceType}`;
+      }
+      break;
+    }
+    case 'resident':
+      typeOk = readLike || (RESIDENT_WRITES.includes(resourceType) && action === 'create');
+      why = readLike ? 'a person reads their own record and the directory' : 'a person may add questionnaire responses, messages and consents';
+      break;
+    case 'proxy':
+      typeOk = (readLike && resourceType !== AUDIT_TYPE) || (PROXY_WRITES.includes(resourceType) && action === 'create');
+      why = readLike ? 'a proxy reads what the person\'s consent grants' : 'a proxy may add questionnaire responses and messages';
+      break;
+    case 'client':
+      typeOk = resourceType !== AUDIT_TYPE && (readLike || record);
+      why = 'system client within its scopes and organisation';
+      break;
+  }
+  if (!typeOk) return deny(why);
+  if (resource && isWrite(action)) {
+    const tagged = (resource.meta?.tag ?? []).filter((t) => t.system === RECORDED_BY_SYSTEM).map((t) => t.code);
+    const org = p.kind === 'staff' || p.kind === 'client' ? p.organizationId : undefined;
+    if (tagged.some((c) => c !== org)) return deny('a resource may only be recorded for the writer\'s own organisation');
+    if (p.kind === 'resident' || p.kind === 'proxy') {
+      const own = p.kind === 'resident' ? [p.patientId] : p.patientIds;
+      const pats = linkedPatients(resource);
+      if (pats.length === 0 || pats.some((id) => !own.includes(id))) return deny('a person may only write to their own (or, as a proxy, the granted) record');
+    }
+  }
+  return allow(why);
+}
+
+/** The Patient ids a resource's compartment links point at (the Patient's own id for a Patient). */
+export function linkedPatients(resource: Resource): string[] {
+  if (resource.resourceType === 'Patient') return resource.id ? [resource.id] : [];
+  const codes = compartmentLinks().get(resource.resourceType);
+  if (!codes) return [];
+  const ids = new Set<string>();
+  for (const [code, type, id] of extractIndex(resource).reference) {
+    if (type === 'Patient' && id && codes.includes(code)) ids.add(id);
+  }
+  return [...ids];
+}

@@ -1,0 +1,81 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../../db/database.js';
+import type { Principal } from '../principal.js';
+import { refKey } from './relationship.rules.js';
+import { RECORDED_BY_SYSTEM } from './policy-codes.js';
+import { can, isWrite, linkedPatients, type Action, type Decision } from './policy.js';
+import { isRecordType } from './resource-classes.js';
+import { restrictionFor } from './row-restriction.js';
+import { VisibilityRepository } from './visibility.repository.js';
+
+export interface WriteDecision extends Decision {
+  /** Answer 404, not 403: the target is hidden from this principal (existence must not leak). */
+  notFound?: boolean;
+}
+
+/**
+ * A write within the writer's organisation's remit, decided with the record in hand:
+ * - the current version (update, patch, delete) must be visible to the writer (else "not found"),
+ *   and, for staff and system clients, be *theirs to change*: recorded by their organisation, or a
+ *   Task owned by it, a ServiceRequest it is to perform, or a Patient registered with it;
+ * - every patient the new version links to must be visible to the writer (a care relationship or
+ *   break-glass; residents and proxies: themselves or the granted person), so nobody writes into
+ *   the record of a person they are not caring for.
+ */
+export class WriteRemitService {
+  private readonly visibility = new VisibilityRepository();
+
+  constructor(private readonly db: Queryable) {}
+
+  async checkWrite(p: Principal, action: Action, type: string, now: Date, resource?: Resource, current?: Resource): Promise<WriteDecision> {
+    const d = can(p, action, type, resource);
+    if (!d.allowed || !isWrite(action) || !isRecordType(type)) return d;
+    const restriction = restrictionFor(p, now);
+    if (current) {
+      if (!current.id || !(await this.visibility.visible(this.db, restriction, type, current.id))) {
+        return { allowed: false, reason: `${type}/${current.id} is not known`, notFound: true };
+      }
+      if ((p.kind === 'staff' || p.kind === 'client') && !theirsToChange(current, p.organizationId)) {
+        return { allowed: false, reason: 'only the organisation that recorded it (or the Task owner, referral performer or registered practice) may change it' };
+      }
+      if (p.kind === 'resident' || p.kind === 'proxy') return { allowed: false, reason: 'people add to their record; they do not change or delete entries' };
+    }
+    if (resource) {
+      const pats = linkedPatients(resource);
+      const seen = await this.visibility.visiblePatients(this.db, restrictionFor(p, now), pats);
+      const missing = pats.filter((id) => !seen.has(id));
+      // A new Patient (create) is not visible yet: registering someone is allowed if it names the writer's organisation.
+      const creatingPatient = type === 'Patient' && !current && missing.length === 1 && missing[0] === resource.id;
+      if (missing.length > 0 && !(creatingPatient || (type === 'Patient' && !current && !resource.id))) {
+        return { allowed: false, reason: `no care relationship with Patient/${missing[0]}`, notFound: true };
+      }
+      if (type === 'Patient' && !current && (p.kind === 'staff' || p.kind === 'client') && !registeredWith(resource, p.organizationId) && !recordedBy(resource, p.organizationId)) {
+        return { allowed: false, reason: 'a new Patient must be registered with or recorded by the writer\'s organisation' };
+      }
+    }
+    return { allowed: true, reason: d.reason };
+  }
+}
+
+function recordedBy(r: Resource, org: string): boolean {
+  return (r.meta?.tag ?? []).some((t) => t.system === RECORDED_BY_SYSTEM && t.code === org);
+}
+
+function registeredWith(r: any, org: string): boolean {
+  return [...(r.generalPractitioner ?? []), r.managingOrganization].some((x) => {
+    const k = refKey(x);
+    return k?.type === 'Organization' && k.id === org;
+  });
+}
+
+function theirsToChange(r: any, org: string): boolean {
+  if (recordedBy(r, org)) return true;
+  const isOrg = (x: unknown) => {
+    const k = refKey(x as { reference?: string });
+    return k?.type === 'Organization' && k.id === org;
+  };
+  if (r.resourceType === 'Task') return isOrg(r.owner);
+  if (r.resourceType === 'ServiceRequest') return (r.performer ?? []).some(isOrg);
+  if (r.resourceType === 'Patient') return registeredWith(r, org);
+  return false;
+}
