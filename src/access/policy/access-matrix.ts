@@ -1,0 +1,166 @@
+import { SUPPORTED_TYPES } from '../../fhir/definitions.js';
+import type { Principal, StaffRole } from '../principal.js';
+import { STAFF_ROLES } from '../principal.js';
+import type { Action } from './policy.js';
+import { AUDIT_TYPE, directoryTypes, recordTypes } from './resource-classes.js';
+
+/**
+ * The authorisation matrix: the specification the policy is tested against cell by cell
+ * (access-matrix.test.ts) and the source of docs/access-matrix.md, so docs and tests cannot drift.
+ * Every staff principal acts for organisation `m-org`; `o-org` is another organisation.
+ */
+export type MatrixPrincipal = StaffRole | 'resident' | 'proxy' | 'system-client';
+export const MATRIX_PRINCIPALS: MatrixPrincipal[] = [...STAFF_ROLES, 'resident', 'proxy', 'system-client'];
+
+export function matrixPrincipal(k: MatrixPrincipal): Principal {
+  const common = { displayName: k, via: 'session' as const, credentialId: `cred-${k}` };
+  if (k === 'resident') return { ...common, kind: 'resident', id: 'm-resident', patientId: 'p-rel' };
+  if (k === 'proxy') return { ...common, kind: 'proxy', id: 'm-proxy', relatedPersonIds: ['rp-proxy'], patientIds: ['p-proxy'] };
+  if (k === 'system-client') {
+    return {
+      ...common, kind: 'client', id: 'm-client', organizationId: 'm-org', via: 'token',
+      scopes: [{ context: 'system', resourceType: '*', interactions: new Set(['c', 'r', 'u', 'd', 's']) }],
+    };
+  }
+  return { ...common, kind: 'staff', id: `m-${k}`, role: k, organizationId: 'm-org', organizationIds: ['m-org'] };
+}
+
+// ---- Interactions: role × resource type × interaction (role- and scope-level, can()) ----
+
+export const MATRIX_ACTIONS: Action[] = ['read', 'search', 'history', 'create', 'update', 'patch', 'delete', 'validate', 'everything', 'export'];
+
+const CLINICAL: StaffRole[] = ['gp', 'practice-nurse', 'community-nurse', 'social-worker', 'mental-health-practitioner', 'discharge-coordinator', 'care-coordinator', 'link-worker'];
+const PRESCRIBING: StaffRole[] = ['gp', 'practice-nurse', 'mental-health-practitioner'];
+const ADMIN_READ = ['Patient', 'RelatedPerson', 'Appointment', 'Encounter', 'EpisodeOfCare', 'Task', 'ServiceRequest', 'CareTeam', 'Communication', 'Consent', 'Flag'];
+const ADMIN_WRITE = ['Patient', 'RelatedPerson', 'Appointment', 'Task', 'Communication', 'Consent'];
+const NO_API_WRITE = [AUDIT_TYPE, 'Provenance'];
+
+interface TypeRule {
+  read: (type: string) => boolean;
+  /** create/update/patch/delete (residents and proxies: create only). */
+  write: (type: string) => boolean;
+  createOnly?: boolean;
+  export?: boolean;
+}
+
+const isDir = (t: string) => directoryTypes().includes(t);
+const isRecord = (t: string) => recordTypes().includes(t) && t !== AUDIT_TYPE;
+
+/** The rules in words, as docs/access-matrix.md states them. */
+export const TYPE_RULE_TEXT: Record<string, string> = {
+  clinical: 'read: directory + every record type except AuditEvent; write: record types except AuditEvent, Provenance, and MedicationRequest unless a prescribing role (GP, practice nurse, mental health practitioner)',
+  receptionist: `read: directory + ${ADMIN_READ.join(', ')}; write: ${ADMIN_WRITE.join(', ')}`,
+  'icb-analyst': 'read: directory only (aggregates through aggregateCounts); no writes',
+  'privacy-officer': 'read: directory + AuditEvent; no writes',
+  'system-admin': 'read and write: directory only',
+  resident: 'read: directory + own record (incl. AuditEvent about them); create: QuestionnaireResponse, Communication, Consent',
+  proxy: 'read: directory + granted record types; create: QuestionnaireResponse, Communication',
+  'system-client': 'by system/ scopes (here system/*.cruds): read directory and record types except AuditEvent, write record types except AuditEvent and Provenance, bulk export',
+};
+
+function typeRule(k: MatrixPrincipal): TypeRule {
+  if (CLINICAL.includes(k as StaffRole)) {
+    return { read: (t) => isDir(t) || isRecord(t), write: (t) => isRecord(t) && !NO_API_WRITE.includes(t) && (t !== 'MedicationRequest' || PRESCRIBING.includes(k as StaffRole)) };
+  }
+  switch (k) {
+    case 'receptionist':
+      return { read: (t) => isDir(t) || ADMIN_READ.includes(t), write: (t) => ADMIN_WRITE.includes(t) };
+    case 'icb-analyst':
+      return { read: isDir, write: () => false };
+    case 'privacy-officer':
+      return { read: (t) => isDir(t) || t === AUDIT_TYPE, write: () => false };
+    case 'system-admin':
+      return { read: isDir, write: isDir };
+    case 'resident':
+      return { read: () => true, write: (t) => ['QuestionnaireResponse', 'Communication', 'Consent'].includes(t), createOnly: true };
+    case 'proxy':
+      return { read: (t) => t !== AUDIT_TYPE, write: (t) => ['QuestionnaireResponse', 'Communication'].includes(t), createOnly: true };
+    default: // system-client
+      return { read: (t) => t !== AUDIT_TYPE, write: (t) => isRecord(t) && !NO_API_WRITE.includes(t), export: true };
+  }
+}
+
+/** Expected can() answer for one cell. */
+export function expectedInteraction(k: MatrixPrincipal, action: Action, type: string): boolean {
+  const r = typeRule(k);
+  switch (action) {
+    case 'read': case 'search': case 'history':
+      return r.read(type);
+    case 'everything':
+      return type === 'Patient' && r.read(type);
+    case 'export':
+      return !!r.export && r.read(type);
+    case 'create':
+      return r.write(type);
+    case 'update': case 'patch': case 'delete':
+      return !r.createOnly && r.write(type);
+    case 'validate':
+      return r.write(type);
+  }
+}
+
+// ---- Rows: role × scenario × resource type (the SQL row restriction) ----
+
+/**
+ * Each scenario is one patient with one row of each sample type, recorded by `o-org`:
+ * - relationship: registered with m-org (the resident is this patient)
+ * - none: registered with o-org, nobody at m-org caring
+ * - consent-withheld: registered with m-org, objects to sharing beyond the recording organisation
+ * - sensitive: registered with m-org, every entry (not the Patient) labelled PSY (mental health)
+ * - break-glass: registered with o-org; the principal asserted break-glass (clinical roles only)
+ * - proxy: registered with o-org; the patient's Consent grants the proxy's RelatedPerson every type
+ */
+export const SCENARIOS = ['relationship', 'none', 'consent-withheld', 'sensitive', 'break-glass', 'proxy'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+export const SCENARIO_PATIENT: Record<Scenario, string> = {
+  relationship: 'p-rel', none: 'p-none', 'consent-withheld': 'p-objects', sensitive: 'p-sensitive', 'break-glass': 'p-glass', proxy: 'p-proxy',
+};
+
+/** Sample types, by letter: P Patient, O Observation, E Encounter, C Consent, A AuditEvent, D Organization (directory). */
+export const SAMPLE_TYPES: Record<string, string> = { P: 'Patient', O: 'Observation', E: 'Encounter', C: 'Consent', A: 'AuditEvent', D: 'Organization' };
+
+/** What each principal sees in each scenario: the letters of the visible sample rows. */
+export const ROW_MATRIX: Record<MatrixPrincipal, Record<Scenario, string>> = {
+  gp: { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'POECD', 'break-glass': 'POECD', proxy: 'D' },
+  'practice-nurse': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'POECD', proxy: 'D' },
+  'community-nurse': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'POECD', proxy: 'D' },
+  'social-worker': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'POECD', proxy: 'D' },
+  'mental-health-practitioner': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'POECD', 'break-glass': 'POECD', proxy: 'D' },
+  'discharge-coordinator': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'POECD', proxy: 'D' },
+  'care-coordinator': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'POECD', proxy: 'D' },
+  'link-worker': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'POECD', proxy: 'D' },
+  receptionist: { relationship: 'PECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'D', proxy: 'D' },
+  'icb-analyst': { relationship: 'D', none: 'D', 'consent-withheld': 'D', sensitive: 'D', 'break-glass': 'D', proxy: 'D' },
+  'privacy-officer': { relationship: 'AD', none: 'AD', 'consent-withheld': 'AD', sensitive: 'AD', 'break-glass': 'AD', proxy: 'AD' },
+  'system-admin': { relationship: 'D', none: 'D', 'consent-withheld': 'D', sensitive: 'D', 'break-glass': 'D', proxy: 'D' },
+  resident: { relationship: 'POECAD', none: 'D', 'consent-withheld': 'D', sensitive: 'D', 'break-glass': 'D', proxy: 'D' },
+  proxy: { relationship: 'D', none: 'D', 'consent-withheld': 'D', sensitive: 'D', 'break-glass': 'D', proxy: 'POECD' },
+  'system-client': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'D', proxy: 'D' },
+};
+
+const yn = (b: boolean) => (b ? '✓' : '·');
+
+/** docs/access-matrix.md, generated. */
+export function renderAccessMatrix(): string {
+  const out: string[] = [];
+  out.push('# Access matrix', '', '<!-- Generated from src/access/policy/access-matrix.ts; access-matrix.test.ts checks every cell against the running policy and that this file is current (UPDATE_ACCESS_MATRIX=1 rewrites it). -->', '');
+  out.push('Staff act for organisation *m-org*; entries in the scenarios are recorded by another organisation, *o-org* (an organisation always sees what it recorded itself).', '');
+  out.push('## Which rows each principal sees', '');
+  out.push(`Letters: ${Object.entries(SAMPLE_TYPES).map(([l, t]) => `**${l}** ${t}`).join(', ')}. Each scenario is one patient with one row of each type.`, '');
+  out.push('- **relationship**: registered with m-org (the resident is this patient)', '- **none**: no relationship with m-org', '- **consent-withheld**: registered with m-org but objects to sharing beyond the recording organisation', '- **sensitive**: registered with m-org; every entry labelled mental health (v3-ActCode PSY)', '- **break-glass**: no relationship; the user asserted break-glass (clinical roles only)', '- **proxy**: no relationship; the patient\'s Consent grants the proxy every type', '');
+  out.push(`| principal | ${SCENARIOS.join(' | ')} |`, `|---|${SCENARIOS.map(() => '---').join('|')}|`);
+  for (const k of MATRIX_PRINCIPALS) out.push(`| ${k} | ${SCENARIOS.map((s) => ROW_MATRIX[k][s].split('').join(' ')).join(' | ')} |`);
+  out.push('', '## Which interactions each principal may use, per resource type', '');
+  out.push('Role and scope level (`can()`); the row rules above then decide which rows. ✓ allowed, · denied. Columns: ' + MATRIX_ACTIONS.map((a) => `**${abbrev(a)}** ${a}`).join(', ') + '.', '');
+  for (const k of MATRIX_PRINCIPALS) {
+    const rule = CLINICAL.includes(k as StaffRole) ? TYPE_RULE_TEXT.clinical : TYPE_RULE_TEXT[k];
+    out.push(`### ${k}`, '', rule, '', `| type | ${MATRIX_ACTIONS.map(abbrev).join(' | ')} |`, `|---|${MATRIX_ACTIONS.map(() => ':-:').join('|')}|`);
+    for (const t of SUPPORTED_TYPES) out.push(`| ${t} | ${MATRIX_ACTIONS.map((a) => yn(expectedInteraction(k, a, t))).join(' | ')} |`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+function abbrev(a: Action): string {
+  return ({ read: 'R', search: 'S', history: 'H', create: 'C', update: 'U', patch: 'P', delete: 'D', validate: 'V', everything: 'E', export: 'X' } as Record<Action, string>)[a];
+}
