@@ -39,10 +39,38 @@ export async function migrate(db: Database): Promise<number[]> {
   return applied;
 }
 
-/** Splits on semicolons at line ends; migrations keep to that style (no functions with bodies). */
+/**
+ * Splits on semicolons at line ends; migrations keep to that style. A semicolon inside a quoted
+ * string, a quoted identifier, a comment or a dollar-quoted body ($$ … $$, $fn$ … $fn$) does not
+ * split, so a migration can define a PL/pgSQL function whose body has statements of its own.
+ */
 export function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*$/m)
-    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-    .filter((s) => s.length > 0);
+  const pieces: string[] = [];
+  let start = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    if (c === "'" || c === '"') {
+      const end = sql.indexOf(c, i + 1);
+      i = end < 0 ? sql.length : end + 1; // a doubled quote ('') is two adjacent strings: same result
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? sql.length : end + 2;
+    } else if (c === '$') {
+      const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
+      if (tag && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? '')) {
+        const end = sql.indexOf(tag[0], i + tag[0].length);
+        i = end < 0 ? sql.length : end + tag[0].length;
+      } else i++;
+    } else if (c === ';' && /^[ \t\r]*(\n|$)/.test(sql.slice(i + 1, i + 200))) {
+      pieces.push(sql.slice(start, i));
+      start = i + 1;
+      i++;
+    } else i++;
+  }
+  pieces.push(sql.slice(start));
+  return pieces.map((s) => s.replace(/^\s*--.*$/gm, '').trim()).filter((s) => s.length > 0);
 }
