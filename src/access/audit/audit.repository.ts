@@ -1,0 +1,107 @@
+import type { Queryable } from '../../db/database.js';
+
+/** Serialises appends to the audit chain across every process sharing the database. */
+const CHAIN_LOCK = 7303020;
+
+export interface ChainLinkRow {
+  seq: string;
+  event_id: string;
+  hash: string;
+  prev_hash: string;
+  /** From the resource row; null when that row is gone. */
+  id: string | null;
+  resource_type: string | null;
+  deleted: boolean | null;
+  content: string | null;
+}
+
+export interface NewLink {
+  eventId: string;
+  rid: string;
+  hash: string;
+  prevHash: string;
+}
+
+/** The audit trail's SQL. */
+export class AuditRepository {
+  /** Takes the chain lock for the rest of the transaction. */
+  async lockChain(tx: Queryable): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+  }
+
+  /**
+   * The chain's last hash and `n` fresh rids, in one round trip. Call under the chain lock: a
+   * statement run after the lock was taken sees every link committed before it. Rids come straight
+   * from the sequence (not the repository's per-process block) so that audit rids increase in chain
+   * order across processes, which lets the access log page newest-first by rid.
+   */
+  async headAndRids(tx: Queryable, n: number): Promise<{ last: string | undefined; rids: string[] }> {
+    const res = await tx.query<{ last: string | null; rids: string[] }>(
+      `SELECT (SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1) AS last,
+              ARRAY(SELECT nextval('resource_rid_seq')::text FROM generate_series(1, $1)) AS rids`,
+      [n],
+    );
+    const row = res.rows[0];
+    return { last: row.last ?? undefined, rids: row.rids };
+  }
+
+  /** Appends links in the given order (seq follows it). */
+  async appendLinks(tx: Queryable, links: NewLink[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO audit_chain (event_id, rid, hash, prev_hash)
+       SELECT e, r, h, p FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS u(e, r, h, p, n)
+       ORDER BY n`,
+      [links.map((l) => l.eventId), links.map((l) => l.rid), links.map((l) => l.hash), links.map((l) => l.prevHash)],
+    );
+  }
+
+  /** Links after `afterSeq`, in chain order, with their events' stored rows. */
+  async chainPage(q: Queryable, afterSeq: string, limit: number): Promise<ChainLinkRow[]> {
+    const res = await q.query<ChainLinkRow>(
+      `SELECT c.seq::text AS seq, c.event_id, c.hash, c.prev_hash, r.id, r.resource_type, r.deleted, r.content
+         FROM audit_chain c LEFT JOIN resource r ON r.rid = c.rid
+        WHERE c.seq > $1::bigint ORDER BY c.seq LIMIT $2`,
+      [afterSeq, limit],
+    );
+    return res.rows;
+  }
+
+  /** The id of an AuditEvent that has no chain link, if any. */
+  async unchainedEvent(q: Queryable): Promise<string | undefined> {
+    const res = await q.query<{ id: string }>(
+      `SELECT r.id FROM resource r
+        WHERE r.resource_type = 'AuditEvent' AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.rid = r.rid)
+        LIMIT 1`,
+    );
+    return res.rows[0]?.id;
+  }
+
+  /**
+   * The events about one person (entity.what = Patient/<id>), newest first, before rid `beforeRid`.
+   * The literal predicates match the partial index sp_reference_audit_patient, so this is a
+   * backward index scan that stops after `limit` rows. A rid can appear once per entity; an event
+   * names each patient once, so there are no duplicates.
+   */
+  async eventsAboutPatient(q: Queryable, patientId: string, beforeRid: string | undefined, limit: number): Promise<{ rid: string; content: string }[]> {
+    const res = await q.query<{ rid: string; content: string }>(
+      `SELECT x.rid::text AS rid, r.content
+         FROM sp_reference x JOIN resource r ON r.rid = x.rid
+        WHERE x.resource_type = 'AuditEvent' AND x.code = 'entity' AND x.target_type = 'Patient'
+          AND x.target_id = $1 AND ($2::bigint IS NULL OR x.rid < $2::bigint)
+        ORDER BY x.rid DESC LIMIT $3`,
+      [patientId, beforeRid ?? null, limit],
+    );
+    return res.rows;
+  }
+
+  /** Organization names by id, for presenting the access log. */
+  async organisationNames(q: Queryable, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const res = await q.query<{ id: string; name: string | null }>(
+      `SELECT id, content::json->>'name' AS name FROM resource
+        WHERE resource_type = 'Organization' AND id = ANY($1::text[]) AND NOT deleted`,
+      [ids],
+    );
+    return new Map(res.rows.filter((r) => r.name).map((r) => [r.id, r.name!]));
+  }
+}

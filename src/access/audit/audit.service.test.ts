@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../db/database.js';
+import { validate } from '../../fhir/validation.service.js';
+import { createTestPlatform, fhir, type TestPlatform } from '../../testing/test-platform.js';
+import { AuditService } from './audit.service.js';
+import { gp, resident } from './audit.fixtures.js';
+import { verifyChain } from './hash-chain.js';
+
+let t: TestPlatform;
+beforeAll(async () => {
+  t = await createTestPlatform();
+});
+afterAll(async () => t?.close());
+
+const chainLength = async () => Number((await t.platform.db.query<{ n: string }>('SELECT count(*) AS n FROM audit_chain')).rows[0].n);
+
+/** The platform's database, with each transaction's return held until `release` (after its COMMIT). */
+function gatedDb(db: Database) {
+  let release!: () => void;
+  let gate = new Promise<void>((r) => (release = r));
+  let failNext: Error | undefined;
+  const gated: Database = {
+    ...db,
+    query: db.query.bind(db),
+    exec: db.exec.bind(db),
+    close: db.close.bind(db),
+    kind: db.kind,
+    async transaction(fn) {
+      if (failNext) {
+        const err = failNext;
+        failNext = undefined;
+        throw err;
+      }
+      const result = await db.transaction(fn);
+      await gate;
+      return result;
+    },
+  };
+  return {
+    db: gated,
+    release: () => release(),
+    regate: () => (gate = new Promise<void>((r) => (release = r))),
+    failNextWith: (err: Error) => (failNext = err),
+  };
+}
+
+describe('AuditService', () => {
+  it('resolves only after the event is committed, and stores a valid, searchable AuditEvent', async () => {
+    const g = gatedDb(t.platform.db);
+    const audit = new AuditService(g.db, t.platform.resources);
+    const before = await chainLength();
+    let settled = false;
+    const p = audit.record({ interaction: 'read', principal: gp, resources: [{ type: 'Observation', id: 'o1' }], patientIds: ['p-dur'], status: 200 })
+      .then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    g.release();
+    await p;
+    expect(settled).toBe(true);
+    expect(await chainLength()).toBe(before + 1);
+
+    const found = await fhir(t.app, 'GET', 'AuditEvent?patient=p-dur');
+    expect(found.status).toBe(200);
+    expect(found.body.entry).toHaveLength(1);
+    expect(validate(found.body.entry[0].resource)).toEqual([]);
+    expect(found.body.entry[0].resource.meta.versionId).toBe('1');
+  });
+
+  it('group commit: concurrent records share transactions; all are stored and the chain verifies', async () => {
+    const audit = new AuditService(t.platform.db, t.platform.resources, { maxBatch: 50 });
+    const before = await chainLength();
+    const n = 300;
+    await Promise.all(Array.from({ length: n }, (_, i) => audit.record({ interaction: 'search', principal: resident, patientIds: ['p-gc'], query: `n=${i}` })));
+    expect(audit.stats.records).toBe(n);
+    expect(audit.stats.transactions).toBeLessThan(n);
+    expect(audit.stats.largestBatch).toBeLessThanOrEqual(50);
+    expect(await chainLength()).toBe(before + n);
+    const report = await verifyChain(t.platform.db);
+    expect(report).toMatchObject({ ok: true, records: before + n });
+  });
+
+  it('keeps one valid chain with several writers at once (as several processes would)', async () => {
+    const writers = [
+      new AuditService(t.platform.db, t.platform.resources),
+      new AuditService(t.platform.db, t.platform.resources),
+      new AuditService(t.platform.db, t.platform.resources, { groupCommit: false }),
+    ];
+    await Promise.all(writers.flatMap((w, k) => Array.from({ length: 60 }, () => w.record({ interaction: 'read', principal: gp, patientIds: [`p-w${k}`] }))));
+    expect((await verifyChain(t.platform.db)).ok).toBe(true);
+  });
+
+  it('a failed batch rejects every waiter in it, and later batches still go through', async () => {
+    const g = gatedDb(t.platform.db);
+    const audit = new AuditService(g.db, t.platform.resources);
+    const first = audit.record({ interaction: 'read', principal: gp });
+    await new Promise((r) => setTimeout(r, 20));
+    // These queue behind the first batch and are written together; that transaction fails.
+    const queued = Array.from({ length: 5 }, () => audit.record({ interaction: 'read', principal: gp }).then(() => 'ok', (e: Error) => e.message));
+    g.failNextWith(new Error('disk full'));
+    g.release();
+    await first;
+    expect(await Promise.all(queued)).toEqual(Array(5).fill('disk full'));
+    await audit.record({ interaction: 'sign-out', principal: gp });
+    expect(audit.stats.transactions).toBe(2);
+    expect((await verifyChain(t.platform.db)).ok).toBe(true);
+  });
+
+  it('flush waits for everything queued', async () => {
+    const audit = new AuditService(t.platform.db, t.platform.resources);
+    const before = await chainLength();
+    for (let i = 0; i < 20; i++) void audit.record({ interaction: 'read', principal: gp });
+    await audit.flush();
+    expect(await chainLength()).toBe(before + 20);
+  });
+});
