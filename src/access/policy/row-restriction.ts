@@ -77,16 +77,17 @@ class RowRules {
   recordRow(type: string | undefined): string {
     const { p, a } = this;
     const links = this.links(type);
-    const linked = `EXISTS (SELECT 1 FROM sp_reference c WHERE c.rid = ${a}.rid AND c.target_type = 'Patient' AND ${links})`;
-    const allOk = (ok: string) => `NOT EXISTS (SELECT 1 FROM sp_reference c WHERE c.rid = ${a}.rid AND c.target_type = 'Patient' AND ${links} AND NOT ${ok})`;
+    // "Links to at least one patient, and every linked patient is ok" in one probe: bool_and over
+    // no rows is null, so `IS TRUE` also rejects rows that link to nobody.
+    const allOk = (ok: string) => `(SELECT bool_and(${ok}) FROM sp_reference c WHERE c.rid = ${a}.rid AND c.target_type = 'Patient' AND ${links}) IS TRUE`;
     switch (p.kind) {
       case 'resident':
-        return `(${this.labelsOk()} AND ${linked} AND ${allOk(`c.target_id = ${this.add(p.patientId)}`)})`;
+        return `(${this.labelsOk()} AND ${allOk(`c.target_id = ${this.add(p.patientId)}`)})`;
       case 'proxy':
-        return `(${this.labelsOk()} AND ${linked} AND ${allOk(this.proxyOk('c.target_id', type ? this.add(type) : `${a}.resource_type`))})`;
+        return `(${this.labelsOk()} AND ${allOk(this.proxyOk('c.target_id', type ? this.add(type) : `${a}.resource_type`))})`;
       default: {
         const exempt = type ? OBJECTION_EXEMPT_TYPES.includes(type) : `${a}.resource_type = ANY(${this.add(OBJECTION_EXEMPT_TYPES, 'text[]')})`;
-        const inner = `(${this.labelsOk()} AND ${linked} AND ${allOk(this.careOk('c.target_id', exempt))})`;
+        const inner = `(${this.labelsOk()} AND ${allOk(this.careOk('c.target_id', exempt))})`;
         return this.authoredOverride() ? `(${this.authored()} OR ${inner})` : inner;
       }
     }
