@@ -2,7 +2,9 @@ import { SUPPORTED_TYPES } from '../../fhir/definitions.js';
 import type { Principal, StaffRole } from '../principal.js';
 import { STAFF_ROLES } from '../principal.js';
 import type { Action } from './policy.js';
+import { WITHHELD_FROM_PATIENT } from './policy-codes.js';
 import { AUDIT_TYPE, directoryTypes, recordTypes } from './resource-classes.js';
+import { SENSITIVE_LABELS } from './security-labels.js';
 
 /**
  * The authorisation matrix: the specification the policy is tested against cell by cell
@@ -150,6 +152,11 @@ export function renderAccessMatrix(): string {
   out.push('- **relationship**: registered with m-org (the resident is this patient)', '- **none**: no relationship with m-org', '- **consent-withheld**: registered with m-org but objects to sharing beyond the recording organisation', '- **sensitive**: registered with m-org; every entry labelled mental health (v3-ActCode PSY)', '- **break-glass**: no relationship; the user asserted break-glass (clinical roles only)', '- **proxy**: no relationship; the patient\'s Consent grants the proxy every type', '');
   out.push(`| principal | ${SCENARIOS.join(' | ')} |`, `|---|${SCENARIOS.map(() => '---').join('|')}|`);
   for (const k of MATRIX_PRINCIPALS) out.push(`| ${k} | ${SCENARIOS.map((s) => ROW_MATRIX[k][s].split('').join(' ')).join(' | ')} |`);
+  out.push('', '## Security labels (meta.security)', '');
+  out.push('An entry carrying a label is visible only to the roles listed (at an organisation with a relationship or break-glass) and to every user of the organisation that recorded it; with several labels, every one must allow. Break-glass does not lift a label. Residents see their own labelled entries; proxies and system clients see none (outside their own organisation\'s entries).', '');
+  out.push('| system | code | meaning | staff roles allowed |', '|---|---|---|---|');
+  for (const l of SENSITIVE_LABELS) out.push(`| ${l.system} | ${l.code} | ${l.meaning} | ${l.roles.join(', ') || '(recording organisation only)'} |`);
+  out.push(`| ${WITHHELD_FROM_PATIENT.system} | ${WITHHELD_FROM_PATIENT.code} | withheld from the person and their proxies (e.g. third-party information) | all staff (no effect on staff) |`);
   out.push('', '## Which interactions each principal may use, per resource type', '');
   out.push('Role and scope level (`can()`); the row rules above then decide which rows. ✓ allowed, · denied. Columns: ' + MATRIX_ACTIONS.map((a) => `**${abbrev(a)}** ${a}`).join(', ') + '.', '');
   for (const k of MATRIX_PRINCIPALS) {
