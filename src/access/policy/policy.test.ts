@@ -217,6 +217,8 @@ describe('write remit', () => {
     expect((await w().checkWrite(gp, 'update', 'Observation', NOW, own, own)).allowed).toBe(true);
     const hidden = JSON.parse((await t.platform.resources.read('Observation', 'obs-b')).content!);
     expect(await w().checkWrite(gp, 'delete', 'Observation', NOW, undefined, hidden)).toMatchObject({ allowed: false, notFound: true });
+    const forged = { ...own, meta: { tag: [{ system: 'https://onestory.example/fhir/CodeSystem/recorded-by-organization', code: 'acute' }] } };
+    expect((await w().checkWrite(gp, 'update', 'Observation', NOW, forged, own)).allowed).toBe(false);
     const mhsr = JSON.parse((await t.platform.resources.read('ServiceRequest', 'sr-d')).content!);
     expect((await w().checkWrite(staff('gp', 'gp-b'), 'update', 'ServiceRequest', NOW, mhsr, mhsr)).allowed).toBe(true);
   });

@@ -164,7 +164,8 @@ export function can(p: Principal, action: Action, resourceType: string, resource
   if (resource && isWrite(action)) {
     const tagged = (resource.meta?.tag ?? []).filter((t) => t.system === RECORDED_BY_SYSTEM).map((t) => t.code);
     const org = p.kind === 'staff' || p.kind === 'client' ? p.organizationId : undefined;
-    if (tagged.some((c) => c !== org)) return deny('a resource may only be recorded for the writer\'s own organisation');
+    // On create the body names its recorder; an update keeps the original recorder's tag (checkWrite compares with the current version).
+    if (action === 'create' && tagged.some((c) => c !== org)) return deny('a resource may only be recorded for the writer\'s own organisation');
     if (p.kind === 'resident' || p.kind === 'proxy') {
       const own = p.kind === 'resident' ? [p.patientId] : p.patientIds;
       const pats = linkedPatients(resource);

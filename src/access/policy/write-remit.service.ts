@@ -39,6 +39,10 @@ export class WriteRemitService {
         return { allowed: false, reason: 'only the organisation that recorded it (or the Task owner, referral performer or registered practice) may change it' };
       }
       if (p.kind === 'resident' || p.kind === 'proxy') return { allowed: false, reason: 'people add to their record; they do not change or delete entries' };
+      const allowedTags = new Set([...recorders(current), ...(p.kind === 'staff' || p.kind === 'client' ? [p.organizationId] : [])]);
+      if (resource && recorders(resource).some((o) => !allowedTags.has(o))) {
+        return { allowed: false, reason: 'an update keeps the recording organisation; it cannot name another' };
+      }
     }
     if (resource) {
       const pats = linkedPatients(resource);
@@ -55,6 +59,10 @@ export class WriteRemitService {
     }
     return { allowed: true, reason: d.reason };
   }
+}
+
+function recorders(r: Resource): string[] {
+  return (r.meta?.tag ?? []).filter((t) => t.system === RECORDED_BY_SYSTEM && t.code).map((t) => t.code!);
 }
 
 function recordedBy(r: Resource, org: string): boolean {
