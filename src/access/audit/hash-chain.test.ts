@@ -1,0 +1,121 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestPlatform, fhir, type TestPlatform } from '../../testing/test-platform.js';
+import { AuditService } from './audit.service.js';
+import { gp } from './audit.fixtures.js';
+import { canonicalJson, GENESIS_HASH, linkHash, verifyChain } from './hash-chain.js';
+
+let t: TestPlatform;
+beforeEach(async () => {
+  t = await createTestPlatform();
+  const audit = new AuditService(t.platform.db, t.platform.resources);
+  for (let i = 0; i < 5; i++) await audit.record({ interaction: 'read', principal: gp, resources: [{ type: 'Observation', id: `o${i}` }], patientIds: ['p1'] });
+});
+afterEach(async () => t?.close());
+
+const links = async () =>
+  (await t.platform.db.query<{ seq: string; event_id: string; rid: string; hash: string }>('SELECT seq::text, event_id, rid::text, hash FROM audit_chain ORDER BY seq')).rows;
+
+/** What someone with direct database access (the table owner) could do: switch the append-only triggers off. */
+async function asOwner(sql: string, params: unknown[] = []) {
+  const db = t.platform.db;
+  await db.query('ALTER TABLE resource DISABLE TRIGGER resource_audit_append_only');
+  await db.query('ALTER TABLE audit_chain DISABLE TRIGGER audit_chain_append_only');
+  try {
+    await db.query(sql, params);
+  } finally {
+    await db.query('ALTER TABLE resource ENABLE TRIGGER resource_audit_append_only');
+    await db.query('ALTER TABLE audit_chain ENABLE TRIGGER audit_chain_append_only');
+  }
+}
+
+describe('canonicalJson', () => {
+  it('sorts keys at every level and ignores how the JSON was laid out', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: null }], c: 'x' } })).toBe('{"a":{"c":"x","d":[1,{"y":null,"z":1}]},"b":1}');
+    expect(linkHash(GENESIS_HASH, JSON.parse('{ "b": 1, "a": 2 }'))).toBe(linkHash(GENESIS_HASH, { a: 2, b: 1 }));
+  });
+});
+
+describe('verifyChain', () => {
+  it('verifies an intact chain and reports its length and head', async () => {
+    const all = await links();
+    expect(await verifyChain(t.platform.db)).toEqual({ ok: true, records: 5, head: all[4].hash });
+    expect((await verifyChain(t.platform.db, { pageSize: 2 })).ok).toBe(true);
+  });
+
+  it('detects changed content', async () => {
+    const all = await links();
+    await asOwner(`UPDATE resource SET content = replace(content, 'Observation/o2', 'Observation/o9') WHERE rid = $1`, [all[2].rid]);
+    const report = await verifyChain(t.platform.db);
+    expect(report).toMatchObject({ ok: false, records: 2, firstBad: { seq: all[2].seq, eventId: all[2].event_id } });
+    expect(report.firstBad!.problem).toMatch(/content or hash has been changed/);
+  });
+
+  it('detects a deleted record (chain link and event both removed)', async () => {
+    const all = await links();
+    await asOwner('DELETE FROM resource WHERE rid = $1', [all[1].rid]);
+    await asOwner('DELETE FROM audit_chain WHERE seq = $1', [all[1].seq]);
+    const report = await verifyChain(t.platform.db);
+    expect(report).toMatchObject({ ok: false, firstBad: { seq: all[2].seq } });
+    expect(report.firstBad!.problem).toMatch(/deleted, inserted or reordered/);
+  });
+
+  it('detects a deleted event whose link remains', async () => {
+    const all = await links();
+    await asOwner('DELETE FROM resource WHERE rid = $1', [all[3].rid]);
+    expect(await verifyChain(t.platform.db)).toMatchObject({ ok: false, firstBad: { seq: all[3].seq, problem: expect.stringMatching(/deleted/) } });
+  });
+
+  it('detects reordered records and a changed hash', async () => {
+    const all = await links();
+    // Swap two links' positions.
+    await asOwner('UPDATE audit_chain SET seq = -seq WHERE seq IN ($1, $2)', [all[1].seq, all[2].seq]);
+    await asOwner('UPDATE audit_chain SET seq = CASE seq WHEN $1::bigint THEN $4::bigint ELSE $3::bigint END WHERE seq IN ($1, $2)', [
+      `-${all[1].seq}`, `-${all[2].seq}`, all[1].seq, all[2].seq,
+    ]);
+    expect(await verifyChain(t.platform.db)).toMatchObject({ ok: false, firstBad: { seq: all[1].seq, eventId: all[2].event_id } });
+  });
+
+  it('detects a hash changed in place', async () => {
+    const all = await links();
+    await asOwner('UPDATE audit_chain SET hash = $1 WHERE seq = $2', ['f'.repeat(64), all[4].seq]);
+    expect(await verifyChain(t.platform.db)).toMatchObject({ ok: false, firstBad: { seq: all[4].seq } });
+  });
+
+  it('detects an AuditEvent written outside the audit service', async () => {
+    const made = await fhir(t.app, 'POST', 'AuditEvent', {
+      resourceType: 'AuditEvent', type: { code: 'rest' }, recorded: '2025-01-01T00:00:00Z', agent: [{ requestor: true, who: { display: 'x' } }],
+      source: { observer: { display: 'forger' } },
+    });
+    expect(made.status).toBe(201);
+    expect(await verifyChain(t.platform.db)).toMatchObject({ ok: false, firstBad: { seq: null, eventId: made.body.id } });
+  });
+
+  it('detects records removed from the end, given the head recorded earlier', async () => {
+    const all = await links();
+    await asOwner('DELETE FROM resource WHERE rid = $1', [all[4].rid]);
+    await asOwner('DELETE FROM audit_chain WHERE seq = $1', [all[4].seq]);
+    expect((await verifyChain(t.platform.db)).ok).toBe(true);
+    expect(await verifyChain(t.platform.db, { expectedHead: all[4].hash })).toMatchObject({ ok: false, firstBad: { problem: expect.stringMatching(/expected head/) } });
+    expect((await verifyChain(t.platform.db, { expectedHead: all[3].hash })).ok).toBe(true);
+  });
+});
+
+describe('append-only', () => {
+  it('the database refuses to change or remove an AuditEvent, its history or its link', async () => {
+    const [first] = await links();
+    const db = t.platform.db;
+    await expect(db.query(`UPDATE resource SET content = '{}' WHERE rid = $1`, [first.rid])).rejects.toThrow(/append-only/);
+    await expect(db.query('DELETE FROM resource WHERE rid = $1', [first.rid])).rejects.toThrow(/append-only/);
+    await expect(db.query(`DELETE FROM resource_history WHERE resource_type = 'AuditEvent'`)).rejects.toThrow(/append-only/);
+    await expect(db.query('UPDATE audit_chain SET hash = hash WHERE seq = $1', [first.seq])).rejects.toThrow(/append-only/);
+    await expect(db.query('DELETE FROM audit_chain')).rejects.toThrow(/append-only/);
+    await expect(db.query('TRUNCATE audit_chain')).rejects.toThrow(/append-only/);
+    expect((await verifyChain(db)).ok).toBe(true);
+  });
+
+  it('other resources are still updated and deleted as before', async () => {
+    const made = await fhir(t.app, 'POST', 'Organization', { resourceType: 'Organization', name: 'A' });
+    expect((await fhir(t.app, 'PUT', `Organization/${made.body.id}`, { ...made.body, name: 'B' })).status).toBe(200);
+    expect((await fhir(t.app, 'DELETE', `Organization/${made.body.id}`)).status).toBe(204);
+  });
+});
