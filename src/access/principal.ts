@@ -95,3 +95,10 @@ export interface ClientPrincipal extends Common {
 export function isStaff(p: Principal | undefined): p is StaffPrincipal {
   return p?.kind === 'staff';
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is asking: set by identity (src/access/identity) before the route runs; undefined when anonymous. */
+    principal?: Principal;
+  }
+}

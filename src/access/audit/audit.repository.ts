@@ -22,6 +22,13 @@ export interface NewLink {
   prevHash: string;
 }
 
+/** $1 patient id, $2 rid to page before (or null), $3 limit. Exported for the test that checks its plan. */
+export const EVENTS_ABOUT_PATIENT_SQL = `SELECT x.rid::text AS rid, r.content
+   FROM sp_reference x JOIN resource r ON r.rid = x.rid
+  WHERE x.resource_type = 'AuditEvent' AND x.code = 'entity' AND x.target_type = 'Patient'
+    AND x.target_id = $1 AND ($2::bigint IS NULL OR x.rid < $2::bigint)
+  ORDER BY x.rid DESC LIMIT $3`;
+
 /** The audit trail's SQL. */
 export class AuditRepository {
   /** Takes the chain lock for the rest of the transaction. */
@@ -83,14 +90,7 @@ export class AuditRepository {
    * names each patient once, so there are no duplicates.
    */
   async eventsAboutPatient(q: Queryable, patientId: string, beforeRid: string | undefined, limit: number): Promise<{ rid: string; content: string }[]> {
-    const res = await q.query<{ rid: string; content: string }>(
-      `SELECT x.rid::text AS rid, r.content
-         FROM sp_reference x JOIN resource r ON r.rid = x.rid
-        WHERE x.resource_type = 'AuditEvent' AND x.code = 'entity' AND x.target_type = 'Patient'
-          AND x.target_id = $1 AND ($2::bigint IS NULL OR x.rid < $2::bigint)
-        ORDER BY x.rid DESC LIMIT $3`,
-      [patientId, beforeRid ?? null, limit],
-    );
+    const res = await q.query<{ rid: string; content: string }>(EVENTS_ABOUT_PATIENT_SQL, [patientId, beforeRid ?? null, limit]);
     return res.rows;
   }
 

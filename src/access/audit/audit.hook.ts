@@ -1,0 +1,229 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { issue, outcome } from '../../fhir/outcome.js';
+import type { Platform } from '../../platform.js';
+import type { AuditContext, AuditEntry, AuditInteraction, AuditResourceRef } from './audit-entry.js';
+import { AuditService, type AuditServiceOptions } from './audit.service.js';
+
+const services = new WeakMap<object, AuditService>();
+
+/** The platform's one AuditService (one group-commit queue per process and database). */
+export function auditServiceFor(platform: Pick<Platform, 'db' | 'resources'>, opts?: AuditServiceOptions): AuditService {
+  let s = services.get(platform);
+  if (!s) {
+    s = new AuditService(platform.db, platform.resources, opts);
+    services.set(platform, s);
+  }
+  return s;
+}
+
+export interface AuditHookOptions {
+  /** Defaults to auditServiceFor(platform). */
+  service?: AuditService;
+}
+
+const FHIR_PREFIX = '/fhir/R4';
+const recorded = new WeakSet<FastifyRequest>();
+
+/**
+ * A fastify plugin that records exactly one AuditEvent for every request, and holds the response
+ * until that record is durable: it records in `onSend`, before the reply is flushed. If the record
+ * cannot be written the client gets 503 instead of the answer: nothing is served unaudited.
+ * `onResponse` is a backstop for a reply that skipped `onSend` (it records afterwards, and logs).
+ *
+ * Register it on the root instance, before the routes: `await app.register(auditHook(platform))`.
+ * Routes describe what they touched in `request.auditContext` (see AuditContext); what they leave
+ * out is derived from the route, parameters, status and Location header.
+ */
+export function auditHook(platform: Pick<Platform, 'db' | 'resources'>, opts: AuditHookOptions = {}) {
+  const audit = opts.service ?? auditServiceFor(platform);
+  const plugin = async (app: FastifyInstance) => {
+    app.decorateRequest('auditContext', undefined);
+    app.addHook('onRequest', async (req) => {
+      req.auditContext = {};
+    });
+    app.addHook('onSend', async (req, reply, payload) => {
+      if (recorded.has(req) || req.auditContext?.recorded) return payload;
+      recorded.add(req);
+      const entry = auditEntryFor(req, reply, payload);
+      try {
+        await audit.record(entry);
+        return payload;
+      } catch (err) {
+        req.log.error({ err }, 'the audit record could not be written; answering 503');
+        (payload as { destroy?: () => void } | null)?.destroy?.();
+        reply.code(503).header('content-type', 'application/fhir+json; charset=utf-8').header('retry-after', '1');
+        reply.removeHeader('location');
+        reply.removeHeader('content-location');
+        reply.removeHeader('etag');
+        reply.removeHeader('last-modified');
+        return JSON.stringify(outcome([issue('transient', 'The request could not be audited, so it is not answered; try again shortly')]));
+      }
+    });
+    app.addHook('onResponse', async (req, reply) => {
+      if (recorded.has(req) || req.auditContext?.recorded) return;
+      recorded.add(req);
+      await audit.record(auditEntryFor(req, reply, undefined)).catch((err) => req.log.error({ err }, 'the audit record could not be written'));
+    });
+    app.addHook('onClose', async () => {
+      await audit.flush();
+    });
+  };
+  // Like fastify-plugin: the hooks apply to the whole app, not only to routes inside this plugin.
+  (plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+  return plugin;
+}
+
+type FrameworkErrorHandler = (err: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply) => unknown;
+
+/**
+ * Requests the router itself refuses (a malformed URL, an over-long path segment) reach no hook, so
+ * auditHook never sees them. Wrap the server's `frameworkErrors` handler with this so they are
+ * audited too, the answer again waiting for the record:
+ * `Fastify({ frameworkErrors: auditFrameworkErrors(platform, handler) })`.
+ */
+export function auditFrameworkErrors(platform: Pick<Platform, 'db' | 'resources'>, handler: FrameworkErrorHandler, opts: AuditHookOptions = {}): FrameworkErrorHandler {
+  return (err, req, reply) => {
+    const audit = opts.service ?? auditServiceFor(platform);
+    const send = reply.send.bind(reply);
+    reply.send = ((payload?: unknown) => {
+      if (recorded.has(req)) return send(payload);
+      recorded.add(req);
+      audit.record(auditEntryFor(req, reply, payload)).then(
+        () => send(payload),
+        (error: unknown) => {
+          req.log.error({ err: error }, 'the audit record could not be written; answering 503');
+          reply.code(503).header('content-type', 'application/fhir+json; charset=utf-8').header('retry-after', '1');
+          send(JSON.stringify(outcome([issue('transient', 'The request could not be audited, so it is not answered; try again shortly')])));
+        },
+      );
+      return reply;
+    }) as FastifyReply['send'];
+    return handler(err, req, reply);
+  };
+}
+
+/** Builds the entry for a request from its route, its audit context and its answer. */
+export function auditEntryFor(req: FastifyRequest, reply: FastifyReply, payload: unknown): AuditEntry {
+  const ctx: AuditContext = req.auditContext ?? {};
+  const route = deriveFromRoute(req, reply);
+  const status = reply.statusCode;
+  const interaction = ctx.interaction ?? route.interaction;
+  const patientIds = [...new Set([...(ctx.patientIds ?? []), ...route.patientIds])];
+  const entry: AuditEntry = {
+    interaction,
+    principal: ctx.principal ?? req.principal ?? undefined,
+    clientIp: req.ip,
+    requestId: String(req.id),
+    status,
+    description: `${req.method} ${req.url.split('?')[0]}`.slice(0, 1000),
+  };
+  if (ctx.claimedUser) entry.claimedUser = ctx.claimedUser.slice(0, 200);
+  const resourceType = ctx.resourceType ?? route.resourceType;
+  if (resourceType) entry.resourceType = resourceType;
+  const resources = ctx.resources ?? route.resources;
+  if (resources.length > 0) entry.resources = resources;
+  if (patientIds.length > 0) entry.patientIds = patientIds;
+  if (ctx.reason) entry.reason = ctx.reason;
+  if (ctx.action) entry.action = ctx.action;
+  if (interaction === 'search' && route.query !== undefined) entry.query = route.query;
+  const failure = ctx.failure ?? (status >= 400 ? diagnostics(payload) : undefined);
+  if (failure) entry.failure = failure;
+  return entry;
+}
+
+interface RouteFacts {
+  interaction: AuditInteraction;
+  resourceType?: string;
+  resources: AuditResourceRef[];
+  patientIds: string[];
+  query?: string;
+}
+
+/** What the FHIR route itself says: the interaction, the resource, and the patient when the URL names one. */
+function deriveFromRoute(req: FastifyRequest, reply: FastifyReply): RouteFacts {
+  const url = req.routeOptions?.url;
+  const facts: RouteFacts = { interaction: 'other', resources: [], patientIds: [] };
+  if (!url?.startsWith(FHIR_PREFIX)) return facts;
+  const path = url.slice(FHIR_PREFIX.length) || '/';
+  const params = (req.params ?? {}) as Record<string, string | undefined>;
+  const type = params.type;
+  const id = params.id;
+  const m = req.method;
+  const q = req.url.indexOf('?');
+  const query = q >= 0 ? req.url.slice(q + 1) : '';
+  if (type) facts.resourceType = type;
+  const pick = (i: AuditInteraction) => (facts.interaction = i);
+  switch (path) {
+    case '/metadata': pick('capabilities'); break;
+    case '/': pick(m === 'POST' ? bundleKind(req.body) : 'other'); break;
+    case '/:type':
+      pick(m === 'GET' ? 'search' : m === 'POST' ? 'create' : m === 'PUT' ? 'update' : m === 'DELETE' ? 'delete' : 'other');
+      if (m === 'GET') facts.query = query;
+      break;
+    case '/:type/_search':
+      pick('search');
+      facts.query = [query, typeof req.body === 'string' ? req.body : ''].filter(Boolean).join('&');
+      break;
+    case '/_history': case '/:type/_history': case '/:type/:id/_history': pick('history'); break;
+    case '/:type/:id':
+      pick(m === 'GET' || m === 'HEAD' ? 'read' : m === 'PUT' ? 'update' : m === 'PATCH' ? 'patch' : m === 'DELETE' ? 'delete' : 'other');
+      break;
+    case '/:type/:id/_history/:vid': pick('vread'); break;
+    case '/:type/:id/$everything': pick('everything'); break;
+    default:
+      if (path.includes('$export')) pick('export');
+      else if (path.includes('$')) pick('operation');
+  }
+  if (type && id && facts.interaction !== 'export') {
+    facts.resources.push(params.vid ? { type, id, versionId: params.vid } : { type, id });
+    if (type === 'Patient') facts.patientIds.push(id);
+  }
+  // A create names its new resource only in the Location header.
+  const location = reply.getHeader('location');
+  if (facts.resources.length === 0 && typeof location === 'string') {
+    const made = /\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})\/_history\/([0-9]+)$/.exec(location);
+    if (made) {
+      facts.resources.push({ type: made[1], id: made[2], versionId: made[3] });
+      if (made[1] === 'Patient') facts.patientIds.push(made[2]);
+    }
+  }
+  if (facts.query) facts.patientIds.push(...patientsInQuery(type, facts.query));
+  return facts;
+}
+
+function bundleKind(body: unknown): AuditInteraction {
+  const t = (body as { type?: unknown } | null)?.type;
+  return t === 'transaction' ? 'transaction' : t === 'batch' ? 'batch' : 'other';
+}
+
+/** Patients a search names directly (patient=, subject=Patient/…, Patient?_id=). The routes add those of the results. */
+function patientsInQuery(type: string | undefined, query: string): string[] {
+  const out: string[] = [];
+  let pairs: [string, string][];
+  try {
+    pairs = [...new URLSearchParams(query)];
+  } catch {
+    return out;
+  }
+  for (const [k, v] of pairs) {
+    const name = k.split(':')[0];
+    for (const value of v.split(',')) {
+      if (name === 'patient' || (name === 'subject' && value.startsWith('Patient/')) || (type === 'Patient' && name === '_id')) {
+        const id = value.replace(/^.*Patient\//, '');
+        if (/^[A-Za-z0-9\-.]{1,64}$/.test(id)) out.push(id);
+      }
+    }
+  }
+  return out;
+}
+
+/** The first diagnostics of an OperationOutcome answer, for the outcome description. */
+function diagnostics(payload: unknown): string | undefined {
+  if (typeof payload !== 'string' || payload.length > 100_000) return undefined;
+  try {
+    const text = JSON.parse(payload)?.issue?.[0]?.diagnostics;
+    return typeof text === 'string' ? text.slice(0, 300) : undefined;
+  } catch {
+    return undefined;
+  }
+}
