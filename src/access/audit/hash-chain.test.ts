@@ -13,7 +13,7 @@ beforeEach(async () => {
 afterEach(async () => t?.close());
 
 const links = async () =>
-  (await t.platform.db.query<{ seq: string; event_id: string; rid: string; hash: string }>('SELECT seq::text, event_id, rid::text, hash FROM audit_chain ORDER BY seq')).rows;
+  (await t.platform.db.query<{ seq: string; event_id: string; rid: string; hash: string }>('SELECT seq::text, event_id, rid::text, hash FROM audit_chain ORDER BY audit_chain.seq')).rows;
 
 /** What someone with direct database access (the table owner) could do: switch the append-only triggers off. */
 async function asOwner(sql: string, params: unknown[] = []) {
