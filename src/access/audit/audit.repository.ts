@@ -37,19 +37,19 @@ export class AuditRepository {
   }
 
   /**
-   * The chain's last hash and `n` fresh rids, in one round trip. Call under the chain lock: a
-   * statement run after the lock was taken sees every link committed before it. Rids come straight
-   * from the sequence (not the repository's per-process block) so that audit rids increase in chain
-   * order across processes, which lets the access log page newest-first by rid.
+   * `n` fresh rids, straight from the sequence rather than the resource repository's per-process
+   * block, so that audit rids follow recording order closely across processes (the access log pages
+   * newest-first by rid).
    */
-  async headAndRids(tx: Queryable, n: number): Promise<{ last: string | undefined; rids: string[] }> {
-    const res = await tx.query<{ last: string | null; rids: string[] }>(
-      `SELECT (SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1) AS last,
-              ARRAY(SELECT nextval('resource_rid_seq')::text FROM generate_series(1, $1)) AS rids`,
-      [n],
-    );
-    const row = res.rows[0];
-    return { last: row.last ?? undefined, rids: row.rids };
+  async allocateRids(tx: Queryable, n: number): Promise<string[]> {
+    const res = await tx.query<{ rids: string[] }>("SELECT ARRAY(SELECT nextval('resource_rid_seq')::text FROM generate_series(1, $1)) AS rids", [n]);
+    return res.rows[0].rids;
+  }
+
+  /** The chain's last hash. Call under the chain lock: a statement run after it was taken sees every link committed before. */
+  async lastHash(tx: Queryable): Promise<string | undefined> {
+    const res = await tx.query<{ hash: string }>('SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1');
+    return res.rows[0]?.hash;
   }
 
   /** Appends links in the given order (seq follows it). */

@@ -82,7 +82,7 @@ describe('AuditService', () => {
   it('keeps one valid chain with several writers at once (as several processes would)', async () => {
     const writers = [
       new AuditService(t.platform.db, t.platform.resources),
-      new AuditService(t.platform.db, t.platform.resources),
+      new AuditService(t.platform.db, t.platform.resources, { writers: 3, maxBatch: 7 }),
       new AuditService(t.platform.db, t.platform.resources, { groupCommit: false }),
     ];
     await Promise.all(writers.flatMap((w, k) => Array.from({ length: 60 }, () => w.record({ interaction: 'read', principal: gp, patientIds: [`p-w${k}`] }))));

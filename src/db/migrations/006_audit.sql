@@ -12,8 +12,8 @@ CREATE TABLE audit_chain (
 CREATE INDEX audit_chain_rid ON audit_chain (rid);
 
 -- "Who has looked at my record": the events about one person, newest first, as a backward scan of
--- this small partial index. Audit rids are taken from the sequence under the chain lock, so rid
--- order is recording order.
+-- this small partial index. Audit rids are taken from the sequence as each batch is written, so rid
+-- order is recording order (to within the batches being written at the same moment).
 CREATE INDEX sp_reference_audit_patient ON sp_reference (target_id, rid)
   WHERE resource_type = 'AuditEvent' AND code = 'entity' AND target_type = 'Patient';
 
