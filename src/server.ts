@@ -96,6 +96,7 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
   );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  await app.register((await import('./access/identity/identity.routes.js')).identityRoutes, { platform });
   await app.register(bulkExportRoutes, { prefix: '/fhir/R4', platform });
   await app.register(fhirRoutes, { prefix: '/fhir/R4', platform });
   return app;

@@ -1,0 +1,31 @@
+/** The rules of sign-in, sessions and tokens, in one place so tests and deployments can see them. */
+export interface IdentitySettings {
+  /** Consecutive failed sign-ins before an account is locked, and for how long. */
+  maxFailedAttempts: number;
+  lockoutMs: number;
+  /** Sign-in attempts allowed per client address per window (brute force across many accounts). */
+  rateLimitAttempts: number;
+  rateLimitWindowMs: number;
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
+  authorizationCodeMs: number;
+  accessTokenSeconds: number;
+}
+
+export const DEFAULT_SETTINGS: IdentitySettings = {
+  maxFailedAttempts: 5,
+  lockoutMs: 15 * 60_000,
+  rateLimitAttempts: 20,
+  rateLimitWindowMs: 5 * 60_000,
+  sessionIdleMs: 30 * 60_000,
+  sessionAbsoluteMs: 12 * 3600_000,
+  authorizationCodeMs: 2 * 60_000,
+  accessTokenSeconds: 10 * 60,
+};
+
+/** Where identity reads the time: replaceable, so tests can move it instead of sleeping. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock = (): Clock => ({ now: () => new Date() });

@@ -1,0 +1,67 @@
+import type { Platform } from '../../platform.js';
+import { ClientRepository } from './client.repository.js';
+import { ClientService } from './client.service.js';
+import { FhirLookupRepository } from './fhir-lookup.repository.js';
+import { DEFAULT_SETTINGS, systemClock, type Clock, type IdentitySettings } from './identity.config.js';
+import { JwtService } from './jwt.service.js';
+import { OAuthRepository } from './oauth.repository.js';
+import { OAuthService } from './oauth.service.js';
+import { SessionRepository } from './session.repository.js';
+import { SessionService } from './session.service.js';
+import { SigningKeyRepository } from './signing-key.repository.js';
+import { TokenVerifier } from './token.verifier.js';
+import { UserRepository } from './user.repository.js';
+
+/** Identity's services for one platform, wired once. */
+export interface Identity {
+  /** The time identity uses; tests replace `clock.now`. */
+  clock: Clock;
+  /** Mutable so tests (and a deployment) can tune limits. */
+  settings: IdentitySettings;
+  users: UserRepository;
+  sessions: SessionService;
+  clients: ClientService;
+  jwt: JwtService;
+  oauth: OAuthService;
+  tokens: TokenVerifier;
+  lookup: FhirLookupRepository;
+}
+
+const identities = new WeakMap<object, Identity>();
+
+/** The platform's one Identity (one rate limiter, key cache and token cache per process and database). */
+export function identityFor(platform: Pick<Platform, 'db'>): Identity {
+  let id = identities.get(platform);
+  if (!id) {
+    id = createIdentity(platform);
+    identities.set(platform, id);
+  }
+  return id;
+}
+
+function createIdentity(platform: Pick<Platform, 'db'>): Identity {
+  const base = systemClock();
+  // Every service reads the time through this one object, so replacing `clock.now` moves them all.
+  const clock: Clock = { now: () => base.now() };
+  const settings: IdentitySettings = { ...DEFAULT_SETTINGS };
+  const db = platform.db;
+  const users = new UserRepository(db);
+  const lookup = new FhirLookupRepository(db);
+  const clients = new ClientService(new ClientRepository(db), lookup);
+  const jwt = new JwtService(new SigningKeyRepository(db), clock);
+  const oauthRepo = new OAuthRepository(db);
+  const oauth = new OAuthService(clients, oauthRepo, users, lookup, jwt, clock, settings);
+  const tokens = new TokenVerifier(jwt, oauthRepo, clock);
+  oauth.onRevoke = (jtis) => tokens.forget(jtis);
+  return {
+    clock,
+    settings,
+    users,
+    sessions: new SessionService(users, new SessionRepository(db), clock, settings),
+    clients,
+    jwt,
+    oauth,
+    tokens,
+    lookup,
+  };
+}

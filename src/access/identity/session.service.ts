@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../principal.js';
+import type { Clock, IdentitySettings } from './identity.config.js';
+import { decoyHash, verifyPassword } from './password.service.js';
+import { principalFor } from './principal.builder.js';
+import { RateLimiter } from './rate-limiter.js';
+import { randomToken, safeEqual, sha256 } from './secrets.js';
+import type { SessionRecord, SessionRepository } from './session.repository.js';
+import type { UserProfile, UserRepository } from './user.repository.js';
+
+/** The one message for every failed sign-in, so it never tells whether the user name exists or is locked. */
+export const SIGN_IN_FAILED = 'The user name or password is not right, or the account is locked for a while after repeated failures.';
+
+export type SignInResult =
+  | { ok: true; token: string; session: SessionRecord; user: UserProfile; principal: Principal }
+  | { ok: false; reason: 'invalid'; userId?: string }
+  | { ok: false; reason: 'rate-limited'; retryAfterSeconds: number }
+  /** Right password, but a staff member of several organisations must say which one they act for. */
+  | { ok: false; reason: 'choose-organisation'; organizationIds: string[] }
+  | { ok: false; reason: 'no-membership' };
+
+export interface LiveSession {
+  session: SessionRecord;
+  user: UserProfile;
+  principal: Principal;
+}
+
+/** How often a live session's last-seen time is written: not on every request (a write per read would cost throughput). */
+const TOUCH_EVERY_MS = 60_000;
+
+export class SessionService {
+  private readonly limiter: RateLimiter;
+
+  constructor(
+    private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
+    private readonly clock: Clock,
+    private readonly settings: IdentitySettings,
+  ) {
+    this.limiter = new RateLimiter(clock, () => settings.rateLimitAttempts, () => settings.rateLimitWindowMs);
+  }
+
+  /** Checks the password (with rate limit and lockout) and, on success, opens a session. */
+  async signIn(input: { username: string; password: string; organizationId?: string; clientKey: string }): Promise<SignInResult> {
+    const wait = this.limiter.hit(input.clientKey);
+    if (wait > 0) return { ok: false, reason: 'rate-limited', retryAfterSeconds: wait };
+    const user = await this.checkPassword(input.username, input.password);
+    if (!user) return { ok: false, reason: 'invalid', userId: undefined };
+    let organizationId: string | undefined;
+    if (user.kind === 'staff') {
+      if (user.memberships.length === 0) return { ok: false, reason: 'no-membership' };
+      if (input.organizationId) {
+        if (!user.memberships.some((m) => m.organizationId === input.organizationId)) {
+          return { ok: false, reason: 'choose-organisation', organizationIds: user.memberships.map((m) => m.organizationId) };
+        }
+        organizationId = input.organizationId;
+      } else if (user.memberships.length === 1) organizationId = user.memberships[0].organizationId;
+      else return { ok: false, reason: 'choose-organisation', organizationIds: user.memberships.map((m) => m.organizationId) };
+    }
+    const now = this.clock.now();
+    const token = randomToken();
+    const session = {
+      id: randomUUID(),
+      userId: user.id,
+      ...(organizationId ? { organizationId } : {}),
+      csrfToken: randomToken(),
+      createdAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: new Date(now.getTime() + this.settings.sessionIdleMs),
+      absoluteExpiresAt: new Date(now.getTime() + this.settings.sessionAbsoluteMs),
+    };
+    const principal = principalFor(user, { via: 'session', credentialId: session.id, organizationId });
+    if (!principal) return { ok: false, reason: 'no-membership' };
+    await this.sessions.insert({ ...session, tokenHash: sha256(token) });
+    return { ok: true, token, session, user, principal };
+  }
+
+  /**
+   * The user if the password is right and the account usable; otherwise undefined, having counted
+   * the failure. Unknown, disabled and locked accounts cost one scrypt too, so timing tells nothing.
+   */
+  async checkPassword(username: string, password: string): Promise<UserProfile | undefined> {
+    const user = username.length <= 200 ? await this.users.findByUsername(username) : undefined;
+    const now = this.clock.now();
+    if (!user || user.disabled) {
+      await verifyPassword(password, await decoyHash());
+      return undefined;
+    }
+    const right = await verifyPassword(password, user.passwordHash);
+    if (user.lockedUntil && user.lockedUntil > now) return undefined;
+    if (!right) {
+      await this.users.recordFailure(user.id, this.settings.maxFailedAttempts, new Date(now.getTime() + this.settings.lockoutMs));
+      return undefined;
+    }
+    await this.users.recordSuccess(user.id);
+    return user;
+  }
+
+  /** The live session for a cookie token, or undefined (unknown, ended, idle too long or too old). */
+  async resolve(token: string): Promise<LiveSession | undefined> {
+    if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
+    const now = this.clock.now();
+    const found = await this.sessions.findLive(sha256(token), now);
+    if (!found) return undefined;
+    const { session, user } = found;
+    const principal = principalFor(user, { via: 'session', credentialId: session.id, organizationId: session.organizationId });
+    if (!principal) return undefined; // the membership the session was opened for has since gone
+    if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
+      const idle = new Date(now.getTime() + this.settings.sessionIdleMs);
+      await this.sessions.touch(session.id, now, idle);
+      session.lastSeenAt = now;
+      session.idleExpiresAt = idle < session.absoluteExpiresAt ? idle : session.absoluteExpiresAt;
+    }
+    return { session, user, principal };
+  }
+
+  checkCsrf(session: SessionRecord, given: string | undefined): boolean {
+    return typeof given === 'string' && given.length > 0 && safeEqual(given, session.csrfToken);
+  }
+
+  async signOut(sessionId: string): Promise<boolean> {
+    return this.sessions.end(sessionId, this.clock.now());
+  }
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Queryable } from '../../db/database.js';
+import type { StaffRole } from '../principal.js';
+
+export type UserKind = 'staff' | 'resident' | 'proxy';
+
+export interface Membership {
+  organizationId: string;
+  role: StaffRole;
+  practitionerId?: string;
+}
+
+export interface ProxyLink {
+  relatedPersonId: string;
+  patientId: string;
+}
+
+/** A user with everything needed to build their Principal. */
+export interface UserProfile {
+  id: string;
+  kind: UserKind;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+  patientId?: string;
+  failedAttempts: number;
+  lockedUntil?: Date;
+  disabled: boolean;
+  memberships: Membership[];
+  proxyLinks: ProxyLink[];
+}
+
+export interface NewUser {
+  kind: UserKind;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+  patientId?: string;
+  memberships?: Membership[];
+  proxyLinks?: ProxyLink[];
+}
+
+/** The profile columns, so sessions can load their user in the same statement. `u` is app_user. */
+export const PROFILE_COLUMNS = `u.id AS user_id, u.kind, u.username, u.display_name, u.password_hash, u.patient_id,
+  u.failed_attempts, u.locked_until, u.disabled,
+  (SELECT COALESCE(json_agg(json_build_object('organizationId', m.organization_id, 'role', m.role, 'practitionerId', m.practitioner_id)
+     ORDER BY m.organization_id), '[]'::json)::text FROM staff_membership m WHERE m.user_id = u.id) AS memberships,
+  (SELECT COALESCE(json_agg(json_build_object('relatedPersonId', l.related_person_id, 'patientId', l.patient_id)
+     ORDER BY l.related_person_id), '[]'::json)::text FROM proxy_link l WHERE l.user_id = u.id) AS proxy_links`;
+
+export function profileFromRow(row: any): UserProfile {
+  const memberships = (JSON.parse(row.memberships) as any[]).map((m) => ({
+    organizationId: m.organizationId,
+    role: m.role,
+    ...(m.practitionerId ? { practitionerId: m.practitionerId } : {}),
+  }));
+  return {
+    id: row.user_id,
+    kind: row.kind,
+    username: row.username,
+    displayName: row.display_name,
+    passwordHash: row.password_hash,
+    ...(row.patient_id ? { patientId: row.patient_id } : {}),
+    failedAttempts: Number(row.failed_attempts),
+    ...(row.locked_until ? { lockedUntil: new Date(row.locked_until) } : {}),
+    disabled: row.disabled === true,
+    memberships,
+    proxyLinks: JSON.parse(row.proxy_links),
+  };
+}
+
+export class UserRepository {
+  constructor(private readonly db: Database) {}
+
+  async findByUsername(username: string): Promise<UserProfile | undefined> {
+    const r = await this.db.query(`SELECT ${PROFILE_COLUMNS} FROM app_user u WHERE lower(u.username) = lower($1)`, [username]);
+    return r.rows[0] ? profileFromRow(r.rows[0]) : undefined;
+  }
+
+  async findById(id: string): Promise<UserProfile | undefined> {
+    const r = await this.db.query(`SELECT ${PROFILE_COLUMNS} FROM app_user u WHERE u.id = $1`, [id]);
+    return r.rows[0] ? profileFromRow(r.rows[0]) : undefined;
+  }
+
+  /** One more failure; at the limit the account locks until `lockUntil` and the count starts again. */
+  async recordFailure(id: string, maxAttempts: number, lockUntil: Date): Promise<{ locked: boolean }> {
+    const r = await this.db.query<{ locked: boolean }>(
+      `UPDATE app_user SET
+         locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3::timestamptz ELSE locked_until END,
+         failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END
+       WHERE id = $1 RETURNING locked_until = $3::timestamptz AS locked`,
+      [id, maxAttempts, lockUntil.toISOString()],
+    );
+    return { locked: r.rows[0]?.locked === true };
+  }
+
+  async recordSuccess(id: string): Promise<void> {
+    await this.db.query('UPDATE app_user SET failed_attempts = 0, locked_until = NULL WHERE id = $1 AND (failed_attempts <> 0 OR locked_until IS NOT NULL)', [id]);
+  }
+
+  /** Creates a user with their memberships or proxy links; returns the new id. */
+  async create(user: NewUser, q: Queryable = this.db): Promise<string> {
+    const id = randomUUID();
+    const run = async (tx: Queryable) => {
+      await tx.query(
+        'INSERT INTO app_user (id, kind, username, display_name, password_hash, patient_id) VALUES ($1, $2, $3, $4, $5, $6)',
+        [id, user.kind, user.username, user.displayName, user.passwordHash, user.patientId ?? null],
+      );
+      for (const m of user.memberships ?? []) {
+        await tx.query('INSERT INTO staff_membership (user_id, organization_id, role, practitioner_id) VALUES ($1, $2, $3, $4)', [
+          id, m.organizationId, m.role, m.practitionerId ?? null,
+        ]);
+      }
+      for (const l of user.proxyLinks ?? []) {
+        await tx.query('INSERT INTO proxy_link (user_id, related_person_id, patient_id) VALUES ($1, $2, $3)', [id, l.relatedPersonId, l.patientId]);
+      }
+    };
+    if (q === this.db) await this.db.transaction(run);
+    else await run(q);
+    return id;
+  }
+}
