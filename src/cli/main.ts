@@ -1,10 +1,11 @@
 import { auditCommand } from './audit.command.js';
+import { clientCommand } from './client.command.js';
 import type { Command } from './command.js';
 import { importCommand } from './import.command.js';
 import { startCommand } from './start.command.js';
 import { synthCommand } from './synth.command.js';
 
-const commands: Command[] = [startCommand, importCommand, synthCommand, auditCommand];
+const commands: Command[] = [startCommand, importCommand, synthCommand, auditCommand, clientCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
