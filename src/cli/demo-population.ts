@@ -1,3 +1,4 @@
+import { formatDemoAccounts, seedDemoAccounts } from '../access/identity/demo-accounts.js';
 import type { Logger } from '../logger.js';
 import { importItems } from '../fhir/import.service.js';
 import type { Platform } from '../platform.js';
@@ -5,7 +6,7 @@ import type { Platform } from '../platform.js';
 /** On an empty embedded database, loads a small synthetic population so a first start shows a living system. */
 export async function loadDemoPopulation(platform: Platform, residents: number, logger: Logger): Promise<void> {
   const any = await platform.db.query('SELECT 1 FROM resource LIMIT 1');
-  if (any.rows.length > 0) return;
+  if (any.rows.length > 0) return showDemoAccounts(platform);
   let synth: typeof import('../synth/index.js');
   try {
     synth = await import('../synth/index.js');
@@ -21,4 +22,11 @@ export async function loadDemoPopulation(platform: Platform, residents: number, 
   const summary = await importItems(platform, items);
   console.log(`Loaded ${summary.imported.toLocaleString('en-GB')} synthetic resources in ${summary.seconds.toFixed(1)} s.`);
   if (summary.rejected.length > 0) logger.error({ rejected: summary.rejected.slice(0, 5) }, 'some synthetic resources were rejected');
+  await showDemoAccounts(platform);
+}
+
+/** Demo accounts on the synthetic population (kept across starts), and how to sign in with them. */
+async function showDemoAccounts(platform: Platform): Promise<void> {
+  const accounts = await seedDemoAccounts(platform);
+  if (accounts.length > 0) console.log(formatDemoAccounts(accounts));
 }

@@ -4,3 +4,4 @@ export { identityRoutes } from './identity.routes.js';
 export { identityFor, type Identity } from './identity.js';
 export { parseScope, parseScopeString, formatScope, covers, scopesPermit } from './scope.parser.js';
 export { hashPassword, verifyPassword } from './password.service.js';
+export { seedDemoAccounts, formatDemoAccounts, DEMO_PASSWORD, type DemoAccount } from './demo-accounts.js';
