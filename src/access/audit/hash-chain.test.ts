@@ -1,16 +1,29 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPlatform, fhir, type TestPlatform } from '../../testing/test-platform.js';
 import { AuditService } from './audit.service.js';
 import { gp } from './audit.fixtures.js';
 import { canonicalJson, GENESIS_HASH, linkHash, verifyChain } from './hash-chain.js';
 
+// One database for the file: each test tampers, then afterEach puts the five records back as they were.
 let t: TestPlatform;
-beforeEach(async () => {
+let saved: { chain: unknown[]; events: unknown[] };
+beforeAll(async () => {
   t = await createTestPlatform();
   const audit = new AuditService(t.platform.db, t.platform.resources);
   for (let i = 0; i < 5; i++) await audit.record({ interaction: 'read', principal: gp, resources: [{ type: 'Observation', id: `o${i}` }], patientIds: ['p1'] });
+  saved = {
+    chain: (await t.platform.db.query('SELECT * FROM audit_chain')).rows,
+    events: (await t.platform.db.query(`SELECT * FROM resource WHERE resource_type = 'AuditEvent'`)).rows,
+  };
 });
-afterEach(async () => t?.close());
+afterEach(async () => {
+  await asOwner(`DELETE FROM audit_chain`);
+  await asOwner(`DELETE FROM resource WHERE resource_type = 'AuditEvent'`);
+  await asOwner(`INSERT INTO audit_chain SELECT * FROM json_populate_recordset(NULL::audit_chain, $1::json)`, [JSON.stringify(saved.chain)]);
+  await asOwner(`INSERT INTO resource SELECT * FROM json_populate_recordset(NULL::resource, $1::json)`, [JSON.stringify(saved.events)]);
+  expect((await verifyChain(t.platform.db)).ok).toBe(true);
+});
+afterAll(async () => t?.close());
 
 const links = async () =>
   (await t.platform.db.query<{ seq: string; event_id: string; rid: string; hash: string }>('SELECT seq::text, event_id, rid::text, hash FROM audit_chain ORDER BY audit_chain.seq')).rows;
