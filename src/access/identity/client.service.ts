@@ -72,7 +72,7 @@ export class ClientService {
       name: (input.name ?? `${kind === 'app' ? 'App' : 'System integration'} of ${organizationId}`).slice(0, 200),
       organizationId: organizationId!,
       kind,
-      scopes: [...parsed.resources.map((r) => r.text), ...parsed.other].join(' '),
+      scopes: parsed.granted.join(' '),
       redirectUris,
       disabled: false,
     };

@@ -120,7 +120,7 @@ describe('authorization code with PKCE', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     const body = res.json();
-    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 600, patient: 'pat-1', scope: 'patient/*.rs launch/patient openid fhirUser', fhirUser: 'Patient/pat-1' });
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 600, patient: 'pat-1', scope: 'launch/patient patient/*.rs openid fhirUser', fhirUser: 'Patient/pat-1' });
     const claims = decodeJwt(body.access_token);
     expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
     expect(claims).toMatchObject({ iss: 'http://localhost:80', aud: FHIR_BASE, patient: 'pat-1', fhirUser: 'Patient/pat-1', client_id: app.id });

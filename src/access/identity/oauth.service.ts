@@ -179,7 +179,7 @@ export class OAuthService {
       ...(principal.kind === 'staff' ? { organizationId: principal.organizationId } : {}),
       redirectUri: req.redirectUri,
       codeChallenge: req.codeChallenge,
-      scope: [...req.scopes.resources.map((r) => r.text), ...req.scopes.other].join(' '),
+      scope: req.scopes.granted.join(' '),
       ...(patient ? { launchPatient: patient } : {}),
       createdAt: now,
       expiresAt: new Date(now.getTime() + this.settings.authorizationCodeMs),

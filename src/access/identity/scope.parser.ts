@@ -44,11 +44,13 @@ export interface ScopeRequest {
   resources: { text: string; scope: Scope }[];
   /** Non-resource scopes asked for and grantable (launch/patient, openid, fhirUser). */
   other: string[];
+  /** Every grantable scope, in the order asked for. */
+  granted: string[];
 }
 
 /** A space-separated scope parameter. Unknown scopes are refused; offline_access and friends are ignored. */
 export function parseScopeString(text: string): ScopeRequest {
-  const out: ScopeRequest = { resources: [], other: [] };
+  const out: ScopeRequest = { resources: [], other: [], granted: [] };
   const seen = new Set<string>();
   for (const word of text.split(/[ \t\n]+/).filter(Boolean)) {
     if (seen.has(word)) continue;
@@ -56,6 +58,7 @@ export function parseScopeString(text: string): ScopeRequest {
     if ((NON_RESOURCE_SCOPES as readonly string[]).includes(word)) out.other.push(word);
     else if (NOT_GRANTED.has(word)) continue;
     else out.resources.push({ text: word, scope: parseScope(word) });
+    out.granted.push(word);
   }
   return out;
 }
