@@ -44,9 +44,9 @@ export function auditHook(platform: Pick<Platform, 'db' | 'resources'>, opts: Au
     app.addHook('onSend', async (req, reply, payload) => {
       if (recorded.has(req) || req.auditContext?.recorded) return payload;
       recorded.add(req);
-      const entry = auditEntryFor(req, reply, payload);
       try {
-        await audit.record(entry);
+        // Building the entry is inside the try too: whatever goes wrong, the answer waits or is refused.
+        await audit.record(auditEntryFor(req, reply, payload));
         return payload;
       } catch (err) {
         req.log.error({ err }, 'the audit record could not be written; answering 503');
@@ -62,7 +62,11 @@ export function auditHook(platform: Pick<Platform, 'db' | 'resources'>, opts: Au
     app.addHook('onResponse', async (req, reply) => {
       if (recorded.has(req) || req.auditContext?.recorded) return;
       recorded.add(req);
-      await audit.record(auditEntryFor(req, reply, undefined)).catch((err) => req.log.error({ err }, 'the audit record could not be written'));
+      try {
+        await audit.record(auditEntryFor(req, reply, undefined));
+      } catch (err) {
+        req.log.error({ err }, 'the audit record could not be written');
+      }
     });
     app.addHook('onClose', async () => {
       await audit.flush();
@@ -88,7 +92,7 @@ export function auditFrameworkErrors(platform: Pick<Platform, 'db' | 'resources'
     reply.send = ((payload?: unknown) => {
       if (recorded.has(req)) return send(payload);
       recorded.add(req);
-      audit.record(auditEntryFor(req, reply, payload)).then(
+      Promise.resolve().then(() => audit.record(auditEntryFor(req, reply, payload))).then(
         () => send(payload),
         (error: unknown) => {
           req.log.error({ err: error }, 'the audit record could not be written; answering 503');
