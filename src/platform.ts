@@ -1,3 +1,4 @@
+import { registerPolicyTables } from './access/policy/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
@@ -14,6 +15,8 @@ export interface Platform {
 
 export async function createPlatform(config: Config, db?: Database): Promise<Platform> {
   loadDefinitions();
+  // Care relationships, sharing objections and proxy grants are kept in step with every write.
+  registerPolicyTables();
   const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   await migrate(database);
   return {
