@@ -29,7 +29,6 @@ export class PreparePool {
         for (const p of this.pending.values()) p.reject(err);
         this.pending.clear();
       });
-      w.unref();
       this.workers.push(w);
     }
   }

@@ -50,6 +50,10 @@ export function prepareBatch(items: RawItem[], lastUpdated: string): PreparedBat
       continue;
     }
     const issues = validate(r);
+    if (issues.length === 0 && r.resourceType === 'AuditEvent') {
+      // AuditEvents belong to the platform's hash chain (src/access/audit); an imported one would break it.
+      issues.push({ severity: 'error', code: 'not-supported', diagnostics: 'AuditEvents are recorded by the platform and cannot be imported' });
+    }
     if (issues.length === 0 && (typeof r.id !== 'string' || !isValidId(r.id))) {
       issues.push({ severity: 'error', code: 'required', diagnostics: 'An imported resource must carry its id' });
     }

@@ -34,6 +34,9 @@ export interface WriteResult extends Version {
  * only stops a pathological loop. 5 was too few: 8 concurrent writers of one resource under load
  * could leave the last one with a 409.
  */
+/** Types only the platform writes. */
+export const PLATFORM_WRITTEN = new Set(['AuditEvent']);
+
 const MAX_RETRIES = 32;
 
 /**
@@ -51,6 +54,16 @@ export class ResourceService {
 
   checkType(type: string): void {
     if (!isSupportedType(type)) throw notFound(`Resource type "${type}" is not supported`);
+  }
+
+  /**
+   * AuditEvents are recorded by the platform itself, in a hash chain (src/access/audit): a client
+   * can read them but never write, change or delete one.
+   */
+  checkWritable(type: string): void {
+    if (PLATFORM_WRITTEN.has(type)) {
+      throw new FhirError(405, outcome([issue('not-supported', `${type} resources are recorded by the platform and are append-only`, 'resourceType')]));
+    }
   }
 
   checkId(id: string): void {
@@ -73,6 +86,7 @@ export class ResourceService {
 
   async create(type: string, body: unknown, opts: { ifNoneExist?: string; tx?: Queryable; ctx?: RequestContext } = {}): Promise<WriteResult> {
     this.checkType(type);
+    this.checkWritable(type);
     const resource = this.checkBody(type, body);
     if (opts.ifNoneExist !== undefined) {
       return this.conditional(opts.tx, type, opts.ifNoneExist, opts.ctx, async (q, matches) => {
@@ -109,6 +123,7 @@ export class ResourceService {
    */
   async createMany(q: Queryable, resources: Resource[]): Promise<WriteResult[]> {
     if (resources.length === 0) return [];
+    for (const r of resources) this.checkWritable(r.resourceType);
     const rids = await this.repo.allocateRids(resources.length, q);
     const writes = resources.map((r, i) => this.version(rids[i], r, 1, undefined, 'POST'));
     const done = await this.repo.write(q, writes);
@@ -119,6 +134,7 @@ export class ResourceService {
   /** PUT Type/id: updates, or creates with the client's id when it does not exist yet. */
   async update(type: string, id: string, body: unknown, opts: { ifMatch?: number; tx?: Queryable } = {}): Promise<WriteResult> {
     this.checkType(type);
+    this.checkWritable(type);
     this.checkId(id);
     const resource = this.checkBody(type, body);
     if (resource.id === undefined) throw badRequest('The resource in a PUT must carry its id', `${type}.id`);
@@ -140,6 +156,7 @@ export class ResourceService {
   /** PUT Type?criteria */
   async conditionalUpdate(type: string, criteria: string, body: unknown, opts: { tx?: Queryable; ctx?: RequestContext } = {}): Promise<WriteResult> {
     this.checkType(type);
+    this.checkWritable(type);
     const resource = this.checkBody(type, body);
     return this.conditional(opts.tx, type, criteria, opts.ctx, async (q, matches) => {
       if (matches.length === 0) {
@@ -159,6 +176,7 @@ export class ResourceService {
 
   async patch(type: string, id: string, ops: unknown, opts: { ifMatch?: number; tx?: Queryable } = {}): Promise<WriteResult> {
     this.checkType(type);
+    this.checkWritable(type);
     this.checkId(id);
     if (!Array.isArray(ops) || ops.some((o) => !o || typeof o !== 'object' || typeof o.op !== 'string' || typeof o.path !== 'string')) {
       throw badRequest('A JSON Patch body must be an array of operations, each with "op" and "path"');
@@ -196,6 +214,7 @@ export class ResourceService {
   /** DELETE Type/id. Returns false when there was nothing to delete. */
   async delete(type: string, id: string, opts: { ifMatch?: number; tx?: Queryable } = {}): Promise<boolean> {
     this.checkType(type);
+    this.checkWritable(type);
     this.checkId(id);
     const q = opts.tx ?? this.db;
     for (let attempt = 0; ; attempt++) {
@@ -212,6 +231,7 @@ export class ResourceService {
 
   async conditionalDelete(type: string, criteria: string, opts: { tx?: Queryable; ctx?: RequestContext } = {}): Promise<boolean> {
     this.checkType(type);
+    this.checkWritable(type);
     return this.conditional(opts.tx, type, criteria, opts.ctx, async (q, matches) => {
       if (matches.length === 0) return false;
       if (!(await this.remove(q, type, matches[0].id, matches[0]))) throw conflict('The resource was changed by another request; try again');

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Resource } from '@medplum/fhirtypes';
 import pg from 'pg';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
@@ -79,4 +80,15 @@ export async function fhir(app: FastifyInstance, method: string, url: string, bo
     json = undefined;
   }
   return { status: res.statusCode, headers: res.headers, body: json, text: res.body };
+}
+
+/**
+ * Writes a new resource the way the platform itself does, past the client-facing rules (for
+ * fixtures of types no client may write, such as AuditEvent, or to forge data in tamper tests).
+ */
+export async function writeAsPlatform(platform: Platform, resource: Resource & { id: string }): Promise<void> {
+  const { repo } = platform.resources;
+  const [rid] = await repo.allocateRids(1);
+  const done = await repo.write(platform.db, [platform.resources.version(rid, resource, 1, undefined, 'POST')]);
+  if (!done.has(rid)) throw new Error(`${resource.resourceType}/${resource.id} already exists`);
 }

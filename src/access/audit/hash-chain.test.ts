@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestPlatform, fhir, type TestPlatform } from '../../testing/test-platform.js';
+import { createTestPlatform, fhir, writeAsPlatform, type TestPlatform } from '../../testing/test-platform.js';
 import { AuditService } from './audit.service.js';
 import { gp } from './audit.fixtures.js';
 import { canonicalJson, GENESIS_HASH, linkHash, verifyChain } from './hash-chain.js';
@@ -95,12 +95,12 @@ describe('verifyChain', () => {
   });
 
   it('detects an AuditEvent written outside the audit service', async () => {
-    const made = await fhir(t.app, 'POST', 'AuditEvent', {
-      resourceType: 'AuditEvent', type: { code: 'rest' }, recorded: '2025-01-01T00:00:00Z', agent: [{ requestor: true, who: { display: 'x' } }],
-      source: { observer: { display: 'forger' } },
+    // The API refuses AuditEvent writes (405); a forger with database access is what is left to detect.
+    await writeAsPlatform(t.platform, {
+      resourceType: 'AuditEvent', id: 'forged-1', type: { code: 'rest' }, recorded: '2025-01-01T00:00:00Z',
+      agent: [{ requestor: true, who: { display: 'x' } }], source: { observer: { display: 'forger' } },
     });
-    expect(made.status).toBe(201);
-    expect(await verifyChain(t.platform.db)).toMatchObject({ ok: false, firstBad: { seq: null, eventId: made.body.id } });
+    expect(await verifyChain(t.platform.db)).toMatchObject({ ok: false, firstBad: { seq: null, eventId: 'forged-1' } });
   });
 
   it('detects records removed from the end, given the head recorded earlier', async () => {

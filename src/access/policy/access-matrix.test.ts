@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUPPORTED_TYPES } from '../../fhir/definitions.js';
-import { createTestPlatform, type TestPlatform } from '../../testing/test-platform.js';
+import { PLATFORM_WRITTEN } from '../../fhir/resource.service.js';
+import { createTestPlatform, writeAsPlatform, type TestPlatform } from '../../testing/test-platform.js';
 import {
   expectedInteraction, MATRIX_ACTIONS, MATRIX_PRINCIPALS, matrixPrincipal, renderAccessMatrix, ROW_MATRIX, SAMPLE_TYPES, SCENARIO_PATIENT, SCENARIOS, type Scenario,
 } from './access-matrix.js';
@@ -55,7 +56,11 @@ const sampleId = (letter: string, s: Scenario) => (letter === 'P' ? SCENARIO_PAT
 let t: TestPlatform;
 beforeAll(async () => {
   t = await createTestPlatform();
-  for (const r of scenarioWorld()) await t.platform.resources.update(r.resourceType, r.id!, r);
+  for (const r of scenarioWorld()) {
+    // AuditEvents are written by the platform, never through the client-facing service.
+    if (PLATFORM_WRITTEN.has(r.resourceType)) await writeAsPlatform(t.platform, r as Resource & { id: string });
+    else await t.platform.resources.update(r.resourceType, r.id!, r);
+  }
   const bg = new BreakGlassService(t.platform.db);
   for (const k of MATRIX_PRINCIPALS) {
     // Only clinical roles may break glass; for the others the attempt is refused (and the matrix expects no access).

@@ -1,5 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { ResourceService } from '../../fhir/resource.service.js';
+import { PLATFORM_WRITTEN } from '../../fhir/resource.service.js';
+import type { Platform } from '../../platform.js';
+import { writeAsPlatform } from '../../testing/test-platform.js';
 import type { ClientPrincipal, ProxyPrincipal, ResidentPrincipal, Scope, StaffPrincipal, StaffRole } from '../principal.js';
 import { ACT_CODE_SYSTEM, CONSENT_SCOPE_PRIVACY, CONSENT_SCOPE_SYSTEM, ONESTORY_LABEL_SYSTEM, recordedByTag, RESOURCE_TYPES_SYSTEM, WITHHELD_FROM_PATIENT } from './policy-codes.js';
 import './index.js';
@@ -66,8 +68,12 @@ export const WORLD: Resource[] = [
   } as Resource,
 ];
 
-export async function seedWorld(resources: ResourceService): Promise<void> {
-  for (const r of WORLD) await resources.update(r.resourceType, r.id!, r);
+export async function seedWorld(platform: Platform): Promise<void> {
+  for (const r of WORLD) {
+    // AuditEvents are written by the platform, never through the client-facing service.
+    if (PLATFORM_WRITTEN.has(r.resourceType)) await writeAsPlatform(platform, r as Resource & { id: string });
+    else await platform.resources.update(r.resourceType, r.id!, r);
+  }
 }
 
 export function staff(role: StaffRole, organizationId: string, extra: Partial<StaffPrincipal> = {}): StaffPrincipal {

@@ -10,7 +10,7 @@ import { WriteRemitService } from './write-remit.service.js';
 let t: TestPlatform;
 beforeAll(async () => {
   t = await createTestPlatform();
-  await seedWorld(t.platform.resources);
+  await seedWorld(t.platform);
 });
 afterAll(async () => t.close());
 

@@ -251,3 +251,30 @@ describe('metadata and health', () => {
     expect((await fhir(t.app, 'GET', '/healthz')).status).toBe(200);
   });
 });
+
+describe('AuditEvents are the platform\'s own', () => {
+  const event = {
+    resourceType: 'AuditEvent',
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
+    recorded: '2026-11-22T10:00:00Z',
+    agent: [{ requestor: true, who: { display: 'someone' } }],
+    source: { observer: { display: 'elsewhere' } },
+  };
+  it('refuses every client write with 405 and writes nothing', async () => {
+    expect((await fhir(t.app, 'POST', 'AuditEvent', event)).status).toBe(405);
+    expect((await fhir(t.app, 'PUT', 'AuditEvent/forged', { ...event, id: 'forged' })).status).toBe(405);
+    expect((await fhir(t.app, 'PUT', 'AuditEvent?recorded=2026', event)).status).toBe(405);
+    expect((await fhir(t.app, 'DELETE', 'AuditEvent/forged')).status).toBe(405);
+    expect((await fhir(t.app, 'DELETE', 'AuditEvent?recorded=2026')).status).toBe(405);
+    expect((await fhir(t.app, 'PATCH', 'AuditEvent/forged', [{ op: 'add', path: '/outcome', value: '0' }], {
+      'content-type': 'application/json-patch+json',
+    })).status).toBe(405);
+    const tx = await fhir(t.app, 'POST', '', {
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [{ fullUrl: 'urn:uuid:6f1f0b9e-0a43-4c3e-9a4e-1d0d2f1c0a01', resource: event, request: { method: 'POST', url: 'AuditEvent' } }],
+    });
+    expect(tx.status).toBe(405);
+    const all = await fhir(t.app, 'GET', 'AuditEvent?_summary=count');
+    expect(all.body.total).toBe(0);
+  });
+});
