@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { identityRoutes } from './access/identity/identity.routes.js';
 import type { Logger } from './logger.js';
 import { FhirError, issue, outcome } from './fhir/outcome.js';
 import { bulkExportRoutes } from './fhir/rest/bulk-export.routes.js';
@@ -96,7 +97,7 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
   );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  await app.register((await import('./access/identity/identity.routes.js')).identityRoutes, { platform });
+  await app.register(identityRoutes, { platform });
   await app.register(bulkExportRoutes, { prefix: '/fhir/R4', platform });
   await app.register(fhirRoutes, { prefix: '/fhir/R4', platform });
   return app;
