@@ -7,6 +7,7 @@ import { bulkExportRoutes } from './fhir/rest/bulk-export.routes.js';
 import { fhirRoutes } from './fhir/rest/fhir.routes.js';
 import { FHIR_JSON } from './fhir/rest/fhir-http.js';
 import type { Platform } from './platform.js';
+import { webRoutes } from './web/web.routes.js';
 
 export const BODY_LIMIT = 32 * 1024 * 1024;
 /** FHIR resources nest a few dozen levels at most (contained, extensions on extensions). */
@@ -98,6 +99,7 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   await app.register(identityRoutes, { platform });
+  await app.register(webRoutes, { platform });
   await app.register(bulkExportRoutes, { prefix: '/fhir/R4', platform });
   await app.register(fhirRoutes, { prefix: '/fhir/R4', platform });
   return app;

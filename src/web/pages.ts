@@ -1,0 +1,179 @@
+import type { AccessLogEntry } from '../access/audit/access-log.service.js';
+import { BREAK_GLASS_REASONS } from '../access/policy/index.js';
+import { formatDate, formatDateTime } from '../care/fhir-text.js';
+import type { PersonSearchResult } from '../care/person-search.service.js';
+import { formatNhsNumber } from '../fhir/nhs-number.js';
+import { html, type Html } from './html.js';
+import { errorSummary } from './layout.js';
+
+export type FieldErrors = { field: string; text: string }[];
+
+const fieldError = (errors: FieldErrors, field: string): Html => {
+  const e = errors.find((x) => x.field === field);
+  return e ? html`<span class="nhsuk-error-message" id="${field}-error"><span class="nhsuk-u-visually-hidden">Error:</span> ${e.text}</span>` : html``;
+};
+const groupClass = (errors: FieldErrors, ...fields: string[]) => (errors.some((e) => fields.includes(e.field)) ? 'nhsuk-form-group nhsuk-form-group--error' : 'nhsuk-form-group');
+const inputClass = (errors: FieldErrors, field: string, base: string) => (errors.some((e) => e.field === field) ? `${base} nhsuk-input--error` : base);
+const described = (errors: FieldErrors, field: string, hint?: string) =>
+  [hint, errors.some((e) => e.field === field) ? `${field}-error` : undefined].filter(Boolean).join(' ') || undefined;
+
+export function signInBody(o: { error?: string; username?: string; organizations?: { id: string; name: string }[] }): Html {
+  const errors: FieldErrors = o.error ? [{ field: 'username', text: o.error }] : [];
+  return html`<div class="nhsuk-grid-row"><div class="nhsuk-grid-column-two-thirds">
+  ${errorSummary(errors)}
+  <h1>Sign in to OneStory</h1>
+  <p>Staff sign in to the care workspace. Residents and carers sign in to see their own record.</p>
+  <form method="post" action="/sign-in" novalidate data-loading="Signing in…">
+    <div class="${groupClass(errors, 'username')}">
+      <label class="nhsuk-label" for="username">User name</label>
+      ${fieldError(errors, 'username')}
+      <input class="${inputClass(errors, 'username', 'nhsuk-input nhsuk-u-width-two-thirds')}" id="username" name="username" type="text" autocomplete="username" spellcheck="false" value="${o.username ?? ''}"${described(errors, 'username') ? html` aria-describedby="${described(errors, 'username')}"` : ''}>
+    </div>
+    <div class="nhsuk-form-group">
+      <label class="nhsuk-label" for="password">Password</label>
+      <input class="nhsuk-input nhsuk-u-width-two-thirds" id="password" name="password" type="password" autocomplete="current-password">
+    </div>
+    ${o.organizations?.length ? html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="organization">Organisation you are acting for</label>
+      <select class="nhsuk-select" id="organization" name="organization">${o.organizations.map((x) => html`<option value="${x.id}">${x.name}</option>`)}</select></div>` : ''}
+    <button class="nhsuk-button" data-module="nhsuk-button" type="submit">Sign in</button>
+  </form>
+  <div class="nhsuk-inset-text"><span class="nhsuk-u-visually-hidden">Information: </span>
+    <p>Demonstration accounts are printed on the console when OneStory starts. All data here is synthetic.</p></div>
+  </div></div>`;
+}
+
+export interface SearchForm {
+  mode: 'nhs' | 'name';
+  nhsNumber?: string;
+  name?: string;
+  day?: string;
+  month?: string;
+  year?: string;
+  postcode?: string;
+}
+
+export function searchBody(form: SearchForm, errors: FieldErrors, result?: PersonSearchResult): Html {
+  const nhsHint = 'nhs-number-hint nhs-number-status';
+  const results = result ? resultsBlock(form, result) : html``;
+  return html`<div class="nhsuk-grid-row"><div class="nhsuk-grid-column-two-thirds">
+  ${errorSummary(errors)}
+  <h1>Find a person</h1>
+  <form method="get" action="/people" novalidate data-loading="Searching…" aria-label="Find by NHS number">
+    <input type="hidden" name="by" value="nhs">
+    <div class="${groupClass(errors, 'nhs-number')}">
+      <h2 class="nhsuk-label-wrapper"><label class="nhsuk-label nhsuk-label--m" for="nhs-number">By NHS number</label></h2>
+      <div class="nhsuk-hint" id="nhs-number-hint">For example, 999 123 4567. It is checked as you type.</div>
+      ${fieldError(errors, 'nhs-number')}
+      <input class="${inputClass(errors, 'nhs-number', 'nhsuk-input nhsuk-input--width-10')}" id="nhs-number" name="nhs-number" type="text" inputmode="numeric" autocomplete="off" spellcheck="false" maxlength="14"
+        value="${form.mode === 'nhs' ? form.nhsNumber ?? '' : ''}" aria-describedby="${described(errors, 'nhs-number', nhsHint)}" data-nhs-number="nhs-number-status">
+      <span id="nhs-number-status" class="onestory-nhs-status" aria-live="polite"></span>
+    </div>
+    <button class="nhsuk-button" data-module="nhsuk-button" type="submit">Search by NHS number</button>
+  </form>
+  <form method="get" action="/people" novalidate data-loading="Searching…" aria-label="Find by name and date of birth">
+    <input type="hidden" name="by" value="name">
+    <h2 class="nhsuk-heading-m">Or by name and date of birth</h2>
+    <div class="${groupClass(errors, 'name')}">
+      <label class="nhsuk-label" for="name">Name</label>
+      ${fieldError(errors, 'name')}
+      <input class="${inputClass(errors, 'name', 'nhsuk-input nhsuk-u-width-two-thirds')}" id="name" name="name" type="text" autocomplete="off" spellcheck="false" value="${form.mode === 'name' ? form.name ?? '' : ''}"${described(errors, 'name') ? html` aria-describedby="${described(errors, 'name')}"` : ''}>
+    </div>
+    <div class="${groupClass(errors, 'birth-date')}">
+      <fieldset class="nhsuk-fieldset" role="group" aria-describedby="${described(errors, 'birth-date', 'birth-date-hint')}">
+        <legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Date of birth</legend>
+        <div class="nhsuk-hint" id="birth-date-hint">For example, 14 5 1941</div>
+        ${fieldError(errors, 'birth-date')}
+        <div class="nhsuk-date-input" id="birth-date">
+          <div class="nhsuk-date-input__item"><div class="nhsuk-form-group"><label class="nhsuk-label nhsuk-date-input__label" for="birth-date-day">Day</label>
+            <input class="nhsuk-input nhsuk-date-input__input nhsuk-input--width-2" id="birth-date-day" name="day" type="text" inputmode="numeric" value="${form.mode === 'name' ? form.day ?? '' : ''}"></div></div>
+          <div class="nhsuk-date-input__item"><div class="nhsuk-form-group"><label class="nhsuk-label nhsuk-date-input__label" for="birth-date-month">Month</label>
+            <input class="nhsuk-input nhsuk-date-input__input nhsuk-input--width-2" id="birth-date-month" name="month" type="text" inputmode="numeric" value="${form.mode === 'name' ? form.month ?? '' : ''}"></div></div>
+          <div class="nhsuk-date-input__item"><div class="nhsuk-form-group"><label class="nhsuk-label nhsuk-date-input__label" for="birth-date-year">Year</label>
+            <input class="nhsuk-input nhsuk-date-input__input nhsuk-input--width-4" id="birth-date-year" name="year" type="text" inputmode="numeric" value="${form.mode === 'name' ? form.year ?? '' : ''}"></div></div>
+        </div>
+      </fieldset>
+    </div>
+    <div class="${groupClass(errors, 'postcode')}">
+      <label class="nhsuk-label" for="postcode">Postcode (optional)</label>
+      ${fieldError(errors, 'postcode')}
+      <input class="${inputClass(errors, 'postcode', 'nhsuk-input nhsuk-input--width-10')}" id="postcode" name="postcode" type="text" autocomplete="off" value="${form.mode === 'name' ? form.postcode ?? '' : ''}"${described(errors, 'postcode') ? html` aria-describedby="${described(errors, 'postcode')}"` : ''}>
+    </div>
+    <button class="nhsuk-button nhsuk-button--secondary" data-module="nhsuk-button" type="submit">Search by name</button>
+  </form>
+  </div></div>
+  ${results}`;
+}
+
+function resultsBlock(form: SearchForm, r: PersonSearchResult): Html {
+  if (r.matches.length === 0) {
+    if (r.unrelated) {
+      return html`<section aria-labelledby="results-title"><h2 id="results-title">No one you are caring for</h2>
+        <div class="nhsuk-warning-callout"><h3 class="nhsuk-warning-callout__label"><span role="text"><span class="nhsuk-u-visually-hidden">Important: </span>No care relationship</span></h3>
+        <p>A record exists for NHS number ${formatNhsNumber(form.nhsNumber?.replace(/\D/g, '') ?? '')}, but your organisation has no recorded care relationship with this person.</p>
+        <p>If you are caring for them now and cannot wait, you can request emergency access. It is audited, reviewed, and shown to the person.</p>
+        <a class="nhsuk-button nhsuk-button--warning" data-module="nhsuk-button" href="/people/${r.unrelated.patientId}/break-glass">Request emergency access</a></div></section>`;
+    }
+    return html`<section aria-labelledby="results-title"><h2 id="results-title">No results</h2>
+      <p>No one you have a care relationship with matches. Check the details and try again.</p>
+      ${form.mode === 'name' ? html`<p>If you are providing care now, search by NHS number to request emergency access.</p>` : ''}</section>`;
+  }
+  return html`<section aria-labelledby="results-title"><h2 id="results-title">${r.matches.length} ${r.matches.length === 1 ? 'person' : 'people'} found</h2>
+    ${r.more ? html`<p>More people match than are shown. Add a postcode or check the date of birth to narrow the search.</p>` : ''}
+    <table class="nhsuk-table-responsive"><caption class="nhsuk-table__caption nhsuk-u-visually-hidden">People found</caption>
+    <thead class="nhsuk-table__head"><tr role="row"><th role="columnheader" scope="col">Name</th><th role="columnheader" scope="col">NHS number</th><th role="columnheader" scope="col">Date of birth</th><th role="columnheader" scope="col">Postcode</th><th role="columnheader" scope="col">GP practice</th></tr></thead>
+    <tbody class="nhsuk-table__body">${r.matches.map((m) => html`<tr role="row" class="nhsuk-table__row">
+      <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Name </span><a href="/people/${m.id}">${m.name}</a></td>
+      <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">NHS number </span>${m.nhsNumber ? formatNhsNumber(m.nhsNumber) : 'Not recorded'}</td>
+      <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Date of birth </span>${formatDate(m.birthDate)}${m.age !== undefined ? ` (${m.age})` : ''}</td>
+      <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Postcode </span>${m.postcode ?? ''}</td>
+      <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">GP practice </span>${m.gp ?? ''}</td></tr>`)}</tbody></table></section>`;
+}
+
+export function breakGlassBody(patientId: string, errors: FieldErrors, values: { reason?: string; text?: string }): Html {
+  return html`<div class="nhsuk-grid-row"><div class="nhsuk-grid-column-two-thirds">
+  ${errorSummary(errors)}
+  <h1>Request emergency access</h1>
+  <div class="nhsuk-warning-callout"><h2 class="nhsuk-warning-callout__label"><span role="text"><span class="nhsuk-u-visually-hidden">Important: </span>This access is audited</span></h2>
+    <p>You have no recorded care relationship with this person. Emergency access (break-glass) lets you see their record for 4 hours.
+    Your name, role, organisation, reason and every view are recorded, reviewed by the privacy officer, and shown to the person.</p>
+    <p>It does not show information labelled as sensitive, and misuse is a disciplinary matter.</p></div>
+  <form method="post" action="/people/${patientId}/break-glass" novalidate data-loading="Requesting…">
+    <div class="${groupClass(errors, 'reason')}">
+      <fieldset class="nhsuk-fieldset"${errors.some((e) => e.field === 'reason') ? html` aria-describedby="reason-error"` : ''}>
+        <legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--m"><h2 class="nhsuk-fieldset__heading">Why do you need access now?</h2></legend>
+        ${fieldError(errors, 'reason')}
+        <div class="nhsuk-radios" data-module="nhsuk-radios" id="reason">
+          ${Object.entries(BREAK_GLASS_REASONS).map(([code, label], i) => html`<div class="nhsuk-radios__item">
+            <input class="nhsuk-radios__input" id="reason-${i + 1}" name="reason" type="radio" value="${code}"${values.reason === code ? html` checked` : ''}>
+            <label class="nhsuk-label nhsuk-radios__label" for="reason-${i + 1}">${label}</label></div>`)}
+        </div>
+      </fieldset>
+    </div>
+    <div class="${groupClass(errors, 'text')}">
+      <label class="nhsuk-label nhsuk-label--s" for="text">Your statement</label>
+      <div class="nhsuk-hint" id="text-hint">Say what is happening and why you cannot wait. At least 10 characters. The person will be able to read this.</div>
+      ${fieldError(errors, 'text')}
+      <textarea class="nhsuk-textarea${errors.some((e) => e.field === 'text') ? ' nhsuk-textarea--error' : ''}" id="text" name="text" rows="4" aria-describedby="${described(errors, 'text', 'text-hint')}">${values.text ?? ''}</textarea>
+    </div>
+    <button class="nhsuk-button nhsuk-button--warning" data-module="nhsuk-button" type="submit">I understand: open the record</button>
+    <p><a href="/people">Cancel and go back to search</a></p>
+  </form></div></div>`;
+}
+
+export function accessLogBody(entries: AccessLogEntry[], next: string | undefined, whose: string): Html {
+  const rows = entries.map((e) => html`<tr role="row" class="nhsuk-table__row">
+    <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">When </span><time datetime="${e.when}">${formatDateTime(e.when)}</time></td>
+    <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Organisation </span>${e.organisation?.name ?? (e.role.code === 'resident' ? 'You' : e.organisation?.id ?? '')}</td>
+    <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Role </span>${e.role.display}</td>
+    <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">What they did </span>${e.interaction.display}${e.outcome === 'failure' ? ' (refused)' : ''}</td>
+    <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Reason </span>${e.reason ? html`<strong class="nhsuk-tag nhsuk-tag--orange">Emergency access</strong> ${e.reason}` : ''}</td></tr>`);
+  return html`<h1>Who has looked at ${whose} record</h1>
+  <p>Every time someone opens or searches ${whose} record, it is recorded here: the organisation, their role and when. If someone used emergency access, you also see the reason they gave.</p>
+  <p>If you think someone looked at ${whose} record without a good reason, contact your GP practice or the Kent and Medway data protection officer.</p>
+  ${entries.length === 0 ? html`<p class="onestory-muted">No one has looked at ${whose} record yet.</p>`
+    : html`<table class="nhsuk-table-responsive"><caption class="nhsuk-table__caption">Newest first</caption>
+      <thead class="nhsuk-table__head"><tr role="row"><th role="columnheader" scope="col">When (UTC)</th><th role="columnheader" scope="col">Organisation</th><th role="columnheader" scope="col">Role</th><th role="columnheader" scope="col">What they did</th><th role="columnheader" scope="col">Reason</th></tr></thead>
+      <tbody class="nhsuk-table__body">${rows}</tbody></table>`}
+  ${next ? html`<nav class="nhsuk-pagination" role="navigation" aria-label="Access log pages"><ul class="nhsuk-list nhsuk-pagination__list">
+    <li class="nhsuk-pagination-item--next"><a class="nhsuk-pagination__link nhsuk-pagination__link--next" href="/my-access-log?cursor=${next}"><span class="nhsuk-pagination__title">Older entries</span></a></li></ul></nav>` : ''}`;
+}

@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, NHS, seedCareWorld } from '../care/care.fixtures.js';
+import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
+
+/** A browser-like session against the server in-process: keeps the cookie, reads the CSRF token from pages. */
+class Browser {
+  cookie = '';
+  constructor(private readonly t: TestPlatform) {}
+  async get(url: string) {
+    const res = await this.t.app.inject({ method: 'GET', url, headers: this.cookie ? { cookie: this.cookie } : {} });
+    return { status: res.statusCode, body: res.body, headers: res.headers };
+  }
+  async post(url: string, fields: Record<string, string>) {
+    const res = await this.t.app.inject({
+      method: 'POST', url, payload: new URLSearchParams(fields).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(this.cookie ? { cookie: this.cookie } : {}) },
+    });
+    const set = res.headers['set-cookie'];
+    const first = Array.isArray(set) ? set[0] : set;
+    if (first) this.cookie = first.split(';')[0];
+    return { status: res.statusCode, body: res.body, headers: res.headers };
+  }
+  async signIn(username: string) {
+    const res = await this.post('/sign-in', { username, password: CARE_PASSWORD });
+    expect(res.status).toBe(303);
+    return res.headers.location;
+  }
+  async csrf() {
+    const page = await this.get('/');
+    const home = await this.get(String(page.headers.location));
+    return /name="csrf_token" value="([^"]+)"/.exec(home.body)![1];
+  }
+}
+
+describe('web app (server-rendered pages)', () => {
+  let t: TestPlatform;
+  beforeAll(async () => {
+    t = await createTestPlatform();
+    await seedCareWorld(t.platform);
+  });
+  afterAll(() => t.close());
+
+  it('sends a visitor to sign in, and refuses a wrong password with a clear message', async () => {
+    const b = new Browser(t);
+    expect((await b.get('/')).headers.location).toBe('/sign-in');
+    expect((await b.get('/people')).headers.location).toBe('/sign-in');
+    const page = await b.get('/sign-in');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.body).toContain('Skip to main content');
+    const bad = await b.post('/sign-in', { username: CARE_USERS.nurse.username, password: 'wrong' });
+    expect(bad.status).toBe(401);
+    expect(bad.body).toContain('There is a problem');
+    const empty = await b.post('/sign-in', {});
+    expect(empty.status).toBe(400);
+  });
+
+  it('a nurse finds a person by NHS number and opens their joined-up record; bad input is a 400 page, never a 5xx', async () => {
+    const b = new Browser(t);
+    expect(await b.signIn(CARE_USERS.nurse.username)).toBe('/people');
+    const home = await b.get('/people');
+    expect(home.body).toContain('Amira Okafor');
+    expect(home.body).toContain('Community nurse, Kent Community Nursing');
+
+    const wrong = await b.get('/people?by=nhs&nhs-number=999+000+0001');
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toContain('not a valid NHS number');
+    const short = await b.get('/people?by=nhs&nhs-number=12');
+    expect(short.status).toBe(400);
+
+    const found = await b.get(`/people?by=nhs&nhs-number=${NHS.hollis}`);
+    expect(found.status).toBe(200);
+    expect(found.body).toContain('href="/people/pat-hollis"');
+    const byName = await b.get('/people?by=name&name=margaret+hollis&day=14&month=5&year=1941&postcode=ME15+6XX');
+    expect(byName.body).toContain('href="/people/pat-hollis"');
+    const noDob = await b.get('/people?by=name&name=hollis');
+    expect(noDob.status).toBe(400);
+    expect(noDob.body).toContain('date of birth');
+
+    const record = await b.get('/people/pat-hollis');
+    expect(record.status).toBe(200);
+    for (const text of ['Margaret Hollis', 'Named professional', 'To stay in my own home', 'Penicillin', 'Peter Hollis', 'Staying well at home',
+      'Occupational therapy', 'Timeline across all organisations', '1 entry is withheld from you']) expect(record.body).toContain(text);
+    expect(record.body).not.toContain('cognitive impairment');
+    const hospital = await b.get(`/people/pat-hollis?organisation=${CARE_ORGS.acute}`);
+    expect(hospital.body.match(/Recorded by <strong>([^<]+)<\/strong>/g)!.every((m) => m.includes('Weald General Hospital'))).toBe(true);
+    for (const bad of ['?kind=nonsense', '?from=2024-13-01', '?cursor=%7B', '?count=100000']) {
+      const res = await b.get(`/people/pat-hollis${bad}`);
+      expect(res.status).toBe(400);
+      expect(res.body).toContain('There is a problem');
+    }
+    expect((await b.get('/people/pat-nobody')).status).toBe(404);
+  });
+
+  it('break-glass: a reason and a statement, then the record with a banner saying access is audited', async () => {
+    const b = new Browser(t);
+    await b.signIn(CARE_USERS.nurse.username);
+    const search = await b.get(`/people?by=nhs&nhs-number=${NHS.baxter}`);
+    expect(search.body).toContain('/people/pat-baxter/break-glass');
+    expect(search.body).not.toContain('Doreen');
+    const closed = await b.get('/people/pat-baxter');
+    expect(closed.status).toBe(403);
+    expect(closed.body).toContain('Request emergency access');
+    const csrf = await b.csrf();
+    expect((await b.post('/people/pat-baxter/break-glass', { reason: 'unscheduled-care', text: 'Fell at home today' })).status).toBe(403);
+    const short = await b.post('/people/pat-baxter/break-glass', { csrf_token: csrf, reason: 'unscheduled-care', text: 'fall' });
+    expect(short.status).toBe(400);
+    expect(short.body).toContain('at least 10 characters');
+    const granted = await b.post('/people/pat-baxter/break-glass', { csrf_token: csrf, reason: 'unscheduled-care', text: 'Found on the floor at home, GP closed' });
+    expect(granted.status).toBe(303);
+    const record = await b.get('/people/pat-baxter');
+    expect(record.status).toBe(200);
+    expect(record.body).toContain('Emergency access: this access is audited');
+    expect(record.body).toContain('Doreen Baxter');
+  });
+
+  it('says sharing is withheld for a person who objects', async () => {
+    const b = new Browser(t);
+    await b.signIn(CARE_USERS.nurse.username);
+    const record = await b.get('/people/pat-penfold');
+    expect(record.body).toContain('Sharing is withheld.');
+    expect(record.body).toContain('Consent: objects to sharing');
+    expect(record.body).not.toContain('A&amp;E attendance');
+  });
+
+  it('the resident sees their record in plain English and who has looked at it; staff pages send them home', async () => {
+    const nurse = new Browser(t);
+    await nurse.signIn(CARE_USERS.nurse.username);
+    await nurse.get('/people/pat-hollis');
+    const b = new Browser(t);
+    expect(await b.signIn(CARE_USERS.resident.username)).toBe('/my-record');
+    const mine = await b.get('/my-record');
+    expect(mine.status).toBe(200);
+    expect(mine.body).toContain('Your record');
+    expect(mine.body).toContain('Your health conditions');
+    expect(mine.body).not.toContain('Third-party information');
+    expect((await b.get('/people')).headers.location).toBe('/my-record');
+    const team = await b.get('/my-care-team');
+    expect(team.body).toContain('07700 900101');
+    const log = await b.get('/my-access-log');
+    expect(log.status).toBe(200);
+    expect(log.body).toContain('Kent Community Nursing');
+    expect(log.body).toContain('Community nurse');
+  });
+
+  it('the carer sees only what consent allows, and not the access log', async () => {
+    const b = new Browser(t);
+    await b.signIn(CARE_USERS.carer.username);
+    const theirs = await b.get('/my-record');
+    expect(theirs.status).toBe(200);
+    expect(theirs.body).toContain("Margaret Hollis's record");
+    expect(theirs.body).toContain('Metformin');
+    expect(theirs.body).not.toContain('Heart failure');
+    expect((await b.get('/my-access-log')).status).toBe(403);
+    expect((await b.get('/my-record?person=pat-penfold')).status).toBe(404);
+  });
+
+  it('serves the summary as JSON to a signed-in user only, and the design system assets with cache headers', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/api/people/pat-hollis/summary' })).statusCode).toBe(401);
+    const b = new Browser(t);
+    await b.signIn(CARE_USERS.nurse.username);
+    const api = await b.get('/api/people/pat-hollis/summary?kind=contact');
+    expect(api.status).toBe(200);
+    const json = JSON.parse(api.body);
+    expect(json.patient.name).toBe('Margaret Hollis');
+    expect(json.timeline.entries.every((e: { type: string }) => e.type === 'Encounter')).toBe(true);
+    expect((await b.get('/api/people/pat-nobody/summary')).status).toBe(404);
+    const css = await t.app.inject({ method: 'GET', url: '/assets/nhsuk-frontend.min.css' });
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['cache-control']).toContain('max-age');
+    const again = await t.app.inject({ method: 'GET', url: '/assets/nhsuk-frontend.min.css', headers: { 'if-none-match': String(css.headers.etag) } });
+    expect(again.statusCode).toBe(304);
+    expect((await t.app.inject({ method: 'GET', url: '/assets/../package.json' })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/assets/%2e%2e/package.json' })).statusCode).toBe(404);
+  });
+});
