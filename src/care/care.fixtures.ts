@@ -213,6 +213,8 @@ export const CARE_WORLD: Resource[] = [
 
 export const CARE_USERS = {
   nurse: { username: 'nurse.test', displayName: 'Amira Okafor', role: 'community-nurse' as const, organizationId: ORGS.community, practitionerId: 'pr-nurse' },
+  /** At the hospital, with no open relationship to anyone here: breaks glass in the end-to-end test. */
+  discharge: { username: 'discharge.test', displayName: 'Jo Marsh', role: 'discharge-coordinator' as const, organizationId: ORGS.acute },
   receptionist: { username: 'reception.test', displayName: 'Sam Dale', role: 'receptionist' as const, organizationId: ORGS.gp },
   resident: { username: 'margaret.test', displayName: 'Margaret Hollis', patientId: 'pat-hollis' },
   carer: { username: 'peter.test', displayName: 'Peter Hollis (carer of Margaret Hollis)', relatedPersonId: 'rp-hollis', patientId: 'pat-hollis' },
@@ -227,6 +229,8 @@ export async function seedCareWorld(platform: Platform): Promise<void> {
   const u = CARE_USERS;
   await users.create({ kind: 'staff', username: u.nurse.username, displayName: u.nurse.displayName, passwordHash,
     memberships: [{ organizationId: u.nurse.organizationId, role: u.nurse.role, practitionerId: u.nurse.practitionerId }] });
+  await users.create({ kind: 'staff', username: u.discharge.username, displayName: u.discharge.displayName, passwordHash,
+    memberships: [{ organizationId: u.discharge.organizationId, role: u.discharge.role }] });
   await users.create({ kind: 'staff', username: u.receptionist.username, displayName: u.receptionist.displayName, passwordHash,
     memberships: [{ organizationId: u.receptionist.organizationId, role: u.receptionist.role }] });
   await users.create({ kind: 'resident', username: u.resident.username, displayName: u.resident.displayName, passwordHash, patientId: u.resident.patientId });

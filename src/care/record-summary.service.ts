@@ -483,7 +483,7 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
       count: hidden,
       reason: sharingWithheld && !grant
         ? 'This person has objected to sharing their record beyond the organisations that recorded it.'
-        : 'They carry a sensitive-information label your role may not see, or involve another person who has not consented to sharing.',
+        : 'Entries are withheld when they carry a sensitive-information label your role may not see, or involve another person who has not consented to sharing.',
     };
   }
 

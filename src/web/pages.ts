@@ -129,7 +129,7 @@ function resultsBlock(form: SearchForm, r: PersonSearchResult): Html {
       <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">GP practice </span>${m.gp ?? ''}</td></tr>`)}</tbody></table></section>`;
 }
 
-export function breakGlassBody(patientId: string, errors: FieldErrors, values: { reason?: string; text?: string }): Html {
+export function breakGlassBody(patientId: string, csrfToken: string, errors: FieldErrors, values: { reason?: string; text?: string }): Html {
   return html`<div class="nhsuk-grid-row"><div class="nhsuk-grid-column-two-thirds">
   ${errorSummary(errors)}
   <h1>Request emergency access</h1>
@@ -138,6 +138,7 @@ export function breakGlassBody(patientId: string, errors: FieldErrors, values: {
     Your name, role, organisation, reason and every view are recorded, reviewed by the privacy officer, and shown to the person.</p>
     <p>It does not show information labelled as sensitive, and misuse is a disciplinary matter.</p></div>
   <form method="post" action="/people/${patientId}/break-glass" novalidate data-loading="Requesting…">
+    <input type="hidden" name="csrf_token" value="${csrfToken}">
     <div class="${groupClass(errors, 'reason')}">
       <fieldset class="nhsuk-fieldset"${errors.some((e) => e.field === 'reason') ? html` aria-describedby="reason-error"` : ''}>
         <legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--m"><h2 class="nhsuk-fieldset__heading">Why do you need access now?</h2></legend>

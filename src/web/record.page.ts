@@ -29,7 +29,7 @@ function banner(s: RecordSummary, audience: Audience): Html {
   const title = audience === 'staff' ? p.name : audience === 'self' ? 'Your record' : `${p.name}'s record`;
   return html`<div class="onestory-banner" aria-label="Person" role="region">
     <h1>${title}${audience === 'self' ? html` <span class="nhsuk-caption-l">${p.name}</span>` : ''}</h1>
-    <dl class="onestory-banner__facts">${facts.map(([k, v]) => html`<li><dt>${k}:</dt> <dd>${v}</dd></li>`)}</dl>
+    <dl class="onestory-banner__facts">${facts.map(([k, v]) => html`<div><dt>${k}:</dt> <dd>${v}</dd></div>`)}</dl>
     ${tags.length ? html`<ul class="onestory-tags" aria-label="Alerts and consent">${tags}</ul>` : ''}
   </div>`;
 }

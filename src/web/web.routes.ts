@@ -259,7 +259,7 @@ async function pageRoutes(app: FastifyInstance, platform: Platform): Promise<voi
     const s = await need(req, reply, 'staff', 'people');
     if (!s) return reply;
     const { id } = req.params as { id: string };
-    return send(reply, 200, page({ title: 'Request emergency access', viewer: s.viewer, nav: staffNav('people'), body: breakGlassBody(id, [], {}) }));
+    return send(reply, 200, page({ title: 'Request emergency access', viewer: s.viewer, nav: staffNav('people'), body: breakGlassBody(id, s.viewer.csrfToken, [], {}) }));
   });
 
   app.post('/people/:id/break-glass', async (req, reply) => {
@@ -286,7 +286,7 @@ async function pageRoutes(app: FastifyInstance, platform: Platform): Promise<voi
       }
     }
     audit.failure = errors.map((e) => e.text).join('; ');
-    return send(reply, 400, page({ title: 'Request emergency access', error: true, viewer: s.viewer, nav: staffNav('people'), body: breakGlassBody(id, errors, f) }));
+    return send(reply, 400, page({ title: 'Request emergency access', error: true, viewer: s.viewer, nav: staffNav('people'), body: breakGlassBody(id, s.viewer.csrfToken, errors, f) }));
   });
 
   // ---- Resident and carer portal ----
