@@ -27,6 +27,14 @@ import { startCluster, type Cluster } from './postgres.js';
 import { judge, renderMarkdown, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
 import { HTTP_SCENARIOS, TRANSACTION_ENTRIES, type HttpScenario } from './scenarios.js';
 import { ceilingSummary, ratio, summarise } from './stats.js';
+import { mergeRecordSection, renderRecordSection, type RecordBenchResult } from './record.bench.js';
+
+/** Keeps the web app's figures (bench/record.bench.ts, run on its own) in RESULTS.md when it is rewritten. */
+function withRecordSection(markdown: string): string {
+  const file = join(BENCH, 'results', 'record.json');
+  if (!existsSync(file)) return markdown;
+  return mergeRecordSection(markdown, renderRecordSection(JSON.parse(readFileSync(file, 'utf8')) as RecordBenchResult));
+}
 
 // dist/bench/run.js → the repository root, wherever it is run from.
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -299,7 +307,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--render')) {
     // Re-renders RESULTS.md from the last run's latest.json (figures unchanged) after a change to the report's wording.
     const last = JSON.parse(readFileSync(join(BENCH, 'results', 'latest.json'), 'utf8')) as RunResult;
-    writeFileSync(join(BENCH, 'RESULTS.md'), renderMarkdown(last));
+    writeFileSync(join(BENCH, 'RESULTS.md'), withRecordSection(renderMarkdown(last)));
     log('re-rendered bench/RESULTS.md from bench/results/latest.json');
     return;
   }
@@ -376,7 +384,7 @@ async function main(): Promise<void> {
     } else {
       mkdirSync(join(BENCH, 'results'), { recursive: true });
       writeFileSync(join(BENCH, 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n');
-      writeFileSync(join(BENCH, 'RESULTS.md'), renderMarkdown(result));
+      writeFileSync(join(BENCH, 'RESULTS.md'), withRecordSection(renderMarkdown(result)));
       log('wrote bench/RESULTS.md and bench/results/latest.json');
     }
   } finally {

@@ -54,6 +54,11 @@ export const TIMELINE_DATE_CODES: Record<string, string[]> = {
   RiskAssessment: ['date'],
 };
 
+/** Status codes (status, clinical-status, lifecycle-status) of entries that are over: not shown in the summary's sections. */
+export const CLOSED_STATUSES = [
+  'completed', 'stopped', 'cancelled', 'entered-in-error', 'revoked', 'finished', 'inactive', 'rejected', 'resolved', 'remission',
+];
+
 /**
  * Where a row says which organisation it came from, when it carries no recorded-by tag: the first of
  * these (type.search-parameter) that it has, in this order. A PractitionerRole or HealthcareService is
@@ -85,14 +90,23 @@ export class RecordRepository {
     return res.rows[0];
   }
 
-  /** Visible rows of the given types that link to the person (their compartment). */
+  /**
+   * Visible rows of the given types that link to the person (their compartment), leaving out those
+   * whose status says they are over (completed prescriptions, finished episodes, resolved problems…):
+   * a long record holds hundreds of those, and the summary shows only what is current.
+   */
   async rows(db: Queryable, restriction: RowRestriction, patientId: string, types: string[]): Promise<RecordRow[]> {
     const p = new Params();
     const linked = linkedRids(p, patientId, types);
     const cond = restriction('r', '', p);
+    const over = `NOT EXISTS (SELECT 1 FROM sp_token st WHERE st.rid = r.rid AND st.code IN ('status', 'clinical-status', 'lifecycle-status')
+      AND st.value = ANY(${p.add(CLOSED_STATUSES, 'text[]')}))`;
+    // Materialised first, so the restriction is evaluated only on current entries, not on every old one.
     const res = await db.query<RecordRow>(
-      `SELECT r.rid::text AS rid, r.resource_type, r.id, r.content FROM resource r
-        WHERE r.rid IN (${linked}) AND NOT r.deleted AND r.resource_type = ANY(${p.add(types, 'text[]')})${cond ? ` AND ${cond}` : ''}
+      `WITH current AS MATERIALIZED (SELECT r.rid FROM resource r
+         WHERE r.rid = ANY(ARRAY(${linked})) AND NOT r.deleted AND r.resource_type = ANY(${p.add(types, 'text[]')}) AND ${over})
+       SELECT r.rid::text AS rid, r.resource_type, r.id, r.content FROM resource r
+        WHERE r.rid IN (SELECT rid FROM current)${cond ? ` AND ${cond}` : ''}
         ORDER BY r.rid`,
       p.values,
     );
@@ -111,7 +125,7 @@ export class RecordRepository {
     const res = await db.query<{ org_id: string | null; resource_type: string; visible: string; hidden: string }>(
       `SELECT CASE WHEN v THEN org_id END AS org_id, resource_type, count(*) FILTER (WHERE v)::text AS visible, count(*) FILTER (WHERE NOT v)::text AS hidden
          FROM (SELECT r.resource_type, (${cond}) AS v, ${org} AS org_id FROM resource r
-                WHERE r.rid IN (${linked}) AND NOT r.deleted) x
+                WHERE r.rid = ANY(ARRAY(${linked})) AND NOT r.deleted) x
         GROUP BY 1, 2`,
       p.values,
     );
@@ -137,7 +151,7 @@ export class RecordRepository {
       `SELECT rid::text AS rid, resource_type, id, content, org_id,
               CASE WHEN at = '-infinity' THEN NULL ELSE to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END AS at FROM (
          SELECT r.rid, r.resource_type, r.id, r.content, ${at} AS at, ${org} AS org_id FROM resource r
-          WHERE r.rid IN (${linked}) AND NOT r.deleted AND r.resource_type = ANY(${p.add(f.types, 'text[]')})${cond ? ` AND ${cond}` : ''}) x
+          WHERE r.rid = ANY(ARRAY(${linked})) AND NOT r.deleted AND r.resource_type = ANY(${p.add(f.types, 'text[]')})${cond ? ` AND ${cond}` : ''}) x
         ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''}
         ORDER BY at DESC, rid DESC LIMIT ${p.add(f.limit, 'int')}`,
       p.values,
@@ -180,20 +194,20 @@ export class RecordRepository {
   }
 }
 
-/** rids of rows of `types` that link to the patient through a Patient compartment parameter (and the Patient itself). */
+/**
+ * rids of rows of `types` that link to the patient through a Patient compartment parameter. Used as
+ * `rid = ANY(ARRAY(…))`, so the planner computes this small set first (one probe of the reference
+ * index) and then fetches the rows by primary key, however large the tables are.
+ */
 function linkedRids(p: Params, patientId: string, types: string[]): string {
   const wanted = new Set(types);
-  const ts: string[] = [];
-  const codes: string[] = [];
+  const pairs: string[] = [];
   for (const c of patientCompartment()) {
     if (!wanted.has(c.type)) continue;
-    for (const code of c.params) {
-      ts.push(c.type);
-      codes.push(code);
-    }
+    for (const code of c.params) pairs.push(`${c.type}.${code}`);
   }
-  return `SELECT ref.rid FROM sp_reference ref WHERE ref.target_id = ${p.add(patientId)} AND ref.target_type = 'Patient'
-    AND (ref.resource_type, ref.code) IN (SELECT * FROM unnest(${p.add(ts, 'text[]')}, ${p.add(codes, 'text[]')}))`;
+  return `SELECT DISTINCT ref.rid FROM sp_reference ref WHERE ref.target_id = ${p.add(patientId)} AND ref.target_type = 'Patient'
+    AND ref.resource_type = ANY(${p.add(types, 'text[]')}) AND (ref.resource_type || '.' || ref.code) = ANY(${p.add(pairs, 'text[]')})`;
 }
 
 /** SQL for the organisation that recorded row `a`: its recorded-by tag, else the first organisation it names (see ORGANISATION_PATHS). */
