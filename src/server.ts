@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { auditFrameworkErrors, auditHook } from './access/audit/audit.hook.js';
 import { identityRoutes } from './access/identity/identity.routes.js';
 import type { Logger } from './logger.js';
 import { FhirError, issue, outcome } from './fhir/outcome.js';
@@ -43,13 +44,17 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
     },
     routerOptions: { maxParamLength: 200 },
     // A malformed or over-long URL is answered by the router itself: make that answer FHIR-shaped too.
-    frameworkErrors: (err, req, reply) => {
+    // Router-level refusals run no hooks: auditFrameworkErrors records them too, before answering.
+    frameworkErrors: auditFrameworkErrors(platform, (err, req, reply) => {
       const status: 400 | 414 = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
       const text = status === 414 ? 'A path segment of the URL is too long' : 'The URL is not valid (check its percent-encoding)';
       reply.header('X-Request-Id', req.id);
       return (reply as FastifyReply).code(status).type(FHIR_JSON).send(outcome([issue('invalid', text)]));
-    },
+    }),
   });
+
+  // Every request leaves exactly one AuditEvent, durable before the answer is sent.
+  await app.register(auditHook(platform));
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Request-Id', req.id);
@@ -97,7 +102,7 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
     reply.code(404).type(FHIR_JSON).send(outcome([issue('not-found', `No route for ${req.method} ${req.url.split('?')[0]}`)])),
   );
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: { audit: false } }, async () => ({ status: 'ok' }));
   await app.register(identityRoutes, { platform });
   await app.register(webRoutes, { platform });
   await app.register(bulkExportRoutes, { prefix: '/fhir/R4', platform });

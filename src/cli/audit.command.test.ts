@@ -31,7 +31,7 @@ async function tamper(db: { query: (sql: string, p?: unknown[]) => Promise<unkno
 describe('audit verify (on the database under test)', () => {
   let t: TestPlatform;
   beforeAll(async () => {
-    t = await createTestPlatform();
+    t = await createTestPlatform({ integration: false });
     const audit = new AuditService(t.platform.db, t.platform.resources);
     await Promise.all(Array.from({ length: 12 }, () => audit.record({ interaction: 'read', principal: gp, patientIds: ['p1'] })));
   });

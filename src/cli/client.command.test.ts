@@ -25,7 +25,7 @@ function captured() {
 describe('client add (on the database under test)', () => {
   let t: TestPlatform;
   beforeAll(async () => {
-    t = await createTestPlatform();
+    t = await createTestPlatform({ integration: false });
     await createOrganization(t.platform, 'org-gp-g82001', 'G82001', 'Test Practice');
   });
   afterAll(async () => t?.close());

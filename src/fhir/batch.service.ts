@@ -76,7 +76,7 @@ export class BatchService {
       for (const e of ordered) {
         if (e.method === 'POST' && !freshDone) {
           freshDone = true;
-          await this.createFresh(fresh, tx, responses);
+          await this.createFresh(fresh, tx, responses, ctx);
         }
         if (responses[e.index]) continue;
         responses[e.index] = await withEntry(e, () => this.execute(e, tx, ctx));
@@ -86,7 +86,7 @@ export class BatchService {
     return { resourceType: 'Bundle', type: 'transaction-response', entry: results };
   }
 
-  private async createFresh(fresh: Entry[], tx: Queryable, responses: BundleEntry[]): Promise<void> {
+  private async createFresh(fresh: Entry[], tx: Queryable, responses: BundleEntry[], ctx: RequestContext): Promise<void> {
     const bodies: Resource[] = [];
     for (const e of fresh) {
       await withEntry(e, async () => {
@@ -96,7 +96,7 @@ export class BatchService {
         bodies.push(this.resources.checkBody(type, { ...e.resource, id: e.assigned!.id }));
       });
     }
-    const written = await this.resources.createMany(tx, bodies);
+    const written = await this.resources.createMany(tx, bodies, ctx);
     fresh.forEach((e, i) => {
       responses[e.index] = writeEntry(written[i], true);
     });
@@ -161,8 +161,8 @@ export class BatchService {
       case 'GET':
       case 'HEAD': {
         if (operation) throw badRequest(`Operations are not supported inside a Bundle (${e.url})`);
-        if (id && vid) return readEntry(await svc.vread(type, id, vid, tx));
-        if (id) return readEntry(await svc.read(type, id, tx));
+        if (id && vid) return readEntry(await svc.vread(type, id, vid, tx ?? svc.db, ctx));
+        if (id) return readEntry(await svc.read(type, id, tx ?? svc.db, ctx));
         svc.checkType(type);
         const pairs = [...new URLSearchParams(query ?? '')] as [string, string][];
         const q = svc.search.parse(type, pairs);
@@ -173,24 +173,24 @@ export class BatchService {
       case 'POST': {
         if (id || query !== undefined || operation) throw badRequest(`POST in a Bundle must be to a type, not "${e.url}"`);
         // In a transaction, new resources were written by createFresh; only matches of If-None-Exist remain.
-        if (tx && e.assigned?.existing) return writeEntry(await svc.read(type, e.assigned.id, tx), false, true);
+        if (tx && e.assigned?.existing) return writeEntry(await svc.read(type, e.assigned.id, tx, ctx), false, true);
         return writeEntry(await svc.create(type, e.resource, { ifNoneExist: e.ifNoneExist, tx, ctx }));
       }
       case 'PUT': {
         if (query !== undefined) {
-          if (tx && e.assigned) return writeEntry(await svc.update(type, e.assigned.id, { ...e.resource, id: e.assigned.id }, { tx }));
+          if (tx && e.assigned) return writeEntry(await svc.update(type, e.assigned.id, { ...e.resource, id: e.assigned.id }, { tx, ctx }));
           return writeEntry(await svc.conditionalUpdate(type, query, e.resource, { tx, ctx }));
         }
         if (!id) throw badRequest(`PUT in a Bundle needs Type/id or Type?criteria, not "${e.url}"`);
-        return writeEntry(await svc.update(type, id, e.resource, { ifMatch: e.ifMatch, tx }));
+        return writeEntry(await svc.update(type, id, e.resource, { ifMatch: e.ifMatch, tx, ctx }));
       }
       case 'PATCH': {
         if (!id) throw badRequest(`PATCH in a Bundle needs Type/id, not "${e.url}"`);
-        return writeEntry(await svc.patch(type, id, patchBody(e), { ifMatch: e.ifMatch, tx }));
+        return writeEntry(await svc.patch(type, id, patchBody(e), { ifMatch: e.ifMatch, tx, ctx }));
       }
       case 'DELETE': {
         if (query !== undefined) await svc.conditionalDelete(type, query, { tx, ctx });
-        else if (id) await svc.delete(type, id, { ifMatch: e.ifMatch, tx });
+        else if (id) await svc.delete(type, id, { ifMatch: e.ifMatch, tx, ctx });
         else throw badRequest(`DELETE in a Bundle needs Type/id or Type?criteria, not "${e.url}"`);
         return { response: { status: '204 No Content' } };
       }

@@ -8,6 +8,7 @@ import { SUPPORTED_TYPES, isSupportedType } from './definitions.js';
 import { patientCompartment } from './everything.service.js';
 import { badRequest, notFound } from './outcome.js';
 import { parseDateRange } from './date-range.js';
+import { Params, type RowRestriction } from './search.repository.js';
 
 export interface ExportRequest {
   scope: 'system' | 'patient' | 'group';
@@ -15,6 +16,10 @@ export interface ExportRequest {
   types?: string[];
   since?: string;
   requestUrl: string;
+  /** Who asks (the principal's id): only they may poll, download or cancel the job. */
+  requestedBy?: string;
+  /** The caller's access: the files hold only rows that pass it, judged at kick-off time. */
+  restriction?: RowRestriction;
 }
 
 export interface ExportJob {
@@ -25,6 +30,7 @@ export interface ExportJob {
   progress: string | null;
   output: string | null;
   error: string | null;
+  requested_by: string | null;
 }
 
 const PAGE = 1000;
@@ -61,9 +67,11 @@ export class BulkExportService {
     }
     let patientIds: string[] | undefined;
     if (req.scope === 'group') {
+      const gp = new Params();
+      const cond = req.restriction?.('r', 'Group', gp);
       const g = await this.db.query<{ content: string }>(
-        "SELECT content FROM resource WHERE resource_type = 'Group' AND id = $1 AND NOT deleted",
-        [req.groupId],
+        `SELECT r.content FROM resource r WHERE r.resource_type = 'Group' AND r.id = ${gp.add(req.groupId)} AND NOT r.deleted${cond ? ` AND ${cond}` : ''}`,
+        gp.values,
       );
       if (g.rows.length === 0) throw notFound(`Group/${req.groupId} is not known`);
       const group = JSON.parse(g.rows[0].content);
@@ -73,13 +81,13 @@ export class BulkExportService {
     }
     const id = randomUUID();
     const res = await this.db.query<{ transaction_time: Date }>(
-      `INSERT INTO bulk_export_job (id, status, request_url, scope, group_id, types, since, transaction_time)
-        VALUES ($1, 'in-progress', $2, $3, $4, $5::text[], $6::timestamptz, now()) RETURNING transaction_time`,
-      [id, req.requestUrl, req.scope, req.groupId ?? null, types.length ? types : null, since ?? null],
+      `INSERT INTO bulk_export_job (id, status, request_url, scope, group_id, types, since, transaction_time, requested_by)
+        VALUES ($1, 'in-progress', $2, $3, $4, $5::text[], $6::timestamptz, now(), $7) RETURNING transaction_time`,
+      [id, req.requestUrl, req.scope, req.groupId ?? null, types.length ? types : null, since ?? null, req.requestedBy ?? null],
     );
     const state = { cancelled: false };
     this.running.set(id, state);
-    void this.run(id, req.scope, types, since, patientIds, res.rows[0].transaction_time, state)
+    void this.run(id, req.scope, types, since, patientIds, res.rows[0].transaction_time, state, req.restriction)
       .catch(async (err) => {
         this.logger?.error({ err, job: id }, 'bulk export failed');
         await this.db.query("UPDATE bulk_export_job SET status = 'error', error = $2 WHERE id = $1", [id, 'The export failed']).catch(() => undefined);
@@ -88,17 +96,19 @@ export class BulkExportService {
     return id;
   }
 
-  async status(id: string): Promise<ExportJob> {
+  /** The job, for the one who asked for it; anyone else is told it is not known (as for a missing job). */
+  async status(id: string, requestedBy?: string): Promise<ExportJob> {
     const res = await this.db.query<ExportJob>(
-      'SELECT id, status, request_url, transaction_time, progress, output, error FROM bulk_export_job WHERE id = $1',
+      'SELECT id, status, request_url, transaction_time, progress, output, error, requested_by FROM bulk_export_job WHERE id = $1',
       [id],
     );
-    if (res.rows.length === 0 || res.rows[0].status === 'cancelled') throw notFound(`Export job ${id} is not known`);
-    return res.rows[0];
+    const job = res.rows[0];
+    if (!job || job.status === 'cancelled' || (job.requested_by !== null && job.requested_by !== requestedBy)) throw notFound(`Export job ${id} is not known`);
+    return job;
   }
 
-  async cancel(id: string): Promise<void> {
-    await this.status(id);
+  async cancel(id: string, requestedBy?: string): Promise<void> {
+    await this.status(id, requestedBy);
     const state = this.running.get(id);
     if (state) state.cancelled = true;
     await this.db.query("UPDATE bulk_export_job SET status = 'cancelled' WHERE id = $1", [id]);
@@ -122,6 +132,7 @@ export class BulkExportService {
     patientIds: string[] | undefined,
     transactionTime: Date,
     state: { cancelled: boolean },
+    restriction?: RowRestriction,
   ): Promise<void> {
     mkdirSync(this.dir(id), { recursive: true });
     const compartment = new Map(patientCompartment().map((c) => [c.type, c.params]));
@@ -134,7 +145,9 @@ export class BulkExportService {
       let count = 0;
       let stream: ReturnType<typeof createWriteStream> | undefined;
       for (;;) {
-        const p: unknown[] = [type, cursor, transactionTime, PAGE];
+        const params = new Params();
+        const p = params.values;
+        p.push(type, cursor, transactionTime, PAGE);
         const conds = ['r.resource_type = $1', 'NOT r.deleted', 'r.rid > $2::bigint', 'r.last_updated <= $3'];
         if (since) {
           p.push(since);
@@ -150,6 +163,8 @@ export class BulkExportService {
               AND ref.code = ANY($${p.length}::text[]) AND ref.target_id ${idCond})`);
           }
         }
+        const restrict = restriction?.('r', type, params);
+        if (restrict) conds.push(restrict);
         const page = await this.db.query<{ rid: string; content: string }>(
           `SELECT r.rid::text AS rid, r.content FROM resource r WHERE ${conds.join(' AND ')} ORDER BY r.rid LIMIT $4`,
           p,

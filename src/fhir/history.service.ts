@@ -2,11 +2,14 @@ import type { Queryable } from '../db/database.js';
 import { badRequest } from './outcome.js';
 import { DEFAULT_COUNT, MAX_COUNT } from './search.parser.js';
 import { parseDateRange } from './date-range.js';
+import { Params, type RowRestriction } from './search.repository.js';
 
 export interface HistoryOptions {
   count?: string;
   since?: string;
   cursor?: string;
+  /** Only versions of resources whose current row passes it (the caller's access). */
+  restriction?: RowRestriction;
 }
 
 interface HistoryRow {
@@ -30,27 +33,32 @@ export async function readHistory(
   // A history page needs at least one entry to carry the cursor of the next.
   if (opts.count !== undefined && !/^\d{1,9}$/.test(opts.count)) throw badRequest('_count must be a whole number', '_count');
   if (count < 1) throw badRequest('_count must be at least 1 for _history', '_count');
-  const p: unknown[] = [scope.type];
-  const conds = ['resource_type = $1'];
+  const params = new Params();
+  const p = params.values;
+  p.push(scope.type);
+  const conds = ['h.resource_type = $1'];
   if (scope.id) {
     p.push(scope.id);
-    conds.push(`id = $${p.length}`);
+    conds.push(`h.id = $${p.length}`);
   }
+  const restrict = opts.restriction?.('r', scope.type, params);
+  // Judged on the current row: a version is shown to those who may see the resource as it stands.
+  if (restrict) conds.push(`EXISTS (SELECT 1 FROM resource r WHERE r.resource_type = h.resource_type AND r.id = h.id AND ${restrict})`);
   if (opts.since !== undefined) {
     const r = parseDateRange(opts.since);
     if (!r) throw badRequest('_since must be an instant', '_since');
     p.push(r.low);
-    conds.push(`last_updated >= $${p.length}::timestamptz`);
+    conds.push(`h.last_updated >= $${p.length}::timestamptz`);
   }
   if (opts.cursor !== undefined) {
     const c = decode(opts.cursor);
     p.push(c[0], c[1], c[2]);
-    conds.push(`(last_updated, id, version_id) < ($${p.length - 2}::timestamptz, $${p.length - 1}, $${p.length}::int)`);
+    conds.push(`(h.last_updated, h.id, h.version_id) < ($${p.length - 2}::timestamptz, $${p.length - 1}, $${p.length}::int)`);
   }
   p.push(Math.min(count, MAX_COUNT) + 1);
   const res = await db.query<HistoryRow>(
-    `SELECT resource_type, id, version_id, last_updated, deleted, method, content FROM resource_history
-      WHERE ${conds.join(' AND ')} ORDER BY last_updated DESC, id DESC, version_id DESC LIMIT $${p.length}`,
+    `SELECT h.resource_type, h.id, h.version_id, h.last_updated, h.deleted, h.method, h.content FROM resource_history h
+      WHERE ${conds.join(' AND ')} ORDER BY h.last_updated DESC, h.id DESC, h.version_id DESC LIMIT $${p.length}`,
     p,
   );
   const rows = res.rows;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestPlatform, fhir, type TestPlatform } from '../testing/test-platform.js';
+import { createTestPlatform, fhir, TEST_ORG_ID, type TestPlatform } from '../testing/test-platform.js';
 import { importItems, readImportSource, type ImportItem } from './import.service.js';
 
 let t: TestPlatform;
@@ -16,8 +16,10 @@ afterAll(async () => {
   await t?.close();
 });
 
+// Registered with the test integration's organisation, so the API shows it what was imported (a care relationship).
 const patient = (id: string, extra: object = {}) => ({
-  resourceType: 'Patient', id, name: [{ family: 'Imported', given: [id] }], gender: 'female', birthDate: '1960-05-05', ...extra,
+  resourceType: 'Patient', id, name: [{ family: 'Imported', given: [id] }], gender: 'female', birthDate: '1960-05-05',
+  managingOrganization: { reference: `Organization/${TEST_ORG_ID}` }, ...extra,
 });
 const ndjson = (lines: unknown[]) => lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
 

@@ -41,3 +41,4 @@ export const preconditionFailed = (text: string) => new FhirError(412, outcome([
 export const notSupported = (text: string, expression?: string) =>
   new FhirError(400, outcome([issue('not-supported', text, expression)]));
 export const tooCostly = (text: string) => new FhirError(400, outcome([issue('too-costly', text)]));
+export const forbidden = (text: string) => new FhirError(403, outcome([issue('forbidden', text)]));

@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '../db/database.js';
 import type { IndexRows } from './search-index.js';
+import { Params, type RowRestriction } from './search.repository.js';
 
 /** One version of one resource to be written. `previousVersion` is undefined for a new resource. */
 export interface VersionWrite {
@@ -50,12 +51,33 @@ export class ResourceRepository {
     return this.ridPool.splice(0, n).map(String);
   }
 
-  async readCurrent(q: Queryable, type: string, id: string): Promise<StoredRow | undefined> {
-    const res = await q.query<StoredRow>(
-      'SELECT rid, version_id, last_updated, deleted, content FROM resource WHERE resource_type = $1 AND id = $2',
-      [type, id],
+  /**
+   * The current row, with whether it passes `restriction` (one statement either way: a read under
+   * the access policy costs no extra round trip). Without a restriction every row is visible.
+   */
+  async readCurrent(q: Queryable, type: string, id: string, restriction?: RowRestriction): Promise<(StoredRow & { visible: boolean; patients?: string[] }) | undefined> {
+    const p = new Params();
+    const t = p.add(type);
+    const i = p.add(id);
+    const cond = restriction?.('r', type, p);
+    // Under a restriction (a caller's request) the patients the row refers to come too, for its audit record.
+    const patients = restriction ? `, ARRAY(SELECT DISTINCT c.target_id FROM sp_reference c WHERE c.rid = r.rid AND c.target_type = 'Patient') AS patients` : '';
+    const res = await q.query<StoredRow & { visible: boolean; patients?: string[] }>(
+      `SELECT r.rid, r.version_id, r.last_updated, r.deleted, r.content, ${cond ? `(${cond}) IS TRUE` : 'true'} AS visible${patients}
+         FROM resource r WHERE r.resource_type = ${t} AND r.id = ${i}`,
+      p.values,
     );
     return res.rows[0];
+  }
+
+  /** The Patients that rows refer to (their subjects, mostly): what a search's audit record names. */
+  async patientsReferredBy(q: Queryable, rids: string[]): Promise<string[]> {
+    if (rids.length === 0) return [];
+    const res = await q.query<{ id: string }>(
+      "SELECT DISTINCT target_id AS id FROM sp_reference WHERE rid = ANY($1::bigint[]) AND target_type = 'Patient'",
+      [rids],
+    );
+    return res.rows.map((r) => r.id);
   }
 
   async readCurrentMany(q: Queryable, keys: { type: string; id: string }[]): Promise<(StoredRow & { resource_type: string; id: string })[]> {

@@ -6,7 +6,7 @@ import { isSupportedType } from './definitions.js';
 import {
   badRequest, conflict, FhirError, gone, issue, notFound, outcome, preconditionFailed,
 } from './outcome.js';
-import type { RequestContext } from './request-context.js';
+import type { GuardedWrite, RequestContext } from './request-context.js';
 import { ResourceRepository, type StoredRow, type VersionWrite } from './resource.repository.js';
 import { extractIndex } from './search-index.js';
 import { SearchService } from './search.service.js';
@@ -20,6 +20,8 @@ export interface Version {
   lastUpdated: string;
   /** The resource's JSON text; null for a deletion. */
   content: string | null;
+  /** Under a caller's restriction: the Patients the resource refers to, for the audit record. */
+  patientIds?: string[];
 }
 
 export interface WriteResult extends Version {
@@ -87,30 +89,52 @@ export class ResourceService {
   async create(type: string, body: unknown, opts: { ifNoneExist?: string; tx?: Queryable; ctx?: RequestContext } = {}): Promise<WriteResult> {
     this.checkType(type);
     this.checkWritable(type);
+    opts.ctx?.access?.authorize('create', type);
     const resource = this.checkBody(type, body);
     if (opts.ifNoneExist !== undefined) {
       return this.conditional(opts.tx, type, opts.ifNoneExist, opts.ctx, async (q, matches) => {
         if (matches.length === 1) return { ...toVersion(matches[0]), created: false, unchanged: true };
-        return this.mustInsert(q, resource);
+        return this.mustInsert(q, await guarded(q, opts.ctx, { action: 'create', type, resource }));
       }, 'If-None-Exist');
     }
-    return this.mustInsert(opts.tx ?? this.db, resource);
+    const q = opts.tx ?? this.db;
+    return this.mustInsert(q, await guarded(q, opts.ctx, { action: 'create', type, resource }));
   }
 
-  async read(type: string, id: string, q: Queryable = this.db): Promise<Version> {
+  /**
+   * The current version. Under a request's restriction, a resource hidden from the caller is "not
+   * known", exactly like a missing one; a deleted record entry is too (its links are gone with it,
+   * so whether the caller could have seen it cannot be told), while a deleted directory entry is 410.
+   */
+  async read(type: string, id: string, q: Queryable = this.db, ctx?: RequestContext, interaction: 'read' | 'history' = 'read'): Promise<Version> {
     this.checkType(type);
     this.checkId(id);
-    const row = await this.repo.readCurrent(q, type, id);
-    if (!row) throw notFound(`${type}/${id} is not known`);
-    if (row.deleted) throw gone(`${type}/${id} was deleted`);
-    return { resourceType: type, id, versionId: row.version_id, lastUpdated: row.last_updated.toISOString(), content: row.content };
+    ctx?.access?.authorize(interaction, type);
+    const row = await this.repo.readCurrent(q, type, id, ctx?.restriction);
+    if (row?.deleted && (row.visible || (await this.mayKnowDeleted(q, type, id, row.version_id, ctx)))) throw gone(`${type}/${id} was deleted`);
+    if (!row || !row.visible || row.deleted) throw notFound(`${type}/${id} is not known`);
+    const v: Version = { resourceType: type, id, versionId: row.version_id, lastUpdated: row.last_updated.toISOString(), content: row.content };
+    if (row.patients) v.patientIds = type === 'Patient' ? [id] : row.patients;
+    return v;
   }
 
-  async vread(type: string, id: string, vid: string, q: Queryable = this.db): Promise<Version> {
+  private async mayKnowDeleted(q: Queryable, type: string, id: string, deletedVersion: number, ctx?: RequestContext): Promise<boolean> {
+    if (!ctx?.access) return true;
+    const last = deletedVersion > 1 ? await this.repo.readVersion(q, type, id, deletedVersion - 1) : undefined;
+    return !!last?.content && ctx.access.mayKnowDeleted(JSON.parse(last.content));
+  }
+
+  /** A past version, visible when the resource as it stands now is visible to the caller. */
+  async vread(type: string, id: string, vid: string, q: Queryable = this.db, ctx?: RequestContext): Promise<Version> {
     this.checkType(type);
     this.checkId(id);
+    ctx?.access?.authorize('read', type);
     const v = Number(vid);
     if (!/^\d{1,9}$/.test(vid)) throw notFound(`Version "${vid}" of ${type}/${id} is not known`);
+    if (ctx?.restriction) {
+      const cur = await this.repo.readCurrent(q, type, id, ctx.restriction);
+      if (!cur || !cur.visible) throw notFound(`Version ${vid} of ${type}/${id} is not known`);
+    }
     const row = await this.repo.readVersion(q, type, id, v);
     if (!row) throw notFound(`Version ${vid} of ${type}/${id} is not known`);
     if (row.deleted) throw gone(`Version ${vid} of ${type}/${id} is a deletion`);
@@ -121,9 +145,23 @@ export class ResourceService {
    * Creates several new resources with ids already chosen (a transaction's POST entries) in one
    * statement. Bodies must have passed checkBody; an id that turns out to be taken is a conflict.
    */
-  async createMany(q: Queryable, resources: Resource[]): Promise<WriteResult[]> {
-    if (resources.length === 0) return [];
-    for (const r of resources) this.checkWritable(r.resourceType);
+  async createMany(q: Queryable, bodies: Resource[], ctx?: RequestContext): Promise<WriteResult[]> {
+    if (bodies.length === 0) return [];
+    for (const r of bodies) this.checkWritable(r.resourceType);
+    let resources = bodies;
+    if (ctx?.access) {
+      // People registered by this same statement count as visible to the writer who registers them:
+      // the Patients are decided first, then what is written about them.
+      const pending = new Set<string>();
+      const decided = new Map<Resource, Resource>();
+      const patientsFirst = [...bodies.filter((r) => r.resourceType === 'Patient'), ...bodies.filter((r) => r.resourceType !== 'Patient')];
+      for (const r of patientsFirst) {
+        ctx.access.authorize('create', r.resourceType);
+        decided.set(r, await guarded(q, ctx, { action: 'create', type: r.resourceType, resource: r }, pending));
+        if (r.resourceType === 'Patient' && r.id) pending.add(r.id);
+      }
+      resources = bodies.map((r) => decided.get(r)!);
+    }
     const rids = await this.repo.allocateRids(resources.length, q);
     const writes = resources.map((r, i) => this.version(rids[i], r, 1, undefined, 'POST'));
     const done = await this.repo.write(q, writes);
@@ -132,7 +170,7 @@ export class ResourceService {
   }
 
   /** PUT Type/id: updates, or creates with the client's id when it does not exist yet. */
-  async update(type: string, id: string, body: unknown, opts: { ifMatch?: number; tx?: Queryable } = {}): Promise<WriteResult> {
+  async update(type: string, id: string, body: unknown, opts: { ifMatch?: number; tx?: Queryable; ctx?: RequestContext } = {}): Promise<WriteResult> {
     this.checkType(type);
     this.checkWritable(type);
     this.checkId(id);
@@ -141,11 +179,16 @@ export class ResourceService {
     if (resource.id !== id) throw badRequest(`The body's id "${resource.id}" does not match the URL's "${id}"`, `${type}.id`);
     const q = opts.tx ?? this.db;
     for (let attempt = 0; ; attempt++) {
-      const current = await this.repo.readCurrent(q, type, id);
+      const current = await this.repo.readCurrent(q, type, id, opts.ctx?.restriction);
+      const live = current && !current.deleted;
+      // Updating is the caller's right only over what they can see; a hidden one is "not known".
+      if (live && !current.visible) throw notFound(`${type}/${id} is not known`);
       if (opts.ifMatch !== undefined && (!current || current.version_id !== opts.ifMatch)) {
-        throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match the current version${current ? ` (W/"${current.version_id}")` : ''}`);
+        throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match the current version${current && current.visible ? ` (W/"${current.version_id}")` : ''}`);
       }
-      const result = current ? await this.replace(q, current, resource, 'PUT') : await this.insert(q, resource, 'PUT');
+      opts.ctx?.access?.authorize(live ? 'update' : 'create', type);
+      const toStore = await guarded(q, opts.ctx, live ? { action: 'update', type, resource, current: JSON.parse(current.content!) } : { action: 'create', type, resource });
+      const result = current ? await this.replace(q, current, toStore, 'PUT') : await this.insert(q, toStore, 'PUT');
       if (result) return result;
       // Another writer got there first. A version-checked client learns of it; otherwise try again.
       if (opts.ifMatch !== undefined) throw preconditionFailed('The resource was changed by another request');
@@ -157,10 +200,13 @@ export class ResourceService {
   async conditionalUpdate(type: string, criteria: string, body: unknown, opts: { tx?: Queryable; ctx?: RequestContext } = {}): Promise<WriteResult> {
     this.checkType(type);
     this.checkWritable(type);
+    opts.ctx?.access?.authorize('update', type);
     const resource = this.checkBody(type, body);
     return this.conditional(opts.tx, type, criteria, opts.ctx, async (q, matches) => {
       if (matches.length === 0) {
-        const made = await this.insert(q, { ...resource, id: resource.id ?? randomUUID() }, 'PUT');
+        opts.ctx?.access?.authorize('create', type);
+        const fresh = await guarded(q, opts.ctx, { action: 'create', type, resource: { ...resource, id: resource.id ?? randomUUID() } });
+        const made = await this.insert(q, fresh, 'PUT');
         if (!made) throw conflict(`${type}/${resource.id} already exists but does not match the criteria`);
         return made;
       }
@@ -168,23 +214,25 @@ export class ResourceService {
       if (resource.id !== undefined && resource.id !== current.id) {
         throw badRequest(`The body's id "${resource.id}" does not match the resource found (${type}/${current.id})`, `${type}.id`);
       }
-      const done = await this.replace(q, current, { ...resource, id: current.id }, 'PUT');
+      const next = await guarded(q, opts.ctx, { action: 'update', type, resource: { ...resource, id: current.id }, current: JSON.parse(current.content!) });
+      const done = await this.replace(q, current, next, 'PUT');
       if (!done) throw conflict('The resource was changed by another request; try again');
       return done;
     });
   }
 
-  async patch(type: string, id: string, ops: unknown, opts: { ifMatch?: number; tx?: Queryable } = {}): Promise<WriteResult> {
+  async patch(type: string, id: string, ops: unknown, opts: { ifMatch?: number; tx?: Queryable; ctx?: RequestContext } = {}): Promise<WriteResult> {
     this.checkType(type);
     this.checkWritable(type);
     this.checkId(id);
+    opts.ctx?.access?.authorize('patch', type);
     if (!Array.isArray(ops) || ops.some((o) => !o || typeof o !== 'object' || typeof o.op !== 'string' || typeof o.path !== 'string')) {
       throw badRequest('A JSON Patch body must be an array of operations, each with "op" and "path"');
     }
     const q = opts.tx ?? this.db;
     for (let attempt = 0; ; attempt++) {
-      const current = await this.repo.readCurrent(q, type, id);
-      if (!current) throw notFound(`${type}/${id} is not known`);
+      const current = await this.repo.readCurrent(q, type, id, opts.ctx?.restriction);
+      if (!current || !current.visible) throw notFound(`${type}/${id} is not known`);
       if (current.deleted) throw gone(`${type}/${id} was deleted`);
       if (opts.ifMatch !== undefined && current.version_id !== opts.ifMatch) {
         throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match the current version (W/"${current.version_id}")`);
@@ -203,7 +251,7 @@ export class ResourceService {
         throw new FhirError(status, outcome([issue(status === 409 ? 'conflict' : 'invalid', `Patch operation ${failed} (${(ops as Operation[])[failed].op} ${(ops as Operation[])[failed].path}) failed: ${e.message}`, `[${failed}]`)]));
       }
       if (doc?.resourceType !== type || doc.id !== id) throw badRequest('A patch may not change resourceType or id');
-      const resource = this.checkBody(type, doc);
+      const resource = await guarded(q, opts.ctx, { action: 'patch', type, resource: this.checkBody(type, doc), current: JSON.parse(current.content!) });
       const result = await this.replace(q, current, resource, 'PATCH');
       if (result) return result;
       if (opts.ifMatch !== undefined) throw preconditionFailed('The resource was changed by another request');
@@ -212,18 +260,20 @@ export class ResourceService {
   }
 
   /** DELETE Type/id. Returns false when there was nothing to delete. */
-  async delete(type: string, id: string, opts: { ifMatch?: number; tx?: Queryable } = {}): Promise<boolean> {
+  async delete(type: string, id: string, opts: { ifMatch?: number; tx?: Queryable; ctx?: RequestContext } = {}): Promise<boolean> {
     this.checkType(type);
     this.checkWritable(type);
     this.checkId(id);
+    opts.ctx?.access?.authorize('delete', type);
     const q = opts.tx ?? this.db;
     for (let attempt = 0; ; attempt++) {
-      const current = await this.repo.readCurrent(q, type, id);
-      if (!current) throw notFound(`${type}/${id} is not known`);
+      const current = await this.repo.readCurrent(q, type, id, opts.ctx?.restriction);
+      if (!current || (!current.visible && !current.deleted)) throw notFound(`${type}/${id} is not known`);
       if (current.deleted) return false;
       if (opts.ifMatch !== undefined && current.version_id !== opts.ifMatch) {
         throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match the current version (W/"${current.version_id}")`);
       }
+      await guarded(q, opts.ctx, { action: 'delete', type, current: JSON.parse(current.content!) });
       if (await this.remove(q, type, id, current)) return true;
       if (attempt >= MAX_RETRIES || opts.tx) throw conflict(`${type}/${id} is being changed by other requests; try again`);
     }
@@ -232,8 +282,10 @@ export class ResourceService {
   async conditionalDelete(type: string, criteria: string, opts: { tx?: Queryable; ctx?: RequestContext } = {}): Promise<boolean> {
     this.checkType(type);
     this.checkWritable(type);
+    opts.ctx?.access?.authorize('delete', type);
     return this.conditional(opts.tx, type, criteria, opts.ctx, async (q, matches) => {
       if (matches.length === 0) return false;
+      await guarded(q, opts.ctx, { action: 'delete', type, current: JSON.parse(matches[0].content!) });
       if (!(await this.remove(q, type, matches[0].id, matches[0]))) throw conflict('The resource was changed by another request; try again');
       return true;
     });
@@ -310,6 +362,12 @@ export class ResourceService {
       deleted: false, method, content: JSON.stringify(stored), index: extractIndex(stored),
     };
   }
+}
+
+/** The access layer's decision on a write, and the body to store; the body unchanged when no caller is attached. */
+async function guarded(q: Queryable, ctx: RequestContext | undefined, w: GuardedWrite, pending?: ReadonlySet<string>): Promise<Resource> {
+  if (!ctx?.access) return w.resource!;
+  return (await ctx.access.checkWrite(q, w, pending)) ?? w.resource!;
 }
 
 function toVersion(row: StoredRow & { id: string }, type?: string): Version {

@@ -24,7 +24,8 @@ export class SearchService {
     return parseSearch(resourceType, pairs, { lenient });
   }
 
-  async run(q: SearchQuery, ctx: Pick<RequestContext, 'restriction'>, db: Queryable = this.db): Promise<SearchResult> {
+  async run(q: SearchQuery, ctx: Pick<RequestContext, 'restriction' | 'access'>, db: Queryable = this.db): Promise<SearchResult> {
+    ctx.access?.authorize('search', q.resourceType);
     const repo = new SearchRepository(ctx.restriction);
     const wantTotal = q.total !== 'none' || q.summary === 'count';
     if (q.summary === 'count' || q.count === 0) {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Resource } from '@medplum/fhirtypes';
 import pg from 'pg';
+import { identityFor } from '../access/identity/identity.js';
+import { directoryTypes } from '../access/policy/resource-classes.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { createLogger } from '../logger.js';
@@ -14,6 +16,19 @@ import { buildServer } from '../server.js';
 export interface TestPlatform {
   platform: Platform;
   app: FastifyInstance;
+  /**
+   * The Authorization header `fhir()` sends by default: a system integration of the organisation
+   * `TEST_ORG_ID` with every system/ scope and explicit directory write scopes, obtained from the
+   * token endpoint with client credentials. What it writes is recorded by that organisation, so it
+   * sees what it wrote; rows written past the API (fixtures) follow the access policy like any other.
+   * Empty when created with `{ integration: false }`.
+   */
+  authorization: string;
+  /**
+   * The test integration's Authorization header for a server reached at `origin` (tokens are for
+   * one audience: the FHIR base the client reaches), e.g. after `app.listen()` on loopback.
+   */
+  authorizationAt(origin: string): Promise<string>;
   /** The back end under test: embedded PGlite or a real PostgreSQL server. */
   backend: 'pglite' | 'postgres';
   close(): Promise<void>;
@@ -23,7 +38,7 @@ export interface TestPlatform {
  * A fresh, empty, migrated database and server for one test file, on the back end named by
  * ONESTORY_TEST_DB: a new in-memory PGlite, or a new database on the TEST_DATABASE_URL server.
  */
-export async function createTestPlatform(): Promise<TestPlatform> {
+export async function createTestPlatform(opts: { integration?: boolean } = {}): Promise<TestPlatform> {
   const backend = process.env.ONESTORY_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
   const dataDir = mkdtempSync(join(tmpdir(), 'onestory-test-'));
   const config = { ...loadConfig({}), baseUrl: undefined, dataDir };
@@ -52,10 +67,25 @@ export async function createTestPlatform(): Promise<TestPlatform> {
   const platform = await createPlatform(config, db);
   const app = await buildServer(platform, createLogger(process.env.LOG_LEVEL ?? 'silent'));
   await app.ready();
+  // Without the integration the database is left exactly as migrated (for tests of a first write).
+  const integration = opts.integration === false ? undefined : await registerIntegration(platform);
+  const authorization = integration ? await integrationToken(app, integration) : '';
+  if (authorization) defaultHeaders.set(app, { authorization });
   return {
     platform,
     app,
     backend,
+    authorization,
+    async authorizationAt(origin: string) {
+      if (!integration) throw new Error('this test platform was created without the test integration');
+      const res = await fetch(`${origin}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: integration.clientId, client_secret: integration.clientSecret }).toString(),
+      });
+      if (res.status !== 200) throw new Error(`test integration token: ${res.status} ${await res.text()}`);
+      return `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
+    },
     async close() {
       await app.close();
       await platform.close();
@@ -65,12 +95,40 @@ export async function createTestPlatform(): Promise<TestPlatform> {
   };
 }
 
-/** A FHIR request through the server in-process; the body is sent as application/fhir+json. */
+export const TEST_ORG_ID = 'test-integration-org';
+const defaultHeaders = new WeakMap<FastifyInstance, Record<string, string>>();
+
+/** Registers the test integration: a system client of TEST_ORG_ID with every system/ scope. */
+async function registerIntegration(platform: Platform): Promise<{ clientId: string; clientSecret: string }> {
+  await platform.resources.update('Organization', TEST_ORG_ID, { resourceType: 'Organization', id: TEST_ORG_ID, name: 'Test integration' });
+  const directoryWrites = directoryTypes().map((t) => `system/${t}.cud`).join(' ');
+  const { clientId, clientSecret } = await identityFor(platform).clients.register({ organizationId: TEST_ORG_ID, scope: `system/*.cruds ${directoryWrites}`, name: 'Test integration' });
+  return { clientId, clientSecret: clientSecret! };
+}
+
+/** The integration's access token, from the real token endpoint (client credentials). */
+async function integrationToken(app: FastifyInstance, c: { clientId: string; clientSecret: string }): Promise<string> {
+  const res = await app.inject({
+    method: 'POST', url: '/oauth2/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString(),
+  });
+  if (res.statusCode !== 200) throw new Error(`test integration token: ${res.statusCode} ${res.body}`);
+  return `Bearer ${res.json().access_token}`;
+}
+
+/**
+ * A FHIR request through the server in-process; the body is sent as application/fhir+json, with
+ * the test integration's token unless `headers` give another Authorization (or `authorization: ''`
+ * for none at all).
+ */
 export async function fhir(app: FastifyInstance, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+  const all: Record<string, string> = { 'content-type': 'application/fhir+json', ...defaultHeaders.get(app), ...headers };
+  if (all.authorization === '') delete all.authorization;
   const res = await app.inject({
     method: method as 'GET',
     url: url.startsWith('/') ? url : `/fhir/R4/${url}`,
-    headers: { 'content-type': 'application/fhir+json', ...headers },
+    headers: all,
     payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   let json: any;

@@ -10,7 +10,9 @@ beforeAll(async () => {
   t = await createTestPlatform();
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = t.app.server.address() as AddressInfo;
-  client = new Client({ baseUrl: `http://127.0.0.1:${port}/fhir/R4` });
+  const origin = `http://127.0.0.1:${port}`;
+  // A system integration's token from the server's own token endpoint, as a partner system would hold.
+  client = new Client({ baseUrl: `${origin}/fhir/R4`, bearerToken: (await t.authorizationAt(origin)).replace(/^Bearer /, '') });
 });
 afterAll(async () => t?.close());
 

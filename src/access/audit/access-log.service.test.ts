@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FhirError } from '../../fhir/outcome.js';
-import { createTestPlatform, fhir, type TestPlatform } from '../../testing/test-platform.js';
+import { createTestPlatform, type TestPlatform } from '../../testing/test-platform.js';
 import { AccessLogService } from './access-log.service.js';
 import { EVENTS_ABOUT_PATIENT_SQL } from './audit.repository.js';
 import { AuditService } from './audit.service.js';
@@ -9,9 +9,9 @@ import { carer, client, gp, socialWorker } from './audit.fixtures.js';
 let t: TestPlatform;
 let log: AccessLogService;
 beforeAll(async () => {
-  t = await createTestPlatform();
+  t = await createTestPlatform({ integration: false });
   log = new AccessLogService(t.platform.db);
-  await fhir(t.app, 'PUT', 'Organization/org-practice-1', { resourceType: 'Organization', id: 'org-practice-1', name: 'Sunny Lane Surgery' });
+  await t.platform.resources.update('Organization', 'org-practice-1', { resourceType: 'Organization', id: 'org-practice-1', name: 'Sunny Lane Surgery' });
   const audit = new AuditService(t.platform.db, t.platform.resources);
   const at = (m: number) => new Date(Date.UTC(2025, 0, 1, 9, m)).toISOString();
   // In order of time: 25 reads by the GP, then one break-glass by a social worker, then a carer, then a client.

@@ -16,7 +16,7 @@ let app: FastifyInstance;
 let audit: AuditService;
 
 beforeAll(async () => {
-  t = await createTestPlatform();
+  t = await createTestPlatform({ integration: false });
   audit = new AuditService(t.platform.db, t.platform.resources);
   // The FHIR routes as server.ts registers them, with the audit hook in front and a stand-in for identity.
   app = Fastify({
@@ -122,13 +122,20 @@ describe('auditHook', () => {
     expect(Buffer.from(q.query, 'base64').toString()).toBe(`subject=Patient/${pid}&code=x`);
     expect(e.entity).toContainEqual(expect.objectContaining({ what: { reference: `Patient/${pid}` } }));
 
-    await fhir(app, 'GET', 'Patient/nope');
+    await fhir(app, 'GET', 'Patient/nope', undefined, gpHeaders);
     e = await lastEvent();
     expect(e).toMatchObject({ outcome: '4', outcomeDesc: expect.stringMatching(/^HTTP 404/) });
+    expect(e.agent[0].who.display).toBe('Dr Asha Patel');
+
+    // Without credentials the FHIR API answers 401, recorded as an anonymous failure.
+    await fhir(app, 'GET', 'Patient/nope');
+    e = await lastEvent();
+    expect(e).toMatchObject({ outcome: '4', outcomeDesc: expect.stringMatching(/^HTTP 401/) });
     expect(e.agent[0].who.display).toBe('anonymous');
 
-    const found = await fhir(app, 'GET', `AuditEvent?patient=${pid}`, undefined, gpHeaders);
-    expect(found.body.entry.length).toBeGreaterThanOrEqual(3);
+    const search = t.platform.resources.search;
+    const found = await search.run(search.parse('AuditEvent', [['patient', pid]]), {});
+    expect(found.matches.length).toBeGreaterThanOrEqual(3);
   });
 
   it('takes the interaction and principal a route puts in request.auditContext', async () => {

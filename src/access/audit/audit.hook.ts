@@ -42,7 +42,7 @@ export function auditHook(platform: Pick<Platform, 'db' | 'resources'>, opts: Au
       req.auditContext = {};
     });
     app.addHook('onSend', async (req, reply, payload) => {
-      if (recorded.has(req) || req.auditContext?.recorded) return payload;
+      if (recorded.has(req) || req.auditContext?.recorded || unaudited(req)) return payload;
       recorded.add(req);
       try {
         // Building the entry is inside the try too: whatever goes wrong, the answer waits or is refused.
@@ -60,7 +60,7 @@ export function auditHook(platform: Pick<Platform, 'db' | 'resources'>, opts: Au
       }
     });
     app.addHook('onResponse', async (req, reply) => {
-      if (recorded.has(req) || req.auditContext?.recorded) return;
+      if (recorded.has(req) || req.auditContext?.recorded || unaudited(req)) return;
       recorded.add(req);
       try {
         await audit.record(auditEntryFor(req, reply, undefined));
@@ -75,6 +75,20 @@ export function auditHook(platform: Pick<Platform, 'db' | 'resources'>, opts: Au
   // Like fastify-plugin: the hooks apply to the whole app, not only to routes inside this plugin.
   (plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
   return plugin;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false on a route that touches no data and no identity (the health check, static files of the
+     * web app): its requests leave no AuditEvent. Everything else is audited.
+     */
+    audit?: boolean;
+  }
+}
+
+function unaudited(req: FastifyRequest): boolean {
+  return (req.routeOptions?.config as { audit?: boolean } | undefined)?.audit === false;
 }
 
 type FrameworkErrorHandler = (err: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply) => unknown;
@@ -119,9 +133,9 @@ export function auditEntryFor(req: FastifyRequest, reply: FastifyReply, payload:
     clientIp: req.ip,
     requestId: String(req.id),
     status,
-    description: `${req.method} ${req.url.split('?')[0]}`.slice(0, 1000),
+    description: noNul(`${req.method} ${req.url.split('?')[0]}`).slice(0, 1000),
   };
-  if (ctx.claimedUser) entry.claimedUser = ctx.claimedUser.slice(0, 200);
+  if (ctx.claimedUser) entry.claimedUser = noNul(ctx.claimedUser).slice(0, 200);
   const resourceType = ctx.resourceType ?? route.resourceType;
   if (resourceType) entry.resourceType = resourceType;
   const resources = ctx.resources ?? route.resources;
@@ -129,11 +143,14 @@ export function auditEntryFor(req: FastifyRequest, reply: FastifyReply, payload:
   if (patientIds.length > 0) entry.patientIds = patientIds;
   if (ctx.reason) entry.reason = ctx.reason;
   if (ctx.action) entry.action = ctx.action;
-  if (interaction === 'search' && route.query !== undefined) entry.query = route.query;
+  if (interaction === 'search' && route.query !== undefined) entry.query = noNul(route.query);
   const failure = ctx.failure ?? (status >= 400 ? diagnostics(payload) : undefined);
-  if (failure) entry.failure = failure;
+  if (failure) entry.failure = noNul(failure);
   return entry;
 }
+
+/** PostgreSQL text cannot hold U+0000; a client can put one in a form body or a diagnostics echo. */
+const noNul = (s: string) => s.replaceAll(String.fromCharCode(0), '');
 
 interface RouteFacts {
   interaction: AuditInteraction;
@@ -150,8 +167,9 @@ function deriveFromRoute(req: FastifyRequest, reply: FastifyReply): RouteFacts {
   if (!url?.startsWith(FHIR_PREFIX)) return facts;
   const path = url.slice(FHIR_PREFIX.length) || '/';
   const params = (req.params ?? {}) as Record<string, string | undefined>;
-  const type = params.type;
-  const id = params.id;
+  // Only well-formed names go into the record: a hostile path (a NUL byte, say) would make the event unstorable.
+  const type = params.type !== undefined && /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(params.type) ? params.type : undefined;
+  const id = params.id !== undefined && /^[A-Za-z0-9\-.]{1,64}$/.test(params.id) ? params.id : undefined;
   const m = req.method;
   const q = req.url.indexOf('?');
   const query = q >= 0 ? req.url.slice(q + 1) : '';
@@ -179,7 +197,7 @@ function deriveFromRoute(req: FastifyRequest, reply: FastifyReply): RouteFacts {
       else if (path.includes('$')) pick('operation');
   }
   if (type && id && facts.interaction !== 'export') {
-    facts.resources.push(params.vid ? { type, id, versionId: params.vid } : { type, id });
+    facts.resources.push(params.vid && /^\d{1,9}$/.test(params.vid) ? { type, id, versionId: params.vid } : { type, id });
     if (type === 'Patient') facts.patientIds.push(id);
   }
   // A create names its new resource only in the Location header.

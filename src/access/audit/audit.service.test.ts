@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.js';
 import { validate } from '../../fhir/validation.service.js';
-import { createTestPlatform, fhir, type TestPlatform } from '../../testing/test-platform.js';
+import { createTestPlatform, type TestPlatform } from '../../testing/test-platform.js';
 import { AuditService } from './audit.service.js';
 import { gp, resident } from './audit.fixtures.js';
 import { verifyChain } from './hash-chain.js';
@@ -59,11 +59,11 @@ describe('AuditService', () => {
     expect(settled).toBe(true);
     expect(await chainLength()).toBe(before + 1);
 
-    const found = await fhir(t.app, 'GET', 'AuditEvent?patient=p-dur');
-    expect(found.status).toBe(200);
-    expect(found.body.entry).toHaveLength(1);
-    expect(validate(found.body.entry[0].resource)).toEqual([]);
-    expect(found.body.entry[0].resource.meta.versionId).toBe('1');
+    const search = t.platform.resources.search;
+    const found = await search.run(search.parse('AuditEvent', [['patient', 'p-dur']]), {});
+    expect(found.matches).toHaveLength(1);
+    expect(validate(JSON.parse(found.matches[0].content))).toEqual([]);
+    expect(JSON.parse(found.matches[0].content).meta.versionId).toBe('1');
   });
 
   it('group commit: concurrent records share transactions; all are stored and the chain verifies', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestPlatform, fhir, writeAsPlatform, type TestPlatform } from '../../testing/test-platform.js';
+import { createTestPlatform, writeAsPlatform, type TestPlatform } from '../../testing/test-platform.js';
 import { AuditService } from './audit.service.js';
 import { gp } from './audit.fixtures.js';
 import { canonicalJson, GENESIS_HASH, linkHash, verifyChain } from './hash-chain.js';
@@ -8,7 +8,7 @@ import { canonicalJson, GENESIS_HASH, linkHash, verifyChain } from './hash-chain
 let t: TestPlatform;
 let saved: { chain: unknown[]; events: unknown[] };
 beforeAll(async () => {
-  t = await createTestPlatform();
+  t = await createTestPlatform({ integration: false });
   const audit = new AuditService(t.platform.db, t.platform.resources);
   for (let i = 0; i < 5; i++) await audit.record({ interaction: 'read', principal: gp, resources: [{ type: 'Observation', id: `o${i}` }], patientIds: ['p1'] });
   saved = {
@@ -127,8 +127,9 @@ describe('append-only', () => {
   });
 
   it('other resources are still updated and deleted as before', async () => {
-    const made = await fhir(t.app, 'POST', 'Organization', { resourceType: 'Organization', name: 'A' });
-    expect((await fhir(t.app, 'PUT', `Organization/${made.body.id}`, { ...made.body, name: 'B' })).status).toBe(200);
-    expect((await fhir(t.app, 'DELETE', `Organization/${made.body.id}`)).status).toBe(204);
+    const { resources } = t.platform;
+    const made = await resources.create('Organization', { resourceType: 'Organization', name: 'A' });
+    expect((await resources.update('Organization', made.id, { ...JSON.parse(made.content!), name: 'B' })).versionId).toBe(2);
+    expect(await resources.delete('Organization', made.id)).toBe(true);
   });
 });

@@ -10,7 +10,7 @@ let t: TestPlatform;
 let printed = '';
 
 beforeAll(async () => {
-  t = await createTestPlatform();
+  t = await createTestPlatform({ integration: false });
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   try {
     await loadDemoPopulation(t.platform, 40, createLogger('silent'));

@@ -55,7 +55,7 @@ const sampleId = (letter: string, s: Scenario) => (letter === 'P' ? SCENARIO_PAT
 
 let t: TestPlatform;
 beforeAll(async () => {
-  t = await createTestPlatform();
+  t = await createTestPlatform({ integration: false });
   for (const r of scenarioWorld()) {
     // AuditEvents are written by the platform, never through the client-facing service.
     if (PLATFORM_WRITTEN.has(r.resourceType)) await writeAsPlatform(t.platform, r as Resource & { id: string });

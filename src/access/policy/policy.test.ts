@@ -9,7 +9,7 @@ import { WriteRemitService } from './write-remit.service.js';
 
 let t: TestPlatform;
 beforeAll(async () => {
-  t = await createTestPlatform();
+  t = await createTestPlatform({ integration: false });
   await seedWorld(t.platform);
 });
 afterAll(async () => t.close());

@@ -104,6 +104,11 @@ export function scopeAllows(p: Principal, type: string, letter: 'c' | 'r' | 'u' 
   return p.scopes.some((s) => ctx.includes(s.context) && (s.resourceType === '*' || s.resourceType === type) && s.interactions.has(letter));
 }
 
+/** Whether a scope names `type` itself (not `*`) with `letter`. */
+function namedInScope(p: Principal, type: string, letter: 'c' | 'r' | 'u' | 'd' | 's'): boolean {
+  return (p.scopes ?? []).some((s) => s.resourceType === type && s.interactions.has(letter));
+}
+
 /** True when the principal's token limits it to its launch patient (patient/ scopes on a staff token). */
 export function launchPatient(p: Principal): string | undefined {
   if (p.kind !== 'staff' || !p.patientId || !p.scopes) return undefined;
@@ -156,8 +161,10 @@ export function can(p: Principal, action: Action, resourceType: string, resource
       why = readLike ? 'a proxy reads what the person\'s consent grants' : 'a proxy may add questionnaire responses and messages';
       break;
     case 'client':
-      typeOk = resourceType !== AUDIT_TYPE && (readLike || record);
-      why = 'system client within its scopes and organisation';
+      // A directory feed (services, organisations) is registered with scopes naming each type it
+      // maintains; a wildcard scope never lets an integration rewrite the shared directory.
+      typeOk = resourceType !== AUDIT_TYPE && (readLike || record || namedInScope(p, resourceType, LETTERS[action][0][0]));
+      why = readLike || record ? 'system client within its scopes and organisation' : 'a system client writes the directory only with a scope naming the type (e.g. system/HealthcareService.cu)';
       break;
   }
   if (!typeOk) return deny(why);
@@ -181,8 +188,9 @@ export function linkedPatients(resource: Resource): string[] {
   const codes = compartmentLinks().get(resource.resourceType);
   if (!codes) return [];
   const ids = new Set<string>();
-  for (const [code, type, id] of extractIndex(resource).reference) {
-    if (type === 'Patient' && id && codes.includes(code)) ids.add(id);
+  for (const [code, type, id, url] of extractIndex(resource).reference) {
+    // As in the row restriction: an absolute reference names a patient elsewhere, not one of this record.
+    if (type === 'Patient' && id && url === null && codes.includes(code)) ids.add(id);
   }
   return [...ids];
 }

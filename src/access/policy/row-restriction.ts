@@ -79,7 +79,8 @@ class RowRules {
     const links = this.links(type);
     // "Links to at least one patient, and every linked patient is ok" in one probe: bool_and over
     // no rows is null, so `IS TRUE` also rejects rows that link to nobody.
-    const allOk = (ok: string) => `(SELECT bool_and(${ok}) FROM sp_reference c WHERE c.rid = ${a}.rid AND c.target_type = 'Patient' AND ${links}) IS TRUE`;
+    // An absolute reference (url set) names a patient on another server, not a person in this record.
+    const allOk = (ok: string) => `(SELECT bool_and(${ok}) FROM sp_reference c WHERE c.rid = ${a}.rid AND c.target_type = 'Patient' AND c.url IS NULL AND ${links}) IS TRUE`;
     switch (p.kind) {
       case 'resident':
         return `(${this.labelsOk()} AND ${allOk(`c.target_id = ${this.add(p.patientId)}`)})`;

@@ -27,7 +27,11 @@ export class WriteRemitService {
 
   constructor(private readonly db: Queryable) {}
 
-  async checkWrite(p: Principal, action: Action, type: string, now: Date, resource?: Resource, current?: Resource): Promise<WriteDecision> {
+  async checkWrite(
+    p: Principal, action: Action, type: string, now: Date, resource?: Resource, current?: Resource,
+    /** Patients the same statement registers (a transaction's new entries), already checked: visible to this writer. */
+    pendingPatients?: ReadonlySet<string>,
+  ): Promise<WriteDecision> {
     const d = can(p, action, type, resource);
     if (!d.allowed || !isWrite(action) || !isRecordType(type)) return d;
     const restriction = restrictionFor(p, now);
@@ -47,7 +51,7 @@ export class WriteRemitService {
     if (resource) {
       const pats = linkedPatients(resource);
       const seen = await this.visibility.visiblePatients(this.db, restrictionFor(p, now), pats);
-      const missing = pats.filter((id) => !seen.has(id));
+      const missing = pats.filter((id) => !seen.has(id) && !pendingPatients?.has(id));
       // A new Patient (create) is not visible yet: registering someone is allowed if it names the writer's organisation.
       const creatingPatient = type === 'Patient' && !current && missing.length === 1 && missing[0] === resource.id;
       if (missing.length > 0 && !(creatingPatient || (type === 'Patient' && !current && !resource.id))) {

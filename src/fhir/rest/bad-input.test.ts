@@ -47,7 +47,7 @@ async function send(req: Sent) {
     method: req.method as 'GET',
     url: req.url,
     payload: req.payload,
-    headers: { 'content-type': 'application/fhir+json', ...req.headers },
+    headers: { 'content-type': 'application/fhir+json', authorization: t.authorization, ...req.headers },
   });
   let body: any;
   try {

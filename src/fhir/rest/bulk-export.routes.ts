@@ -1,5 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requirePrincipal } from '../../access/identity/require-principal.js';
+import { accessContext } from '../../access/policy/record-access.js';
 import type { Platform } from '../../platform.js';
 import { BulkExportService, type ExportRequest } from '../bulk-export.service.js';
 import { badRequest, FhirError, issue, notFound, outcome } from '../outcome.js';
@@ -12,6 +14,7 @@ export async function bulkExportRoutes(app: FastifyInstance, opts: { platform: P
   const { platform } = opts;
   const exports = new BulkExportService(platform.db, platform.config.dataDir, app.log as never);
   await exports.recover();
+  app.addHook('preHandler', requirePrincipal(platform));
 
   const kickOff = (scope: ExportRequest['scope']) => async (req: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {
     if (!prefer(req).respondAsync) throw badRequest('$export needs the header Prefer: respond-async');
@@ -24,11 +27,18 @@ export async function bulkExportRoutes(app: FastifyInstance, opts: { platform: P
     for (const k of q.keys()) {
       if (!['_outputFormat', '_type', '_since'].includes(k)) throw badRequest(`$export does not support the parameter "${k}"`, k);
     }
+    const types = q.get('_type')?.split(',').map((t) => t.trim()).filter(Boolean);
+    const access = accessContext(req.principal!, new Date());
+    // Bulk export is for system clients, within their scopes; rows pass the client's restriction.
+    access.access.authorize('export', scope === 'system' ? (types?.[0] ?? 'Patient') : 'Patient');
+    for (const t of types ?? []) access.access.authorize('export', t);
     const base = baseUrl(req, platform.config.baseUrl);
     const id = await exports.kickOff({
+      requestedBy: req.principal!.id,
+      restriction: access.restriction,
       scope,
       groupId: req.params.id,
-      types: q.get('_type')?.split(',').map((t) => t.trim()).filter(Boolean),
+      types,
       since: q.get('_since'),
       requestUrl: `${base}${req.url.replace(/^\/fhir\/R4/, '')}`,
     });
@@ -42,7 +52,7 @@ export async function bulkExportRoutes(app: FastifyInstance, opts: { platform: P
   app.get('/Group/:id/$export', kickOff('group'));
 
   app.get('/$export-status/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
-    const job = await exports.status(req.params.id);
+    const job = await exports.status(req.params.id, req.principal?.id);
     if (job.status === 'in-progress') return reply.code(202).header('X-Progress', job.progress ?? 'starting').header('Retry-After', '1').send();
     if (job.status === 'error') {
       return sendJson(reply, 500, outcome([issue('exception', job.error ?? 'The export failed')]));
@@ -52,19 +62,19 @@ export async function bulkExportRoutes(app: FastifyInstance, opts: { platform: P
     return reply.code(200).type('application/json').send({
       transactionTime: job.transaction_time.toISOString(),
       request: job.request_url,
-      requiresAccessToken: false,
+      requiresAccessToken: true,
       output: files.map((f) => ({ type: f.type, url: `${base}/$export-file/${job.id}/${f.file}`, count: f.count })),
       error: [],
     });
   });
 
   app.delete('/$export-status/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
-    await exports.cancel(req.params.id);
+    await exports.cancel(req.params.id, req.principal?.id);
     return reply.code(202).send();
   });
 
   app.get('/$export-file/:id/:file', async (req: FastifyRequest<{ Params: { id: string; file: string } }>, reply) => {
-    const job = await exports.status(req.params.id);
+    const job = await exports.status(req.params.id, req.principal?.id);
     if (job.status !== 'complete') throw new FhirError(404, outcome([issue('not-found', 'The export is not complete')]));
     const path = exports.filePath(req.params.id, req.params.file);
     if (!existsSync(path)) throw notFound('No such export file');

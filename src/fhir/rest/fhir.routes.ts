@@ -1,4 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { auditContextOf } from '../../access/audit/audit-entry.js';
+import { requirePrincipal } from '../../access/identity/require-principal.js';
+import { accessContext } from '../../access/policy/record-access.js';
 import type { Platform } from '../../platform.js';
 import { BatchService } from '../batch.service.js';
 import { capabilityStatement } from '../capability.service.js';
@@ -17,9 +20,15 @@ type Req = FastifyRequest<{ Params: { type: string; id: string; vid: string } }>
 export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platform }): Promise<void> {
   const { resources, config } = opts.platform;
   const batch = new BatchService(resources);
-  const context = (req: FastifyRequest): RequestContext => ({ baseUrl: baseUrl(req, config.baseUrl) });
+  // Every interaction runs as the request's principal: the services enforce its access policy.
+  app.addHook('preHandler', requirePrincipal(opts.platform));
+  const context = (req: FastifyRequest): RequestContext => ({
+    baseUrl: baseUrl(req, config.baseUrl),
+    ...(req.principal ? accessContext(req.principal, new Date()) : {}),
+  });
 
   const sendVersion = (reply: FastifyReply, req: FastifyRequest, v: Version | WriteResult, status = 200) => {
+    if (v.patientIds?.length) auditContextOf(req).patientIds = v.patientIds;
     const base = baseUrl(req, config.baseUrl);
     reply.header('ETag', `W/"${v.versionId}"`).header('Last-Modified', new Date(v.lastUpdated).toUTCString());
     if (status === 201) reply.header('Location', `${base}/${v.resourceType}/${v.id}/_history/${v.versionId}`);
@@ -40,6 +49,7 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     const ctx = context(req);
     const q = resources.search.parse(type, pairs, prefer(req).lenient);
     const result = await resources.search.run(q, ctx);
+    await noteTouchedPatients(req, [...result.matches, ...result.included]);
     const selfQuery = new URLSearchParams(pairs.filter(([k]) => k !== '_cursor')).toString();
     const self = `${ctx.baseUrl}/${type}${selfQuery ? `?${selfQuery}` : ''}`;
     return sendJson(reply, 200, searchsetJson(result, ctx, self, result.next ? withCursor(self, result.next) : undefined));
@@ -76,11 +86,13 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
 
   app.get('/:type/_history', async (req: Req, reply) => {
     resources.checkType(req.params.type);
+    context(req).access?.authorize('history', req.params.type);
     return history(req, reply, { type: req.params.type });
   });
 
   app.post('/:type/$validate', async (req: Req, reply) => {
     resources.checkType(req.params.type);
+    context(req).access?.authorize('validate', req.params.type);
     let body = req.body as any;
     if (body?.resourceType === 'Parameters') body = body.parameter?.find((p: any) => p.name === 'resource')?.resource;
     if (body?.resourceType !== undefined && body.resourceType !== req.params.type) {
@@ -90,45 +102,50 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     return sendJson(reply, 200, issues.length > 0 ? outcome(issues) : informational('The resource is valid'));
   });
 
-  app.get('/:type/:id', async (req: Req, reply) => sendVersion(reply, req, await resources.read(req.params.type, req.params.id)));
+  app.get('/:type/:id', async (req: Req, reply) =>
+    sendVersion(reply, req, await resources.read(req.params.type, req.params.id, resources.db, context(req))),
+  );
 
   app.put('/:type/:id', async (req: Req, reply) => {
-    const r = await resources.update(req.params.type, req.params.id, req.body, { ifMatch: ifMatch(req) });
+    const r = await resources.update(req.params.type, req.params.id, req.body, { ifMatch: ifMatch(req), ctx: context(req) });
     return sendVersion(reply, req, r, r.created ? 201 : 200);
   });
 
   app.patch('/:type/:id', async (req: Req, reply) => {
-    const r = await resources.patch(req.params.type, req.params.id, req.body, { ifMatch: ifMatch(req) });
+    const r = await resources.patch(req.params.type, req.params.id, req.body, { ifMatch: ifMatch(req), ctx: context(req) });
     return sendVersion(reply, req, r);
   });
 
   app.delete('/:type/:id', async (req: Req, reply) => {
-    await resources.delete(req.params.type, req.params.id, { ifMatch: ifMatch(req) });
+    await resources.delete(req.params.type, req.params.id, { ifMatch: ifMatch(req), ctx: context(req) });
     return reply.code(204).send();
   });
 
   app.get('/:type/:id/_history', async (req: Req, reply) => {
     resources.checkType(req.params.type);
     resources.checkId(req.params.id);
-    await resources.read(req.params.type, req.params.id).catch((err) => {
-      if (err instanceof FhirError && err.status === 410) return; // a deleted resource still has history
+    let deleted = false;
+    await resources.read(req.params.type, req.params.id, resources.db, context(req), 'history').catch((err) => {
+      // A deleted resource still has history, for those who may know it existed (410 says they may).
+      if (err instanceof FhirError && err.status === 410) return void (deleted = true);
       throw err;
     });
-    return history(req, reply, { type: req.params.type, id: req.params.id });
+    return history(req, reply, { type: req.params.type, id: req.params.id }, deleted);
   });
 
   app.get('/:type/:id/_history/:vid', async (req: Req, reply) =>
-    sendVersion(reply, req, await resources.vread(req.params.type, req.params.id, req.params.vid)),
+    sendVersion(reply, req, await resources.vread(req.params.type, req.params.id, req.params.vid, resources.db, context(req))),
   );
 
   const everythingRoute = async (req: Req, reply: FastifyReply) => {
     if (req.params.type !== 'Patient') throw notFound(`$everything is defined on Patient, not ${req.params.type}`);
-    await resources.read('Patient', req.params.id);
-    const q = Object.fromEntries(queryPairs(req));
     const ctx = context(req);
+    ctx.access?.authorize('everything', 'Patient');
+    await resources.read('Patient', req.params.id, resources.db, ctx);
+    const q = Object.fromEntries(queryPairs(req));
     const types = q._type?.split(',').filter(Boolean);
     for (const t of types ?? []) resources.checkType(t);
-    const page = await everything(resources.db, req.params.id, { count: q._count, cursor: q._cursor, since: q._since, types });
+    const page = await everything(resources.db, req.params.id, { count: q._count, cursor: q._cursor, since: q._since, types, restriction: ctx.restriction });
     const self = `${ctx.baseUrl}/Patient/${req.params.id}/$everything${rawQuery(req) ? `?${rawQuery(req)}` : ''}`;
     const result = { query: { warnings: [] } as any, matches: page.matches, included: page.included, next: page.next, includeTruncated: false };
     return sendJson(reply, 200, searchsetJson(result, ctx, self, page.next ? withCursor(self, page.next) : undefined));
@@ -136,11 +153,20 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
   app.get('/:type/:id/$everything', everythingRoute);
   app.post('/:type/:id/$everything', everythingRoute);
 
-  async function history(req: FastifyRequest, reply: FastifyReply, scope: { type: string; id?: string }) {
+  /** Tells the audit record whose records a search or $everything returned, so each person's access log shows it. */
+  async function noteTouchedPatients(req: FastifyRequest, rows: { rid: string; resource_type: string; id: string }[]) {
+    if (!req.principal || rows.length === 0) return;
+    const patients = new Set(rows.filter((r) => r.resource_type === 'Patient').map((r) => r.id));
+    const others = rows.filter((r) => r.resource_type !== 'Patient').map((r) => r.rid);
+    for (const id of await resources.repo.patientsReferredBy(resources.db, others)) patients.add(id);
+    if (patients.size > 0) auditContextOf(req).patientIds = [...patients];
+  }
+
+  async function history(req: FastifyRequest, reply: FastifyReply, scope: { type: string; id?: string }, checked = false) {
     const q = Object.fromEntries(queryPairs(req));
     // readHistory cannot page a page of none (it would answer 500): ask for at least one.
     const base = baseUrl(req, config.baseUrl);
-    const h = await readHistory(resources.db, scope, { count: q._count, since: q._since, cursor: q._cursor }, base);
+    const h = await readHistory(resources.db, scope, { count: q._count, since: q._since, cursor: q._cursor, restriction: checked ? undefined : context(req).restriction }, base);
     const selfQuery = rawQuery(req);
     const self = `${base}/${scope.type}${scope.id ? `/${scope.id}` : ''}/_history${selfQuery ? `?${selfQuery}` : ''}`;
     return sendJson(reply, 200, h.json(self, (c) => withCursor(self, c)));
