@@ -1,4 +1,5 @@
 import { formatDemoAccounts, seedDemoAccounts } from '../access/identity/demo-accounts.js';
+import { prepareDemoStory } from '../care/demo-story.js';
 import type { Logger } from '../logger.js';
 import { importItems } from '../fhir/import.service.js';
 import type { Platform } from '../platform.js';
@@ -29,4 +30,7 @@ export async function loadDemoPopulation(platform: Platform, residents: number, 
 async function showDemoAccounts(platform: Platform): Promise<void> {
   const accounts = await seedDemoAccounts(platform);
   if (accounts.length > 0) console.log(formatDemoAccounts(accounts));
+  // The web app's demo: the resident's carer gets proxy access, and the console says whom to look up.
+  const hint = await prepareDemoStory(platform, accounts).catch((err: Error) => `(demo story not prepared: ${err.message})`);
+  if (hint) console.log(hint);
 }

@@ -27,7 +27,7 @@ export const startCommand: Command = {
     process.once('SIGTERM', shutdown);
     await app.listen({ port: config.port, host: config.host });
     const url = `http://localhost:${(app.server.address() as { port: number }).port}`;
-    console.log(`OneStory is running at ${url} (FHIR API ${url}/fhir/R4, database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, ${config.dataDir}`})`);
+    console.log(`OneStory is running at ${url}: open it in a browser for the care workspace and the resident portal (FHIR API ${url}/fhir/R4, database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, ${config.dataDir}`})`);
     if (!config.databaseUrl && flags['no-demo'] === undefined) {
       const residents = Number(flags['demo-residents'] ?? 2000);
       await loadDemoPopulation(platform, residents, logger);
