@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { auditFrameworkErrors, auditHook } from './access/audit/audit.hook.js';
 import { identityRoutes } from './access/identity/identity.routes.js';
+import { breakGlassRoutes } from './access/policy/break-glass.routes.js';
 import type { Logger } from './logger.js';
 import { FhirError, issue, outcome } from './fhir/outcome.js';
 import { bulkExportRoutes } from './fhir/rest/bulk-export.routes.js';
@@ -105,6 +106,7 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
   app.get('/healthz', { config: { audit: false } }, async () => ({ status: 'ok' }));
   await app.register(identityRoutes, { platform });
   await app.register(webRoutes, { platform });
+  await app.register(breakGlassRoutes, { prefix: '/fhir/R4', platform });
   await app.register(bulkExportRoutes, { prefix: '/fhir/R4', platform });
   await app.register(fhirRoutes, { prefix: '/fhir/R4', platform });
   return app;
