@@ -33,6 +33,15 @@ const SECTION_TYPES = [
   'RelatedPerson', 'Consent', 'Flag', 'EpisodeOfCare', 'ServiceRequest',
 ];
 
+/** Resource types in the words a person uses, for saying what a carer may see. */
+const TYPE_WORDS: Record<string, string> = {
+  CarePlan: 'care plan', CareTeam: 'care team', Goal: 'goals', MedicationRequest: 'medicines', MedicationStatement: 'medicines taken',
+  AllergyIntolerance: 'allergies', RelatedPerson: 'carers and contacts', Flag: 'alerts', Consent: 'consent choices',
+  Encounter: 'appointments and visits', EpisodeOfCare: 'episodes of care', Condition: 'health conditions', Observation: 'tests and measurements',
+  ServiceRequest: 'referrals', Appointment: 'appointments', QuestionnaireResponse: 'questionnaires', DocumentReference: 'letters and documents',
+  Communication: 'messages',
+};
+
 export const TIMELINE_DEFAULT_COUNT = 20;
 export const TIMELINE_MAX_COUNT = 100;
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -368,7 +377,8 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
     if (prov.type === 'deny' && actors.length === 0) sharingWithheld = true;
     if (prov.type === 'permit') {
       const classes = (prov.class ?? []).map((k: Any) => k?.code).filter(Boolean);
-      for (const id of actors) proxies.push({ name: nameOf(carersById.get(id)) || 'A carer', scope: classes.length ? classes.join(', ') : 'the whole record' });
+      const scope = classes.length ? classes.map((k: string) => TYPE_WORDS[k] ?? k).join(', ') : 'the whole record';
+      for (const id of actors) proxies.push({ name: nameOf(carersById.get(id)) || 'A carer', scope });
     }
   }
   const proxyIds = new Set(list('Consent').filter((c: Any) => c.status === 'active' && c.provision?.type === 'permit')
