@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isValidNhsNumber } from '../src/fhir/nhs-number.js';
 import { FAMILIES, nhsNumbers, patient, RESOURCES_PER_PATIENT } from './fixtures.js';
-import { judge, perCoreParagraph, renderMarkdown, renderTable, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
+import { accessComparisons, judge, perCoreParagraph, renderAccessTable, renderMarkdown, renderTable, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
 import { requestBuilder, TRANSACTION_ENTRIES, transactionBundle } from './scenarios.js';
 import { ceilingSummary, meetsTarget, percentile, ratio, summarise } from './stats.js';
 
@@ -124,5 +124,43 @@ describe('report', () => {
     // 3,200 req/s in total against Medplum's 1,353.
     expect(perCoreParagraph(run)).toContain('3,200 req/s here is 237% of it');
     expect(renderMarkdown(run)).toContain('Not met in this run: Name at 100,000 patients');
+  });
+});
+
+describe('access comparison (issue 4)', () => {
+  const data = { patients: 100, rids: ['11'], createOffset: 0 };
+  it('sends the open twin the same request under /bench/open', () => {
+    for (const s of ['read', 'search-identifier', 'search-name', 'search-birthdate', 'search-include'] as const) {
+      const signed = requestBuilder(s, data)(9).path;
+      const open = requestBuilder(`open-${s}`, data)(9).path;
+      expect(signed.startsWith('/fhir/R4/')).toBe(true);
+      expect(open).toBe(`/bench/open/${signed.slice('/fhir/R4/'.length)}`);
+    }
+  });
+  it('registers every fixture patient with the bench practice', () => {
+    expect(patient(3, '9990000018').generalPractitioner).toEqual([{ reference: 'Organization/bench-practice' }]);
+  });
+  it('judges signed in against open with the 15% budget, failures failing it', () => {
+    const base = { unit: 'req/s' as const, non2xx: 0, errors: 0, seconds: 10, p50Ms: 2, p95Ms: 4 };
+    const rows: ScenarioResult[] = [
+      { ...base, id: 'open-read', label: 'Read open', perSecond: 1000, ceilingReqPerSec: 5000 },
+      { ...base, id: 'read', label: 'Read', perSecond: 860, ceilingReqPerSec: 4000 },
+      { ...base, id: 'open-search-name', label: 'Name open', perSecond: 1000, ceilingReqPerSec: 5000 },
+      { ...base, id: 'search-name', label: 'Name', perSecond: 800, ceilingReqPerSec: 5000 },
+      { ...base, id: 'open-search-birthdate', label: 'Date open', perSecond: 1000 },
+      { ...base, id: 'search-birthdate', label: 'Date', perSecond: 990, non2xx: 1 },
+    ];
+    const [read, name, date] = accessComparisons(rows);
+    expect(read.ratio).toBeCloseTo(0.86);
+    expect(read.ceilingNormalisedRatio).toBeCloseTo(0.86 / 0.8);
+    expect(read.met).toBe(true);
+    expect(name.met).toBe(false);
+    expect(date.met).toBe(false);
+    expect(date.ceilingNormalisedRatio).toBeUndefined();
+    const d: DatasetResult = { patients: 10000, resources: 80002, ceiling: ceilingSummary([5000]), scenarios: rows, access: [read, name, date] };
+    const table = renderAccessTable(d);
+    expect(table).toContain('| Read | 1,000 | 2.0 / 4.0 | 860 | 2.0 / 4.0 | 86% | 108% | ≥ 85% | met |');
+    expect(table).toContain('| Name | 1,000 | 2.0 / 4.0 | 800 | 2.0 / 4.0 | 80% | 80% | ≥ 85% | **not met** (5.0 points short) |');
+    expect(table).toContain('990 (1 failed)');
   });
 });

@@ -12,6 +12,17 @@ import { NHS_NUMBER_SYSTEM, nhsCheckDigit } from '../src/fhir/nhs-number.js';
 export const PER_PATIENT = { Encounter: 2, Condition: 2, Observation: 3 } as const;
 export const RESOURCES_PER_PATIENT = 1 + PER_PATIENT.Encounter + PER_PATIENT.Condition + PER_PATIENT.Observation;
 
+/**
+ * The GP practice every bench patient is registered with (Patient.generalPractitioner), and its GP:
+ * the signed-in staff user of the bench acts for this organisation, so every fixture patient is in
+ * a legitimate relationship with them (one care_relationship row per patient, derived on import).
+ */
+export const BENCH_PRACTICE_ID = 'bench-practice';
+export const BENCH_GP_ID = 'bench-gp';
+export const BENCH_PRACTICE_ODS = 'B99999';
+/** The directory entries the fixture adds besides its patients: the practice and its GP. */
+export const DIRECTORY_RESOURCES = 2;
+
 /** Fixture NHS numbers use prefixes from 999 000 000 upwards; creates during the run use 999 500 000+. */
 export const CREATE_PREFIX_START = 500_000;
 
@@ -80,7 +91,19 @@ export function patient(i: number, nhs: string, id: string | null = patientId(i)
     gender: h % 2 === 0 ? 'female' : 'male',
     birthDate: birthDate(i),
     address: [{ postalCode: `ME${(h % 20) + 1} ${h % 9}AB` }],
+    generalPractitioner: [{ reference: `Organization/${BENCH_PRACTICE_ID}` }],
   };
+}
+
+export function practice(): Record<string, unknown> {
+  return {
+    resourceType: 'Organization', id: BENCH_PRACTICE_ID, active: true, name: 'Bench Surgery',
+    identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: BENCH_PRACTICE_ODS }],
+  };
+}
+
+export function practitioner(): Record<string, unknown> {
+  return { resourceType: 'Practitioner', id: BENCH_GP_ID, active: true, name: [{ family: 'Bench', given: ['Gwen'], prefix: ['Dr'] }] };
 }
 
 function isoAt(i: number, k: number): string {
@@ -133,14 +156,15 @@ export interface FixtureFiles {
 }
 
 /**
- * Writes patients [0, n) and their clinical resources as one NDJSON file per type. Files are
+ * Writes the practice and its GP, then patients [0, n) (each registered with the practice) and
+ * their clinical resources, as one NDJSON file per type. Files are
  * written in large synchronous chunks: the writer is not what is measured, only the import.
  */
 export function writeFixtures(dir: string, n: number): FixtureFiles {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const nhs = nhsNumbers(n);
-  const types = ['Patient', 'Encounter', 'Condition', 'Observation'] as const;
+  const types = ['Organization', 'Practitioner', 'Patient', 'Encounter', 'Condition', 'Observation'] as const;
   const fds = Object.fromEntries(types.map((t) => [t, openSync(join(dir, `${t}.ndjson`), 'w')])) as Record<(typeof types)[number], number>;
   const buffers = Object.fromEntries(types.map((t) => [t, [] as string[]])) as Record<(typeof types)[number], string[]>;
   const flush = (t: (typeof types)[number], force = false) => {
@@ -148,7 +172,9 @@ export function writeFixtures(dir: string, n: number): FixtureFiles {
     writeSync(fds[t], buffers[t].join('\n') + '\n');
     buffers[t] = [];
   };
-  let resources = 0;
+  buffers.Organization.push(JSON.stringify(practice()));
+  buffers.Practitioner.push(JSON.stringify(practitioner()));
+  let resources = DIRECTORY_RESOURCES;
   for (let i = 0; i < n; i++) {
     const pid = patientId(i);
     const subject = `Patient/${pid}`;

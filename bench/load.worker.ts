@@ -16,6 +16,8 @@ export interface LoadJob {
   warmupSeconds: number;
   /** A fixed request count instead of a duration, for requests too slow to finish many in one window. */
   amount?: number;
+  /** Sent with every request: the signed-in scenarios' session cookie and CSRF token. */
+  headers?: Record<string, string>;
 }
 
 export interface LoadOutcome {
@@ -50,7 +52,7 @@ async function run(seconds: number, record: boolean, amount?: number): Promise<O
     connections: job.connections,
     ...(amount ? { amount } : { duration: seconds }),
     timeout: 30,
-    headers: { accept: 'application/fhir+json', 'content-type': 'application/fhir+json' },
+    headers: { accept: 'application/fhir+json', 'content-type': 'application/fhir+json', ...job.headers },
     requests: [
       {
         setupRequest: (req) => {

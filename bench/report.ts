@@ -1,4 +1,4 @@
-import { meetsTarget, type Target } from './stats.js';
+import { meetsTarget, ratio, type Target } from './stats.js';
 
 /** What one run measured, as written to bench/results/latest.json. */
 export interface ScenarioResult {
@@ -33,6 +33,61 @@ export interface DatasetResult {
   /** Every ceiling run of this dataset, one before each scenario, and their spread. */
   ceiling: { runsReqPerSec: number[]; min: number; median: number; max: number };
   scenarios: ScenarioResult[];
+  /** Issue 4: each read and search signed in against its open twin (absent in runs before it was measured). */
+  access?: AccessComparison[];
+}
+
+/** One side of an access comparison: the figures of one run and its paired ceiling. */
+export interface AccessSide {
+  perSecond: number;
+  p50Ms?: number;
+  p95Ms?: number;
+  failures: number;
+  ceilingReqPerSec?: number;
+}
+
+/** A read or search measured open (no principal, restriction or audit) and signed in, in the same run. */
+export interface AccessComparison {
+  /** The signed-in scenario's id (the open one is `open-<id>`). */
+  id: string;
+  label: string;
+  open: AccessSide;
+  signedIn: AccessSide;
+  /** signedIn.perSecond / open.perSecond: the figure the budget is about. */
+  ratio?: number;
+  /** The same with each side first divided by its paired ceiling run: how much of the ratio is background noise. */
+  ceilingNormalisedRatio?: number;
+  /** The smallest ratio that meets the budget (0.85: "within 15%"). */
+  budget: number;
+  met: boolean;
+}
+
+/** Issue 4: read and search throughput signed in stays within 15% of the figures without authorisation. */
+export const ACCESS_BUDGET = 0.85;
+
+const side = (s: ScenarioResult): AccessSide => ({
+  perSecond: s.perSecond, p50Ms: s.p50Ms, p95Ms: s.p95Ms, failures: s.non2xx + s.errors, ceilingReqPerSec: s.ceilingReqPerSec,
+});
+
+/** Pairs every `open-<id>` scenario with `<id>` and judges the pair against the budget (a failed request fails it). */
+export function accessComparisons(scenarios: ScenarioResult[]): AccessComparison[] {
+  const out: AccessComparison[] = [];
+  for (const open of scenarios.filter((s) => s.id.startsWith('open-'))) {
+    const signed = scenarios.find((s) => s.id === open.id.slice('open-'.length));
+    if (!signed) continue;
+    const o = side(open);
+    const g = side(signed);
+    const r = ratio(g.perSecond, o.perSecond);
+    const on = ratio(o.perSecond, o.ceilingReqPerSec);
+    const gn = ratio(g.perSecond, g.ceilingReqPerSec);
+    out.push({
+      id: signed.id, label: signed.label, open: o, signedIn: g, ratio: r,
+      ceilingNormalisedRatio: on !== undefined && gn !== undefined ? ratio(gn, on) : undefined,
+      budget: ACCESS_BUDGET,
+      met: r !== undefined && r >= ACCESS_BUDGET && o.failures === 0 && g.failures === 0,
+    });
+  }
+  return out;
 }
 
 export interface RunResult {
@@ -103,6 +158,23 @@ export function renderTable(d: DatasetResult): string {
   return rows.join('\n');
 }
 
+/** Issue 4's comparison for one dataset: open vs signed in, side by side, against the 15% budget. */
+export function renderAccessTable(d: DatasetResult): string {
+  const rows = [
+    '| Scenario | Open req/s | Open p50 / p95 ms | Signed in req/s | Signed in p50 / p95 ms | Signed in / open | Same, each over its paired ceiling | Budget | Met |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|',
+  ];
+  for (const a of d.access ?? []) {
+    const lat = (x: AccessSide) => (x.p50Ms === undefined ? '—' : `${ms(x.p50Ms)} / ${ms(x.p95Ms)}`);
+    const fails = (x: AccessSide) => (x.failures > 0 ? ` (${x.failures} failed)` : '');
+    rows.push(
+      `| ${a.label} | ${int(a.open.perSecond)}${fails(a.open)} | ${lat(a.open)} | ${int(a.signedIn.perSecond)}${fails(a.signedIn)} | ${lat(a.signedIn)} | ` +
+        `${pct(a.ratio)} | ${pct(a.ceilingNormalisedRatio)} | ≥ ${pct(a.budget)} | ${a.met ? 'met' : `**not met**${a.ratio !== undefined && a.ratio < a.budget ? ` (${((a.budget - a.ratio) * 100).toFixed(1)} points short)` : ''}`} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
 /** Where OneStory stands per core against the published figures, from the largest dataset measured. */
 export function perCoreParagraph(r: RunResult): string {
   const d = r.datasets[r.datasets.length - 1];
@@ -164,8 +236,22 @@ export function renderMarkdown(r: RunResult): string {
     '- Searches: `Patient?identifier=<nhs-number system>|<n>`, `Patient?name=<family>` (400 families), `Patient?birthdate=geX&birthdate=ltX+7d`, `Encounter?subject=Patient/x&_include=Encounter:subject`. Update is `PUT Patient/id`; create is `POST Patient`; the transaction is 20 patients × (patient, 2 encounters, condition, observation) = 100 entries with `urn:uuid:` references.',
     '',
   );
+  if (r.datasets.some((d) => d.access?.length)) {
+    out.push(
+      '- **Signed in**: every FHIR scenario (reads, searches and writes) is made as a GP (role `gp`) acting for the practice every fixture patient is registered with (`Patient.generalPractitioner`; the practice and its Practitioner are in the fixture, and the run fails unless the import filled `care_relationship` with one registration per patient). The user signs in once per dataset with `POST /auth/sign-in`; the load generator sends the session cookie and the session\'s `X-CSRF-Token` on every request. So each request is authenticated (one session lookup), decided by `can()`, filtered by the GP\'s SQL row restriction, and answered only once its AuditEvent is committed (group commit, hash chain).',
+      '- **Open** (issue 4\'s "without authorisation"): the record as it was before the access layer, measured for read and the four searches on bench-only routes of the same app (`/bench/open/Patient/id`, `/bench/open/Patient?…`, registered in `bench/run.ts`, not in `src/`) that call `resources.read` and `resources.search.parse`/`run` with no principal, row restriction or access check and render the same answer with the same functions (`sendJson`, `searchsetJson`), with `config: { audit: false }` so no AuditEvent is written. Each open run comes just before its signed-in run, each after its own ceiling run; the ceiling route is not audited either.',
+      '',
+    );
+  }
   for (const d of r.datasets) {
     out.push(`## ${int(d.patients)} patients (${int(d.resources)} resources)`, '', renderTable(d), '');
+    if (d.access?.length) {
+      out.push(
+        `### Signed in vs open at ${int(d.patients)} patients (issue 4: within 15%)`, '', renderAccessTable(d), '',
+        'Signed in / open is the budgeted figure. The column after it divides each side by its own paired ceiling run first: where the two differ, background load moved between the runs.',
+        '',
+      );
+    }
   }
   if (r.extra.length > 0) {
     out.push('## Other figures', '', '| Scenario | Figure | Note |', '|---|---:|---|');
@@ -181,6 +267,17 @@ export function renderMarkdown(r: RunResult): string {
       : `Not met in this run: ${missed.map((x) => `${x.s.label} at ${int(x.d.patients)} patients (${int(x.s.perSecond)} ${x.s.unit}${x.s.target?.p95MaxMs ? `, p95 ${ms(x.s.p95Ms)} ms` : ''})`).join('; ')}.`,
     '',
   );
+  const pairs = r.datasets.flatMap((d) => (d.access ?? []).map((a) => ({ d, a })));
+  if (pairs.length > 0) {
+    const over = pairs.filter((x) => !x.a.met);
+    out.push(
+      over.length === 0
+        ? 'Access budget (signed in within 15% of open): met by every read and search at every size.'
+        : `Access budget (signed in within 15% of open): not met by ${over.map((x) => `${x.a.label} at ${int(x.d.patients)} patients (${pct(x.a.ratio)} of open)`).join('; ')}; ` +
+            `met by ${pairs.length - over.length} of ${pairs.length}.`,
+      '',
+    );
+  }
   out.push('## Per core', '', perCoreParagraph(r), '');
   return out.join('\n');
 }

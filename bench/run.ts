@@ -1,7 +1,10 @@
 /**
  * npm run bench: builds fixtures, loads them through the NDJSON import, serves the platform
  * in-process and drives it over loopback with autocannon in a worker thread, beside a ceiling
- * route on the same app and pool. Writes bench/RESULTS.md and bench/results/latest.json.
+ * route on the same app and pool. Every FHIR request is made signed in, as a GP of the practice
+ * every fixture patient is registered with (session cookie from POST /auth/sign-in); read and the
+ * searches are also measured on bench-only open twins of their routes (no principal, no row
+ * restriction, no audit) for issue 4's budget. Writes bench/RESULTS.md and bench/results/latest.json.
  *
  *   npm run bench                     10k and 100k patients, real PostgreSQL (DATABASE_URL or a throwaway cluster)
  *   npm run bench -- --quick          2k and 10k patients, short scenarios: a smoke run
@@ -14,18 +17,23 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { cpus, loadavg, platform as osPlatform, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { identityFor } from '../src/access/identity/identity.js';
+import { hashPassword } from '../src/access/identity/password.service.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { importItems, readImportSource } from '../src/fhir/import.service.js';
+import { baseUrl, prefer, queryPairs, sendJson, withCursor } from '../src/fhir/rest/fhir-http.js';
+import { searchsetJson } from '../src/fhir/search.service.js';
 import { createLogger } from '../src/logger.js';
 import { createPlatform, type Platform } from '../src/platform.js';
 import { buildServer } from '../src/server.js';
-import { writeFixtures } from './fixtures.js';
+import { BENCH_GP_ID, BENCH_PRACTICE_ID, writeFixtures } from './fixtures.js';
 import { runLoad } from './load.js';
 import { startCluster, type Cluster } from './postgres.js';
-import { judge, renderMarkdown, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
-import { HTTP_SCENARIOS, TRANSACTION_ENTRIES, type HttpScenario } from './scenarios.js';
+import { accessComparisons, judge, renderMarkdown, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
+import { ACCESS_PAIRED, HTTP_SCENARIOS, isOpen, OPEN_PREFIX, openOf, TRANSACTION_ENTRIES, type AccessPaired, type HttpScenario } from './scenarios.js';
 import { ceilingSummary, ratio, summarise } from './stats.js';
 import { mergeRecordSection, renderRecordSection, type RecordBenchResult } from './record.bench.js';
 
@@ -42,8 +50,14 @@ const BENCH = join(ROOT, 'bench');
 const WORK = join(BENCH, 'work');
 const POOL_SIZE = 10; // the platform's default pool (openPostgres), so the figures are the shipped configuration
 
+const OPEN_SUFFIX = ' — open (no sign-in, restriction or audit)';
 const LABELS: Record<HttpScenario | 'import', string> = {
   ceiling: 'Ceiling',
+  'open-read': `Read by id: \`GET Patient/id\`${OPEN_SUFFIX}`,
+  'open-search-identifier': `Search token: identifier${OPEN_SUFFIX}`,
+  'open-search-name': `Search string: name${OPEN_SUFFIX}`,
+  'open-search-birthdate': `Search date range: birthdate${OPEN_SUFFIX}`,
+  'open-search-include': `Search reference + \`_include\`${OPEN_SUFFIX}`,
   read: 'Read by id: `GET Patient/id`',
   'search-identifier': 'Search token: identifier',
   'search-name': 'Search string: name',
@@ -162,13 +176,93 @@ async function serve(platform: Platform): Promise<{ app: FastifyInstance; url: s
   process.env.LOG_REQUESTS = 'false';
   const app = await buildServer(platform, createLogger('warn'));
   // The ceiling: the same framework, the same pool, one primary-key select, the stored JSON text sent as is.
-  app.get<{ Params: { rid: string } }>('/bench/ceiling/:rid', async (req, reply) => {
+  // Not audited (the audit hook is global since the FHIR API enforces access): it stays a bare select.
+  app.get<{ Params: { rid: string } }>('/bench/ceiling/:rid', { config: { audit: false } }, async (req, reply) => {
     const res = await platform.db.query<{ content: string }>('SELECT content FROM resource WHERE rid = $1', [req.params.rid]);
     if (res.rows.length === 0) return reply.code(404).send();
     return reply.type('application/fhir+json').send(res.rows[0].content);
   });
+  openRoutes(app, platform);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url };
+}
+
+/**
+ * The record as it was before the access layer, for issue 4's comparison: the FHIR read and search
+ * handlers' work with no principal, no RecordAccess and no row restriction, and no AuditEvent
+ * (`config: { audit: false }`); the same answer (body, ETag, Last-Modified, fullUrls under
+ * /fhir/R4) rendered by the same functions as src/fhir/rest/fhir.routes.ts. Bench-only: never in src/.
+ */
+function openRoutes(app: FastifyInstance, platform: Platform): void {
+  const { resources, config } = platform;
+  type OpenReq = FastifyRequest<{ Params: { type: string; id: string } }>;
+  app.get(`${OPEN_PREFIX}/:type/:id`, { config: { audit: false } }, async (req: OpenReq, reply) => {
+    const v = await resources.read(req.params.type, req.params.id);
+    reply.header('ETag', `W/"${v.versionId}"`).header('Last-Modified', new Date(v.lastUpdated).toUTCString());
+    return sendJson(reply, 200, v.content!);
+  });
+  app.get(`${OPEN_PREFIX}/:type`, { config: { audit: false } }, async (req: OpenReq, reply) => {
+    const type = req.params.type;
+    resources.checkType(type);
+    const ctx = { baseUrl: baseUrl(req, config.baseUrl) };
+    const pairs = queryPairs(req);
+    const q = resources.search.parse(type, pairs, prefer(req).lenient);
+    const result = await resources.search.run(q, {});
+    const selfQuery = new URLSearchParams(pairs.filter(([k]) => k !== '_cursor')).toString();
+    const self = `${ctx.baseUrl}/${type}${selfQuery ? `?${selfQuery}` : ''}`;
+    return sendJson(reply, 200, searchsetJson(result, ctx, self, result.next ? withCursor(self, result.next) : undefined));
+  });
+}
+
+/**
+ * Fails the run unless the import filled the policy's derived table: one registration
+ * relationship between every fixture patient and the bench practice. Without it every signed-in
+ * read would be a 404 and the comparison meaningless.
+ */
+async function checkRelationships(db: Database, n: number): Promise<number> {
+  const party = `Organization/${BENCH_PRACTICE_ID}`;
+  const r = await db.query<{ all: string; practice: string }>(
+    "SELECT count(*) AS all, count(*) FILTER (WHERE party = $1 AND kind = 'registered') AS practice FROM care_relationship",
+    [party],
+  );
+  const all = Number(r.rows[0].all);
+  const practice = Number(r.rows[0].practice);
+  if (practice !== n) {
+    throw new Error(`care_relationship holds ${practice} registrations with ${party} (${all} rows in all) after importing ${n} patients: ` +
+      'the import path did not fill the access policy\'s derived table, so the signed-in user would see nobody');
+  }
+  return all;
+}
+
+interface SignedIn {
+  headers: Record<string, string>;
+  username: string;
+}
+
+/**
+ * A GP of the bench practice (acting for it, with its Practitioner), signed in over HTTP as a
+ * browser does (POST /auth/sign-in): the session cookie on every request, and the session's CSRF
+ * token (X-CSRF-Token), which writes made with a cookie need; GETs need none but carry it harmlessly.
+ */
+async function signInStaff(platform: Platform, url: string): Promise<SignedIn> {
+  const username = `bench.gp.${process.pid}.${Date.now()}`;
+  const password = randomBytes(18).toString('base64url');
+  await identityFor(platform).users.create({
+    kind: 'staff', username, displayName: 'Dr Gwen Bench', passwordHash: await hashPassword(password),
+    memberships: [{ organizationId: BENCH_PRACTICE_ID, role: 'gp', practitionerId: BENCH_GP_ID }],
+  });
+  const res = await fetch(`${url}/auth/sign-in`, {
+    method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ username, password }),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${text.slice(0, 500)}`);
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
+  const body = JSON.parse(text) as { csrfToken?: string; user?: { role?: string; organizationId?: string } };
+  if (!cookie.includes('=') || !body.csrfToken) throw new Error(`sign-in answered 200 without a session cookie or CSRF token: ${text.slice(0, 500)}`);
+  if (body.user?.role !== 'gp' || body.user?.organizationId !== BENCH_PRACTICE_ID) {
+    throw new Error(`signed in as ${JSON.stringify(body.user)}, not a GP acting for ${BENCH_PRACTICE_ID}`);
+  }
+  return { headers: { cookie, 'x-csrf-token': body.csrfToken }, username };
 }
 
 async function benchDataset(src: DatabaseSource, n: number, opts: Options, state: { createOffset: number }): Promise<{ result: DatasetResult; version: string }> {
@@ -194,6 +288,8 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
       throw new Error(`The import rejected ${summary.rejected.length} fixture lines, e.g. ${JSON.stringify(summary.rejected.slice(0, 3))}`);
     }
     log(`  import: ${summary.imported} resources in ${summary.seconds.toFixed(1)} s = ${Math.round(summary.perSecond)} resources/s`);
+    const relationships = await checkRelationships(db, n);
+    log(`  care_relationship: ${relationships} rows (every patient registered with Organization/${BENCH_PRACTICE_ID})`);
     const loadAvg1m = loadavg()[0];
     const importResult: ScenarioResult = {
       id: 'import', label: LABELS.import, unit: 'resources/s', perSecond: summary.perSecond, non2xx: 0, errors: summary.rejected.length, seconds: summary.seconds,
@@ -204,13 +300,17 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
     const rids = (await db.query<{ rid: string }>("SELECT rid FROM resource WHERE resource_type = 'Patient' ORDER BY rid")).rows.map((r) => r.rid);
     const served = await serve(platform);
     app = served.app;
+    const signedIn = await signInStaff(platform, served.url);
+    log(`  signed in as ${signedIn.username} (gp, Organization/${BENCH_PRACTICE_ID}): session cookie + X-CSRF-Token on every FHIR request`);
     const data = () => ({ patients: n, rids, createOffset: state.createOffset });
     const load = async (scenario: HttpScenario) => {
       const how = amountFor(scenario, opts) ? `${amountFor(scenario, opts)} requests` : `${opts.warmup} s warm-up + ${opts.seconds} s`;
       log(`  ${scenario}: ${how}, ${connectionsFor(scenario, opts)} connections, load average ${loadavg()[0].toFixed(1)}`);
       const connections = connectionsFor(scenario, opts);
       const amount = amountFor(scenario, opts);
-      const out = await runLoad({ url: served.url, scenario, data: data(), connections, seconds: opts.seconds, warmupSeconds: opts.warmup, amount });
+      // The ceiling and the open twins are not FHIR routes: they get no credentials.
+      const headers = scenario === 'ceiling' || isOpen(scenario) ? undefined : signedIn.headers;
+      const out = await runLoad({ url: served.url, scenario, data: data(), connections, seconds: opts.seconds, warmupSeconds: opts.warmup, amount, headers });
       state.createOffset += out.issued;
       const f = summarise(out);
       log(`  ${scenario}: ${Math.round(f.requestsPerSecond)} req/s, p50 ${f.p50Ms} p95 ${f.p95Ms} p99 ${f.p99Ms} ms, non-2xx ${f.non2xx}, errors ${f.errors}`);
@@ -223,8 +323,7 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
     const first = await load('ceiling');
     ceilingRuns.push(first.requestsPerSecond);
     if (wanted('import')) scenarios.push({ ...importResult, ceilingReqPerSec: first.requestsPerSecond, loadAvg1m });
-    for (const scenario of HTTP_SCENARIOS) {
-      if (scenario === 'ceiling' || !wanted(scenario)) continue;
+    const measure = async (scenario: HttpScenario) => {
       const c = await load('ceiling');
       ceilingRuns.push(c.requestsPerSecond);
       const before = loadavg()[0];
@@ -242,6 +341,12 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
         ceilingReqPerSec: c.requestsPerSecond,
         loadAvg1m: Math.max(before, loadavg()[0]),
       });
+    };
+    for (const scenario of HTTP_SCENARIOS) {
+      if (scenario === 'ceiling' || !wanted(scenario)) continue;
+      // Issue 4's pairs: the open twin, then the signed-in scenario, each after its own ceiling run.
+      if ((ACCESS_PAIRED as readonly string[]).includes(scenario)) await measure(openOf(scenario as AccessPaired));
+      await measure(scenario);
     }
   } finally {
     // A server stuck on a request (e.g. waiting for a pool connection) must not hang the run forever.
@@ -252,7 +357,10 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
   const judged = scenarios.map((s) =>
     judge({ ...s, ceilingRatio: ratio(s.unit === 'entries/s' ? s.requestsPerSecond ?? 0 : s.perSecond, s.ceilingReqPerSec) }),
   );
-  return { result: { patients: n, resources: fixtures.resources, ceiling: ceilingSummary(ceilingRuns), scenarios: judged }, version };
+  return {
+    result: { patients: n, resources: fixtures.resources, ceiling: ceilingSummary(ceilingRuns), scenarios: judged, access: accessComparisons(judged) },
+    version,
+  };
 }
 
 /**

@@ -4,11 +4,32 @@ import {
   birthDate, CREATE_PREFIX_START, condition, encounter, familyName, hash32, nhsNumberForPrefix, nhsNumbers, observation, patient, patientId,
 } from './fixtures.js';
 
-/** The HTTP scenarios, in the order they run: reads before writes, so reads see only the fixture. */
+/**
+ * The HTTP scenarios, in the order they run: reads before writes, so reads see only the fixture.
+ * Every FHIR scenario runs signed in (the bench's GP, session cookie); the read and the searches
+ * also run `open-` (the same answer from bench-only routes with no principal, no row restriction
+ * and no audit: the record as it was before the access layer), immediately before the signed-in run.
+ */
 export const HTTP_SCENARIOS = [
   'ceiling', 'read', 'search-identifier', 'search-name', 'search-birthdate', 'search-include', 'update', 'create', 'transaction',
 ] as const;
-export type HttpScenario = (typeof HTTP_SCENARIOS)[number];
+/** The scenarios measured both ways, open and signed in (issue 4: within 15%). */
+export const ACCESS_PAIRED = ['read', 'search-identifier', 'search-name', 'search-birthdate', 'search-include'] as const;
+export type AccessPaired = (typeof ACCESS_PAIRED)[number];
+export type OpenScenario = `open-${AccessPaired}`;
+export type HttpScenario = (typeof HTTP_SCENARIOS)[number] | OpenScenario;
+
+/** Where the bench's unauthorised twins of the FHIR read and search routes live (bench/run.ts registers them). */
+export const OPEN_PREFIX = '/bench/open';
+export const FHIR_PREFIX = '/fhir/R4';
+
+export function openOf(s: AccessPaired): OpenScenario {
+  return `open-${s}`;
+}
+
+export function isOpen(s: HttpScenario): s is OpenScenario {
+  return s.startsWith('open-');
+}
 
 export const TRANSACTION_PATIENTS = 20;
 /** One transaction: 20 new patients, each with 2 encounters, a condition and an observation = 100 entries. */
@@ -33,6 +54,14 @@ export interface BuiltRequest {
  * fixture by a hash of n (not n itself), so consecutive requests do not hit neighbouring rows.
  */
 export function requestBuilder(scenario: HttpScenario, data: ScenarioData): (n: number) => BuiltRequest {
+  if (isOpen(scenario)) {
+    // The same requests, sent to the open twin of the route: only the prefix differs.
+    const signed = requestBuilder(scenario.slice('open-'.length) as AccessPaired, data);
+    return (n) => {
+      const r = signed(n);
+      return { ...r, path: OPEN_PREFIX + r.path.slice(FHIR_PREFIX.length) };
+    };
+  }
   const pick = (n: number) => hash32(n) % data.patients;
   switch (scenario) {
     case 'ceiling':
