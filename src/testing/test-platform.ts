@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Resource } from '@medplum/fhirtypes';
 import pg from 'pg';
+import { ONESTORY_REQUEST } from '../access/audit/audit-event.builder.js';
 import { identityFor } from '../access/identity/identity.js';
 import { directoryTypes } from '../access/policy/resource-classes.js';
 import { loadConfig } from '../config.js';
@@ -66,6 +67,12 @@ export async function createTestPlatform(opts: { integration?: boolean } = {}): 
   }
   const platform = await createPlatform(config, db);
   const app = await buildServer(platform, createLogger(process.env.LOG_LEVEL ?? 'silent'));
+  // Every request a test makes must leave exactly one AuditEvent: counted here, checked at close().
+  const requests = new Map<string, number>();
+  app.addHook('onResponse', async (req) => {
+    if ((req.routeOptions?.config as { audit?: boolean } | undefined)?.audit === false) return;
+    requests.set(String(req.id), (requests.get(String(req.id)) ?? 0) + 1);
+  });
   await app.ready();
   // Without the integration the database is left exactly as migrated (for tests of a first write).
   const integration = opts.integration === false ? undefined : await registerIntegration(platform);
@@ -88,11 +95,32 @@ export async function createTestPlatform(opts: { integration?: boolean } = {}): 
     },
     async close() {
       await app.close();
-      await platform.close();
-      await dropDatabase();
-      rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await checkOneAuditEventPerRequest(platform, requests);
+      } finally {
+        await platform.close();
+        await dropDatabase();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
+}
+
+/**
+ * Fails the test file when any request it made left no AuditEvent, or more than one: the audit
+ * trail's promise (src/access/audit) checked over the whole suite, not only in its own tests.
+ */
+async function checkOneAuditEventPerRequest(platform: Platform, requests: Map<string, number>): Promise<void> {
+  if (requests.size === 0) return;
+  const events = new Map<string, number>();
+  const rows = await platform.db.query<{ content: string }>("SELECT content FROM resource WHERE resource_type = 'AuditEvent' AND NOT deleted");
+  for (const r of rows.rows) {
+    const e = JSON.parse(r.content) as { entity?: { what?: { identifier?: { system?: string; value?: string } } }[] };
+    const id = e.entity?.find((x) => x.what?.identifier?.system === ONESTORY_REQUEST)?.what?.identifier?.value;
+    if (id) events.set(id, (events.get(id) ?? 0) + 1);
+  }
+  const wrong = [...requests].filter(([id, n]) => events.get(id) !== n).map(([id, n]) => `${id}: ${n} request(s), ${events.get(id) ?? 0} AuditEvent(s)`);
+  if (wrong.length > 0) throw new Error(`Requests without exactly one AuditEvent each (${wrong.length} of ${requests.size}): ${wrong.slice(0, 5).join('; ')}`);
 }
 
 export const TEST_ORG_ID = 'test-integration-org';
