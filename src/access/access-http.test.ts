@@ -240,8 +240,11 @@ describe('credentials', () => {
     const elsewhere = await fhir(t.app, 'GET', 'Patient/pat-a', undefined, { host: 'other.example' });
     expect(elsewhere.status).toBe(401);
     expect(await auditCount()).toBe(before + 3);
-    // The CapabilityStatement stays public: SMART discovery starts there.
-    expect((await fhir(t.app, 'GET', 'metadata', undefined, { authorization: '' })).status).toBe(200);
+    // The CapabilityStatement stays public: SMART discovery starts there, and it says where to get a token.
+    const cs = await fhir(t.app, 'GET', 'metadata', undefined, { authorization: '' });
+    expect(cs.status).toBe(200);
+    expect(cs.body.rest[0].security.service[0].coding[0].code).toBe('SMART-on-FHIR');
+    expect(cs.body.rest[0].security.extension[0].extension).toContainEqual({ url: 'token', valueUri: 'http://localhost:80/oauth2/token' });
   });
 });
 

@@ -138,7 +138,7 @@ export function formatDemoAccounts(accounts: DemoAccount[]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `  ${r.map((c, i) => c.padEnd(w[i])).join('  ')}`.trimEnd();
   return [
-    `Demo accounts (password for all: ${DEMO_PASSWORD}) — sign in at POST /auth/sign-in or through /oauth2/authorize:`,
+    `Demo accounts (password for all: ${DEMO_PASSWORD}) — sign in on the web app (the server's address in a browser), or with a SMART app through /oauth2/authorize:`,
     line(head),
     line(w.map((n) => '-'.repeat(n))),
     ...rows.map(line),

@@ -42,6 +42,8 @@ export async function oauthRoutes(app: FastifyInstance, opts: { platform: Platfo
     reply.header('cache-control', 'public, max-age=3600').type('application/json').send(smartConfiguration(endpointFor(req, platform.config)));
   app.get('/.well-known/smart-configuration', discovery);
   app.get('/fhir/R4/.well-known/smart-configuration', discovery);
+  // RFC 8414 metadata, so OAuth libraries given only the issuer can discover the endpoints too.
+  app.get('/.well-known/oauth-authorization-server', discovery);
 
   app.get('/oauth2/jwks', async (_req, reply) => reply.type('application/json').send(await identity.jwt.jwks()));
 

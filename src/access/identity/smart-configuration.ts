@@ -8,7 +8,8 @@ export function smartConfiguration(ep: Endpoint) {
     authorization_endpoint: `${ep.issuer}/oauth2/authorize`,
     token_endpoint: `${ep.issuer}/oauth2/token`,
     grant_types_supported: ['authorization_code', 'client_credentials'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // 'none': public apps (client-public) authenticate by PKCE alone.
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     response_types_supported: ['code'],
     code_challenge_methods_supported: ['S256'],
     scopes_supported: [

@@ -40,7 +40,23 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     return sendJson(reply, status, v.content!);
   };
 
-  app.get('/metadata', async (_req, reply) => sendJson(reply, 200, capabilityStatement()));
+  app.get('/metadata', async (req, reply) => {
+    // SMART on FHIR: the CapabilityStatement says the API is protected by OAuth and where its endpoints are.
+    const cs = capabilityStatement();
+    const issuer = baseUrl(req, config.baseUrl).replace(/\/fhir\/R4$/, '');
+    const security = {
+      service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+      extension: [{
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [
+          { url: 'authorize', valueUri: `${issuer}/oauth2/authorize` },
+          { url: 'token', valueUri: `${issuer}/oauth2/token` },
+        ],
+      }],
+      description: 'Every interaction but this CapabilityStatement needs a web session or an OAuth 2.0 access token; see /.well-known/smart-configuration',
+    };
+    return sendJson(reply, 200, { ...cs, rest: (cs.rest ?? []).map((r) => ({ ...r, security })) });
+  });
 
   app.post('/', async (req, reply) => sendJson(reply, 200, await batch.process(req.body, context(req))));
 
