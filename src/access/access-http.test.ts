@@ -248,6 +248,29 @@ describe('credentials', () => {
   });
 });
 
+describe('token scopes', () => {
+  it('a system integration gets only what its scopes name: other types 403, writes without a write scope 403, nothing written', async () => {
+    const { clientId, clientSecret } = await identityFor(t.platform).clients.register({ organizationId: 'gp-a', scope: 'system/Patient.rs', name: 'Narrow' });
+    const token = await t.app.inject({
+      method: 'POST', url: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret!, scope: 'system/Observation.rs' }).toString(),
+    });
+    expect(token.statusCode).toBe(400); // asking for more than registered: invalid_scope
+    const ok = await t.app.inject({
+      method: 'POST', url: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret! }).toString(),
+    });
+    const authorization = `Bearer ${ok.json().access_token}`;
+    expect((await fhir(t.app, 'GET', 'Patient/pat-a', undefined, { authorization })).status).toBe(200);
+    const obs = await fhir(t.app, 'GET', 'Observation?subject=Patient/pat-a', undefined, { authorization });
+    expect(obs.status).toBe(403);
+    expect(obs.body.issue[0].diagnostics).toContain('scopes do not allow search on Observation');
+    const before = await contentOf('Patient', 'pat-a');
+    expect((await fhir(t.app, 'PUT', 'Patient/pat-a', { ...JSON.parse(before!), active: false }, { authorization })).status).toBe(403);
+    expect(await contentOf('Patient', 'pat-a')).toBe(before);
+  });
+});
+
 describe('break-glass over the API', () => {
   it('lifts the relationship for 4 hours with a reason, is audited with it, and shows in the person\'s access log', async () => {
     expect((await as('acute-dc', 'GET', 'Patient/pat-b')).status).toBe(404);
