@@ -269,7 +269,11 @@ export class ResourceService {
     for (let attempt = 0; ; attempt++) {
       const current = await this.repo.readCurrent(q, type, id, opts.ctx?.restriction);
       if (!current || (!current.visible && !current.deleted)) throw notFound(`${type}/${id} is not known`);
-      if (current.deleted) return false;
+      if (current.deleted) {
+        // "Already deleted" tells that it existed: only to those who may know (as for a read's 410).
+        if (!current.visible && !(await this.mayKnowDeleted(q, type, id, current.version_id, opts.ctx))) throw notFound(`${type}/${id} is not known`);
+        return false;
+      }
       if (opts.ifMatch !== undefined && current.version_id !== opts.ifMatch) {
         throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match the current version (W/"${current.version_id}")`);
       }
