@@ -1,7 +1,8 @@
 import type {
-  CodeableConcept, Condition, Encounter, EpisodeOfCare, Extension, MedicationRequest, Observation, Patient,
+  CodeableConcept, Condition, Encounter, EpisodeOfCare, Extension, MedicationRequest, Meta, Observation, Patient,
   QuestionnaireResponse, Reference, RelatedPerson, Resource, ServiceRequest,
 } from '@medplum/fhirtypes';
+import { recordedByTag } from '../access/policy/policy-codes.js';
 import { NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { CONDITIONS, type ConditionDef, medicineCode, OLDER_AGE_MEDICINES, type ResolvedDeficit } from './clinical.catalogue.js';
 import {
@@ -130,6 +131,36 @@ const EP_TYPES = {
   maternity: [local('episode-type', 'maternity', 'Maternity care')],
 };
 
+const ORGANIZATION_PREFIX = 'Organization/'.length;
+
+/**
+ * Who recorded an entry: exactly one recorded-by `meta.tag` naming the Organization, as the FHIR
+ * API stamps every write (docs/access-policy.md). A fresh object each time: whoever loads the
+ * population may add to a resource's meta.
+ *
+ * Each entry is tagged with the organisation that would have recorded it:
+ * - the registered practice: the Patient, problems (long-term conditions, frailty deficits, a
+ *   suspected first psychosis), medicines, the eFI score, lifestyle and blood pressure readings,
+ *   GP appointments, the GP's referral to early intervention, and the person's unpaid carer
+ *   (RelatedPerson: carers are identified on the cared-for person's GP record);
+ * - the acute trust: A&E attendances, emergency admissions, the maternity episode, the delivery
+ *   and the smoking-at-delivery reading taken by its midwives;
+ * - the mental health trust: the secondary mental health episode, its employment status reading
+ *   and crisis contacts;
+ * - the council with adult social care and public health duties (Kent County Council, or Medway
+ *   Council for Medway): long-term support and reablement episodes, reablement visits, the
+ *   accommodation, employment and still-at-home-91-days readings social care reports, and the
+ *   Year 6 weight category (the National Child Measurement Programme is the council's);
+ * - surveys, the organisation that runs them: the survey of adult carers and the loneliness
+ *   measure (a public health outcome) the council; the GP patient survey the ICB, since NHS
+ *   England (which runs it) is not in the directory, and a practice never sees its patients'
+ *   individual answers. (A survey the person answers in the portal would carry no tag; these
+ *   were collected by the survey's organisation and loaded from its files.)
+ */
+function recordedBy(orgId: string): Meta {
+  return { tag: [recordedByTag(orgId)] };
+}
+
 function medConcept(name: string): CodeableConcept {
   return { coding: [coding(`${CS}/medicine`, medicineCode(name), name)], text: name };
 }
@@ -161,6 +192,11 @@ class ResidentBuilder {
 
   private nextId(prefix: string): string {
     return `${prefix}-${this.index}-${++this.counter}`;
+  }
+
+  /** The resident's upper-tier council: adult social care and public health (Kent County Council or Medway Council). */
+  private council(): string {
+    return this.ctx.directory.socialCareByDistrict.get(this.p.district)!.orgId;
   }
 
   private dayInYear(): number {
@@ -227,7 +263,7 @@ class ResidentBuilder {
     if (age >= 14 && rng.chance(0.85)) telecom.push({ system: 'phone', value: fictionalMobile(rng), use: 'mobile' });
     if (rng.chance(age >= 65 ? 0.6 : 0.2)) telecom.push({ system: 'phone', value: fictionalLandline(rng), use: 'home' });
     const patient: Patient = {
-      resourceType: 'Patient', id: this.patientId, extension, identifier, active: true,
+      resourceType: 'Patient', id: this.patientId, meta: recordedBy(this.practice.orgId), extension, identifier, active: true,
       name: [{ use: 'official', family, given: [given] }],
       gender: sex, birthDate: isoDate(this.birthDay),
       address: [{
@@ -242,10 +278,11 @@ class ResidentBuilder {
     this.out.push(patient);
   }
 
+  /** A problem on the GP record (every Condition the generator makes is the practice's). */
   private addCondition(code: CodeableConcept, onsetDay: number, extra?: { deficit?: string; def?: ConditionDef }): string {
     const id = this.nextId('cond');
     const c: Condition = {
-      resourceType: 'Condition', id, clinicalStatus: ACTIVE, verificationStatus: CONFIRMED, category: PROBLEM_LIST,
+      resourceType: 'Condition', id, meta: recordedBy(this.practice.orgId), clinicalStatus: ACTIVE, verificationStatus: CONFIRMED, category: PROBLEM_LIST,
       code, subject: this.subject, onsetDateTime: isoDate(onsetDay), recordedDate: isoDate(onsetDay),
     };
     if (extra?.deficit) c.extension = [{ url: ext.efiDeficit, valueString: extra.deficit }];
@@ -298,7 +335,7 @@ class ResidentBuilder {
     for (const [name, conditionId] of names) {
       const authored = this.dayInYear();
       const mr: MedicationRequest = {
-        resourceType: 'MedicationRequest', id: this.nextId('medreq'), status: 'active', intent: 'order',
+        resourceType: 'MedicationRequest', id: this.nextId('medreq'), meta: recordedBy(this.practice.orgId), status: 'active', intent: 'order',
         medicationCodeableConcept: medConcept(name), subject: this.subject, authoredOn: isoDate(authored),
         requester: ref('PractitionerRole', this.gpRole),
         dosageInstruction: [{ text: 'As directed' }],
@@ -318,7 +355,7 @@ class ResidentBuilder {
     this.frailty = score;
     const category = score <= 0.12 ? 'fit' : score <= 0.24 ? 'mild' : score <= 0.36 ? 'moderate' : 'severe';
     this.out.push({
-      resourceType: 'Observation', id: this.nextId('obs'), status: 'final', category: SURVEY, code: EFI_CODE, subject: this.subject,
+      resourceType: 'Observation', id: this.nextId('obs'), meta: recordedBy(this.practice.orgId), status: 'final', category: SURVEY, code: EFI_CODE, subject: this.subject,
       effectiveDateTime: isoDate(YEAR_END), valueQuantity: { value: score, unit: 'score', system: UCUM, code: '1' },
       interpretation: [local('efi-category', category, `${category[0].toUpperCase()}${category.slice(1)}`)],
     } as Observation);
@@ -329,9 +366,9 @@ class ResidentBuilder {
     return this.frailty <= 0.12 ? 0 : this.frailty <= 0.24 ? 1 : this.frailty <= 0.36 ? 2 : 3;
   }
 
-  private observation(code: CodeableConcept, category: CodeableConcept[], day: number, value: Partial<Observation>): Observation {
+  private observation(recorder: string, code: CodeableConcept, category: CodeableConcept[], day: number, value: Partial<Observation>): Observation {
     const o: Observation = {
-      resourceType: 'Observation', id: this.nextId('obs'), status: 'final', category, code, subject: this.subject,
+      resourceType: 'Observation', id: this.nextId('obs'), meta: recordedBy(recorder), status: 'final', category, code, subject: this.subject,
       effectiveDateTime: isoDate(day), ...value,
     };
     this.out.push(o);
@@ -342,9 +379,10 @@ class ResidentBuilder {
     const { p, rng, ctx } = this;
     const h = ctx.history;
     const recent = () => EXTRACT_DAY - 1 - rng.int(700);
+    const gp = this.practice.orgId;
     const smokes = rng.chance(h.smoking(p));
     const status = smokes ? SMOKER : rng.chance(p.age < 30 ? 0.1 : p.age < 50 ? 0.25 : 0.45) ? EX_SMOKER : NEVER_SMOKED;
-    this.observation(SMOKING_CODE, SOCIAL_HISTORY, recent(), { valueCodeableConcept: status });
+    this.observation(gp, SMOKING_CODE, SOCIAL_HISTORY, recent(), { valueCodeableConcept: status });
 
     let bmi: number;
     if (rng.chance(h.overweightOrObese(p))) {
@@ -353,17 +391,17 @@ class ResidentBuilder {
     } else {
       bmi = rng.chance(0.04) ? 16.5 + rng.next() * 1.99 : 18.5 + rng.next() * 6.49;
     }
-    this.observation(BMI_CODE, VITAL_SIGNS, recent(), { valueQuantity: { value: Math.round(bmi * 10) / 10, unit: 'kg/m2', system: UCUM, code: 'kg/m2' } });
+    this.observation(gp, BMI_CODE, VITAL_SIGNS, recent(), { valueQuantity: { value: Math.round(bmi * 10) / 10, unit: 'kg/m2', system: UCUM, code: 'kg/m2' } });
 
     const inactive = rng.chance(h.inactive(p));
     const minutes = inactive ? rng.int(30) : rng.chance(0.15) ? 30 + rng.int(120) : 150 + rng.int(450);
-    this.observation(ACTIVITY_CODE, SOCIAL_HISTORY, recent(), { valueQuantity: { value: minutes, unit: 'min/wk', system: UCUM, code: 'min/wk' } });
+    this.observation(gp, ACTIVITY_CODE, SOCIAL_HISTORY, recent(), { valueQuantity: { value: minutes, unit: 'min/wk', system: UCUM, code: 'min/wk' } });
 
     const hypertensive = this.conditions.some((c) => c.def?.key === 'hypertension');
     if (hypertensive || (p.age >= 40 && rng.chance(0.5))) {
       const sys = Math.round(118 + (p.age - 40) * 0.4 + (hypertensive ? 14 : 0) + rng.normal() * 12);
       const dia = Math.round(76 + (hypertensive ? 6 : 0) + rng.normal() * 8);
-      this.observation(BP_CODE, VITAL_SIGNS, recent(), {
+      this.observation(gp, BP_CODE, VITAL_SIGNS, recent(), {
         component: [
           { code: { coding: [coding(LOINC, '8480-6', 'Systolic blood pressure')] }, valueQuantity: { value: sys, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' } },
           { code: { coding: [coding(LOINC, '8462-4', 'Diastolic blood pressure')] }, valueQuantity: { value: dia, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' } },
@@ -378,11 +416,13 @@ class ResidentBuilder {
     const cat = r < severe ? 0 : r < severe + obese ? 1 : r < severe + obese + over ? 2 : r < severe + obese + over + under ? 3 : 4;
     // Measured in the summer term of Year 6, at about 10 years 9 months.
     const day = Math.min(EXTRACT_DAY - 1, this.birthDay + 3920 + this.rng.int(120));
-    this.observation(Y6_CODE, VITAL_SIGNS, day, { valueCodeableConcept: Y6_CATEGORIES[cat] });
+    this.observation(this.council(), Y6_CODE, VITAL_SIGNS, day, { valueCodeableConcept: Y6_CATEGORIES[cat] });
   }
 
-  private encounter(e: Omit<Encounter, 'resourceType' | 'id' | 'subject'>): Encounter {
-    const enc = { resourceType: 'Encounter', id: this.nextId('enc'), subject: this.subject, ...e } as Encounter;
+  /** An encounter, recorded by the organisation that provided it: its serviceProvider, which every one names. */
+  private encounter(e: Omit<Encounter, 'resourceType' | 'id' | 'meta' | 'subject'> & { serviceProvider: Reference<any> }): Encounter {
+    const recorder = e.serviceProvider.reference!.slice(ORGANIZATION_PREFIX);
+    const enc = { resourceType: 'Encounter', id: this.nextId('enc'), meta: recordedBy(recorder), subject: this.subject, ...e } as Encounter;
     this.out.push(enc);
     return enc;
   }
@@ -496,7 +536,7 @@ class ResidentBuilder {
     const eocId = this.nextId('eoc');
     const days = 14 + rng.int(29);
     const eoc: EpisodeOfCare = {
-      resourceType: 'EpisodeOfCare', id: eocId, status: 'finished', type: EP_TYPES.reablement, patient: this.subject,
+      resourceType: 'EpisodeOfCare', id: eocId, meta: recordedBy(care.orgId), status: 'finished', type: EP_TYPES.reablement, patient: this.subject,
       managingOrganization: ref('Organization', care.orgId), period: { start: isoDate(dischargeDay), end: isoDate(dischargeDay + days) },
       careManager: ref('PractitionerRole', rng.pick(care.socialWorkerRoles)),
     };
@@ -512,7 +552,7 @@ class ResidentBuilder {
     }
     const frail = this.frailtyCategory();
     const atHome = rng.chance((TARGETS.atHome91Days / 100) * [1.05, 1.0, 0.96, 0.9][frail]);
-    this.observation(AT_HOME_91_CODE, SOCIAL_HISTORY, dischargeDay + 91, {
+    this.observation(care.orgId, AT_HOME_91_CODE, SOCIAL_HISTORY, dischargeDay + 91, {
       valueBoolean: atHome, encounter: ref('Encounter', admission.id!), focus: [ref('EpisodeOfCare', eocId)],
     });
   }
@@ -525,7 +565,7 @@ class ResidentBuilder {
     const delivery = EXTRACT_DAY - 30 - rng.int(window);
     const eocId = this.nextId('eoc');
     this.out.push({
-      resourceType: 'EpisodeOfCare', id: eocId, status: 'finished', type: EP_TYPES.maternity, patient: this.subject,
+      resourceType: 'EpisodeOfCare', id: eocId, meta: recordedBy(acute.orgId), status: 'finished', type: EP_TYPES.maternity, patient: this.subject,
       managingOrganization: ref('Organization', acute.orgId), period: { start: isoDate(delivery - 270 + rng.int(30)), end: isoDate(Math.min(EXTRACT_DAY - 1, delivery + 42)) },
     } as EpisodeOfCare);
     const stay = rng.int(3);
@@ -537,7 +577,7 @@ class ResidentBuilder {
       serviceType: local('service-type', 'maternity', 'Maternity'),
     });
     const smoking = rng.chance(ctx.history.smokingAtDelivery(p));
-    this.observation(SATOD_CODE, SOCIAL_HISTORY, delivery, { valueCodeableConcept: smoking ? SMOKER : NON_SMOKER, encounter: ref('Encounter', enc.id!) });
+    this.observation(acute.orgId, SATOD_CODE, SOCIAL_HISTORY, delivery, { valueCodeableConcept: smoking ? SMOKER : NON_SMOKER, encounter: ref('Encounter', enc.id!) });
   }
 
   private mentalHealth(): void {
@@ -551,7 +591,7 @@ class ResidentBuilder {
       const day = this.dayInYear();
       const condId = this.addCondition(snomed('69322001', 'Psychotic disorder'), day);
       this.out.push({
-        resourceType: 'ServiceRequest', id: this.nextId('sr'), status: 'completed', intent: 'order',
+        resourceType: 'ServiceRequest', id: this.nextId('sr'), meta: recordedBy(this.practice.orgId), status: 'completed', intent: 'order',
         category: [local('referral-type', 'mental-health', 'Mental health referral')],
         code: local('referral', 'early-intervention-psychosis', 'Referral to early intervention in psychosis service'),
         subject: this.subject, authoredOn: isoDate(day), requester: ref('PractitionerRole', this.gpRole),
@@ -570,7 +610,8 @@ class ResidentBuilder {
     const mhRoles = ctx.directory.mentalHealthRolesByDistrict.get(p.district)!;
     const eocId = this.nextId('eoc');
     const eoc: EpisodeOfCare = {
-      resourceType: 'EpisodeOfCare', id: eocId, status: end && end <= YEAR_END ? 'finished' : 'active', type: EP_TYPES.mentalHealth,
+      resourceType: 'EpisodeOfCare', id: eocId, meta: recordedBy(ctx.directory.orgIds.mentalHealthTrust),
+      status: end && end <= YEAR_END ? 'finished' : 'active', type: EP_TYPES.mentalHealth,
       patient: this.subject, managingOrganization: ref('Organization', ctx.directory.orgIds.mentalHealthTrust),
       period: end && end <= YEAR_END ? { start: isoDate(start), end: isoDate(end) } : { start: isoDate(start) },
       careManager: ref('PractitionerRole', rng.pick(mhRoles)),
@@ -580,7 +621,7 @@ class ResidentBuilder {
       // O2.2: about 8% of people in contact with secondary mental health services (18-69) are in paid work.
       const paid = rng.chance(TARGETS.mentalHealthEmployed / 100);
       const other = p.age < 25 && rng.chance(0.2) ? EMPLOYMENT.student : rng.chance(0.45) ? EMPLOYMENT.sick : rng.chance(0.5) ? EMPLOYMENT.unemployed : EMPLOYMENT.notSeeking;
-      this.observation(EMPLOYMENT_CODE, SOCIAL_HISTORY, YEAR_START + rng.int(300), { valueCodeableConcept: paid ? EMPLOYMENT.paid : other });
+      this.observation(ctx.directory.orgIds.mentalHealthTrust, EMPLOYMENT_CODE, SOCIAL_HISTORY, YEAR_START + rng.int(300), { valueCodeableConcept: paid ? EMPLOYMENT.paid : other });
     }
     if (ld && rng.chance(0.1)) return;
     if (rng.chance(hasSmi ? 0.3 : 0.1)) {
@@ -607,7 +648,7 @@ class ResidentBuilder {
     const care = ctx.directory.socialCareByDistrict.get(p.district)!;
     const start = Math.max(this.birthDay + 18 * 365, EXTRACT_DAY - 30 - rng.int(ld ? 5000 : 1500));
     this.out.push({
-      resourceType: 'EpisodeOfCare', id: this.nextId('eoc'), status: 'active', type: EP_TYPES.longTermSupport, patient: this.subject,
+      resourceType: 'EpisodeOfCare', id: this.nextId('eoc'), meta: recordedBy(care.orgId), status: 'active', type: EP_TYPES.longTermSupport, patient: this.subject,
       managingOrganization: ref('Organization', care.orgId), period: { start: isoDate(start) },
       careManager: ref('PractitionerRole', rng.pick(care.socialWorkerRoles)),
     } as EpisodeOfCare);
@@ -615,7 +656,7 @@ class ResidentBuilder {
     const mix = ld ? [45, 33, 20, 2] : p.age < 65 ? [65, 15, 15, 5] : [55, 6, 24, 15];
     const r = rng.next() * 100;
     const accommodation = r < mix[0] ? 0 : r < mix[0] + mix[1] ? 1 : r < mix[0] + mix[1] + mix[2] ? 2 : 3;
-    const obs = this.observation(ACCOMMODATION_CODE, SOCIAL_HISTORY, Math.max(start, YEAR_START + rng.int(300)), { valueCodeableConcept: ACCOMMODATION[accommodation] });
+    const obs = this.observation(care.orgId, ACCOMMODATION_CODE, SOCIAL_HISTORY, Math.max(start, YEAR_START + rng.int(300)), { valueCodeableConcept: ACCOMMODATION[accommodation] });
     if (accommodation >= 2) {
       const homes = ctx.directory.careHomesByDistrict.get(p.district)!;
       const home = rng.pick(homes);
@@ -623,7 +664,7 @@ class ResidentBuilder {
       obs.performer = [ref('Organization', home.orgId)];
     }
     if (ld && p.age <= 64) {
-      this.observation(EMPLOYMENT_CODE, SOCIAL_HISTORY, YEAR_START + rng.int(300), { valueCodeableConcept: rng.chance(0.05) ? EMPLOYMENT.paid : EMPLOYMENT.notSeeking });
+      this.observation(care.orgId, EMPLOYMENT_CODE, SOCIAL_HISTORY, YEAR_START + rng.int(300), { valueCodeableConcept: rng.chance(0.05) ? EMPLOYMENT.paid : EMPLOYMENT.notSeeking });
     }
   }
 
@@ -639,7 +680,7 @@ class ResidentBuilder {
     const sameHome = rel[0] === 'SPS' || rel[0] === 'PRN' || rng.chance(0.3);
     const rpId = this.nextId('rp');
     const rp: RelatedPerson = {
-      resourceType: 'RelatedPerson', id: rpId, active: true, patient: this.subject,
+      resourceType: 'RelatedPerson', id: rpId, meta: recordedBy(this.practice.orgId), active: true, patient: this.subject,
       relationship: [
         { coding: [coding(V3_ROLE, rel[0], rel[1])] },
         local('carer-role', 'unpaid-carer', 'Unpaid carer'),
@@ -655,7 +696,7 @@ class ResidentBuilder {
     if (rng.chance(0.45)) {
       const very = rng.chance(TARGETS.carersVerySatisfied / 100);
       const answer = very ? 0 : 1 + rng.weighted([40, 67, 80, 100]);
-      this.surveyResponse(QUESTIONNAIRES.carers, answer, ref('RelatedPerson', rpId));
+      this.surveyResponse(this.council(), QUESTIONNAIRES.carers, answer, ref('RelatedPerson', rpId));
     }
   }
 
@@ -663,18 +704,19 @@ class ResidentBuilder {
     const { p, rng, ctx } = this;
     if (rng.chance(0.2)) {
       const lonely = rng.chance(ctx.history.lonely(p));
-      this.surveyResponse(QUESTIONNAIRES.loneliness, lonely ? 0 : 1 + rng.weighted([30, 55, 80, 100]), this.subject);
+      this.surveyResponse(this.council(), QUESTIONNAIRES.loneliness, lonely ? 0 : 1 + rng.weighted([30, 55, 80, 100]), this.subject);
     }
     if (rng.chance(0.15)) {
       const good = rng.chance(ctx.history.gpGood(p));
-      this.surveyResponse(QUESTIONNAIRES.gpAppointment, good ? (rng.chance(0.35) ? 0 : 1) : 2 + rng.weighted([35, 67, 100]), this.subject);
+      this.surveyResponse(ctx.directory.orgIds.icb, QUESTIONNAIRES.gpAppointment, good ? (rng.chance(0.35) ? 0 : 1) : 2 + rng.weighted([35, 67, 100]), this.subject);
     }
   }
 
-  private surveyResponse(survey: SurveyDefinition, answerIndex: number, source: Reference<any>): void {
+  /** A survey answer, recorded by the organisation that ran the survey. */
+  private surveyResponse(recorder: string, survey: SurveyDefinition, answerIndex: number, source: Reference<any>): void {
     const a = survey.answers[answerIndex];
     const qr: QuestionnaireResponse = {
-      resourceType: 'QuestionnaireResponse', id: this.nextId('qr'), questionnaire: survey.url, status: 'completed',
+      resourceType: 'QuestionnaireResponse', id: this.nextId('qr'), meta: recordedBy(recorder), questionnaire: survey.url, status: 'completed',
       subject: this.subject, authored: isoDate(this.dayInYear()), source, author: source,
       item: [{ linkId: survey.linkId, answer: [{ valueCoding: coding(survey.answerSystem, a.code, a.display) }] }],
     };

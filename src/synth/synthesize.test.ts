@@ -1,5 +1,7 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { Encounter, EpisodeOfCare, Observation, Patient, QuestionnaireResponse, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { RECORDED_BY_SYSTEM } from '../access/policy/policy-codes.js';
+import { isRecordType } from '../access/policy/resource-classes.js';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { validate } from '../fhir/validation.service.js';
 import { ODS } from './fhir.helpers.js';
@@ -17,6 +19,11 @@ function collectReferences(node: unknown, out: string[]): void {
     }
   }
 }
+
+const recorders = (r: Resource) => (r.meta?.tag ?? []).filter((t) => t.system === RECORDED_BY_SYSTEM).map((t) => t.code);
+const recorder = (r: Resource) => recorders(r)[0];
+const code = (c?: { coding?: { code?: string }[] }) => c?.coding?.[0]?.code;
+const orgOf = (ref?: { reference?: string }) => ref?.reference?.replace(/^Organization\//, '');
 
 describe('synthesize', () => {
   it('is deterministic: the same seed gives identical output', () => {
@@ -51,7 +58,19 @@ describe('synthesize', () => {
     // A shape is the type plus its kind code and extensions: pathway-3 discharges, psychosis referrals,
     // BSL needs and care-home placements are too rare to be sure of in a few hundred residents.
     const seen = new Map<string, Resource>();
+    // Every record resource, rare ones included, names one recording organisation of the output;
+    // the GP's referrals are the practice's.
+    const orgIds = new Set<string>();
+    let patient: Patient | undefined;
+    const untagged: string[] = [];
     for (const r of synthesize({ residents: 20_000, seed: 99 })) {
+      if (r.resourceType === 'Organization') orgIds.add(r.id!);
+      if (r.resourceType === 'Patient') patient = r;
+      if (isRecordType(r.resourceType)) {
+        const by = recorders(r);
+        if (by.length !== 1 || !orgIds.has(by[0]!)) untagged.push(`${r.resourceType}/${r.id}`);
+        if (r.resourceType === 'ServiceRequest') expect(by[0]).toBe(orgOf(patient!.generalPractitioner![0]));
+      } else if (r.meta?.tag?.length) untagged.push(`${r.resourceType}/${r.id} (directory)`);
       const x = r as { type?: { coding?: { code?: string }[] }[] | { coding?: { code?: string }[] }; code?: { coding?: { code?: string }[] }; extension?: { url: string }[] };
       const kind = Array.isArray(x.type) ? x.type[0]?.coding?.[0]?.code : x.code?.coding?.[0]?.code;
       const key = `${r.resourceType}|${kind}|${(x.extension ?? []).map((e) => e.url).sort().join(',')}|${Object.keys(r).sort().join(',')}`;
@@ -64,6 +83,7 @@ describe('synthesize', () => {
       if (issues.length) failures.push(`${r.resourceType}/${r.id}: ${issues.map((i) => `${i.expression?.[0]} ${i.details?.text}`).join('; ')}`);
     }
     expect(failures).toEqual([]);
+    expect(untagged.slice(0, 5)).toEqual([]);
     expect([...seen.values()].some((r) => r.resourceType === 'ServiceRequest')).toBe(true);
   });
 
@@ -143,5 +163,68 @@ describe('synthesize', () => {
       expect(q).toBeLessThanOrEqual(5);
       expect(p.generalPractitioner![0].reference).toMatch(/^Organization\/org-gp-g82\d{3}$/);
     }
+  });
+
+  describe('recording organisation (meta.tag, docs/access-policy.md)', () => {
+    const orgIds = new Set(all.filter((r) => r.resourceType === 'Organization').map((r) => r.id));
+    const records = all.filter((r) => isRecordType(r.resourceType));
+    const patients = new Map(all.filter((r): r is Patient => r.resourceType === 'Patient').map((p) => [`Patient/${p.id}`, p]));
+    const gpOf = (subject?: { reference?: string }) => orgOf(patients.get(subject!.reference!)!.generalPractitioner![0]);
+    const icb = all.find((r) => r.resourceType === 'Organization' && r.identifier?.some((i) => i.system === ODS && i.value === 'QKS'))!.id;
+    const councils = new Set(['org-kcc', 'org-medway-council']);
+
+    it('tags every record resource with exactly one recording organisation that is in the output, and no directory resource', () => {
+      for (const t of ['Patient', 'Condition', 'MedicationRequest', 'Observation', 'Encounter', 'EpisodeOfCare', 'RelatedPerson', 'QuestionnaireResponse']) {
+        expect(records.some((r) => r.resourceType === t), t).toBe(true);
+      }
+      const wrong = records.filter((r) => recorders(r).length !== 1 || !orgIds.has(recorder(r)!)).map((r) => `${r.resourceType}/${r.id} ${JSON.stringify(r.meta)}`);
+      expect(wrong.slice(0, 5)).toEqual([]);
+      const tagged = all.filter((r) => !isRecordType(r.resourceType) && r.meta?.tag?.length).map((r) => `${r.resourceType}/${r.id}`);
+      expect(tagged.slice(0, 5)).toEqual([]);
+    });
+
+    it('names the registered practice for the Patient and for GP-recorded problems, medicines, lifestyle readings and appointments', () => {
+      for (const p of patients.values()) expect(recorder(p)).toBe(orgOf(p.generalPractitioner![0]));
+      const gp = records.filter((r) => r.resourceType === 'Condition' || r.resourceType === 'MedicationRequest'
+        || (r.resourceType === 'Observation' && ['72166-2', '39156-5', '85354-9'].includes(code((r as Observation).code)!)));
+      expect(gp.length).toBeGreaterThan(RESIDENTS);
+      for (const r of gp) expect(recorder(r), `${r.resourceType}/${r.id}`).toBe(gpOf((r as { subject?: { reference?: string } }).subject));
+      const appointments = records.filter((r): r is Encounter => r.resourceType === 'Encounter' && code(r.type?.[0]) === 'gp-appointment');
+      expect(appointments.length).toBeGreaterThan(0);
+      for (const e of appointments) expect(recorder(e)).toBe(gpOf(e.subject));
+    });
+
+    it('names the provider for every encounter (A&E and admissions: the acute trust) and the managing organisation for every episode of care', () => {
+      const encounters = records.filter((r): r is Encounter => r.resourceType === 'Encounter');
+      for (const e of encounters) expect(recorder(e), `Encounter/${e.id}`).toBe(orgOf(e.serviceProvider));
+      const acute = encounters.filter((e) => ['ae-attendance', 'emergency-admission'].includes(code(e.type?.[0])!));
+      expect(acute.length).toBeGreaterThan(0);
+      for (const e of acute) expect(recorder(e)).toMatch(/^org-r[a-z0-9]{2}$/);
+      for (const e of records.filter((r): r is EpisodeOfCare => r.resourceType === 'EpisodeOfCare')) {
+        expect(recorder(e), `EpisodeOfCare/${e.id}`).toBe(orgOf(e.managingOrganization));
+      }
+    });
+
+    it('names the council for Year 6 measurements and social care readings, and the maternity unit for smoking at delivery', () => {
+      const obs = records.filter((r): r is Observation => r.resourceType === 'Observation');
+      const byCode = (c: string) => obs.filter((o) => code(o.code) === c);
+      expect(byCode('ncmp-year6-weight-category').length).toBeGreaterThan(0);
+      for (const o of [...byCode('ncmp-year6-weight-category'), ...byCode('accommodation-status'), ...byCode('at-home-91-days-after-discharge')]) {
+        expect(councils.has(recorder(o)!), `Observation/${o.id}`).toBe(true);
+      }
+      const encounters = new Map(records.filter((r) => r.resourceType === 'Encounter').map((e) => [`Encounter/${e.id}`, e]));
+      const satod = byCode('smoking-at-delivery');
+      expect(satod.length).toBeGreaterThan(0);
+      for (const o of satod) expect(recorder(o)).toBe(recorder(encounters.get(o.encounter!.reference!)!));
+    });
+
+    it('names the organisation that ran each survey: the council for carers and loneliness, the ICB for the GP patient survey', () => {
+      const qrs = records.filter((r): r is QuestionnaireResponse => r.resourceType === 'QuestionnaireResponse');
+      expect(qrs.length).toBeGreaterThan(0);
+      for (const q of qrs) {
+        if (q.questionnaire!.endsWith('/gp-appointment-experience')) expect(recorder(q)).toBe(icb);
+        else expect(councils.has(recorder(q)!), `${q.questionnaire} ${recorder(q)}`).toBe(true);
+      }
+    });
   });
 });
