@@ -91,7 +91,7 @@ export async function seedDemoAccounts(platform: Pick<Platform, 'db'>): Promise<
       organizationId = idOf(pr.organization);
       practitionerId = idOf(pr.practitioner);
       const practitioner = practitionerId ? await read('Practitioner', practitionerId) : undefined;
-      displayName = `${nameOf(practitioner) || displayName} (${ROLE_NAMES[role]})`;
+      displayName = nameOf(practitioner) || displayName; // the header and audit show the role beside the name
     }
     if (!organizationId) continue;
     const org = await read('Organization', organizationId);
