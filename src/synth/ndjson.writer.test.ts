@@ -18,7 +18,7 @@ afterAll(() => {
 describe('writeNdjson', () => {
   it('writes one NDJSON file per resource type, one resource a line, matching the generator', async () => {
     const outDir = tempDir();
-    writeFileSync(join(outDir, 'Goal.ndjson'), '{"stale":true}\n');
+    writeFileSync(join(outDir, 'Appointment.ndjson'), '{"stale":true}\n');
     writeFileSync(join(outDir, 'notes.txt'), 'keep me');
     const summary = await writeNdjson(synthesizeResidents({ residents: 150, seed: 3 }), { outDir });
     const expected = [...synthesize({ residents: 150, seed: 3 })];
@@ -26,7 +26,7 @@ describe('writeNdjson', () => {
     expect(summary.resources).toBe(expected.length);
     const files = readdirSync(outDir).sort();
     // A stale file of a FHIR type is removed (it would be imported with this run); others are left alone.
-    expect(files).not.toContain('Goal.ndjson');
+    expect(files).not.toContain('Appointment.ndjson');
     expect(files).toContain('notes.txt');
     let lines = 0;
     for (const [type, count] of Object.entries(summary.byType)) {

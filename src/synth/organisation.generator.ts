@@ -80,6 +80,10 @@ export interface Directory {
   services: Record<'mentalHealthCommunity' | 'mentalHealthCrisis' | 'earlyIntervention', string>;
   carersSupportByDistrict: Map<string, string>;
   orgIds: { icb: string; communityTrust: string; mentalHealthTrust: string; ambulanceTrust: string };
+  /** The Practitioner behind each PractitionerRole (care teams name the person; relationships follow Practitioners). */
+  practitionerOfRole: Map<string, string>;
+  /** PCN-employed care coordinators and social prescribing link workers (role ids), and the PCN's social prescribing service. */
+  pcnStaff: Map<string, { careCoordinatorRoles: string[]; linkWorkerRoles: string[]; socialPrescribingServiceId: string }>;
 }
 
 export interface OrganisationOutput {
@@ -125,6 +129,7 @@ export function generateOrganisations(data: SharedData, seed: number): Organisat
   }
 
   let practitionerCount = 0, roleCount = 0;
+  const practitionerOfRole = new Map<string, string>();
   const districtName = new Map(districts.map((d) => [d.id, d.name]));
 
   const addLocation = (id: string, name: string, orgId: string, district: string, locality?: Locality): string => {
@@ -186,6 +191,7 @@ export function generateOrganisations(data: SharedData, seed: number): Organisat
     if (locationId) pr.location = [ref('Location', locationId)];
     if (serviceId) pr.healthcareService = [ref('HealthcareService', serviceId)];
     resources.push(practitioner, pr);
+    practitionerOfRole.set(rid, pid);
     return rid;
   };
 
@@ -299,6 +305,7 @@ export function generateOrganisations(data: SharedData, seed: number): Organisat
     practicesByDistrict.set(d.id, list);
   });
   // PCN-employed additional roles: care coordinators and social prescribing link workers.
+  const pcnStaff: Directory['pcnStaff'] = new Map();
   for (const d of districts) {
     for (const pcnId of pcnsByDistrict.get(d.id)!) {
       const serviceId = addService({
@@ -309,8 +316,10 @@ export function generateOrganisations(data: SharedData, seed: number): Organisat
         locationIds: [], district: d.id,
         hours: [{ daysOfWeek: WEEKDAYS, availableStartTime: '09:00:00', availableEndTime: '17:00:00' }],
       });
-      for (let k = 0; k < 2; k++) addStaff('care-coordinator', pcnId);
-      for (let k = 0; k < 2; k++) addStaff('social-prescribing-link-worker', pcnId, undefined, serviceId);
+      const careCoordinatorRoles: string[] = [], linkWorkerRoles: string[] = [];
+      for (let k = 0; k < 2; k++) careCoordinatorRoles.push(addStaff('care-coordinator', pcnId));
+      for (let k = 0; k < 2; k++) linkWorkerRoles.push(addStaff('social-prescribing-link-worker', pcnId, undefined, serviceId));
+      pcnStaff.set(pcnId, { careCoordinatorRoles, linkWorkerRoles, socialPrescribingServiceId: serviceId });
     }
   }
 
@@ -494,6 +503,7 @@ export function generateOrganisations(data: SharedData, seed: number): Organisat
       mentalHealthRolesByDistrict, careHomesByDistrict, carersSupportByDistrict,
       services: { mentalHealthCommunity: mhCommunity, mentalHealthCrisis: mhCrisis, earlyIntervention: eip },
       orgIds: { icb, communityTrust: community, mentalHealthTrust: mental, ambulanceTrust: ambulance },
+      practitionerOfRole, pcnStaff,
     },
   };
 }

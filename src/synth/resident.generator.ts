@@ -8,6 +8,7 @@ import { CONDITIONS, type ConditionDef, medicineCode, OLDER_AGE_MEDICINES, type 
 import {
   ACT_CODE, coding, concept, CS, ext, isoDate, isoDateTime, local, LOINC, ref, RESIDENT_ID_SYSTEM, snomed, UCUM,
 } from './fhir.helpers.js';
+import { addCarePlanning } from './care-planning.js';
 import { birthChance, EXTRACT_DAY, HistoryModel, TARGETS, YEAR_END, YEAR_START } from './history.model.js';
 import { FAMILY_NAMES, GIVEN_FEMALE, GIVEN_MALE, STREETS } from './names.js';
 import { NhsNumberAllocator } from './nhs-numbers.js';
@@ -218,6 +219,11 @@ class ResidentBuilder {
     this.socialCare();
     this.carer();
     if (this.p.age >= 16) this.surveys();
+    // Last, from its own random stream: care teams, plans, allergies and alerts leave everything above unchanged.
+    addCarePlanning({
+      ctx: this.ctx, index: this.index, out: this.out, p: this.p, practice: this.practice, gpRole: this.gpRole,
+      frailty: this.frailtyCategory(), conditions: this.conditions, ltcCount: this.ltcCount, nextId: (prefix) => this.nextId(prefix),
+    });
     return this.out;
   }
 

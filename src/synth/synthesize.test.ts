@@ -1,11 +1,16 @@
-import type { Encounter, EpisodeOfCare, Observation, Patient, QuestionnaireResponse, Resource } from '@medplum/fhirtypes';
+import type {
+  AllergyIntolerance, CarePlan, CareTeam, Encounter, EpisodeOfCare, Flag, Goal, MedicationRequest, Observation, Patient, Practitioner,
+  PractitionerRole, QuestionnaireResponse, RelatedPerson, Resource, ServiceRequest,
+} from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { RECORDED_BY_SYSTEM } from '../access/policy/policy-codes.js';
 import { isRecordType } from '../access/policy/resource-classes.js';
+import { SENSITIVE_LABELS } from '../access/policy/security-labels.js';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { validate } from '../fhir/validation.service.js';
 import { ODS } from './fhir.helpers.js';
-import { synthesize } from './index.js';
+import { EXTRACT_DAY } from './history.model.js';
+import { synthesize, synthesizeResidents } from './index.js';
 
 const RESIDENTS = 400;
 const all = [...synthesize({ residents: RESIDENTS, seed: 7 })];
@@ -174,7 +179,8 @@ describe('synthesize', () => {
     const councils = new Set(['org-kcc', 'org-medway-council']);
 
     it('tags every record resource with exactly one recording organisation that is in the output, and no directory resource', () => {
-      for (const t of ['Patient', 'Condition', 'MedicationRequest', 'Observation', 'Encounter', 'EpisodeOfCare', 'RelatedPerson', 'QuestionnaireResponse']) {
+      for (const t of ['Patient', 'Condition', 'MedicationRequest', 'Observation', 'Encounter', 'EpisodeOfCare', 'RelatedPerson', 'QuestionnaireResponse',
+        'CareTeam', 'CarePlan', 'Goal', 'AllergyIntolerance', 'Flag']) {
         expect(records.some((r) => r.resourceType === t), t).toBe(true);
       }
       const wrong = records.filter((r) => recorders(r).length !== 1 || !orgIds.has(recorder(r)!)).map((r) => `${r.resourceType}/${r.id} ${JSON.stringify(r.meta)}`);
@@ -226,5 +232,203 @@ describe('synthesize', () => {
         else expect(councils.has(recorder(q)!), `${q.questionnaire} ${recorder(q)}`).toBe(true);
       }
     });
+  });
+});
+
+/** What the record summary (src/care/record-summary.service.ts) takes for the named professional. */
+const NAMED = /named|lead|key worker|care coordinator/i;
+const EXTRACT = new Date(EXTRACT_DAY * 86_400_000).toISOString().slice(0, 10);
+const textOf = (c?: { text?: string; coding?: { display?: string }[] }) => c?.text ?? c?.coding?.[0]?.display ?? '';
+
+describe('care planning: care teams, personalised care and support plans, allergies and alerts (5,000 residents)', () => {
+  const batches = [...synthesizeResidents({ residents: 5000, seed: 11 })];
+  const directory = batches[0];
+  const people = batches.slice(1);
+  const byRef = new Map(directory.map((r) => [`${r.resourceType}/${r.id}`, r]));
+  const roles = directory.filter((r): r is PractitionerRole => r.resourceType === 'PractitionerRole');
+  const of = <T extends Resource>(batch: Resource[], type: T['resourceType']) => batch.filter((r): r is T => r.resourceType === type);
+  const share = (pred: (b: Resource[]) => boolean, among = people) => among.filter(pred).length / among.length;
+  const efiCategory = (b: Resource[]) => of<Observation>(b, 'Observation').find((o) => code(o.code) === 'efi-score')?.interpretation?.[0]?.coding?.[0]?.code;
+  const activeEpisode = (b: Resource[], type: string) => of<EpisodeOfCare>(b, 'EpisodeOfCare').some((e) => e.status === 'active' && code(e.type?.[0]) === type);
+
+  it('gives every care team a named professional: a generated Practitioner, with role, organisation and a contact; the carer is on the team', () => {
+    let teams = 0;
+    for (const b of people) {
+      const patient = b[0] as Patient;
+      const carer = of<RelatedPerson>(b, 'RelatedPerson')[0];
+      for (const team of of<CareTeam>(b, 'CareTeam')) {
+        teams++;
+        expect(team.status).toBe('active');
+        expect(team.subject?.reference).toBe(`Patient/${patient.id}`);
+        const named = team.participant!.filter((p) => NAMED.test((p.role ?? []).map(textOf).join(', ')));
+        expect(named, `CareTeam/${team.id}`).toHaveLength(1);
+        expect(team.participant![0]).toBe(named[0]); // the first the summary finds
+        for (const p of team.participant!) {
+          if (!p.member!.reference!.startsWith('Practitioner/')) continue;
+          const practitioner = byRef.get(p.member!.reference!) as Practitioner | undefined;
+          expect(practitioner?.resourceType, p.member!.reference).toBe('Practitioner');
+          expect(practitioner!.telecom?.[0]?.value).toMatch(/^01632 960\d{3}$/);
+          // Works for the organisation it acts for: a PractitionerRole says so.
+          expect(roles.some((r) => r.practitioner?.reference === p.member!.reference && r.organization?.reference === p.onBehalfOf?.reference), p.member!.reference).toBe(true);
+          expect(textOf(p.role?.[0])).toBeTruthy();
+        }
+        expect(named[0].member!.reference).toMatch(/^Practitioner\//);
+        expect(recorder(team)).toBe(orgOf(named[0].onBehalfOf));
+        if (carer) expect(team.participant!.some((p) => p.member?.reference === `RelatedPerson/${carer.id}`)).toBe(true);
+      }
+    }
+    expect(teams).toBeGreaterThan(300);
+  });
+
+  it('gives a care team to most people with moderate or severe frailty, long-term social care or an open mental health episode, and to about one resident in ten', () => {
+    const hasTeam = (b: Resource[]) => b.some((r) => r.resourceType === 'CareTeam');
+    const frail = people.filter((b) => ['moderate', 'severe'].includes(efiCategory(b) ?? ''));
+    const lts = people.filter((b) => activeEpisode(b, 'long-term-support'));
+    const mh = people.filter((b) => activeEpisode(b, 'secondary-mental-health'));
+    expect(frail.length).toBeGreaterThan(40);
+    expect(share(hasTeam, frail)).toBeGreaterThan(0.8);
+    expect(share(hasTeam, lts)).toBeGreaterThan(0.7);
+    expect(share(hasTeam, mh)).toBeGreaterThan(0.7);
+    const teams = share(hasTeam);
+    expect(teams).toBeGreaterThan(0.06);
+    expect(teams).toBeLessThan(0.15);
+    // Nobody fit and well without a carer, several conditions or services gets one.
+    const young = people.filter((b) => ((b[0] as Patient).birthDate ?? '') > '2000-01-01' && !b.some((r) => r.resourceType === 'Condition' || r.resourceType === 'EpisodeOfCare'));
+    expect(young.length).toBeGreaterThan(100);
+    expect(share(hasTeam, young)).toBe(0);
+  });
+
+  it('makes a personalised care and support plan with most of them: goals, actions and a next review, made with the person and their carer', () => {
+    let plans = 0, teams = 0;
+    for (const b of people) {
+      const team = of<CareTeam>(b, 'CareTeam')[0];
+      if (team) teams++;
+      const goals = new Map(of<Goal>(b, 'Goal').map((g) => [`Goal/${g.id}`, g]));
+      const carer = of<RelatedPerson>(b, 'RelatedPerson')[0];
+      for (const plan of of<CarePlan>(b, 'CarePlan')) {
+        plans++;
+        expect(team, `CarePlan/${plan.id} without a care team`).toBeDefined();
+        expect([plan.status, plan.intent]).toEqual(['active', 'plan']);
+        expect(plan.title).toBeTruthy();
+        expect(textOf(plan.category?.[0])).toBe('Personalised care and support plan');
+        expect(plan.careTeam?.[0]?.reference).toBe(`CareTeam/${team.id}`);
+        // Goals: each resolves to an active Goal of the person; at least one is theirs in their words ("what matters to me").
+        expect(plan.goal!.length).toBeGreaterThanOrEqual(2);
+        const planGoals = plan.goal!.map((g) => goals.get(g.reference!)!);
+        for (const g of planGoals) {
+          expect(g?.lifecycleStatus).toBe('active');
+          expect(g.subject?.reference).toBe(plan.subject?.reference);
+          expect(g.description?.text).toBeTruthy();
+        }
+        expect(planGoals.some((g) => g.category?.some((c) => code(c) === 'what-matters-to-me'))).toBe(true);
+        expect(planGoals.some((g) => !g.category?.some((c) => code(c) === 'what-matters-to-me'))).toBe(true);
+        // Actions, and the next review: an open action the summary reads as a review, after the extract date.
+        expect(plan.activity!.length).toBeGreaterThanOrEqual(2);
+        const reviews = plan.activity!.filter((a) => /review/i.test(a.detail?.description ?? '') && a.detail?.status !== 'completed' && a.detail?.scheduledPeriod?.start);
+        expect(reviews, `CarePlan/${plan.id}`).toHaveLength(1);
+        expect(reviews[0].detail!.scheduledPeriod!.start! > EXTRACT).toBe(true);
+        expect(plan.period!.end! > reviews[0].detail!.scheduledPeriod!.start!).toBe(true);
+        // Made with the person: the named professional is the author; the person and the carer contribute.
+        expect(plan.author?.reference).toBe(team.participant![0].member!.reference);
+        const contributors = plan.contributor!.map((c) => c.reference);
+        expect(contributors).toContain(`Patient/${(b[0] as Patient).id}`);
+        if (carer) expect(contributors).toContain(`RelatedPerson/${carer.id}`);
+        expect(recorder(plan)).toBe(recorder(team));
+        for (const g of planGoals) expect(recorder(g)).toBe(recorder(plan));
+      }
+    }
+    expect(plans / teams).toBeGreaterThan(0.6);
+    expect(plans / teams).toBeLessThan(0.95);
+  });
+
+  it('records allergies for about one person in six, by the practice, penicillin the commonest, and no NSAID allergy for someone prescribed one', () => {
+    const withAllergy = share((b) => b.some((r) => r.resourceType === 'AllergyIntolerance'));
+    expect(withAllergy).toBeGreaterThan(0.12);
+    expect(withAllergy).toBeLessThan(0.2);
+    const counts = new Map<string, number>();
+    for (const b of people) {
+      const patient = b[0] as Patient;
+      const onNsaid = of<MedicationRequest>(b, 'MedicationRequest').some((m) => /naproxen|ibuprofen|aspirin/i.test(m.medicationCodeableConcept?.text ?? ''));
+      for (const a of of<AllergyIntolerance>(b, 'AllergyIntolerance')) {
+        counts.set(textOf(a.code), (counts.get(textOf(a.code)) ?? 0) + 1);
+        expect(recorder(a)).toBe(orgOf(patient.generalPractitioner![0]));
+        expect(a.patient.reference).toBe(`Patient/${patient.id}`);
+        expect(code(a.clinicalStatus)).toBe('active');
+        expect(a.reaction![0].manifestation.length).toBeGreaterThan(0);
+        expect(a.recorder?.reference).toMatch(/^PractitionerRole\//);
+        if (onNsaid) expect(code(a.code)).not.toBe('nsaid');
+      }
+    }
+    const ranked = [...counts].sort((x, y) => y[1] - x[1]);
+    expect(ranked[0][0]).toBe('Allergy to penicillin');
+  });
+
+  it('records communication needs on the Patient (as the summary reads them) with a reasonable-adjustment Flag, and rare safeguarding Flags carrying the policy label', () => {
+    const safeguardingLabel = SENSITIVE_LABELS.find((l) => l.code === 'safeguarding')!;
+    let safeguarding = 0, adjustments = 0;
+    for (const b of people) {
+      const patient = b[0] as Patient;
+      const flags = of<Flag>(b, 'Flag');
+      for (const f of flags) {
+        expect(f.status).toBe('active');
+        expect(f.subject.reference).toBe(`Patient/${patient.id}`);
+        const category = textOf(f.category?.[0]);
+        const labels = (f.meta?.security ?? []).map((l) => `${l.system}|${l.code}`);
+        if (category === 'Safeguarding') {
+          safeguarding++;
+          expect(labels).toContain(`${safeguardingLabel.system}|${safeguardingLabel.code}`);
+          expect(/safeguard/i.test(`${category} ${textOf(f.code)}`)).toBe(true); // how the summary tells a safeguarding alert
+        } else {
+          expect(labels).toEqual([]);
+        }
+        if (category.startsWith('Reasonable adjustment')) adjustments++;
+      }
+      // Every one with a reasonable adjustment for a need (not an interpreter) has the need itself on the Patient.
+      const needs = flags.filter((f) => ['easy-read', 'dementia', 'hearing-loss', 'sight-loss', 'aphasia', 'bsl'].includes(code(f.code)!));
+      if (needs.length) expect(patient.extension!.filter((e) => e.url.endsWith('/communication-need'))).toHaveLength(1);
+    }
+    expect(safeguarding / people.length).toBeGreaterThan(0.0005);
+    expect(safeguarding / people.length).toBeLessThan(0.01);
+    expect(adjustments / people.length).toBeGreaterThan(0.02);
+    expect(adjustments / people.length).toBeLessThan(0.12);
+  });
+
+  it('opens a few referrals from the practice to community services named in the directory', () => {
+    const open = people.flatMap((b) => of<ServiceRequest>(b, 'ServiceRequest').filter((s) => s.status === 'active'));
+    expect(open.length).toBeGreaterThan(50);
+    for (const s of open) {
+      expect(s.performer![0].reference).toMatch(/^HealthcareService\//);
+      expect(byRef.has(s.performer![0].reference!)).toBe(true);
+      expect(s.authoredOn! < EXTRACT).toBe(true);
+    }
+  });
+
+  it('resolves every reference the new resources make', () => {
+    const dangling: string[] = [];
+    for (const b of people) {
+      const own = new Set(b.map((r) => `${r.resourceType}/${r.id}`));
+      for (const r of b) {
+        if (!['CareTeam', 'CarePlan', 'Goal', 'AllergyIntolerance', 'Flag', 'ServiceRequest'].includes(r.resourceType)) continue;
+        const refs: string[] = [];
+        collectReferences(r, refs);
+        for (const ref of refs) if (!own.has(ref) && !byRef.has(ref)) dangling.push(`${r.resourceType}/${r.id} -> ${ref}`);
+      }
+    }
+    expect(dangling.slice(0, 5)).toEqual([]);
+  });
+});
+
+describe('the demo resident (pat-1 on the first start: seed 1)', () => {
+  it('has a carer, a care team with the carer and a named professional, and a care plan made with them', () => {
+    const [, , pat1] = [...synthesizeResidents({ residents: 2, seed: 1 })];
+    expect(pat1[0].id).toBe('pat-1');
+    const carer = pat1.find((r): r is RelatedPerson => r.resourceType === 'RelatedPerson')!;
+    const team = pat1.find((r): r is CareTeam => r.resourceType === 'CareTeam')!;
+    const plan = pat1.find((r): r is CarePlan => r.resourceType === 'CarePlan')!;
+    expect(carer).toBeDefined();
+    expect(team.participant!.some((p) => p.member?.reference === `RelatedPerson/${carer.id}`)).toBe(true);
+    expect(NAMED.test(textOf(team.participant![0].role![0]))).toBe(true);
+    expect(plan.contributor!.map((c) => c.reference)).toContain(`RelatedPerson/${carer.id}`);
+    expect(pat1.some((r) => r.resourceType === 'Goal' && (r as Goal).category?.some((c) => code(c) === 'what-matters-to-me'))).toBe(true);
   });
 });
