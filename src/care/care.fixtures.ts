@@ -102,6 +102,12 @@ export const CARE_WORLD: Resource[] = [
     ],
   } as Resource,
   {
+    // Her social worker manages the long-term support episode and is on the care team too: listed once.
+    resourceType: 'EpisodeOfCare', id: 'eoc-hollis-asc', status: 'active', patient: subject('pat-hollis'), meta: tag(ORGS.council),
+    type: [text('Long-term support')], managingOrganization: { reference: `Organization/${ORGS.council}` },
+    careManager: { reference: 'Practitioner/pr-sw' }, period: { start: '2024-09-01' },
+  } as Resource,
+  {
     resourceType: 'Goal', id: 'goal-hollis-home', lifecycleStatus: 'active', subject: subject('pat-hollis'), meta: tag(ORGS.community),
     category: [{ coding: [{ system: 'https://onestory.example/fhir/CodeSystem/goal-category', code: 'what-matters-to-me', display: 'What matters to me' }] }],
     description: text('To stay in my own home with my cat, Biscuit'),

@@ -39,6 +39,8 @@ describe('RecordSummaryService', () => {
     expect(s.access.basis).toBe('care');
     expect(s.namedProfessional).toMatchObject({ name: 'Amira Okafor', organisation: 'Kent Community Nursing' });
     expect(s.careTeam.map((m) => m.name)).toEqual(expect.arrayContaining(['Tom Reilly', 'Helen Shah', 'Riverside Surgery']));
+    // The social worker also manages her support episode: one row, with the team role.
+    expect(s.careTeam.filter((m) => m.name === 'Tom Reilly')).toEqual([expect.objectContaining({ role: 'Social worker' })]);
     expect(s.whatMatters).toEqual(expect.arrayContaining(['To stay in my own home with my cat, Biscuit']));
     expect(s.problems.map((p) => p.text)).toEqual(['Venous leg ulcer', 'Heart failure', 'Type 2 diabetes mellitus']);
     expect(s.medications).toHaveLength(3);

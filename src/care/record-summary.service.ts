@@ -386,10 +386,12 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
 
   // Care team: active CareTeams' participants, then care managers of active episodes, then the GP practice.
   const careTeam: CareTeamMember[] = [];
+  const onTeams = new Set<string>();
   let namedProfessional: CareTeamMember | undefined;
   for (const team of list('CareTeam')) {
     if (team.status && team.status !== 'active') continue;
     for (const part of team.participant ?? []) {
+      if (part.member?.reference) onTeams.add(part.member.reference);
       const m = dir.person(part.member) ?? (part.member?.reference?.startsWith('RelatedPerson/') ? { name: nameOf(carersById.get(refId(part.member))) || 'Carer', contacts: [] } : undefined);
       if (!m) continue;
       const role = conceptsText(part.role);
@@ -403,6 +405,8 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
   }
   for (const eoc of list('EpisodeOfCare')) {
     if (!['active', 'waitlist', 'onhold'].includes(eoc.status)) continue;
+    // A care manager who is already on a care team is listed once, with their team role.
+    if (eoc.careManager?.reference && onTeams.has(eoc.careManager.reference)) continue;
     const m = dir.person(eoc.careManager);
     const org = dir.orgName(refId(eoc.managingOrganization, 'Organization'));
     if (m) careTeam.push({ ...m, role: `${m.role ? `${m.role}, ` : ''}care manager: ${conceptsText(eoc.type) || 'episode of care'}`, organisation: m.organisation ?? org });

@@ -56,9 +56,15 @@ export async function seedDemoAccounts(platform: Pick<Platform, 'db'>): Promise<
     return typeof r?.name === 'string' ? r.name : n ? n.text ?? [...(n.prefix ?? []), ...(n.given ?? []), n.family].filter(Boolean).join(' ') : '';
   };
 
-  // The resident: the first person with a carer on record, so the proxy account has someone to act for.
+  // The resident: the first person with a carer on record (so the proxy account has someone to act
+  // for), preferring one with a care and support plan, so the demo shows every part of the record.
   const carer = await one(
-    `SELECT r.id, r.content FROM resource r WHERE r.resource_type = 'RelatedPerson' AND NOT r.deleted ORDER BY r.id LIMIT 1`,
+    `SELECT r.id, r.content FROM resource r
+      WHERE r.resource_type = 'RelatedPerson' AND NOT r.deleted
+      ORDER BY EXISTS (SELECT 1 FROM sp_reference rp JOIN sp_reference cp ON cp.resource_type = 'CarePlan' AND cp.code = 'subject'
+                         AND cp.target_type = 'Patient' AND cp.target_id = rp.target_id
+                       WHERE rp.rid = r.rid AND rp.code = 'patient') DESC, r.id
+      LIMIT 1`,
   );
   const patient = carer ? await read('Patient', idOf(carer.patient)!) : undefined;
   const practiceId = idOf(patient?.generalPractitioner?.[0]);
