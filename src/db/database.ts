@@ -7,8 +7,17 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Run it as a named prepared statement (PostgreSQL server), so its plan is made once per
+   * connection, not on every call. Only for hot statements of a fixed shape (one SQL text for many
+   * values): each distinct text stays prepared on every connection that ran it. PGlite ignores it.
+   */
+  prepare?: boolean;
+}
+
 export interface Queryable {
-  query<R = any>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+  query<R = any>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<R>>;
 }
 
 export interface Database extends Queryable {

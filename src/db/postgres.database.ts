@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Database, Queryable, QueryResult } from './database.js';
+import type { Database, Queryable, QueryOptions, QueryResult } from './database.js';
 
 // bigint (int8) stays a string, as PGlite is configured to return it.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => v);
@@ -10,9 +11,20 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   // An idle client that loses its server connection must not crash the process.
   pool.on('error', () => undefined);
   await pool.query('SELECT 1');
+  const names = new Map<string, string>();
+  const nameOf = (sql: string) => {
+    let n = names.get(sql);
+    if (!n) {
+      n = `os_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+      names.set(sql, n);
+    }
+    return n;
+  };
   const wrap = (c: { query: pg.Pool['query'] }): Queryable => ({
-    async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-      const res = await c.query(sql, params as any[]);
+    async query<R>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
+      const res = opts?.prepare
+        ? await c.query({ name: nameOf(sql), text: sql, values: params as any[] })
+        : await c.query(sql, params as any[]);
       return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
     },
   });

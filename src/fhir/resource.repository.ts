@@ -2,6 +2,9 @@ import type { Database, Queryable } from '../db/database.js';
 import type { IndexRows } from './search-index.js';
 import { Params, type RowRestriction } from './search.repository.js';
 
+/** Hot statements of fixed shape: planned once per connection (see QueryOptions.prepare). */
+const PREPARED = { prepare: true } as const;
+
 /** One version of one resource to be written. `previousVersion` is undefined for a new resource. */
 export interface VersionWrite {
   rid: string;
@@ -66,6 +69,7 @@ export class ResourceRepository {
       `SELECT r.rid, r.version_id, r.last_updated, r.deleted, r.content, ${cond ? `(${cond}) IS TRUE` : 'true'} AS visible${patients}
          FROM resource r WHERE r.resource_type = ${t} AND r.id = ${i}`,
       p.values,
+      PREPARED,
     );
     return res.rows[0];
   }
@@ -76,6 +80,7 @@ export class ResourceRepository {
     const res = await q.query<{ id: string }>(
       "SELECT DISTINCT target_id AS id FROM sp_reference WHERE rid = ANY($1::bigint[]) AND target_type = 'Patient'",
       [rids],
+      PREPARED,
     );
     return res.rows.map((r) => r.id);
   }
@@ -170,7 +175,8 @@ export class ResourceRepository {
         SELECT * FROM unnest(${unnestArgs}) AS u(rid, ${d.columns.join(', ')}) WHERE u.rid IN (SELECT rid FROM ok))`);
     }
     const sql = `WITH ${ctes.join(',\n')} SELECT rid::text AS rid FROM ok`;
-    const res = await q.query<{ rid: string }>(sql, p);
+    // Its text depends only on which tables the batch touches: a handful of shapes, prepared once each.
+    const res = await q.query<{ rid: string }>(sql, p, PREPARED);
     return new Set(res.rows.map((r) => r.rid));
   }
 }

@@ -33,7 +33,7 @@ export const EVENTS_ABOUT_PATIENT_SQL = `SELECT x.rid::text AS rid, r.content
 export class AuditRepository {
   /** Takes the chain lock for the rest of the transaction. */
   async lockChain(tx: Queryable): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK], { prepare: true });
   }
 
   /**
@@ -42,13 +42,13 @@ export class AuditRepository {
    * newest-first by rid).
    */
   async allocateRids(tx: Queryable, n: number): Promise<string[]> {
-    const res = await tx.query<{ rids: string[] }>("SELECT ARRAY(SELECT nextval('resource_rid_seq')::text FROM generate_series(1, $1)) AS rids", [n]);
+    const res = await tx.query<{ rids: string[] }>("SELECT ARRAY(SELECT nextval('resource_rid_seq')::text FROM generate_series(1, $1)) AS rids", [n], { prepare: true });
     return res.rows[0].rids;
   }
 
   /** The chain's last hash. Call under the chain lock: a statement run after it was taken sees every link committed before. */
   async lastHash(tx: Queryable): Promise<string | undefined> {
-    const res = await tx.query<{ hash: string }>('SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1');
+    const res = await tx.query<{ hash: string }>('SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1', [], { prepare: true });
     return res.rows[0]?.hash;
   }
 
@@ -59,6 +59,7 @@ export class AuditRepository {
        SELECT e, r, h, p FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS u(e, r, h, p, n)
        ORDER BY n`,
       [links.map((l) => l.eventId), links.map((l) => l.rid), links.map((l) => l.hash), links.map((l) => l.prevHash)],
+      { prepare: true },
     );
   }
 

@@ -36,6 +36,7 @@ export class SessionRepository {
        WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.idle_expires_at > $2::timestamptz AND s.absolute_expires_at > $2::timestamptz
          AND NOT u.disabled`,
       [tokenHash, now.toISOString()],
+      { prepare: true },
     );
     const row = r.rows[0];
     if (!row) return undefined;

@@ -27,9 +27,17 @@ export interface LiveSession {
 
 /** How often a live session's last-seen time is written: not on every request (a write per read would cost throughput). */
 const TOUCH_EVERY_MS = 60_000;
+/**
+ * How long a resolved session is reused before the database is asked again (as TokenVerifier does
+ * for tokens): a busy workspace page costs one lookup every few seconds, not one per request.
+ * Sign-out in this process takes effect at once; in another process, within this time.
+ */
+const RESOLVED_TTL_MS = 5_000;
+const MAX_CACHED = 10_000;
 
 export class SessionService {
   private readonly limiter: RateLimiter;
+  private readonly resolved = new Map<string, { live: LiveSession; at: number }>();
 
   constructor(
     private readonly users: UserRepository,
@@ -100,7 +108,20 @@ export class SessionService {
   async resolve(token: string): Promise<LiveSession | undefined> {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
     const now = this.clock.now();
-    const found = await this.sessions.findLive(sha256(token), now);
+    const key = sha256(token);
+    const hit = this.resolved.get(key);
+    const t = now.getTime();
+    if (hit && t >= hit.at && t - hit.at < RESOLVED_TTL_MS && hit.live.session.idleExpiresAt > now && hit.live.session.absoluteExpiresAt > now) return hit.live;
+    const live = await this.lookUp(key, now);
+    if (live) {
+      if (this.resolved.size >= MAX_CACHED) this.resolved.clear();
+      this.resolved.set(key, { live, at: t });
+    } else this.resolved.delete(key);
+    return live;
+  }
+
+  private async lookUp(key: string, now: Date): Promise<LiveSession | undefined> {
+    const found = await this.sessions.findLive(key, now);
     if (!found) return undefined;
     const { session, user } = found;
     const principal = principalFor(user, { via: 'session', credentialId: session.id, organizationId: session.organizationId });
@@ -119,6 +140,7 @@ export class SessionService {
   }
 
   async signOut(sessionId: string): Promise<boolean> {
+    for (const [k, v] of this.resolved) if (v.live.session.id === sessionId) this.resolved.delete(k);
     return this.sessions.end(sessionId, this.clock.now());
   }
 }
