@@ -169,7 +169,7 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
   app.get('/:type/:id/$everything', everythingRoute);
   app.post('/:type/:id/$everything', everythingRoute);
 
-  /** Tells the audit record whose records a search or $everything returned, so each person's access log shows it. */
+  /** Tells the audit record whose records a search returned, so each person's access log shows it ($everything names its patient in the URL). */
   async function noteTouchedPatients(req: FastifyRequest, rows: { rid: string; resource_type: string; id: string }[]) {
     if (!req.principal || rows.length === 0) return;
     const patients = new Set(rows.filter((r) => r.resource_type === 'Patient').map((r) => r.id));
