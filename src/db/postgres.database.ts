@@ -5,16 +5,20 @@ import type { Database, Queryable, QueryOptions, QueryResult } from './database.
 // bigint (int8) stays a string, as PGlite is configured to return it.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => v);
 
+const MAX_PREPARED = 2_000;
+
 export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
   // A request that cannot get a connection in time fails (503) rather than waiting for ever.
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 15_000 });
   // An idle client that loses its server connection must not crash the process.
   pool.on('error', () => undefined);
   await pool.query('SELECT 1');
+  // Each distinct text stays prepared on every connection that ran it: past MAX_PREPARED texts
+  // (a client inventing query shapes), new ones run unnamed, so server memory stays bounded.
   const names = new Map<string, string>();
   const nameOf = (sql: string) => {
     let n = names.get(sql);
-    if (!n) {
+    if (!n && names.size < MAX_PREPARED) {
       n = `os_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
       names.set(sql, n);
     }
@@ -22,8 +26,9 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   };
   const wrap = (c: { query: pg.Pool['query'] }): Queryable => ({
     async query<R>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
-      const res = opts?.prepare
-        ? await c.query({ name: nameOf(sql), text: sql, values: params as any[] })
+      const name = opts?.prepare ? nameOf(sql) : undefined;
+      const res = name
+        ? await c.query({ name, text: sql, values: params as any[] })
         : await c.query(sql, params as any[]);
       return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
     },
