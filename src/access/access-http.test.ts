@@ -276,6 +276,8 @@ describe('break-glass over the API', () => {
     expect((await as('acute-dc', 'GET', 'Patient/pat-b')).status).toBe(404);
     const params = (reason: string, text: string) => ({ resourceType: 'Parameters', parameter: [{ name: 'reason', valueCode: reason }, { name: 'text', valueString: text }] });
     expect((await as('acute-dc', 'POST', 'Patient/pat-b/$break-glass', params('because', 'Arrived unconscious in A&E'))).status).toBe(400);
+    expect((await as('acute-dc', 'POST', 'Patient/pat-b/$break-glass', params('toString', 'Arrived unconscious in A&E'))).status).toBe(400);
+    expect((await as('acute-dc', 'POST', 'Patient/%00/$break-glass', params('patient-unable-to-consent', 'Arrived unconscious in A&E'))).status).toBe(404);
     expect((await as('acute-dc', 'POST', 'Patient/pat-b/$break-glass', params('patient-unable-to-consent', 'short'))).status).toBe(400);
     expect((await as('acute-dc', 'POST', 'Patient/pat-b/$break-glass', params('patient-unable-to-consent', 'Arrived unconscious in A&E'), { 'x-csrf-token': 'wrong' })).status).toBe(403);
     expect((await as('gp-a-reception', 'POST', 'Patient/pat-b/$break-glass', params('patient-unable-to-consent', 'Arrived unconscious in A&E'))).status).toBe(403);

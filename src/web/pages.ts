@@ -1,5 +1,6 @@
 import type { AccessLogEntry } from '../access/audit/access-log.service.js';
-import { BREAK_GLASS_REASONS } from '../access/policy/index.js';
+import { BREAK_GLASS_REASONS, type BreakGlassGrant } from '../access/policy/index.js';
+import { ROLE_NAMES, type StaffRole } from '../access/principal.js';
 import { formatDate, formatDateTime } from '../care/fhir-text.js';
 import type { PersonSearchResult } from '../care/person-search.service.js';
 import { formatNhsNumber } from '../fhir/nhs-number.js';
@@ -177,4 +178,37 @@ export function accessLogBody(entries: AccessLogEntry[], next: string | undefine
       <tbody class="nhsuk-table__body">${rows}</tbody></table>`}
   ${next ? html`<nav class="nhsuk-pagination" role="navigation" aria-label="Access log pages"><ul class="nhsuk-list nhsuk-pagination__list">
     <li class="nhsuk-pagination-item--next"><a class="nhsuk-pagination__link nhsuk-pagination__link--next" href="/my-access-log?cursor=${next}"><span class="nhsuk-pagination__title">Older entries</span></a></li></ul></nav>` : ''}`;
+}
+
+/** One unreviewed break-glass grant, as the privacy officer's review list shows it. */
+export interface ReviewRow {
+  grant: BreakGlassGrant;
+  organisation: string;
+}
+
+/** The privacy officer's list of emergency accesses not yet reviewed, oldest first, each with a review form. */
+export function breakGlassReviewBody(rows: ReviewRow[], csrfToken: string, errors: FieldErrors, reviewedId?: string): Html {
+  const reasons = BREAK_GLASS_REASONS as Record<string, string>;
+  const items = rows.map(({ grant: g, organisation }, i) => html`<div class="nhsuk-card"><div class="nhsuk-card__content">
+    <h2 class="nhsuk-card__heading nhsuk-heading-m">${g.userName}, ${ROLE_NAMES[g.role as StaffRole] ?? g.role}</h2>
+    <dl class="nhsuk-summary-list">
+      <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Organisation</dt><dd class="nhsuk-summary-list__value">${organisation}</dd></div>
+      <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Person's record</dt><dd class="nhsuk-summary-list__value">Patient/${g.patientId}</dd></div>
+      <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">When</dt><dd class="nhsuk-summary-list__value"><time datetime="${g.grantedAt}">${formatDateTime(g.grantedAt)}</time> (access until <time datetime="${g.expiresAt}">${formatDateTime(g.expiresAt)}</time>)</dd></div>
+      <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Reason</dt><dd class="nhsuk-summary-list__value">${reasons[g.reasonCode] ?? g.reasonCode}</dd></div>
+      <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Their statement</dt><dd class="nhsuk-summary-list__value">${g.reasonText}</dd></div>
+    </dl>
+    <form method="post" action="/break-glass-review/${g.id}" novalidate data-loading="Saving…">
+      <input type="hidden" name="csrf_token" value="${csrfToken}">
+      <div class="${groupClass(reviewedId === g.id ? errors : [], 'note')}">
+        <label class="nhsuk-label" for="note-${i + 1}">Review note</label>
+        <div class="nhsuk-hint" id="note-${i + 1}-hint">What you checked and what you concluded, for the audit trail.</div>
+        ${reviewedId === g.id ? fieldError(errors, 'note') : ''}
+        <textarea class="nhsuk-textarea" id="note-${i + 1}" name="note" rows="2" aria-describedby="note-${i + 1}-hint"></textarea>
+      </div>
+      <button class="nhsuk-button nhsuk-button--secondary" data-module="nhsuk-button" type="submit">Mark as reviewed</button>
+    </form></div></div>`);
+  return html`${errorSummary(errors)}<h1>Emergency access to review</h1>
+  <p>Every use of emergency access (break-glass) is listed here until a privacy officer has reviewed it. The person can see each one, with the statement, in their own access log.</p>
+  ${rows.length === 0 ? html`<p class="onestory-muted">There is no emergency access waiting for review.</p>` : items}`;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, NHS, seedCareWorld } from '../care/care.fixtures.js';
+import { createStaff } from '../access/identity/identity.test-helpers.js';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 
 /** A browser-like session against the server in-process: keeps the cookie, reads the CSRF token from pages. */
@@ -112,6 +113,31 @@ describe('web app (server-rendered pages)', () => {
     expect(record.status).toBe(200);
     expect(record.body).toContain('Emergency access: this access is audited');
     expect(record.body).toContain('Doreen Baxter');
+  });
+
+  it('the privacy officer sees each emergency access with its statement, reviews it, and the list empties; no one else sees the list', async () => {
+    await createStaff(t.platform, 'privacy.test', CARE_PASSWORD, [{ organizationId: CARE_ORGS.gp, role: 'privacy-officer' }]);
+    const nurse = new Browser(t);
+    await nurse.signIn(CARE_USERS.nurse.username);
+    expect((await nurse.get('/break-glass-review')).status).toBe(403);
+    const b = new Browser(t);
+    expect(await b.signIn('privacy.test')).toBe('/break-glass-review');
+    const list = await b.get('/break-glass-review');
+    expect(list.status).toBe(200);
+    expect(list.body).toContain('Amira Okafor');
+    expect(list.body).toContain('Found on the floor at home, GP closed');
+    expect(list.body).toContain('Patient/pat-baxter');
+    const id = /action="\/break-glass-review\/([^"]+)"/.exec(list.body)![1];
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(list.body)![1];
+    expect((await b.post(`/break-glass-review/${id}`, { note: 'Checked with the ward' })).status).toBe(403);
+    const noNote = await b.post(`/break-glass-review/${id}`, { csrf_token: csrf, note: ' ' });
+    expect(noNote.status).toBe(400);
+    expect(noNote.body).toContain('Write what you checked');
+    expect((await b.post('/break-glass-review/not-a-grant', { csrf_token: csrf, note: 'Checked with the ward' })).status).toBe(404);
+    expect((await nurse.post(`/break-glass-review/${id}`, { csrf_token: await nurse.csrf(), note: 'Checked' })).status).toBe(403);
+    const done = await b.post(`/break-glass-review/${id}`, { csrf_token: csrf, note: `Checked with the ward${String.fromCharCode(0)}: appropriate` });
+    expect(done.status).toBe(303);
+    expect((await b.get('/break-glass-review')).body).toContain('There is no emergency access waiting for review');
   });
 
   it('says sharing is withheld for a person who objects', async () => {

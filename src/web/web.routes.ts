@@ -14,7 +14,7 @@ import { FhirError, forbidden, notFound } from '../fhir/outcome.js';
 import type { Platform } from '../platform.js';
 import { html } from './html.js';
 import { errorPage, page, PAGE_HEADERS, type NavItem, type Viewer } from './layout.js';
-import { accessLogBody, breakGlassBody, searchBody, signInBody, type FieldErrors, type SearchForm } from './pages.js';
+import { accessLogBody, breakGlassBody, breakGlassReviewBody, searchBody, signInBody, type FieldErrors, type SearchForm } from './pages.js';
 import { breakGlassBanner, careTeamTable, recordBody } from './record.page.js';
 import { staticRoutes } from './static.routes.js';
 
@@ -24,14 +24,19 @@ interface Signed {
   viewer: Viewer;
 }
 
-const homeOf = (p: Principal) => (p.kind === 'staff' ? '/people' : '/my-record');
+const isPrivacyOfficer = (p: Principal) => p.kind === 'staff' && p.role === 'privacy-officer';
+const homeOf = (p: Principal) => (isPrivacyOfficer(p) ? '/break-glass-review' : p.kind === 'staff' ? '/people' : '/my-record');
 const staffNav = (current: string): NavItem[] => [{ href: '/people', text: 'Find a person', current: current === 'people' }];
+const officerNav = (current: string): NavItem[] => [
+  ...staffNav(current),
+  { href: '/break-glass-review', text: 'Emergency access review', current: current === 'review' },
+];
 const portalNav = (p: Principal, current: string): NavItem[] => [
   { href: '/my-record', text: p.kind === 'proxy' ? 'Their record' : 'My record', current: current === 'record' },
   { href: '/my-care-team', text: p.kind === 'proxy' ? 'Their care team' : 'My care team', current: current === 'team' },
   ...(p.kind === 'resident' ? [{ href: '/my-access-log', text: 'Who has looked at my record', current: current === 'log' }] : []),
 ];
-const navFor = (p: Principal, current: string) => (p.kind === 'staff' ? staffNav(current) : portalNav(p, current));
+const navFor = (p: Principal, current: string) => (isPrivacyOfficer(p) ? officerNav(current) : p.kind === 'staff' ? staffNav(current) : portalNav(p, current));
 
 /** The first issue of a 400 as a field error for the form (its expression names the field). */
 function fieldErrorOf(err: unknown, fallbackField: string): FieldErrors | undefined {
@@ -287,6 +292,47 @@ async function pageRoutes(app: FastifyInstance, platform: Platform): Promise<voi
     }
     audit.failure = errors.map((e) => e.text).join('; ');
     return send(reply, 400, page({ title: 'Request emergency access', error: true, viewer: s.viewer, nav: staffNav('people'), body: breakGlassBody(id, s.viewer.csrfToken, errors, f) }));
+  });
+
+  // ---- Privacy officers: emergency access to review ----
+
+  const reviewPage = async (req: FastifyRequest, reply: FastifyReply, s: Signed, status: number, errors: FieldErrors, reviewedId?: string) => {
+    const grants = await breakGlass.listBreakGlassForReview(s.principal);
+    const rows = [];
+    for (const grant of grants) {
+      let organisation = orgNames.get(grant.organizationId);
+      if (!organisation) {
+        organisation = await identity.lookup.organizationName(grant.organizationId);
+        orgNames.set(grant.organizationId, organisation);
+      }
+      rows.push({ grant, organisation });
+    }
+    // The review names whose records were opened: each person's access log shows that it was reviewed.
+    const audit = auditContextOf(req);
+    audit.resourceType = 'AuditEvent';
+    if (grants.length > 0) audit.patientIds = [...new Set(grants.map((g) => g.patientId))];
+    return send(reply, status, page({ title: 'Emergency access to review', error: errors.length > 0, viewer: s.viewer, nav: officerNav('review'), body: breakGlassReviewBody(rows, s.viewer.csrfToken, errors, reviewedId) }));
+  };
+
+  app.get('/break-glass-review', async (req, reply) => {
+    const s = await need(req, reply, 'staff', 'review');
+    if (!s) return reply;
+    auditContextOf(req).interaction = 'search';
+    return reviewPage(req, reply, s, 200, []);
+  });
+
+  app.post('/break-glass-review/:id', async (req, reply) => {
+    const s = await need(req, reply, 'staff', 'review');
+    if (!s) return reply;
+    const { id } = req.params as { id: string };
+    const note = (fieldsOf(req).note ?? '').trim();
+    auditContextOf(req).interaction = 'update';
+    if (note.length < 3 || note.length > 2000) {
+      auditContextOf(req).failure = 'A review note is needed';
+      return reviewPage(req, reply, s, 400, [{ field: 'note', text: 'Write what you checked and concluded (3 to 2,000 characters)' }], id);
+    }
+    await breakGlass.review(s.principal, id, note, now());
+    return reply.code(303).header('location', '/break-glass-review').send();
   });
 
   // ---- Resident and carer portal ----

@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, NHS } from '../../src/care/care.fixtures.js';
 import { seedCareWorld } from '../../src/care/care.fixtures.js';
+import { createStaff } from '../../src/access/identity/identity.test-helpers.js';
 import { ROOT_DIR } from '../../src/paths.js';
 import { createTestPlatform, type TestPlatform } from '../../src/testing/test-platform.js';
 
@@ -168,6 +169,23 @@ describe('web app in Chromium', () => {
     expect(await page.locator('h1').innerText()).toBe('Margaret Hollis');
     await expectAccessible(page);
     await shot(page, 'break-glass-record');
+    await page.context().close();
+  });
+
+  it('the privacy officer reviews the emergency access: sees who, why and the statement, records a note, and the list empties', async () => {
+    await createStaff(t.platform, 'privacy.e2e', CARE_PASSWORD, [{ organizationId: CARE_ORGS.gp, role: 'privacy-officer' }]);
+    const page = await newPage();
+    await signIn(page, 'privacy.e2e');
+    expect(new URL(page.url()).pathname).toBe('/break-glass-review');
+    const list = await page.locator('main').innerText();
+    expect(list).toContain('Jo Marsh');
+    expect(list).toContain('safe discharge');
+    await expectAccessible(page);
+    await shot(page, 'break-glass-review');
+    await page.fill('#note-1', 'Checked with the ward manager: admitted overnight, access appropriate');
+    await Promise.all([page.waitForURL(/break-glass-review$/), page.click('button:has-text("Mark as reviewed")')]);
+    await expect.poll(() => page.locator('main').innerText()).toContain('There is no emergency access waiting for review');
+    await expectAccessible(page);
     await page.context().close();
   });
 

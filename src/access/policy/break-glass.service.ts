@@ -33,13 +33,15 @@ export class BreakGlassService {
 
   async breakGlass(p: Principal, patientId: string, reasonCode: string, text: string, now: Date): Promise<BreakGlassGrant> {
     if (p.kind !== 'staff' || !roleRule(p.role).breakGlass) throw forbidden('Only clinical staff may use break-glass access');
-    if (!(reasonCode in BREAK_GLASS_REASONS)) {
+    // Own keys only: `in` would also accept inherited names such as "toString".
+    if (typeof reasonCode !== 'string' || !Object.hasOwn(BREAK_GLASS_REASONS, reasonCode)) {
       throw badRequest(`Break-glass reason must be one of: ${Object.keys(BREAK_GLASS_REASONS).join(', ')}`, 'reason');
     }
-    const reasonText = (text ?? '').trim();
+    // PostgreSQL text cannot hold U+0000: a statement carrying one is refused here, not by the database.
+    const reasonText = (text ?? '').replaceAll(String.fromCharCode(0), '').trim();
     if (reasonText.length < MIN_TEXT) throw badRequest(`Break-glass needs an explanation of at least ${MIN_TEXT} characters`, 'text');
     if (reasonText.length > 2000) throw badRequest('Break-glass explanation is limited to 2000 characters', 'text');
-    if (!(await this.repo.patientExists(this.db, patientId))) throw notFound(`Patient/${patientId} is not known`);
+    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(patientId) || !(await this.repo.patientExists(this.db, patientId))) throw notFound(`Patient/${patientId} is not known`);
     const grant: BreakGlassGrant = {
       id: randomUUID(), userId: p.id, userName: p.displayName, role: p.role, organizationId: p.organizationId, patientId,
       reasonCode, reasonText, grantedAt: now.toISOString(), expiresAt: new Date(now.getTime() + BREAK_GLASS_HOURS * 3600_000).toISOString(),
@@ -61,7 +63,8 @@ export class BreakGlassService {
 
   async review(p: Principal, id: string, note: string, now: Date): Promise<void> {
     if (p.kind !== 'staff' || p.role !== 'privacy-officer') throw forbidden('Break-glass review is for privacy officers');
-    if (!(await this.repo.review(this.db, id, p.id, note, now.toISOString()))) throw notFound('No unreviewed break-glass grant with that id');
+    const clean = note.replaceAll(String.fromCharCode(0), '');
+    if (id.length > 64 || !(await this.repo.review(this.db, id, p.id, clean, now.toISOString()))) throw notFound('No unreviewed break-glass grant with that id');
   }
 
   /** The person's view: every break-glass access to their record (who, role, organisation, when, why). */
