@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestPlatform, fhir, type TestPlatform } from '../testing/test-platform.js';
+import { clientCredentials, clientToken, createTestPlatform, fhir, type TestPlatform } from '../testing/test-platform.js';
 import type { Principal, StaffRole } from './principal.js';
 import { hashPassword } from './identity/password.service.js';
 import { identityFor } from './identity/identity.js';
@@ -251,16 +251,9 @@ describe('credentials', () => {
 describe('token scopes', () => {
   it('a system integration gets only what its scopes name: other types 403, writes without a write scope 403, nothing written', async () => {
     const { clientId, clientSecret } = await identityFor(t.platform).clients.register({ organizationId: 'gp-a', scope: 'system/Patient.rs', name: 'Narrow' });
-    const token = await t.app.inject({
-      method: 'POST', url: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret!, scope: 'system/Observation.rs' }).toString(),
-    });
-    expect(token.statusCode).toBe(400); // asking for more than registered: invalid_scope
-    const ok = await t.app.inject({
-      method: 'POST', url: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret! }).toString(),
-    });
-    const authorization = `Bearer ${ok.json().access_token}`;
+    const narrow = { clientId, clientSecret: clientSecret! };
+    expect((await clientCredentials(t.app, narrow, 'system/Observation.rs')).statusCode).toBe(400); // more than registered: invalid_scope
+    const authorization = await clientToken(t.app, narrow);
     expect((await fhir(t.app, 'GET', 'Patient/pat-a', undefined, { authorization })).status).toBe(200);
     const obs = await fhir(t.app, 'GET', 'Observation?subject=Patient/pat-a', undefined, { authorization });
     expect(obs.status).toBe(403);

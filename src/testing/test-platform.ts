@@ -76,7 +76,7 @@ export async function createTestPlatform(opts: { integration?: boolean } = {}): 
   await app.ready();
   // Without the integration the database is left exactly as migrated (for tests of a first write).
   const integration = opts.integration === false ? undefined : await registerIntegration(platform);
-  const authorization = integration ? await integrationToken(app, integration) : '';
+  const authorization = integration ? await clientToken(app, integration) : '';
   if (authorization) defaultHeaders.set(app, { authorization });
   return {
     platform,
@@ -134,14 +134,19 @@ async function registerIntegration(platform: Platform): Promise<{ clientId: stri
   return { clientId, clientSecret: clientSecret! };
 }
 
-/** The integration's access token, from the real token endpoint (client credentials). */
-async function integrationToken(app: FastifyInstance, c: { clientId: string; clientSecret: string }): Promise<string> {
-  const res = await app.inject({
+/** The token endpoint's answer to a client-credentials grant, in-process (optionally asking for `scope`). */
+export function clientCredentials(app: FastifyInstance, c: { clientId: string; clientSecret: string }, scope?: string) {
+  return app.inject({
     method: 'POST', url: '/oauth2/token',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString(),
+    payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret, ...(scope ? { scope } : {}) }).toString(),
   });
-  if (res.statusCode !== 200) throw new Error(`test integration token: ${res.statusCode} ${res.body}`);
+}
+
+/** A system client's Authorization header, from the real token endpoint. */
+export async function clientToken(app: FastifyInstance, c: { clientId: string; clientSecret: string }): Promise<string> {
+  const res = await clientCredentials(app, c);
+  if (res.statusCode !== 200) throw new Error(`client credentials token: ${res.statusCode} ${res.body}`);
   return `Bearer ${res.json().access_token}`;
 }
 

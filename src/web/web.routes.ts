@@ -74,6 +74,14 @@ async function pageRoutes(app: FastifyInstance, platform: Platform): Promise<voi
   const { identity, summaries, people, breakGlass, accessLog } = services(platform);
   const now = () => identity.clock.now();
   const orgNames = new Map<string, string>();
+  const orgName = async (id: string) => {
+    let name = orgNames.get(id);
+    if (!name) {
+      name = await identity.lookup.organizationName(id);
+      orgNames.set(id, name);
+    }
+    return name;
+  };
 
   const signedIn = async (req: FastifyRequest): Promise<Signed | undefined> => {
     const live = await sessionOf(req, platform);
@@ -83,12 +91,7 @@ async function pageRoutes(app: FastifyInstance, platform: Platform): Promise<voi
     auditContextOf(req).principal ??= principal;
     let detail: string;
     if (principal.kind === 'staff') {
-      let org = orgNames.get(principal.organizationId);
-      if (!org) {
-        org = await identity.lookup.organizationName(principal.organizationId);
-        orgNames.set(principal.organizationId, org);
-      }
-      detail = `${ROLE_NAMES[principal.role]}, ${org}`;
+      detail = `${ROLE_NAMES[principal.role]}, ${await orgName(principal.organizationId)}`;
     } else detail = principal.kind === 'resident' ? 'Resident' : 'Carer';
     return { live, principal, viewer: { name: live.user.displayName, detail, csrfToken: live.session.csrfToken, kind: principal.kind === 'client' ? 'staff' : principal.kind } };
   };
@@ -227,7 +230,7 @@ async function pageRoutes(app: FastifyInstance, platform: Platform): Promise<voi
       }
     }
     const body = searchBody(form, errors.map((e) => ({ ...e, field: e.field })), result);
-    return send(reply, errors.length ? 400 : 200, page({ title: 'Find a person', viewer: s.viewer, nav: staffNav('people'), error: errors.length > 0, body }));
+    return send(reply, errors.length ? 400 : 200, page({ title: 'Find a person', viewer: s.viewer, nav: navFor(s.principal, 'people'), error: errors.length > 0, body }));
   });
 
   app.get('/people/:id', async (req, reply) => {
@@ -249,12 +252,12 @@ async function pageRoutes(app: FastifyInstance, platform: Platform): Promise<voi
           <a class="nhsuk-button nhsuk-button--warning" data-module="nhsuk-button" href="/people/${id}/break-glass">Request emergency access</a>`
           : html`<p>Your role cannot use emergency access. Ask a clinical colleague, or the person’s GP practice.</p>`}
         <p><a href="/people">Back to search</a></p></div></div>`;
-      return send(reply, 403, page({ title: 'No care relationship', viewer: s.viewer, nav: staffNav('people'), body }));
+      return send(reply, 403, page({ title: 'No care relationship', viewer: s.viewer, nav: navFor(s.principal, 'people'), body }));
     }
     const sum = result.summary;
     if (sum.access.breakGlass) audit.reason = { code: sum.access.breakGlass.reason, text: sum.access.breakGlass.text };
     return send(reply, 200, page({
-      title: `${sum.patient.name}: record`, viewer: s.viewer, nav: staffNav('people'),
+      title: `${sum.patient.name}: record`, viewer: s.viewer, nav: navFor(s.principal, 'people'),
       before: html`<nav class="nhsuk-back-link" aria-label="Back"><a class="nhsuk-back-link__link" href="/people">Find another person</a></nav>`,
       body: html`${breakGlassBanner(sum)}${recordBody(sum, sum.timeline, `/people/${id}`, 'staff')}`,
     }));
@@ -264,7 +267,7 @@ async function pageRoutes(app: FastifyInstance, platform: Platform): Promise<voi
     const s = await need(req, reply, 'staff', 'people');
     if (!s) return reply;
     const { id } = req.params as { id: string };
-    return send(reply, 200, page({ title: 'Request emergency access', viewer: s.viewer, nav: staffNav('people'), body: breakGlassBody(id, s.viewer.csrfToken, [], {}) }));
+    return send(reply, 200, page({ title: 'Request emergency access', viewer: s.viewer, nav: navFor(s.principal, 'people'), body: breakGlassBody(id, s.viewer.csrfToken, [], {}) }));
   });
 
   app.post('/people/:id/break-glass', async (req, reply) => {
@@ -291,7 +294,7 @@ async function pageRoutes(app: FastifyInstance, platform: Platform): Promise<voi
       }
     }
     audit.failure = errors.map((e) => e.text).join('; ');
-    return send(reply, 400, page({ title: 'Request emergency access', error: true, viewer: s.viewer, nav: staffNav('people'), body: breakGlassBody(id, s.viewer.csrfToken, errors, f) }));
+    return send(reply, 400, page({ title: 'Request emergency access', error: true, viewer: s.viewer, nav: navFor(s.principal, 'people'), body: breakGlassBody(id, s.viewer.csrfToken, errors, f) }));
   });
 
   // ---- Privacy officers: emergency access to review ----
@@ -299,14 +302,7 @@ async function pageRoutes(app: FastifyInstance, platform: Platform): Promise<voi
   const reviewPage = async (req: FastifyRequest, reply: FastifyReply, s: Signed, status: number, errors: FieldErrors, reviewedId?: string) => {
     const grants = await breakGlass.listBreakGlassForReview(s.principal);
     const rows = [];
-    for (const grant of grants) {
-      let organisation = orgNames.get(grant.organizationId);
-      if (!organisation) {
-        organisation = await identity.lookup.organizationName(grant.organizationId);
-        orgNames.set(grant.organizationId, organisation);
-      }
-      rows.push({ grant, organisation });
-    }
+    for (const grant of grants) rows.push({ grant, organisation: await orgName(grant.organizationId) });
     // The review names whose records were opened: each person's access log shows that it was reviewed.
     const audit = auditContextOf(req);
     audit.resourceType = 'AuditEvent';

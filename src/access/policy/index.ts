@@ -14,7 +14,7 @@ export { BreakGlassService, BREAK_GLASS_REASONS, BREAK_GLASS_HOURS, type BreakGl
 export type { BreakGlassGrant } from './break-glass.repository.js';
 export { AggregateService, SMALL_NUMBER_THRESHOLD, type AggregateResult } from './aggregate.service.js';
 export { VisibilityRepository } from './visibility.repository.js';
-export { accessContext, PolicyRecordAccess, stamp, sourceOf } from './record-access.js';
+export { accessContext } from './record-access.js';
 export { SENSITIVE_LABELS } from './security-labels.js';
 export * from './policy-codes.js';
 export { registerPolicyTables } from './relationship.rules.js';

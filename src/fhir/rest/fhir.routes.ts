@@ -102,8 +102,9 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
 
   app.get('/:type/_history', async (req: Req, reply) => {
     resources.checkType(req.params.type);
-    context(req).access?.authorize('history', req.params.type);
-    return history(req, reply, { type: req.params.type });
+    const ctx = context(req);
+    ctx.access?.authorize('history', req.params.type);
+    return history(req, reply, { type: req.params.type }, ctx.restriction);
   });
 
   app.post('/:type/$validate', async (req: Req, reply) => {
@@ -141,12 +142,13 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     resources.checkType(req.params.type);
     resources.checkId(req.params.id);
     let deleted = false;
-    await resources.read(req.params.type, req.params.id, resources.db, context(req), 'history').catch((err) => {
+    const ctx = context(req);
+    await resources.read(req.params.type, req.params.id, resources.db, ctx, 'history').catch((err) => {
       // A deleted resource still has history, for those who may know it existed (410 says they may).
       if (err instanceof FhirError && err.status === 410) return void (deleted = true);
       throw err;
     });
-    return history(req, reply, { type: req.params.type, id: req.params.id }, deleted);
+    return history(req, reply, { type: req.params.type, id: req.params.id }, deleted ? undefined : ctx.restriction);
   });
 
   app.get('/:type/:id/_history/:vid', async (req: Req, reply) =>
@@ -178,11 +180,12 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     if (patients.size > 0) auditContextOf(req).patientIds = [...patients];
   }
 
-  async function history(req: FastifyRequest, reply: FastifyReply, scope: { type: string; id?: string }, checked = false) {
+  /** `restriction`: the caller's; undefined once the route has established they may see this history (a 410). */
+  async function history(req: FastifyRequest, reply: FastifyReply, scope: { type: string; id?: string }, restriction: RequestContext['restriction']) {
     const q = Object.fromEntries(queryPairs(req));
     // readHistory cannot page a page of none (it would answer 500): ask for at least one.
     const base = baseUrl(req, config.baseUrl);
-    const h = await readHistory(resources.db, scope, { count: q._count, since: q._since, cursor: q._cursor, restriction: checked ? undefined : context(req).restriction }, base);
+    const h = await readHistory(resources.db, scope, { count: q._count, since: q._since, cursor: q._cursor, restriction }, base);
     const selfQuery = rawQuery(req);
     const self = `${base}/${scope.type}${scope.id ? `/${scope.id}` : ''}/_history${selfQuery ? `?${selfQuery}` : ''}`;
     return sendJson(reply, 200, h.json(self, (c) => withCursor(self, c)));
