@@ -18,7 +18,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Resource } from '@medplum/fhirtypes';
-import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, seedCareWorld } from '../src/care/care.fixtures.js';
+import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, seedCareWorld } from '../src/record-view/care.fixtures.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { importItems, readImportSource } from '../src/fhir/import.service.js';

@@ -1,5 +1,5 @@
 import { formatDemoAccounts, seedDemoAccounts } from '../access/identity/demo-accounts.js';
-import { prepareDemoStory } from '../care/demo-story.js';
+import { prepareDemoStory } from '../record-view/demo-story.js';
 import type { Logger } from '../logger.js';
 import { importItems } from '../fhir/import.service.js';
 import type { Platform } from '../platform.js';

@@ -16,7 +16,7 @@ import type { ResidentContext } from './resident.generator.js';
  * The parts of a resident's record that make care joined up, added after the rest of their history:
  * a care team with a named professional, a personalised care and support plan made with the person
  * (and their carer), "what matters to me", allergies, communication needs (reasonable adjustments)
- * and, rarely, a safeguarding alert. Shaped as the record summary reads them (src/care/record-summary.service.ts).
+ * and, rarely, a safeguarding alert. Shaped as the record summary reads them (src/record-view/record-summary.service.ts).
  *
  * Randomness comes from a stream of its own (seeded by seed, resident and "care-planning"), and every
  * resource is added at the end of the resident's list, so the rest of the history (its draws, ids and

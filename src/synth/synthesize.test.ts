@@ -235,7 +235,7 @@ describe('synthesize', () => {
   });
 });
 
-/** What the record summary (src/care/record-summary.service.ts) takes for the named professional. */
+/** What the record summary (src/record-view/record-summary.service.ts) takes for the named professional. */
 const NAMED = /named|lead|key worker|care coordinator/i;
 const EXTRACT = new Date(EXTRACT_DAY * 86_400_000).toISOString().slice(0, 10);
 const textOf = (c?: { text?: string; coding?: { display?: string }[] }) => c?.text ?? c?.coding?.[0]?.display ?? '';

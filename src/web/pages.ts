@@ -1,8 +1,8 @@
 import type { AccessLogEntry } from '../access/audit/access-log.service.js';
 import { BREAK_GLASS_REASONS, type BreakGlassGrant } from '../access/policy/index.js';
 import { ROLE_NAMES, type StaffRole } from '../access/principal.js';
-import { formatDate, formatDateTime } from '../care/fhir-text.js';
-import type { PersonSearchResult } from '../care/person-search.service.js';
+import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
+import type { PersonSearchResult } from '../record-view/person-search.service.js';
 import { formatNhsNumber } from '../fhir/nhs-number.js';
 import { html, type Html } from './html.js';
 import { errorSummary } from './layout.js';

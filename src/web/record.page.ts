@@ -1,6 +1,6 @@
 import { BREAK_GLASS_REASONS } from '../access/policy/index.js';
-import { formatDate, formatDateTime } from '../care/fhir-text.js';
-import { TIMELINE_KINDS, type CareTeamMember, type RecordSummary, type TimelinePage } from '../care/record-summary.service.js';
+import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
+import { TIMELINE_KINDS, type CareTeamMember, type RecordSummary, type TimelinePage } from '../record-view/record-summary.service.js';
 import { formatNhsNumber } from '../fhir/nhs-number.js';
 import { html, query, type Html } from './html.js';
 

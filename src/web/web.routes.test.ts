@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, NHS, seedCareWorld } from '../care/care.fixtures.js';
+import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, NHS, seedCareWorld } from '../record-view/care.fixtures.js';
 import { createStaff } from '../access/identity/identity.test-helpers.js';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 

@@ -8,8 +8,8 @@ import { identityFor } from '../access/identity/identity.js';
 import { SIGN_IN_FAILED, type LiveSession } from '../access/identity/session.service.js';
 import { BreakGlassService } from '../access/policy/index.js';
 import { ROLE_NAMES, type Principal } from '../access/principal.js';
-import { PersonSearchService, type PersonSearchResult } from '../care/person-search.service.js';
-import { RecordSummaryService, type TimelineQuery } from '../care/record-summary.service.js';
+import { PersonSearchService, type PersonSearchResult } from '../record-view/person-search.service.js';
+import { RecordSummaryService, type TimelineQuery } from '../record-view/record-summary.service.js';
 import { FhirError, forbidden, notFound } from '../fhir/outcome.js';
 import type { Platform } from '../platform.js';
 import { html } from './html.js';
@@ -50,7 +50,7 @@ const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 /**
  * The web app: the staff workspace (/people …) and the resident and carer portal (/my-…), server-
  * rendered with the NHS.UK design system; static files under /assets; the record summary as JSON
- * under /api. Handlers are thin: the record comes from src/care, always through the signed-in
+ * under /api. Handlers are thin: the record comes from src/record-view, always through the signed-in
  * principal's row restriction, and each page that reads a person's record names them to the audit.
  */
 export async function webRoutes(app: FastifyInstance, opts: { platform: Platform }): Promise<void> {
