@@ -207,8 +207,9 @@ function dateWindow(v: string): [number, number] {
 function leaf(f: Leaf, alias: string, p: Params): string {
   const { param, modifier } = f;
   if (param.code === '_id') {
-    const cond = `${alias}.id = ANY(${p.add(f.values, 'text[]')})`;
-    return modifier === 'missing' ? (f.values[0] === 'true' ? 'false' : 'true') : cond;
+    // Every resource has an id. No parameter may be added for :missing: an unused one has no type and fails the statement.
+    if (modifier === 'missing') return f.values[0] === 'true' ? 'false' : 'true';
+    return `${alias}.id = ANY(${p.add(f.values, 'text[]')})`;
   }
   if (param.code === '_lastUpdated') {
     if (modifier === 'missing') return f.values[0] === 'true' ? 'false' : 'true';
