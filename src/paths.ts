@@ -15,3 +15,9 @@ function findRoot(): string {
 
 export const ROOT_DIR = findRoot();
 export const MIGRATIONS_DIR = join(ROOT_DIR, 'src', 'db', 'migrations');
+/**
+ * The reference data the product ships with (strategy facts, localities, eFI code sets): read-only
+ * and committed, so a fresh clone runs with nothing beside it. Not ONESTORY_DATA_DIR, which is
+ * where the running platform writes its database and exports.
+ */
+export const REFERENCE_DATA_DIR = join(ROOT_DIR, 'data');

@@ -14,7 +14,7 @@ function wholeNumber(value: string | true | undefined, fallback: number, name: s
 export const synthCommand: Command = {
   name: 'synth',
   summary: 'Generate a synthetic Kent and Medway population as FHIR NDJSON',
-  usage: 'npx onestory synth [--residents N] [--seed S] [--out DIR]\n\nDefaults: --residents 5000 --seed 1 --out ./synth-output. Same seed, same output.\nReads the strategy facts from ../shared/data (override with ONESTORY_SHARED_DIR).',
+  usage: 'npx onestory synth [--residents N] [--seed S] [--out DIR]\n\nDefaults: --residents 5000 --seed 1 --out ./synth-output. Same seed, same output.\nReads the strategy facts, localities and eFI code sets from the package\'s data/ folder (see data/README.md).',
   async run(args) {
     const { flags } = parseFlags(args);
     let residents: number, seed: number;

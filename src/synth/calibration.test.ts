@@ -1,7 +1,7 @@
 import type { Encounter, EpisodeOfCare, Observation, Patient, QuestionnaireResponse, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { synthesizeResidents } from './index.js';
-import { loadSharedData } from './shared-data.js';
+import { loadReferenceData } from './reference-data.js';
 
 /**
  * Computes the strategy's figures from the generated FHIR, the way the platform will, and checks
@@ -15,7 +15,7 @@ const SEED = Number(process.env.SYNTH_CALIBRATION_SEED ?? 2024);
 const YEAR_START = '2024-04-01';
 const YEAR_END = '2025-03-31';
 
-const places = loadSharedData().places;
+const places = loadReferenceData().places;
 const WEST_KENT = places.districts.filter((d) => d.hcp === 'WK').map((d) => d.id);
 
 class Ratio {
@@ -261,8 +261,8 @@ describe(`calibration against the strategy's baselines (${RESIDENTS.toLocaleStri
     expect(s.polypharmacy65.pct).toBeLessThan(50);
   });
 
-  it('frailty deficits are coded from the shared eFI code sets', () => {
-    const efi = loadSharedData().efi;
+  it('frailty deficits are coded from the eFI code sets in data/efi', () => {
+    const efi = loadReferenceData().efi;
     expect(s.efiCodes.length).toBeGreaterThan(1000);
     for (const entry of new Set(s.efiCodes)) {
       const [name, snomed] = entry.split('|');

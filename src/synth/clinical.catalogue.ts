@@ -1,4 +1,4 @@
-import type { EfiDeficit } from './shared-data.js';
+import type { EfiDeficit } from './reference-data.js';
 
 /**
  * Long-term conditions, their medicines and the frailty deficits. Prevalences are by age band
@@ -105,7 +105,7 @@ export interface ResolvedDeficit {
   display: string;
 }
 
-/** Picks each deficit's code from the shared eFI code set, so an eFI calculator over the record finds it. */
+/** Picks each deficit's code from its eFI code set (data/efi), so an eFI calculator over the record finds it. */
 export function resolveDeficits(efi: EfiDeficit[]): ResolvedDeficit[] {
   return FRAILTY_DEFICITS.map((d) => {
     const set = efi.find((e) => e.name === d.name);

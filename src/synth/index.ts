@@ -6,7 +6,7 @@ import { generateOrganisations } from './organisation.generator.js';
 import { PopulationModel } from './population.model.js';
 import { cumulative } from './prng.js';
 import { generateResident, type ResidentContext } from './resident.generator.js';
-import { loadSharedData, type SharedData } from './shared-data.js';
+import { loadReferenceData, type ReferenceData } from './reference-data.js';
 
 export interface SynthOptions {
   residents: number;
@@ -17,7 +17,7 @@ export { nhsNumberCapacity } from './nhs-numbers.js';
 export { TARGETS } from './history.model.js';
 
 /** Everything derived once per population; residents are then generated one at a time. */
-export function createContext(options: SynthOptions, data: SharedData = loadSharedData()) {
+export function createContext(options: SynthOptions, data: ReferenceData = loadReferenceData()) {
   const model = new PopulationModel(data);
   const { resources, directory } = generateOrganisations(data, options.seed);
   const deficits = resolveDeficits(data.efi);

@@ -5,7 +5,7 @@ import type {
 import { BASE, concept, ext, extString, local, ODS, ref } from './fhir.helpers.js';
 import { CARE_HOME_WORDS, FAMILY_NAMES, GIVEN_FEMALE, GIVEN_MALE, PRACTICE_WORDS, STREETS } from './names.js';
 import { hashString, Prng } from './prng.js';
-import type { Locality, SharedData } from './shared-data.js';
+import type { Locality, ReferenceData } from './reference-data.js';
 import { QUESTIONNAIRES } from './survey.definitions.js';
 
 /**
@@ -115,7 +115,7 @@ export function fictionalMobile(rng: Prng): string {
   return `07700 900${String(rng.int(1000)).padStart(3, '0')}`;
 }
 
-export function generateOrganisations(data: SharedData, seed: number): OrganisationOutput {
+export function generateOrganisations(data: ReferenceData, seed: number): OrganisationOutput {
   const rng = new Prng(seed, hashString('organisations'));
   const resources: Resource[] = [];
   const districts = data.places.districts;

@@ -1,4 +1,4 @@
-import type { District, SharedData } from './shared-data.js';
+import type { District, ReferenceData } from './reference-data.js';
 
 /**
  * The demographic model: who lives where, by age, sex and deprivation. Every prevalence in the
@@ -83,7 +83,7 @@ export class PopulationModel {
   readonly districtCumulative: number[];
   private readonly expectations = new Map<string, number>();
 
-  constructor(readonly data: SharedData) {
+  constructor(readonly data: ReferenceData) {
     const total = data.places.districts.reduce((s, d) => s + d.population, 0);
     let acc = 0;
     this.districtCumulative = [];

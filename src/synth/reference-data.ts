@@ -1,24 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/**
- * The strategy's facts live outside the repository in ../shared/data, so one copy serves every
- * project that works from them. From src/synth (tsc source, vitest) or dist/src/synth (built),
- * the repository root is the directory above `src`, stepping over `dist`.
- */
-export function sharedDataDir(): string {
-  const override = process.env.ONESTORY_SHARED_DIR;
-  if (override) {
-    const dir = resolve(override);
-    return existsSync(join(dir, 'data', 'strategy')) ? join(dir, 'data') : dir;
-  }
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (basename(dir) !== 'src' && dirname(dir) !== dir) dir = dirname(dir);
-  let root = dirname(dir);
-  if (basename(root) === 'dist') root = dirname(root);
-  return resolve(root, '..', 'shared', 'data');
-}
+import { join } from 'node:path';
+import { REFERENCE_DATA_DIR } from '../paths.js';
 
 export interface District {
   id: string;
@@ -78,19 +60,20 @@ export interface EfiDeficit {
   codes: { code: string; display: string }[];
 }
 
-export interface SharedData {
+export interface ReferenceData {
   places: Places;
   localities: Locality[];
   indicators: Map<string, Indicator>;
   efi: EfiDeficit[];
 }
 
-let cached: { dir: string; data: SharedData } | undefined;
+let cached: { dir: string; data: ReferenceData } | undefined;
 
-export function loadSharedData(dir = sharedDataDir()): SharedData {
+/** The strategy's facts, the localities and the eFI code sets, from the repository's data/ (see data/README.md). */
+export function loadReferenceData(dir = REFERENCE_DATA_DIR): ReferenceData {
   if (cached && cached.dir === dir) return cached.data;
   if (!existsSync(join(dir, 'strategy', 'places.json'))) {
-    throw new Error(`Shared data not found at ${dir}: set ONESTORY_SHARED_DIR to the folder holding strategy/, geography/ and efi/`);
+    throw new Error(`Reference data not found at ${dir}: the package's data/ folder (strategy/, geography/, efi/) is missing`);
   }
   const places = JSON.parse(readFileSync(join(dir, 'strategy', 'places.json'), 'utf8')) as Places;
   const indicatorsFile = JSON.parse(readFileSync(join(dir, 'strategy', 'indicators.json'), 'utf8')) as {
@@ -98,7 +81,7 @@ export function loadSharedData(dir = sharedDataDir()): SharedData {
   };
   const indicators = new Map<string, Indicator>();
   for (const o of indicatorsFile.outcomes) for (const i of o.indicators) indicators.set(i.id, i);
-  const data: SharedData = {
+  const data: ReferenceData = {
     places,
     localities: loadLocalities(join(dir, 'geography', 'kent-medway-localities.csv'), places.districts),
     indicators,
