@@ -3,6 +3,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { auditFrameworkErrors, auditHook } from './access/audit/audit.hook.js';
 import { identityRoutes } from './access/identity/identity.routes.js';
 import { breakGlassRoutes } from './access/policy/break-glass.routes.js';
+import { isDatabaseUnavailable } from './db/connection-errors.js';
+import { databaseReadiness } from './db/readiness.js';
 import type { Logger } from './logger.js';
 import { FhirError, issue, outcome } from './fhir/outcome.js';
 import { bulkExportRoutes } from './fhir/rest/bulk-export.routes.js';
@@ -90,6 +92,12 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
       req.log.warn({ err }, 'database pool exhausted');
       return reply.code(503).header('Retry-After', '1').type(FHIR_JSON).send(outcome([issue('transient', 'The database is busy; try again shortly')]));
     }
+    // The database went away (restart, failover, a terminated session): not the client's fault and
+    // not a bug. The pool reconnects by itself, so tell the client to come back.
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err }, 'database unavailable');
+      return reply.code(503).header('Retry-After', '5').type(FHIR_JSON).send(outcome([issue('transient', 'The database cannot be reached; try again shortly')]));
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, 'unexpected error');
     const message =
@@ -103,7 +111,13 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
     reply.code(404).type(FHIR_JSON).send(outcome([issue('not-found', `No route for ${req.method} ${req.url.split('?')[0]}`)])),
   );
 
-  app.get('/healthz', { config: { audit: false } }, async () => ({ status: 'ok' }));
+  // Ready only while the database answers: a load balancer stops sending traffic while it is away.
+  const databaseReady = databaseReadiness(platform.db);
+  app.get('/healthz', { config: { audit: false } }, async (_req, reply) => {
+    const { ready, reason } = await databaseReady();
+    if (ready) return { status: 'ok' };
+    return reply.code(503).header('Retry-After', '5').header('Cache-Control', 'no-store').send({ status: 'unavailable', ready: false, database: reason });
+  });
   await app.register(identityRoutes, { platform });
   await app.register(webRoutes, { platform });
   await app.register(breakGlassRoutes, { prefix: '/fhir/R4', platform });

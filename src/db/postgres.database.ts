@@ -10,7 +10,8 @@ const MAX_PREPARED = 2_000;
 export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
   // A request that cannot get a connection in time fails (503) rather than waiting for ever.
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 15_000 });
-  // An idle client that loses its server connection must not crash the process.
+  // An idle client that loses its server connection must not crash the process: the pool drops it
+  // and opens a new one when next asked.
   pool.on('error', () => undefined);
   await pool.query('SELECT 1');
   // Each distinct text stays prepared on every connection that ran it: past MAX_PREPARED texts
@@ -39,16 +40,32 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
     query: base.query,
     async transaction(fn) {
       const client = await pool.connect();
+      // A client checked out of the pool has no 'error' listener (the pool's own is removed while it
+      // is lent out). If the server ends the connection mid-transaction (a restart, a failover,
+      // pg_terminate_backend) the client emits 'error', and an unheard 'error' event ends the
+      // process. The statement in flight fails by itself; this only notes that the connection is gone.
+      let broken: Error | undefined;
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(wrap(client));
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        if (!broken) {
+          await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+            broken = rollbackErr;
+          });
+        }
         throw err;
       } finally {
-        client.release();
+        client.removeListener('error', onError);
+        // A broken connection (or one whose ROLLBACK failed) is destroyed, not lent out again; the
+        // pool opens a new one on demand, so service resumes by itself when the database is back.
+        client.release(broken);
       }
     },
     async exec(sql) {
