@@ -93,6 +93,7 @@ export class BatchService {
         const { type, id, query, operation } = parseUrl(e.url);
         if (id || query !== undefined || operation) throw badRequest(`POST in a Bundle must be to a type, not "${e.url}"`);
         this.resources.checkType(type);
+        this.resources.checkWritable(type);
         bodies.push(this.resources.checkBody(type, { ...e.resource, id: e.assigned!.id }));
       });
     }

@@ -1,5 +1,6 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import { SUPPORTED_TYPES } from './definitions.js';
+import { PLATFORM_WRITTEN } from './resource.service.js';
 import { indexedParams } from './search-index.js';
 
 const SEARCH_TYPES = new Set(['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri']);
@@ -11,19 +12,21 @@ export function capabilityStatement(): CapabilityStatement {
   const resources: CapabilityStatementRestResource[] = SUPPORTED_TYPES.map((type) => {
     const params = [...indexedParams(type).values()].filter((p) => SEARCH_TYPES.has(p.type));
     const refs = params.filter((p) => p.type === 'reference');
+    // What only the platform writes is read-only to clients (405 on any write).
+    const readOnly = PLATFORM_WRITTEN.has(type);
+    const writes = readOnly
+      ? { versioning: 'versioned' as const, updateCreate: false, conditionalCreate: false, conditionalUpdate: false, conditionalDelete: 'not-supported' as const }
+      : { versioning: 'versioned-update' as const, updateCreate: true, conditionalCreate: true, conditionalUpdate: true, conditionalDelete: 'single' as const };
+    const interactions = readOnly
+      ? ['read', 'vread', 'history-instance', 'history-type', 'search-type']
+      : ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'];
     const r: CapabilityStatementRestResource = {
       type,
       profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
-      interaction: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map(
-        (code) => ({ code: code as 'read' }),
-      ),
-      versioning: 'versioned-update',
+      interaction: interactions.map((code) => ({ code: code as 'read' })),
       readHistory: true,
-      updateCreate: true,
-      conditionalCreate: true,
       conditionalRead: 'not-supported',
-      conditionalUpdate: true,
-      conditionalDelete: 'single',
+      ...writes,
       referencePolicy: ['literal', 'logical'],
       searchInclude: ['*', ...refs.map((p) => `${type}:${p.code}`)],
       searchRevInclude: [],

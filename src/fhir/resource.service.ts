@@ -36,8 +36,11 @@ export interface WriteResult extends Version {
  * only stops a pathological loop. 5 was too few: 8 concurrent writers of one resource under load
  * could leave the last one with a 409.
  */
-/** Types only the platform writes. */
-export const PLATFORM_WRITTEN = new Set(['AuditEvent']);
+/**
+ * Types only the platform writes (the audit trail and the provenance of its own writes): every client
+ * write is a 405, before any other check, and the CapabilityStatement declares them read-only.
+ */
+export const PLATFORM_WRITTEN = new Set(['AuditEvent', 'Provenance']);
 
 const MAX_RETRIES = 32;
 
@@ -59,8 +62,8 @@ export class ResourceService {
   }
 
   /**
-   * AuditEvents are recorded by the platform itself, in a hash chain (src/access/audit): a client
-   * can read them but never write, change or delete one.
+   * AuditEvents are recorded by the platform itself, in a hash chain (src/access/audit), and so is
+   * Provenance: a client can read them but never write, change or delete one.
    */
   checkWritable(type: string): void {
     if (PLATFORM_WRITTEN.has(type)) {
