@@ -1,28 +1,70 @@
-import { registerPolicyTables } from './access/policy/index.js';
+import { AccessLogService } from './access/audit/access-log.service.js';
+import { createIdentity, type Identity } from './access/identity/identity.js';
+import { AggregateService, BreakGlassService, registerPolicyTables } from './access/policy/index.js';
+import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { loadDefinitions } from './fhir/definitions.js';
+import { registerDerivedTable } from './fhir/resource.repository.js';
 import { ResourceService } from './fhir/resource.service.js';
+import { PersonSearchService } from './record-view/person-search.service.js';
+import { RecordSummaryService } from './record-view/record-summary.service.js';
+import { TASK_WORK_TABLE } from './workflow/task-work.table.js';
+import { taskWriteRule } from './workflow/task.write-rule.js';
+import { WorklistService } from './workflow/worklist.service.js';
 
-/** The running platform's parts, built once at start and handed to the HTTP layer and the CLI. */
+/**
+ * The running platform's parts, each built once here and handed to the HTTP layer (route plugins
+ * take what they need from it) and the CLI. Nothing else constructs a service.
+ */
 export interface Platform {
   config: Config;
   db: Database;
+  /** The one clock every part reads "now" from; tests replace `clock.now` to freeze or move time. */
+  clock: Clock;
+  /** The record: FHIR storage, search, history, writes (with the workflow's write rules). */
   resources: ResourceService;
+  /** Users, sessions, tokens, API clients. */
+  identity: Identity;
+  /** The access layer's services beyond the per-request policy. */
+  access: { breakGlass: BreakGlassService; accessLog: AccessLogService; aggregates: AggregateService };
+  /** Read models of a person's record for the web app and its JSON API. */
+  recordView: { summaries: RecordSummaryService; people: PersonSearchService };
+  /** Work passed between people and organisations. */
+  workflow: { worklist: WorklistService };
   close(): Promise<void>;
+}
+
+/**
+ * Derived tables kept in step with every write (src/fhir/resource.repository.ts): the access
+ * policy's (care relationships, sharing objections, proxy grants) and the worklist's. Registered
+ * here, explicitly, before the first write.
+ */
+function registerDerivedTables(): void {
+  registerPolicyTables();
+  registerDerivedTable(TASK_WORK_TABLE);
 }
 
 export async function createPlatform(config: Config, db?: Database): Promise<Platform> {
   loadDefinitions();
-  // Care relationships, sharing objections and proxy grants are kept in step with every write.
-  registerPolicyTables();
+  registerDerivedTables();
   const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   await migrate(database);
+  const base = systemClock();
+  // One object: replacing `clock.now` moves every service that reads it.
+  const clock: Clock = { now: () => base.now() };
+  const resources = new ResourceService(database, { writeRules: [taskWriteRule] });
+  const breakGlass = new BreakGlassService(database);
   return {
     config,
     db: database,
-    resources: new ResourceService(database),
+    clock,
+    resources,
+    identity: createIdentity(database, clock),
+    access: { breakGlass, accessLog: new AccessLogService(database), aggregates: new AggregateService(database) },
+    recordView: { summaries: new RecordSummaryService(database), people: new PersonSearchService(database, resources.search) },
+    workflow: { worklist: new WorklistService(database) },
     close: () => database.close(),
   };
 }

@@ -10,7 +10,7 @@ import { InvalidTokenError } from './jwt.service.js';
 import type { Endpoint } from './oauth.service.js';
 import type { LiveSession } from './session.service.js';
 
-export type AuthenticateDeps = Pick<Platform, 'db' | 'config'>;
+export type AuthenticateDeps = Pick<Platform, 'db' | 'config' | 'identity'>;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_HEADER = 'x-csrf-token';
@@ -29,7 +29,7 @@ export function endpointFor(req: FastifyRequest, config: Pick<Config, 'baseUrl'>
 const resolved = new WeakMap<FastifyRequest, Promise<LiveSession | undefined>>();
 
 /** The live web session of the request's cookie, once per request. */
-export function sessionOf(req: FastifyRequest, deps: Pick<Platform, 'db'>): Promise<LiveSession | undefined> {
+export function sessionOf(req: FastifyRequest, deps: Pick<Platform, 'identity'>): Promise<LiveSession | undefined> {
   let p = resolved.get(req);
   if (!p) {
     const token = readCookie(req, SESSION_COOKIE);

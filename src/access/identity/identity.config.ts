@@ -23,9 +23,5 @@ export const DEFAULT_SETTINGS: IdentitySettings = {
   accessTokenSeconds: 10 * 60,
 };
 
-/** Where identity reads the time: replaceable, so tests can move it instead of sleeping. */
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock = (): Clock => ({ now: () => new Date() });
+/** Identity reads the time from the platform's one clock (src/clock.ts), so tests move it instead of sleeping. */
+export { systemClock, type Clock } from '../../clock.js';

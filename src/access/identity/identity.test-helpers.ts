@@ -5,7 +5,7 @@ import { identityFor } from './identity.js';
 import { hashPassword } from './password.service.js';
 
 /** A mutable clock for tests: identity reads the time through it. */
-export function fakeClock(platform: Pick<Platform, 'db'>, start = new Date('2026-03-02T09:00:00Z')) {
+export function fakeClock(platform: Pick<Platform, 'identity'>, start = new Date('2026-03-02T09:00:00Z')) {
   let t = start.getTime();
   identityFor(platform).clock.now = () => new Date(t);
   return {

@@ -1,3 +1,4 @@
+import type { Database } from '../../db/database.js';
 import type { Platform } from '../../platform.js';
 import { ClientRepository } from './client.repository.js';
 import { ClientService } from './client.service.js';
@@ -27,24 +28,17 @@ export interface Identity {
   lookup: FhirLookupRepository;
 }
 
-const identities = new WeakMap<object, Identity>();
-
-/** The platform's one Identity (one rate limiter, key cache and token cache per process and database). */
-export function identityFor(platform: Pick<Platform, 'db'>): Identity {
-  let id = identities.get(platform);
-  if (!id) {
-    id = createIdentity(platform);
-    identities.set(platform, id);
-  }
-  return id;
+/** The platform's one Identity, built once by src/platform.ts (one rate limiter, key cache and token cache per process). */
+export function identityFor(platform: Pick<Platform, 'identity'>): Identity {
+  return platform.identity;
 }
 
-function createIdentity(platform: Pick<Platform, 'db'>): Identity {
-  const base = systemClock();
-  // Every service reads the time through this one object, so replacing `clock.now` moves them all.
-  const clock: Clock = { now: () => base.now() };
+/**
+ * Builds identity's services over `db`, reading the time from `clock` (the platform's one clock:
+ * every service reads it through this object, so replacing `clock.now` moves them all).
+ */
+export function createIdentity(db: Database, clock: Clock = systemClock()): Identity {
   const settings: IdentitySettings = { ...DEFAULT_SETTINGS };
-  const db = platform.db;
   const users = new UserRepository(db);
   const lookup = new FhirLookupRepository(db);
   const clients = new ClientService(new ClientRepository(db), lookup);

@@ -12,7 +12,7 @@ const PUBLIC_ROUTES = new Set(['/fhir/R4/metadata']);
  * its CSRF token (403). 401s carry `WWW-Authenticate: Bearer` (RFC 6750), naming the token error.
  * It runs after the body is parsed, so a form may carry the CSRF token as a field.
  */
-export function requirePrincipal(platform: Pick<Platform, 'db' | 'config'>) {
+export function requirePrincipal(platform: Pick<Platform, 'db' | 'config' | 'identity'>) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (req.routeOptions.url && PUBLIC_ROUTES.has(req.routeOptions.url)) return;
     if (req.principal) return; // already established for this request (an embedding app's own identity step)
