@@ -1,3 +1,4 @@
+import { DataDirInUseError } from '../db/data-dir.lock.js';
 import { auditCommand } from './audit.command.js';
 import { clientCommand } from './client.command.js';
 import type { Command } from './command.js';
@@ -34,5 +35,15 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`${command.summary}\n\nUsage: ${command.usage}`);
     return 0;
   }
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    // Expected at the command line (a server already running on the data directory): say what to
+    // do, without a stack trace, and exit non-zero: no command reports success it could not keep.
+    if (err instanceof DataDirInUseError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import { acquireDataDirLock } from './data-dir.lock.js';
 import type { Database, Queryable, QueryResult } from './database.js';
 
 // Values come back the way `pg` returns them, so code above never branches on the back end:
@@ -11,9 +12,20 @@ const parsers = {
 };
 
 export async function openPglite(dataDir: string): Promise<Database> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  // btree_gist: migration 002 indexes date ranges with it.
-  const db = await PGlite.create(dataDir, { parsers, extensions: { btree_gist } });
+  let release = () => undefined as void;
+  if (!dataDir.startsWith('memory://')) {
+    mkdirSync(dataDir, { recursive: true });
+    // Before opening: a second process on the same directory would silently overwrite the first's writes.
+    release = acquireDataDirLock(dataDir);
+  }
+  let db: PGlite;
+  try {
+    // btree_gist: migration 002 indexes date ranges with it.
+    db = await PGlite.create(dataDir, { parsers, extensions: { btree_gist } });
+  } catch (err) {
+    release();
+    throw err;
+  }
   const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
     async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
       const res = await q.query<R>(sql, params as any[]);
@@ -28,6 +40,12 @@ export async function openPglite(dataDir: string): Promise<Database> {
     exec: async (sql) => {
       await db.exec(sql);
     },
-    close: () => db.close(),
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        release();
+      }
+    },
   };
 }
