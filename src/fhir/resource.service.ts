@@ -11,6 +11,7 @@ import { ResourceRepository, type StoredRow, type VersionWrite } from './resourc
 import { extractIndex } from './search-index.js';
 import { SearchService } from './search.service.js';
 import { isValidId, validate } from './validation.service.js';
+import { applyWriteRules, type WriteRule } from './write-rules.js';
 
 /** A stored version as the REST layer presents it. */
 export interface Version {
@@ -51,10 +52,20 @@ const MAX_RETRIES = 32;
 export class ResourceService {
   readonly repo: ResourceRepository;
   readonly search: SearchService;
+  /** Rules about what a caller's write may contain (e.g. Task status transitions); see write-rules.ts. */
+  private readonly writeRules: readonly WriteRule[];
 
-  constructor(readonly db: Database) {
+  constructor(readonly db: Database, opts: { writeRules?: readonly WriteRule[] } = {}) {
     this.repo = new ResourceRepository(db);
     this.search = new SearchService(db);
+    this.writeRules = opts.writeRules ?? [];
+  }
+
+  /** The access layer's decision on a write, then the record's write rules; returns the body to store. */
+  private async guarded(q: Queryable, ctx: RequestContext | undefined, w: GuardedWrite, pending?: ReadonlySet<string>): Promise<Resource> {
+    const stored = await guarded(q, ctx, w, pending);
+    if (ctx?.access && this.writeRules.length > 0) await applyWriteRules(this.writeRules, { ...w, resource: w.resource && stored }, q);
+    return stored;
   }
 
   checkType(type: string): void {
@@ -97,11 +108,11 @@ export class ResourceService {
     if (opts.ifNoneExist !== undefined) {
       return this.conditional(opts.tx, type, opts.ifNoneExist, opts.ctx, async (q, matches) => {
         if (matches.length === 1) return { ...toVersion(matches[0]), created: false, unchanged: true };
-        return this.mustInsert(q, await guarded(q, opts.ctx, { action: 'create', type, resource }));
+        return this.mustInsert(q, await this.guarded(q, opts.ctx, { action: 'create', type, resource }));
       }, 'If-None-Exist');
     }
     const q = opts.tx ?? this.db;
-    return this.mustInsert(q, await guarded(q, opts.ctx, { action: 'create', type, resource }));
+    return this.mustInsert(q, await this.guarded(q, opts.ctx, { action: 'create', type, resource }));
   }
 
   /**
@@ -160,7 +171,7 @@ export class ResourceService {
       const patientsFirst = [...bodies.filter((r) => r.resourceType === 'Patient'), ...bodies.filter((r) => r.resourceType !== 'Patient')];
       for (const r of patientsFirst) {
         ctx.access.authorize('create', r.resourceType);
-        decided.set(r, await guarded(q, ctx, { action: 'create', type: r.resourceType, resource: r }, pending));
+        decided.set(r, await this.guarded(q, ctx, { action: 'create', type: r.resourceType, resource: r }, pending));
         if (r.resourceType === 'Patient' && r.id) pending.add(r.id);
       }
       resources = bodies.map((r) => decided.get(r)!);
@@ -190,7 +201,7 @@ export class ResourceService {
         throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match the current version${current && current.visible ? ` (W/"${current.version_id}")` : ''}`);
       }
       opts.ctx?.access?.authorize(live ? 'update' : 'create', type);
-      const toStore = await guarded(q, opts.ctx, live ? { action: 'update', type, resource, current: JSON.parse(current.content!) } : { action: 'create', type, resource });
+      const toStore = await this.guarded(q, opts.ctx, live ? { action: 'update', type, resource, current: JSON.parse(current.content!) } : { action: 'create', type, resource });
       const result = current ? await this.replace(q, current, toStore, 'PUT') : await this.insert(q, toStore, 'PUT');
       if (result) return result;
       // Another writer got there first. A version-checked client learns of it; otherwise try again.
@@ -208,7 +219,7 @@ export class ResourceService {
     return this.conditional(opts.tx, type, criteria, opts.ctx, async (q, matches) => {
       if (matches.length === 0) {
         opts.ctx?.access?.authorize('create', type);
-        const fresh = await guarded(q, opts.ctx, { action: 'create', type, resource: { ...resource, id: resource.id ?? randomUUID() } });
+        const fresh = await this.guarded(q, opts.ctx, { action: 'create', type, resource: { ...resource, id: resource.id ?? randomUUID() } });
         const made = await this.insert(q, fresh, 'PUT');
         if (!made) throw conflict(`${type}/${resource.id} already exists but does not match the criteria`);
         return made;
@@ -217,7 +228,7 @@ export class ResourceService {
       if (resource.id !== undefined && resource.id !== current.id) {
         throw badRequest(`The body's id "${resource.id}" does not match the resource found (${type}/${current.id})`, `${type}.id`);
       }
-      const next = await guarded(q, opts.ctx, { action: 'update', type, resource: { ...resource, id: current.id }, current: JSON.parse(current.content!) });
+      const next = await this.guarded(q, opts.ctx, { action: 'update', type, resource: { ...resource, id: current.id }, current: JSON.parse(current.content!) });
       const done = await this.replace(q, current, next, 'PUT');
       if (!done) throw conflict('The resource was changed by another request; try again');
       return done;
@@ -254,7 +265,7 @@ export class ResourceService {
         throw new FhirError(status, outcome([issue(status === 409 ? 'conflict' : 'invalid', `Patch operation ${failed} (${(ops as Operation[])[failed].op} ${(ops as Operation[])[failed].path}) failed: ${e.message}`, `[${failed}]`)]));
       }
       if (doc?.resourceType !== type || doc.id !== id) throw badRequest('A patch may not change resourceType or id');
-      const resource = await guarded(q, opts.ctx, { action: 'patch', type, resource: this.checkBody(type, doc), current: JSON.parse(current.content!) });
+      const resource = await this.guarded(q, opts.ctx, { action: 'patch', type, resource: this.checkBody(type, doc), current: JSON.parse(current.content!) });
       const result = await this.replace(q, current, resource, 'PATCH');
       if (result) return result;
       if (opts.ifMatch !== undefined) throw preconditionFailed('The resource was changed by another request');
@@ -262,7 +273,7 @@ export class ResourceService {
     }
   }
 
-  /** DELETE Type/id. Returns false when there was nothing to delete. */
+  /** DELETE Type/id. Returns false when there was nothing the caller could see to delete (204 all the same). */
   async delete(type: string, id: string, opts: { ifMatch?: number; tx?: Queryable; ctx?: RequestContext } = {}): Promise<boolean> {
     this.checkType(type);
     this.checkWritable(type);
@@ -271,16 +282,17 @@ export class ResourceService {
     const q = opts.tx ?? this.db;
     for (let attempt = 0; ; attempt++) {
       const current = await this.repo.readCurrent(q, type, id, opts.ctx?.restriction);
-      if (!current || (!current.visible && !current.deleted)) throw notFound(`${type}/${id} is not known`);
-      if (current.deleted) {
-        // "Already deleted" tells that it existed: only to those who may know (as for a read's 410).
-        if (!current.visible && !(await this.mayKnowDeleted(q, type, id, current.version_id, opts.ctx))) throw notFound(`${type}/${id} is not known`);
+      if (!current || current.deleted || !current.visible) {
+        // Nothing the caller can see to delete. R4 answers a delete of nothing with 204, and one answer
+        // for never-existed, deleted and hidden (live or deleted) tells nothing of what is hidden;
+        // a hidden resource is left as it is.
+        if (opts.ifMatch !== undefined) throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match: ${type}/${id} has no current version`);
         return false;
       }
       if (opts.ifMatch !== undefined && current.version_id !== opts.ifMatch) {
         throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match the current version (W/"${current.version_id}")`);
       }
-      await guarded(q, opts.ctx, { action: 'delete', type, current: JSON.parse(current.content!) });
+      await this.guarded(q, opts.ctx, { action: 'delete', type, current: JSON.parse(current.content!) });
       if (await this.remove(q, type, id, current)) return true;
       if (attempt >= MAX_RETRIES || opts.tx) throw conflict(`${type}/${id} is being changed by other requests; try again`);
     }
@@ -292,7 +304,7 @@ export class ResourceService {
     opts.ctx?.access?.authorize('delete', type);
     return this.conditional(opts.tx, type, criteria, opts.ctx, async (q, matches) => {
       if (matches.length === 0) return false;
-      await guarded(q, opts.ctx, { action: 'delete', type, current: JSON.parse(matches[0].content!) });
+      await this.guarded(q, opts.ctx, { action: 'delete', type, current: JSON.parse(matches[0].content!) });
       if (!(await this.remove(q, type, matches[0].id, matches[0]))) throw conflict('The resource was changed by another request; try again');
       return true;
     });
