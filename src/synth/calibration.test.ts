@@ -2,6 +2,7 @@ import type { Encounter, EpisodeOfCare, Observation, Patient, QuestionnaireRespo
 import { describe, expect, it } from 'vitest';
 import { synthesizeResidents } from './index.js';
 import { loadReferenceData } from './reference-data.js';
+import { REFERENCE_AS_OF } from './timeline.js';
 
 /**
  * Computes the strategy's figures from the generated FHIR, the way the platform will, and checks
@@ -12,6 +13,8 @@ import { loadReferenceData } from './reference-data.js';
 const RESIDENTS = 100_000;
 // SYNTH_CALIBRATION_SEED re-runs the same checks on another population, to see the tolerances are not tuned to one seed.
 const SEED = Number(process.env.SYNTH_CALIBRATION_SEED ?? 2024);
+// The as-of day the figures were written for: its indicator year is financial year 2024/25.
+const AS_OF = REFERENCE_AS_OF;
 const YEAR_START = '2024-04-01';
 const YEAR_END = '2025-03-31';
 
@@ -141,7 +144,7 @@ function analyse(batch: Resource[]): void {
 }
 
 let first = true;
-for (const batch of synthesizeResidents({ residents: RESIDENTS, seed: SEED })) {
+for (const batch of synthesizeResidents({ residents: RESIDENTS, seed: SEED, asOf: AS_OF })) {
   if (first) { first = false; continue; } // organisations
   analyse(batch);
 }

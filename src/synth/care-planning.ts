@@ -6,7 +6,6 @@ import { recordedByTag } from '../access/policy/policy-codes.js';
 import { SENSITIVE_LABELS } from '../access/policy/security-labels.js';
 import type { ConditionDef } from './clinical.catalogue.js';
 import { coding, CS, ext, isoDate, local, ref, snomed } from './fhir.helpers.js';
-import { EXTRACT_DAY } from './history.model.js';
 import type { Practice } from './organisation.generator.js';
 import type { Demography } from './population.model.js';
 import { hashString, Prng } from './prng.js';
@@ -104,8 +103,10 @@ class CarePlanning {
   private readonly has: (key: string) => boolean;
   private readonly deficit: (name: string) => boolean;
   private readonly medicines: string[];
+  private readonly extractDay: number;
 
   constructor(private readonly b: CareInputs) {
+    this.extractDay = b.ctx.timeline.extractDay;
     this.rng = new Prng(b.ctx.seed, b.index, CARE_STREAM);
     this.patient = b.out[0] as Patient;
     this.subject = { reference: `Patient/${this.patient.id}` };
@@ -156,7 +157,7 @@ class CarePlanning {
       const reaction = rng.weighted(a.reactionCumulative);
       const [manifestation, severity] = a.reactions[reaction];
       const high = severity === 'severe';
-      const recorded = Math.min(EXTRACT_DAY - 1, Math.max(this.birthDay() + 180, EXTRACT_DAY - 30 - rng.int(Math.max(1, Math.min(age, 40)) * 365)));
+      const recorded = Math.min(this.extractDay - 1, Math.max(this.birthDay() + 180, this.extractDay - 30 - rng.int(Math.max(1, Math.min(age, 40)) * 365)));
       this.push<AllergyIntolerance>({
         resourceType: 'AllergyIntolerance', id: b.nextId('allergy'), meta: meta(b.practice.orgId),
         clinicalStatus: withText([coding(ALLERGY_CLINICAL, 'active', 'Active')], 'Active'),
@@ -193,7 +194,7 @@ class CarePlanning {
     if (this.deficit('Visual impairment') && rng.chance(0.45)) needs.push(NEEDS.sight);
     if (this.has('stroke') && rng.chance(0.2)) needs.push(NEEDS.aphasia);
     let onPatient = exts.some((e) => e.url === ext.communicationNeed);
-    const day = EXTRACT_DAY - 30 - rng.int(1500);
+    const day = this.extractDay - 30 - rng.int(1500);
     for (const n of needs) {
       if (n.need && !onPatient) {
         // The summary reads one communication need from the Patient: the first, most important one.
@@ -215,7 +216,7 @@ class CarePlanning {
     const { rng, b } = this;
     const { p } = b;
     const council = b.ctx.directory.socialCareByDistrict.get(p.district)!;
-    const start = isoDate(Math.max(this.birthDay(), EXTRACT_DAY - 20 - rng.int(400)));
+    const start = isoDate(Math.max(this.birthDay(), this.extractDay - 20 - rng.int(400)));
     const flag = (orgId: string, author: Reference<any>, code: CodeableConcept, labels: Coding[]) => this.push<Flag>({
       resourceType: 'Flag', id: b.nextId('flag'), meta: meta(orgId, labels), status: 'active', category: SAFEGUARDING_CATEGORY,
       code, subject: this.subject, period: { start }, author,
@@ -304,11 +305,21 @@ class CarePlanning {
     const linkWorker: Member | undefined = lonely ? { roleId: rng.pick(pcn.linkWorkerRoles), orgId: b.practice.pcnId, label: 'Social prescribing link worker', code: 'link-worker' } : undefined;
     if (linkWorker) others.push(linkWorker);
 
-    const created = EXTRACT_DAY - 30 - rng.int(540);
+    const created = this.extractDay - 30 - rng.int(540);
     const practitionerRef = (m: Member) => ref('Practitioner', this.practitioner(m.roleId));
     const participant: CareTeamParticipant[] = [named, ...others].map((m) => ({
       role: role(m.code, m.label), member: practitionerRef(m), onBehalfOf: ref('Organization', m.orgId),
     }));
+    // Services that hold a shared caseload take part as a team as well as through the named person, so
+    // whoever of that team is on duty has the person on their list (an Organization participant is a
+    // care relationship of that organisation: src/access/policy/relationship.rules.ts).
+    const teams = new Map<string, string>();
+    for (const m of [named, ...others]) {
+      if (m.orgId === dir.orgIds.communityTrust) teams.set(m.orgId, 'Community nursing team');
+      else if (m.orgId === b.practice.pcnId) teams.set(m.orgId, 'Primary care network team');
+      else if (m.orgId === council.orgId) teams.set(m.orgId, 'Adult social care team');
+    }
+    for (const [orgId, label] of teams) participant.push({ role: role('team', label), member: ref('Organization', orgId) });
     if (this.carer) {
       participant.push({ role: [withText([coding(CARE_TEAM_ROLE, 'unpaid-carer', 'Unpaid carer')], `Unpaid carer (${this.carerWord()})`)], member: ref('RelatedPerson', this.carer.id!) });
     }
@@ -349,7 +360,7 @@ class CarePlanning {
     this.push<Flag>({
       resourceType: 'Flag', id: b.nextId('flag'), meta: meta(orgId), status: 'active', category: HOME_VISIT,
       code: local('home-visit-alert', 'key-safe', this.carer ? `Key safe by the front door: ${this.carerGiven} has the code` : 'Key safe by the front door: code held by the community nursing team'),
-      subject: this.subject, period: { start: isoDate(EXTRACT_DAY - 10 - rng.int(300)) },
+      subject: this.subject, period: { start: isoDate(this.extractDay - 10 - rng.int(300)) },
       author: nurse ? ref('PractitionerRole', nurse.roleId) : ref('PractitionerRole', b.gpRole),
     });
   }
@@ -378,7 +389,7 @@ class CarePlanning {
       const g = rng.pick(options);
       goals.push([t, g.replace('{carer}', this.carerGiven ?? 'my carer'), THEME_CATEGORY[t]]);
     }
-    const review = EXTRACT_DAY + 14 + rng.int(150);
+    const review = this.extractDay + 14 + rng.int(150);
     for (const [t, description, cat] of goals) {
       const id = b.nextId('goal');
       this.push<Goal>({
@@ -461,7 +472,7 @@ class CarePlanning {
     const make = (code: string, display: string, performer: Reference<any>) => this.push<ServiceRequest>({
       resourceType: 'ServiceRequest', id: b.nextId('sr'), meta: meta(b.practice.orgId), status: 'active', intent: 'order', priority: 'routine',
       category: [local('referral-type', 'community', 'Community and social care referral')], code: local('referral', code, display),
-      subject: this.subject, authoredOn: isoDate(EXTRACT_DAY - 1 - rng.int(60)), requester: ref('PractitionerRole', b.gpRole), performer: [performer],
+      subject: this.subject, authoredOn: isoDate(this.extractDay - 1 - rng.int(60)), requester: ref('PractitionerRole', b.gpRole), performer: [performer],
     });
     let made = 0;
     if (carerAssessment) {

@@ -6,11 +6,8 @@ import { depFactor, type Demography, type PopulationModel } from './population.m
  * population model. Where the strategy gives no number, the comments say where ours comes from.
  */
 
-/** Financial year 2024/25: the indicator year. Ages are taken at the extract date. */
-export const YEAR_START = Date.UTC(2024, 3, 1) / 86_400_000;
-export const YEAR_END = Date.UTC(2025, 2, 31) / 86_400_000;
-/** After the year plus 91 days, so every discharge's 91-day outcome is known. */
-export const EXTRACT_DAY = Date.UTC(2025, 6, 1) / 86_400_000;
+// The indicator year and the extract (as-of) day are the population's timeline: see timeline.ts.
+// Ages are taken at the as-of day.
 
 export const TARGETS = {
   /** Adults smoking, by district (per cent). Swale and west Kent from the strategy; others illustrative (ONS APS ranges). */

@@ -9,13 +9,15 @@ import {
   ACT_CODE, coding, concept, CS, ext, isoDate, isoDateTime, local, LOINC, ref, RESIDENT_ID_SYSTEM, snomed, UCUM,
 } from './fhir.helpers.js';
 import { addCarePlanning } from './care-planning.js';
-import { birthChance, EXTRACT_DAY, HistoryModel, TARGETS, YEAR_END, YEAR_START } from './history.model.js';
+import { addCurrentCare } from './current-care.js';
+import { birthChance, HistoryModel, TARGETS } from './history.model.js';
 import { FAMILY_NAMES, GIVEN_FEMALE, GIVEN_MALE, STREETS } from './names.js';
 import { NhsNumberAllocator } from './nhs-numbers.js';
 import { fictionalLandline, fictionalMobile, fictionalPostcode, type Directory, type Practice } from './organisation.generator.js';
 import { depFactor, type Demography, femaleShare, type PopulationModel } from './population.model.js';
 import { Prng } from './prng.js';
 import { QUESTIONNAIRES, type SurveyDefinition } from './survey.definitions.js';
+import type { Timeline } from './timeline.js';
 
 /** Everything a resident's generation reads; built once per population. */
 export interface ResidentContext {
@@ -26,6 +28,16 @@ export interface ResidentContext {
   nhs: NhsNumberAllocator;
   deficits: ResolvedDeficit[];
   deficitCumulative: number[];
+  /** The as-of day every date is relative to. */
+  timeline: Timeline;
+  /** When set, every resident lives in this network's district and is registered with one of its practices. */
+  neighbourhood?: Neighbourhood;
+}
+
+export interface Neighbourhood {
+  pcnId: string;
+  district: string;
+  practices: Practice[];
 }
 
 const ETHNIC_SYSTEM = 'https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland';
@@ -184,8 +196,14 @@ class ResidentBuilder {
   private conditions: { def?: ConditionDef; deficit?: string; id: string }[] = [];
   private frailty = 0; // deficits / 36, 65+ only
   private ltcCount = 0;
+  private readonly extractDay: number;
+  private readonly yearStart: number;
+  private readonly yearEnd: number;
 
   constructor(private readonly ctx: ResidentContext, private readonly index: number) {
+    this.extractDay = ctx.timeline.extractDay;
+    this.yearStart = ctx.timeline.yearStart;
+    this.yearEnd = ctx.timeline.yearEnd;
     this.rng = new Prng(ctx.seed, index, 0x5e1f);
     this.patientId = `pat-${index}`;
     this.subject = { reference: `Patient/${this.patientId}` };
@@ -201,7 +219,7 @@ class ResidentBuilder {
   }
 
   private dayInYear(): number {
-    return YEAR_START + this.rng.int(YEAR_END - YEAR_START + 1);
+    return this.yearStart + this.rng.int(this.yearEnd - this.yearStart + 1);
   }
 
   build(): Resource[] {
@@ -220,24 +238,29 @@ class ResidentBuilder {
     this.carer();
     if (this.p.age >= 16) this.surveys();
     // Last, from its own random stream: care teams, plans, allergies and alerts leave everything above unchanged.
-    addCarePlanning({
+    const inputs = {
       ctx: this.ctx, index: this.index, out: this.out, p: this.p, practice: this.practice, gpRole: this.gpRole,
-      frailty: this.frailtyCategory(), conditions: this.conditions, ltcCount: this.ltcCount, nextId: (prefix) => this.nextId(prefix),
-    });
+      frailty: this.frailtyCategory(), conditions: this.conditions, ltcCount: this.ltcCount, nextId: (prefix: string) => this.nextId(prefix),
+    };
+    addCarePlanning(inputs);
+    // Then, from a stream of its own, what is going on now: hospital stays, open caseloads and work.
+    addCurrentCare(inputs);
     return this.out;
   }
 
   private demographics(): void {
     const { rng, ctx } = this;
     const model = ctx.model;
-    const dm = model.districts[rng.weighted(model.districtCumulative)];
+    // The district is drawn even in a neighbourhood, so every later draw stays where it was.
+    const drawn = model.districts[rng.weighted(model.districtCumulative)];
+    const dm = ctx.neighbourhood ? model.districts.find((d) => d.district.id === ctx.neighbourhood!.district) ?? drawn : drawn;
     const age = rng.weighted(dm.ageCumulative);
     const sex = rng.chance(femaleShare(age)) ? 'female' : 'male';
     const quintile = rng.weighted(dm.quintileCumulative) + 1;
     this.p = { district: dm.district.id, age, sex, quintile };
-    this.birthDay = EXTRACT_DAY - age * 365 - Math.floor(age / 4) - rng.int(365) - 1;
+    this.birthDay = this.extractDay - age * 365 - Math.floor(age / 4) - rng.int(365) - 1;
     const locality = rng.pick(ctx.directory.localitiesByDistrict.get(dm.district.id)!);
-    this.practice = rng.pick(ctx.directory.practicesByDistrict.get(dm.district.id)!);
+    this.practice = rng.pick(ctx.neighbourhood?.practices ?? ctx.directory.practicesByDistrict.get(dm.district.id)!);
     this.gpRole = rng.pick(this.practice.gpRoles);
 
     const eth = rng.weighted(THAMES.has(dm.district.id) ? ETHNIC_CUM_THAMES : ETHNIC_CUM_KENT);
@@ -299,7 +322,7 @@ class ResidentBuilder {
 
   private onsetDay(minAge: number): number {
     const lo = this.birthDay + Math.max(minAge, 0) * 365;
-    const hi = EXTRACT_DAY - 30;
+    const hi = this.extractDay - 30;
     return lo >= hi ? hi : lo + this.rng.int(hi - lo);
   }
 
@@ -362,7 +385,7 @@ class ResidentBuilder {
     const category = score <= 0.12 ? 'fit' : score <= 0.24 ? 'mild' : score <= 0.36 ? 'moderate' : 'severe';
     this.out.push({
       resourceType: 'Observation', id: this.nextId('obs'), meta: recordedBy(this.practice.orgId), status: 'final', category: SURVEY, code: EFI_CODE, subject: this.subject,
-      effectiveDateTime: isoDate(YEAR_END), valueQuantity: { value: score, unit: 'score', system: UCUM, code: '1' },
+      effectiveDateTime: isoDate(this.yearEnd), valueQuantity: { value: score, unit: 'score', system: UCUM, code: '1' },
       interpretation: [local('efi-category', category, `${category[0].toUpperCase()}${category.slice(1)}`)],
     } as Observation);
   }
@@ -384,7 +407,7 @@ class ResidentBuilder {
   private lifestyle(): void {
     const { p, rng, ctx } = this;
     const h = ctx.history;
-    const recent = () => EXTRACT_DAY - 1 - rng.int(700);
+    const recent = () => this.extractDay - 1 - rng.int(700);
     const gp = this.practice.orgId;
     const smokes = rng.chance(h.smoking(p));
     const status = smokes ? SMOKER : rng.chance(p.age < 30 ? 0.1 : p.age < 50 ? 0.25 : 0.45) ? EX_SMOKER : NEVER_SMOKED;
@@ -421,7 +444,7 @@ class ResidentBuilder {
     const r = this.rng.next();
     const cat = r < severe ? 0 : r < severe + obese ? 1 : r < severe + obese + over ? 2 : r < severe + obese + over + under ? 3 : 4;
     // Measured in the summer term of Year 6, at about 10 years 9 months.
-    const day = Math.min(EXTRACT_DAY - 1, this.birthDay + 3920 + this.rng.int(120));
+    const day = Math.min(this.extractDay - 1, this.birthDay + 3920 + this.rng.int(120));
     this.observation(this.council(), Y6_CODE, VITAL_SIGNS, day, { valueCodeableConcept: Y6_CATEGORIES[cat] });
   }
 
@@ -568,11 +591,11 @@ class ResidentBuilder {
     if (!rng.chance(birthChance(p))) return;
     const acute = ctx.directory.acuteByDistrict.get(p.district)!;
     const window = 3 * 365;
-    const delivery = EXTRACT_DAY - 30 - rng.int(window);
+    const delivery = this.extractDay - 30 - rng.int(window);
     const eocId = this.nextId('eoc');
     this.out.push({
       resourceType: 'EpisodeOfCare', id: eocId, meta: recordedBy(acute.orgId), status: 'finished', type: EP_TYPES.maternity, patient: this.subject,
-      managingOrganization: ref('Organization', acute.orgId), period: { start: isoDate(delivery - 270 + rng.int(30)), end: isoDate(Math.min(EXTRACT_DAY - 1, delivery + 42)) },
+      managingOrganization: ref('Organization', acute.orgId), period: { start: isoDate(delivery - 270 + rng.int(30)), end: isoDate(Math.min(this.extractDay - 1, delivery + 42)) },
     } as EpisodeOfCare);
     const stay = rng.int(3);
     const site = rng.pick(acute.sites);
@@ -610,16 +633,16 @@ class ResidentBuilder {
     else if (dementia) prob = 0.3;
     else if (depressed) prob *= 2;
     if (!rng.chance(prob)) return;
-    const start = YEAR_START - rng.int(900);
+    const start = this.yearStart - rng.int(900);
     const ended = rng.chance(0.35);
-    const end = ended ? Math.max(YEAR_START + 1, start + 60 + rng.int(400)) : undefined;
+    const end = ended ? Math.max(this.yearStart + 1, start + 60 + rng.int(400)) : undefined;
     const mhRoles = ctx.directory.mentalHealthRolesByDistrict.get(p.district)!;
     const eocId = this.nextId('eoc');
     const eoc: EpisodeOfCare = {
       resourceType: 'EpisodeOfCare', id: eocId, meta: recordedBy(ctx.directory.orgIds.mentalHealthTrust),
-      status: end && end <= YEAR_END ? 'finished' : 'active', type: EP_TYPES.mentalHealth,
+      status: end && end <= this.yearEnd ? 'finished' : 'active', type: EP_TYPES.mentalHealth,
       patient: this.subject, managingOrganization: ref('Organization', ctx.directory.orgIds.mentalHealthTrust),
-      period: end && end <= YEAR_END ? { start: isoDate(start), end: isoDate(end) } : { start: isoDate(start) },
+      period: end && end <= this.yearEnd ? { start: isoDate(start), end: isoDate(end) } : { start: isoDate(start) },
       careManager: ref('PractitionerRole', rng.pick(mhRoles)),
     };
     this.out.push(eoc);
@@ -627,7 +650,7 @@ class ResidentBuilder {
       // O2.2: about 8% of people in contact with secondary mental health services (18-69) are in paid work.
       const paid = rng.chance(TARGETS.mentalHealthEmployed / 100);
       const other = p.age < 25 && rng.chance(0.2) ? EMPLOYMENT.student : rng.chance(0.45) ? EMPLOYMENT.sick : rng.chance(0.5) ? EMPLOYMENT.unemployed : EMPLOYMENT.notSeeking;
-      this.observation(ctx.directory.orgIds.mentalHealthTrust, EMPLOYMENT_CODE, SOCIAL_HISTORY, YEAR_START + rng.int(300), { valueCodeableConcept: paid ? EMPLOYMENT.paid : other });
+      this.observation(ctx.directory.orgIds.mentalHealthTrust, EMPLOYMENT_CODE, SOCIAL_HISTORY, this.yearStart + rng.int(300), { valueCodeableConcept: paid ? EMPLOYMENT.paid : other });
     }
     if (ld && rng.chance(0.1)) return;
     if (rng.chance(hasSmi ? 0.3 : 0.1)) {
@@ -652,7 +675,7 @@ class ResidentBuilder {
     if (ld) prob = 0.45;
     if (!rng.chance(prob)) return;
     const care = ctx.directory.socialCareByDistrict.get(p.district)!;
-    const start = Math.max(this.birthDay + 18 * 365, EXTRACT_DAY - 30 - rng.int(ld ? 5000 : 1500));
+    const start = Math.max(this.birthDay + 18 * 365, this.extractDay - 30 - rng.int(ld ? 5000 : 1500));
     this.out.push({
       resourceType: 'EpisodeOfCare', id: this.nextId('eoc'), meta: recordedBy(care.orgId), status: 'active', type: EP_TYPES.longTermSupport, patient: this.subject,
       managingOrganization: ref('Organization', care.orgId), period: { start: isoDate(start) },
@@ -662,7 +685,7 @@ class ResidentBuilder {
     const mix = ld ? [45, 33, 20, 2] : p.age < 65 ? [65, 15, 15, 5] : [55, 6, 24, 15];
     const r = rng.next() * 100;
     const accommodation = r < mix[0] ? 0 : r < mix[0] + mix[1] ? 1 : r < mix[0] + mix[1] + mix[2] ? 2 : 3;
-    const obs = this.observation(care.orgId, ACCOMMODATION_CODE, SOCIAL_HISTORY, Math.max(start, YEAR_START + rng.int(300)), { valueCodeableConcept: ACCOMMODATION[accommodation] });
+    const obs = this.observation(care.orgId, ACCOMMODATION_CODE, SOCIAL_HISTORY, Math.max(start, this.yearStart + rng.int(300)), { valueCodeableConcept: ACCOMMODATION[accommodation] });
     if (accommodation >= 2) {
       const homes = ctx.directory.careHomesByDistrict.get(p.district)!;
       const home = rng.pick(homes);
@@ -670,7 +693,7 @@ class ResidentBuilder {
       obs.performer = [ref('Organization', home.orgId)];
     }
     if (ld && p.age <= 64) {
-      this.observation(care.orgId, EMPLOYMENT_CODE, SOCIAL_HISTORY, YEAR_START + rng.int(300), { valueCodeableConcept: rng.chance(0.05) ? EMPLOYMENT.paid : EMPLOYMENT.notSeeking });
+      this.observation(care.orgId, EMPLOYMENT_CODE, SOCIAL_HISTORY, this.yearStart + rng.int(300), { valueCodeableConcept: rng.chance(0.05) ? EMPLOYMENT.paid : EMPLOYMENT.notSeeking });
     }
   }
 
@@ -694,7 +717,7 @@ class ResidentBuilder {
       name: [{ use: 'official', family: rel[0] === 'FRND' || rel[0] === 'NBOR' ? rng.pick(FAMILY_NAMES) : patient.name![0].family, given: [rng.pick(female ? GIVEN_FEMALE : GIVEN_MALE)] }],
       gender: female ? 'female' : 'male',
       telecom: [{ system: 'phone', value: fictionalMobile(rng), use: 'mobile' }],
-      period: { start: isoDate(EXTRACT_DAY - 30 - rng.int(3000)) },
+      period: { start: isoDate(this.extractDay - 30 - rng.int(3000)) },
     };
     if (sameHome) rp.address = patient.address;
     this.out.push(rp);

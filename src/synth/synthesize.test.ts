@@ -1,7 +1,8 @@
 import type {
   AllergyIntolerance, CarePlan, CareTeam, Encounter, EpisodeOfCare, Flag, Goal, MedicationRequest, Observation, Patient, Practitioner,
-  PractitionerRole, QuestionnaireResponse, RelatedPerson, Resource, ServiceRequest,
+  PractitionerRole, QuestionnaireResponse, RelatedPerson, Resource, ServiceRequest, Task,
 } from '@medplum/fhirtypes';
+import { OPEN_TASK_STATUSES, TASK_KIND_SYSTEM, TASK_KINDS } from '../workflow/task.vocabulary.js';
 import { describe, expect, it } from 'vitest';
 import { RECORDED_BY_SYSTEM } from '../access/policy/policy-codes.js';
 import { isRecordType } from '../access/policy/resource-classes.js';
@@ -9,11 +10,13 @@ import { SENSITIVE_LABELS } from '../access/policy/security-labels.js';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { validate } from '../fhir/validation.service.js';
 import { ODS } from './fhir.helpers.js';
-import { EXTRACT_DAY } from './history.model.js';
+import { REFERENCE_AS_OF } from './timeline.js';
 import { synthesize, synthesizeResidents } from './index.js';
 
 const RESIDENTS = 400;
-const all = [...synthesize({ residents: RESIDENTS, seed: 7 })];
+// Fixed, so the expectations below hold on any day the tests run.
+const AS_OF = REFERENCE_AS_OF;
+const all = [...synthesize({ residents: RESIDENTS, seed: 7, asOf: AS_OF })];
 
 function collectReferences(node: unknown, out: string[]): void {
   if (Array.isArray(node)) for (const v of node) collectReferences(v, out);
@@ -32,13 +35,13 @@ const orgOf = (ref?: { reference?: string }) => ref?.reference?.replace(/^Organi
 
 describe('synthesize', () => {
   it('is deterministic: the same seed gives identical output', () => {
-    const again = [...synthesize({ residents: RESIDENTS, seed: 7 })];
+    const again = [...synthesize({ residents: RESIDENTS, seed: 7, asOf: AS_OF })];
     expect(again.length).toBe(all.length);
     expect(JSON.stringify(again)).toBe(JSON.stringify(all));
   });
 
   it('gives different output for a different seed', () => {
-    const other = [...synthesize({ residents: RESIDENTS, seed: 8 })];
+    const other = [...synthesize({ residents: RESIDENTS, seed: 8, asOf: AS_OF })];
     const patients = (rs: Resource[]) => JSON.stringify(rs.filter((r) => r.resourceType === 'Patient'));
     expect(patients(other)).not.toBe(patients(all));
   });
@@ -68,7 +71,7 @@ describe('synthesize', () => {
     const orgIds = new Set<string>();
     let patient: Patient | undefined;
     const untagged: string[] = [];
-    for (const r of synthesize({ residents: 20_000, seed: 99 })) {
+    for (const r of synthesize({ residents: 20_000, seed: 99, asOf: AS_OF })) {
       if (r.resourceType === 'Organization') orgIds.add(r.id!);
       if (r.resourceType === 'Patient') patient = r;
       if (isRecordType(r.resourceType)) {
@@ -237,11 +240,11 @@ describe('synthesize', () => {
 
 /** What the record summary (src/record-view/record-summary.service.ts) takes for the named professional. */
 const NAMED = /named|lead|key worker|care coordinator/i;
-const EXTRACT = new Date(EXTRACT_DAY * 86_400_000).toISOString().slice(0, 10);
+const EXTRACT = REFERENCE_AS_OF;
 const textOf = (c?: { text?: string; coding?: { display?: string }[] }) => c?.text ?? c?.coding?.[0]?.display ?? '';
 
 describe('care planning: care teams, personalised care and support plans, allergies and alerts (5,000 residents)', () => {
-  const batches = [...synthesizeResidents({ residents: 5000, seed: 11 })];
+  const batches = [...synthesizeResidents({ residents: 5000, seed: 11, asOf: AS_OF })];
   const directory = batches[0];
   const people = batches.slice(1);
   const byRef = new Map(directory.map((r) => [`${r.resourceType}/${r.id}`, r]));
@@ -420,7 +423,7 @@ describe('care planning: care teams, personalised care and support plans, allerg
 
 describe('the demo resident (pat-1 on the first start: seed 1)', () => {
   it('has a carer, a care team with the carer and a named professional, and a care plan made with them', () => {
-    const [, , pat1] = [...synthesizeResidents({ residents: 2, seed: 1 })];
+    const [, , pat1] = [...synthesizeResidents({ residents: 2, seed: 1, asOf: AS_OF })];
     expect(pat1[0].id).toBe('pat-1');
     const carer = pat1.find((r): r is RelatedPerson => r.resourceType === 'RelatedPerson')!;
     const team = pat1.find((r): r is CareTeam => r.resourceType === 'CareTeam')!;
@@ -430,5 +433,70 @@ describe('the demo resident (pat-1 on the first start: seed 1)', () => {
     expect(NAMED.test(textOf(team.participant![0].role![0]))).toBe(true);
     expect(plan.contributor!.map((c) => c.reference)).toContain(`RelatedPerson/${carer.id}`);
     expect(pat1.some((r) => r.resourceType === 'Goal' && (r as Goal).category?.some((c) => code(c) === 'what-matters-to-me'))).toBe(true);
+  });
+});
+
+describe('the as-of day', () => {
+  const patients = (rs: Resource[]) => rs.filter((r): r is Patient => r.resourceType === 'Patient');
+  const day = (iso: string) => Math.floor(Date.parse(iso) / 86_400_000);
+
+  it('moves every date with it, and nothing else: the same people, a year later', () => {
+    const later = [...synthesize({ residents: RESIDENTS, seed: 7, asOf: '2026-07-01' })];
+    expect(later.length).toBe(all.length);
+    const [a, b] = [patients(all), patients(later)];
+    expect(b.map((p) => p.name)).toEqual(a.map((p) => p.name));
+    for (let i = 0; i < a.length; i++) expect(day(b[i].birthDate!) - day(a[i].birthDate!)).toBe(365);
+  });
+
+  it('refuses a day that is not a calendar date', () => {
+    expect(() => [...synthesize({ residents: 1, seed: 7, asOf: '2025-02-30' })]).toThrow(/calendar date/);
+  });
+});
+
+describe('open work and current care (400 residents)', () => {
+  const tasks = all.filter((r): r is Task => r.resourceType === 'Task');
+
+  it('gives a realistic share of people open Tasks that follow the workflow vocabulary', () => {
+    const people = new Set(tasks.map((t) => t.for?.reference));
+    expect(people.size / RESIDENTS).toBeGreaterThan(0.05);
+    expect(people.size / RESIDENTS).toBeLessThan(0.5);
+    for (const t of tasks) {
+      expect(OPEN_TASK_STATUSES, t.id).toContain(t.status);
+      expect(recorders(t), t.id).toHaveLength(1);
+      expect(t.owner?.reference, t.id).toMatch(/^(Practitioner|Organization|CareTeam)\//);
+      expect(t.code?.coding?.[0]?.system).toBe(TASK_KIND_SYSTEM);
+      expect(Object.keys(TASK_KINDS)).toContain(t.code?.coding?.[0]?.code);
+      expect(t.description, t.id).toMatch(/^[A-Z]/);
+      expect(t.restriction?.period?.end, t.id).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      if (t.status === 'on-hold') expect(t.statusReason?.text).toBeTruthy();
+    }
+  });
+
+  it('has work overdue and due in the coming week on the as-of day, owned by named people and by pools', () => {
+    const due = tasks.map((t) => t.restriction!.period!.end!);
+    expect(due.filter((d) => d < EXTRACT).length).toBeGreaterThan(0);
+    const weekAhead = new Date(Date.parse(EXTRACT) + 7 * 86_400_000).toISOString().slice(0, 10);
+    expect(due.filter((d) => d >= EXTRACT && d <= weekAhead).length).toBeGreaterThan(0);
+    expect(tasks.some((t) => t.owner!.reference!.startsWith('Practitioner/'))).toBe(true);
+    expect(tasks.some((t) => t.owner!.reference!.startsWith('Organization/'))).toBe(true);
+  });
+
+  it('puts a community nursing team on the care team when a community nurse is on it, with an open episode', () => {
+    const byPerson = new Map<string, Resource[]>();
+    for (const r of all) {
+      const subject = (r as CareTeam).subject?.reference ?? (r as EpisodeOfCare).patient?.reference;
+      if (subject) byPerson.set(subject, [...(byPerson.get(subject) ?? []), r]);
+    }
+    let checked = 0;
+    for (const team of all.filter((r): r is CareTeam => r.resourceType === 'CareTeam')) {
+      const nurse = team.participant!.find((p) => code(p.role?.[0]) === 'community-nurse' || textOf(p.role?.[0]).startsWith('Community nurse'));
+      if (!nurse) continue;
+      checked++;
+      const trust = nurse.onBehalfOf!.reference!;
+      expect(team.participant!.some((p) => p.member?.reference === trust), team.id).toBe(true);
+      expect(byPerson.get(team.subject!.reference!)!.some((r) => r.resourceType === 'EpisodeOfCare' && (r as EpisodeOfCare).status === 'active'
+        && (r as EpisodeOfCare).managingOrganization?.reference === trust), team.id).toBe(true);
+    }
+    expect(checked).toBeGreaterThan(0);
   });
 });
