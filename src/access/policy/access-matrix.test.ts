@@ -5,7 +5,7 @@ import { SUPPORTED_TYPES } from '../../fhir/definitions.js';
 import { PLATFORM_WRITTEN } from '../../fhir/resource.service.js';
 import { createTestPlatform, writeAsPlatform, type TestPlatform } from '../../testing/test-platform.js';
 import {
-  expectedInteraction, MATRIX_ACTIONS, MATRIX_PRINCIPALS, matrixPrincipal, renderAccessMatrix, ROW_MATRIX, SAMPLE_TYPES, SCENARIO_PATIENT, SCENARIOS, type Scenario,
+  expectedInteraction, expectedVerb, MATRIX_ACTIONS, MATRIX_VERBS, verbSubject, MATRIX_PRINCIPALS, matrixPrincipal, renderAccessMatrix, ROW_MATRIX, SAMPLE_TYPES, SCENARIO_PATIENT, SCENARIOS, type Scenario,
 } from './access-matrix.js';
 import { BreakGlassService } from './break-glass.service.js';
 import { ACT_CODE_SYSTEM, CONSENT_SCOPE_PRIVACY, CONSENT_SCOPE_SYSTEM, recordedByTag } from './policy-codes.js';
@@ -110,6 +110,20 @@ describe('access matrix: interactions (can)', () => {
       }
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('every principal × domain verb (task, break-glass, aggregate, referral, plan, workspace, portal, access log)', () => {
+    const wrong: string[] = [];
+    for (const k of MATRIX_PRINCIPALS) {
+      const p = matrixPrincipal(k);
+      for (const v of MATRIX_VERBS) {
+        const want = expectedVerb(k, v);
+        if (can(p, v, verbSubject(k, v)).allowed !== want) wrong.push(`${k} ${v}: expected ${want ? 'allow' : 'deny'}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    // Every verb is allowed to someone and refused to someone: no column is trivially true or false.
+    for (const v of MATRIX_VERBS) expect(new Set(MATRIX_PRINCIPALS.map((k) => expectedVerb(k, v))), v).toEqual(new Set([true, false]));
   });
 
   it('docs/access-matrix.md is generated from the matrix and current', () => {

@@ -1,15 +1,17 @@
 import { SUPPORTED_TYPES } from '../../fhir/definitions.js';
 import type { Principal, StaffRole } from '../principal.js';
 import { STAFF_ROLES } from '../principal.js';
+import type { CarePlan, ServiceRequest, Task } from '@medplum/fhirtypes';
+import { DOMAIN_VERBS, type DomainVerb, type VerbSubjects } from './domain-verbs.js';
 import type { Action } from './policy.js';
-import { WITHHELD_FROM_PATIENT } from './policy-codes.js';
+import { recordedByTag, WITHHELD_FROM_PATIENT } from './policy-codes.js';
 import { AUDIT_TYPE, directoryTypes, recordTypes } from './resource-classes.js';
 import { SENSITIVE_LABELS } from './security-labels.js';
 
 /**
  * The authorisation matrix: the specification the policy is tested against cell by cell
  * (access-matrix.test.ts) and the source of docs/access-matrix.md, so docs and tests cannot drift.
- * Every staff principal acts for organisation `m-org`; `o-org` is another organisation.
+ * Every staff principal acts for organisation `m-org` and is Practitioner `pr-<role>`; `o-org` is another organisation.
  */
 export type MatrixPrincipal = StaffRole | 'resident' | 'proxy' | 'system-client';
 export const MATRIX_PRINCIPALS: MatrixPrincipal[] = [...STAFF_ROLES, 'resident', 'proxy', 'system-client'];
@@ -24,7 +26,7 @@ export function matrixPrincipal(k: MatrixPrincipal): Principal {
       scopes: [{ context: 'system', resourceType: '*', interactions: new Set(['c', 'r', 'u', 'd', 's']) }],
     };
   }
-  return { ...common, kind: 'staff', id: `m-${k}`, role: k, organizationId: 'm-org', organizationIds: ['m-org'] };
+  return { ...common, kind: 'staff', id: `m-${k}`, role: k, organizationId: 'm-org', organizationIds: ['m-org'], practitionerId: `pr-${k}` };
 }
 
 // ---- Interactions: role × resource type × interaction (role- and scope-level, can()) ----
@@ -109,7 +111,7 @@ export function expectedInteraction(k: MatrixPrincipal, action: Action, type: st
  * - none: registered with o-org, nobody at m-org caring
  * - consent-withheld: registered with m-org, objects to sharing beyond the recording organisation
  * - sensitive: registered with m-org, every entry (not the Patient) labelled PSY (mental health)
- * - break-glass: registered with o-org; the principal asserted break-glass (clinical roles only)
+ * - break-glass: registered with o-org; the principal asserted break-glass (clinical roles with direct care duties only)
  * - proxy: registered with o-org; the patient's Consent grants the proxy's RelatedPerson every type
  */
 export const SCENARIOS = ['relationship', 'none', 'consent-withheld', 'sensitive', 'break-glass', 'proxy'] as const;
@@ -129,8 +131,8 @@ export const ROW_MATRIX: Record<MatrixPrincipal, Record<Scenario, string>> = {
   'social-worker': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'POECD', proxy: 'D' },
   'mental-health-practitioner': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'POECD', 'break-glass': 'POECD', proxy: 'D' },
   'discharge-coordinator': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'POECD', proxy: 'D' },
-  'care-coordinator': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'POECD', proxy: 'D' },
-  'link-worker': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'POECD', proxy: 'D' },
+  'care-coordinator': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'D', proxy: 'D' },
+  'link-worker': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'D', proxy: 'D' },
   receptionist: { relationship: 'PECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'D', proxy: 'D' },
   'icb-analyst': { relationship: 'D', none: 'D', 'consent-withheld': 'D', sensitive: 'D', 'break-glass': 'D', proxy: 'D' },
   'privacy-officer': { relationship: 'AD', none: 'AD', 'consent-withheld': 'AD', sensitive: 'AD', 'break-glass': 'AD', proxy: 'AD' },
@@ -139,6 +141,76 @@ export const ROW_MATRIX: Record<MatrixPrincipal, Record<Scenario, string>> = {
   proxy: { relationship: 'D', none: 'D', 'consent-withheld': 'D', sensitive: 'D', 'break-glass': 'D', proxy: 'POECD' },
   'system-client': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'D', proxy: 'D' },
 };
+
+// ---- Domain verbs: the platform's own actions, per principal, on one standard subject each ----
+
+export const MATRIX_VERBS: readonly DomainVerb[] = DOMAIN_VERBS;
+
+const poolTask: Task = {
+  resourceType: 'Task', id: 't-pool', status: 'requested', intent: 'order', for: { reference: 'Patient/p-rel' },
+  owner: { reference: 'Organization/m-org' }, requester: { reference: 'Organization/o-org' }, meta: { tag: [recordedByTag('o-org')] },
+};
+
+/** The subject each verb is decided on in the matrix, for principal `k`. */
+export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): VerbSubjects[V] {
+  const subjects: { [W in DomainVerb]: VerbSubjects[W] } = {
+    'task.claim': { task: poolTask, teamIds: [] },
+    'task.transition': { task: poolTask, teamIds: [], to: 'accepted' },
+    'task.reassign': { task: poolTask, teamIds: [] },
+    'task.create': { task: { ...poolTask, id: undefined, owner: { reference: 'Organization/o-org' }, requester: { reference: 'Organization/m-org' }, meta: undefined }, teamIds: [] },
+    'breakglass.request': undefined,
+    'breakglass.review': undefined,
+    'aggregate.read': undefined,
+    'referral.accept': {
+      serviceRequest: { resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/p-rel' }, performer: [{ reference: 'Organization/m-org' }] } as ServiceRequest,
+      serviceOrganizations: {}, teamIds: [],
+    },
+    'plan.agree': {
+      plan: { resourceType: 'CarePlan', status: 'draft', intent: 'plan', subject: { reference: `Patient/${k === 'proxy' ? 'p-proxy' : 'p-rel'}` } } as CarePlan,
+      careRelationship: true, proxyGrantCoversPlan: true,
+    },
+    'workspace.use': undefined,
+    'portal.use': undefined,
+    'accesslog.read': { patientId: 'p-rel' },
+  };
+  return subjects[verb] as VerbSubjects[V];
+}
+
+/** The subjects in words, as docs/access-matrix.md states them. */
+export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
+  'task.claim': 'a requested pool task owned by m-org (the principal\'s organisation), requested by o-org',
+  'task.transition': 'the same task, to accepted',
+  'task.reassign': 'the same task',
+  'task.create': 'a new task requested by m-org for o-org',
+  'breakglass.request': 'be offered and assert emergency access',
+  'breakglass.review': 'review emergency access',
+  'aggregate.read': 'counts over the record, small numbers suppressed',
+  'referral.accept': 'an active referral addressed to m-org',
+  'plan.agree': 'a care plan for p-rel (staff: with a care relationship; the proxy: for p-proxy, whose consent covers CarePlan)',
+  'workspace.use': 'the staff workspace',
+  'portal.use': 'the resident and carer portal',
+  'accesslog.read': 'p-rel\'s access log (the resident is p-rel)',
+};
+
+const TASK_WORKERS: MatrixPrincipal[] = [...CLINICAL, 'receptionist'];
+const BREAK_GLASS: MatrixPrincipal[] = ['gp', 'practice-nurse', 'community-nurse', 'social-worker', 'mental-health-practitioner', 'discharge-coordinator'];
+const STAFF_KINDS = STAFF_ROLES as readonly MatrixPrincipal[];
+
+/** Expected can(principal, verb, verbSubject(principal, verb)) answer. */
+export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
+  switch (verb) {
+    case 'task.claim': return TASK_WORKERS.includes(k);
+    case 'task.transition': case 'task.reassign': case 'task.create': return TASK_WORKERS.includes(k) || k === 'system-client';
+    case 'breakglass.request': return BREAK_GLASS.includes(k);
+    case 'breakglass.review': return k === 'privacy-officer';
+    case 'aggregate.read': return k === 'icb-analyst';
+    case 'referral.accept': return CLINICAL.includes(k as StaffRole);
+    case 'plan.agree': return CLINICAL.includes(k as StaffRole) || k === 'resident' || k === 'proxy';
+    case 'workspace.use': return STAFF_KINDS.includes(k);
+    case 'portal.use': return k === 'resident' || k === 'proxy';
+    case 'accesslog.read': return k === 'resident';
+  }
+}
 
 const yn = (b: boolean) => (b ? '✓' : '·');
 
@@ -149,7 +221,7 @@ export function renderAccessMatrix(): string {
   out.push('Staff act for organisation *m-org*; entries in the scenarios are recorded by another organisation, *o-org* (an organisation always sees what it recorded itself).', '');
   out.push('## Which rows each principal sees', '');
   out.push(`Letters: ${Object.entries(SAMPLE_TYPES).map(([l, t]) => `**${l}** ${t}`).join(', ')}. Each scenario is one patient with one row of each type.`, '');
-  out.push('- **relationship**: registered with m-org (the resident is this patient)', '- **none**: no relationship with m-org', '- **consent-withheld**: registered with m-org but objects to sharing beyond the recording organisation', '- **sensitive**: registered with m-org; every entry labelled mental health (v3-ActCode PSY)', '- **break-glass**: no relationship; the user asserted break-glass (clinical roles only)', '- **proxy**: no relationship; the patient\'s Consent grants the proxy every type', '');
+  out.push('- **relationship**: registered with m-org (the resident is this patient)', '- **none**: no relationship with m-org', '- **consent-withheld**: registered with m-org but objects to sharing beyond the recording organisation', '- **sensitive**: registered with m-org; every entry labelled mental health (v3-ActCode PSY)', '- **break-glass**: no relationship; the user asserted break-glass (GP, practice nurse, community nurse, social worker, mental health practitioner, discharge coordinator; not care coordinators or link workers)', '- **proxy**: no relationship; the patient\'s Consent grants the proxy every type', '');
   out.push(`| principal | ${SCENARIOS.join(' | ')} |`, `|---|${SCENARIOS.map(() => '---').join('|')}|`);
   for (const k of MATRIX_PRINCIPALS) out.push(`| ${k} | ${SCENARIOS.map((s) => ROW_MATRIX[k][s].split('').join(' ')).join(' | ')} |`);
   out.push('', '## Security labels (meta.security)', '');
@@ -157,6 +229,12 @@ export function renderAccessMatrix(): string {
   out.push('| system | code | meaning | staff roles allowed |', '|---|---|---|---|');
   for (const l of SENSITIVE_LABELS) out.push(`| ${l.system} | ${l.code} | ${l.meaning} | ${l.roles.join(', ') || '(recording organisation only)'} |`);
   out.push(`| ${WITHHELD_FROM_PATIENT.system} | ${WITHHELD_FROM_PATIENT.code} | withheld from the person and their proxies (e.g. third-party information) | all staff (no effect on staff) |`);
+  out.push('', '## The platform\'s own actions (domain verbs)', '');
+  out.push('`can(principal, verb, subject)`, decided in `src/access/policy/<area>.policy.ts`. Each verb is shown on one standard subject; staff are Practitioner *pr-<role>* at m-org. ✓ allowed, · denied.', '');
+  out.push('| verb | subject |', '|---|---|');
+  for (const v of MATRIX_VERBS) out.push(`| ${v} | ${VERB_SUBJECT_TEXT[v]} |`);
+  out.push('', `| principal | ${MATRIX_VERBS.join(' | ')} |`, `|---|${MATRIX_VERBS.map(() => ':-:').join('|')}|`);
+  for (const k of MATRIX_PRINCIPALS) out.push(`| ${k} | ${MATRIX_VERBS.map((v) => yn(expectedVerb(k, v))).join(' | ')} |`);
   out.push('', '## Which interactions each principal may use, per resource type', '');
   out.push('Role and scope level (`can()`); the row rules above then decide which rows. ✓ allowed, · denied. Columns: ' + MATRIX_ACTIONS.map((a) => `**${abbrev(a)}** ${a}`).join(', ') + '.', '');
   for (const k of MATRIX_PRINCIPALS) {

@@ -4,7 +4,7 @@ import { parseSearch } from '../../fhir/search.parser.js';
 import { Params, SearchRepository } from '../../fhir/search.repository.js';
 import { indexedParams } from '../../fhir/search-index.js';
 import type { Principal } from '../principal.js';
-import { roleRule } from './policy.js';
+import { can } from './policy.js';
 
 /** Counts from 1 to this minus one are reported as suppressed, so small groups cannot identify people. */
 export const SMALL_NUMBER_THRESHOLD = 5;
@@ -37,7 +37,8 @@ export class AggregateService {
   constructor(private readonly db: Queryable) {}
 
   async aggregateCounts(p: Principal, resourceType: string, groupBy: string, criteria: [string, string][] = []): Promise<AggregateResult> {
-    if (p.kind !== 'staff' || !roleRule(p.role).aggregates) throw new FhirError(403, outcome([issue('forbidden', 'Aggregates are for ICB analysts')]));
+    const may = can(p, 'aggregate.read');
+    if (!may.allowed) throw new FhirError(403, outcome([issue('forbidden', may.reason)]));
     const param = indexedParams(resourceType).get(groupBy);
     if (!param || param.table !== 'token') throw badRequest(`"${groupBy}" is not a token search parameter of ${resourceType}`, 'groupBy');
     const q = parseSearch(resourceType, criteria.filter(([k]) => !k.startsWith('_')), { lenient: false });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../db/database.js';
 import { badRequest, FhirError, notFound, outcome, issue } from '../../fhir/outcome.js';
 import type { Principal } from '../principal.js';
-import { roleRule } from './policy.js';
+import { can } from './policy.js';
 import { BreakGlassRepository, type BreakGlassGrant } from './break-glass.repository.js';
 
 /** The fixed reasons a user may give for break-glass access (free text must accompany each). */
@@ -32,7 +32,8 @@ export class BreakGlassService {
   constructor(private readonly db: Queryable) {}
 
   async breakGlass(p: Principal, patientId: string, reasonCode: string, text: string, now: Date): Promise<BreakGlassGrant> {
-    if (p.kind !== 'staff' || !roleRule(p.role).breakGlass) throw forbidden('Only clinical staff may use break-glass access');
+    const may = can(p, 'breakglass.request');
+    if (!may.allowed || p.kind !== 'staff') throw forbidden(may.reason);
     // Own keys only: `in` would also accept inherited names such as "toString".
     if (typeof reasonCode !== 'string' || !Object.hasOwn(BREAK_GLASS_REASONS, reasonCode)) {
       throw badRequest(`Break-glass reason must be one of: ${Object.keys(BREAK_GLASS_REASONS).join(', ')}`, 'reason');
@@ -57,19 +58,22 @@ export class BreakGlassService {
 
   /** Grants privacy officers have not reviewed yet, oldest first. */
   async listBreakGlassForReview(p: Principal, limit = 100): Promise<BreakGlassGrant[]> {
-    if (p.kind !== 'staff' || p.role !== 'privacy-officer') throw forbidden('Break-glass review is for privacy officers');
+    const may = can(p, 'breakglass.review');
+    if (!may.allowed) throw forbidden(may.reason);
     return this.repo.unreviewed(this.db, limit);
   }
 
   async review(p: Principal, id: string, note: string, now: Date): Promise<void> {
-    if (p.kind !== 'staff' || p.role !== 'privacy-officer') throw forbidden('Break-glass review is for privacy officers');
+    const may = can(p, 'breakglass.review');
+    if (!may.allowed) throw forbidden(may.reason);
     const clean = note.replaceAll(String.fromCharCode(0), '');
     if (id.length > 64 || !(await this.repo.review(this.db, id, p.id, clean, now.toISOString()))) throw notFound('No unreviewed break-glass grant with that id');
   }
 
   /** The person's view: every break-glass access to their record (who, role, organisation, when, why). */
   async forPerson(p: Principal, patientId: string): Promise<BreakGlassGrant[]> {
-    const own = (p.kind === 'resident' && p.patientId === patientId) || (p.kind === 'staff' && p.role === 'privacy-officer');
+    // The person's own access log, or a privacy officer reviewing emergency access.
+    const own = can(p, 'accesslog.read', { patientId }).allowed || can(p, 'breakglass.review').allowed;
     if (!own) throw notFound(`Patient/${patientId} is not known`);
     return this.repo.forPatient(this.db, patientId);
   }

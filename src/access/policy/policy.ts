@@ -1,6 +1,8 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { extractIndex } from '../../fhir/search-index.js';
 import type { Principal, Scope, StaffRole } from '../principal.js';
+import { BREAK_GLASS_ROLES } from './break-glass.policy.js';
+import { decideVerb, isDomainVerb, type DomainVerb, type VerbSubjects } from './domain-verbs.js';
 import { RECORDED_BY_SYSTEM } from './policy-codes.js';
 import { AUDIT_TYPE, compartmentLinks, directoryTypes, isRecordType, recordTypes } from './resource-classes.js';
 
@@ -46,7 +48,7 @@ export function roleRule(role: StaffRole): RoleRule {
   const none: RoleRule = { readRecord: [], writeRecord: [], readAudit: false, writeDirectory: false, breakGlass: false, aggregates: false };
   if (CLINICAL_ROLES.includes(role)) {
     const write = writable(recordNoAudit()).filter((t) => t !== 'MedicationRequest' || PRESCRIBERS.includes(role));
-    return { ...none, readRecord: recordNoAudit(), writeRecord: write, breakGlass: true };
+    return { ...none, readRecord: recordNoAudit(), writeRecord: write, breakGlass: BREAK_GLASS_ROLES.includes(role) };
   }
   switch (role) {
     case 'receptionist':
@@ -122,7 +124,19 @@ export function launchPatient(p: Principal): string | undefined {
  * `resource` given for a write, also checks what can be told from the body alone: its recording
  * organisation and, for people writing for themselves, whose record it is.
  */
-export function can(p: Principal, action: Action, resourceType: string, resource?: Resource): Decision {
+export function can(p: Principal, action: Action, resourceType: string, resource?: Resource): Decision;
+// Last, so that `Parameters<typeof can>[1]` names the domain verbs.
+export function can<V extends DomainVerb>(p: Principal, verb: V, subject?: VerbSubjects[V]): Decision;
+/**
+ * `can(p, verb, subject)` with a dotted domain verb (`task.claim`, `breakglass.request`…) decides the
+ * platform's own actions, in the area files listed in domain-verbs.ts; the REST actions are decided here.
+ */
+export function can(p: Principal, action: Action | DomainVerb, second?: unknown, resource?: Resource): Decision {
+  if (isDomainVerb(action)) return decideVerb(p, action, second);
+  return canRest(p, action, second as string, resource);
+}
+
+function canRest(p: Principal, action: Action, resourceType: string, resource?: Resource): Decision {
   const scopeOk = LETTERS[action].some((ls) => ls.every((l) => scopeAllows(p, resourceType, l)));
   if (!scopeOk) return deny(`the token's scopes do not allow ${action} on ${resourceType}`);
   if (action === 'validate') {

@@ -1,4 +1,4 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { Resource, Task } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database.js';
 import type { Principal } from '../principal.js';
 import { refKey } from './relationship.rules.js';
@@ -6,6 +6,7 @@ import { RECORDED_BY_SYSTEM } from './policy-codes.js';
 import { can, isWrite, linkedPatients, type Action, type Decision } from './policy.js';
 import { isRecordType } from './resource-classes.js';
 import { restrictionFor } from './row-restriction.js';
+import { taskRemit } from './task-remit.js';
 import { VisibilityRepository } from './visibility.repository.js';
 
 export interface WriteDecision extends Decision {
@@ -39,8 +40,12 @@ export class WriteRemitService {
       if (!current.id || !(await this.visibility.visible(this.db, restriction, type, current.id))) {
         return { allowed: false, reason: `${type}/${current.id} is not known`, notFound: true };
       }
-      if ((p.kind === 'staff' || p.kind === 'client') && !theirsToChange(current, p.organizationId)) {
-        return { allowed: false, reason: 'only the organisation that recorded it (or the Task owner, referral performer or registered practice) may change it' };
+      if (type === 'Task' && (p.kind === 'staff' || p.kind === 'client')) {
+        // Who may change a Task, its status or its owner: the task verbs (task.policy.ts).
+        const t = await taskRemit(this.db, p, current as Task, resource as Task | undefined);
+        if (!t.allowed) return t;
+      } else if ((p.kind === 'staff' || p.kind === 'client') && !theirsToChange(current, p.organizationId)) {
+        return { allowed: false, reason: 'only the organisation that recorded it (or the referral performer or registered practice) may change it' };
       }
       if (p.kind === 'resident' || p.kind === 'proxy') return { allowed: false, reason: 'people add to their record; they do not change or delete entries' };
       const allowedTags = new Set([...recorders(current), ...(p.kind === 'staff' || p.kind === 'client' ? [p.organizationId] : [])]);
@@ -86,7 +91,6 @@ function theirsToChange(r: any, org: string): boolean {
     const k = refKey(x as { reference?: string });
     return k?.type === 'Organization' && k.id === org;
   };
-  if (r.resourceType === 'Task') return isOrg(r.owner);
   if (r.resourceType === 'ServiceRequest') return (r.performer ?? []).some(isOrg);
   if (r.resourceType === 'Patient') return registeredWith(r, org);
   return false;

@@ -1,0 +1,58 @@
+import type { Principal } from '../principal.js';
+import { canUseApp, type AccessLogSubject, type AppVerb } from './app.policy.js';
+import { canAggregate, type AggregateVerb } from './aggregate.policy.js';
+import { canBreakGlass, type BreakGlassVerb } from './break-glass.policy.js';
+import { canPlan, type PlanSubject, type PlanVerb } from './plan.policy.js';
+import type { Decision } from './policy.js';
+import { canReferral, type ReferralSubject, type ReferralVerb } from './referral.policy.js';
+import { canTask, type TaskSubject, type TaskVerb } from './task.policy.js';
+
+/**
+ * The platform's own actions, beyond FHIR's REST interactions: dotted verbs, one area file each.
+ * `can(principal, verb, subject)` (policy.ts) sends them here.
+ */
+export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | AppVerb;
+// Spelled out here, not spread from the area files, so that they (which call can() back) load in
+// any order; `satisfies` keeps the list within the union, and VerbSubjects below names every verb.
+export const DOMAIN_VERBS = [
+  'task.claim', 'task.transition', 'task.reassign', 'task.create',
+  'breakglass.request', 'breakglass.review', 'aggregate.read', 'referral.accept', 'plan.agree',
+  'workspace.use', 'portal.use', 'accesslog.read',
+] as const satisfies readonly DomainVerb[];
+
+/** What each verb is decided about (none for the verbs that depend on the principal alone). */
+export interface VerbSubjects {
+  'task.claim': TaskSubject;
+  'task.transition': TaskSubject;
+  'task.reassign': TaskSubject;
+  'task.create': TaskSubject;
+  'breakglass.request': undefined;
+  'breakglass.review': undefined;
+  'aggregate.read': undefined;
+  'referral.accept': ReferralSubject;
+  'plan.agree': PlanSubject;
+  'workspace.use': undefined;
+  'portal.use': undefined;
+  'accesslog.read': AccessLogSubject | undefined;
+}
+
+export function isDomainVerb(v: string): v is DomainVerb {
+  return (DOMAIN_VERBS as readonly string[]).includes(v);
+}
+
+export function decideVerb(p: Principal, verb: DomainVerb, subject: unknown): Decision {
+  switch (verb) {
+    case 'task.claim': case 'task.transition': case 'task.reassign': case 'task.create':
+      return canTask(p, verb, subject as TaskSubject | undefined);
+    case 'breakglass.request': case 'breakglass.review':
+      return canBreakGlass(p, verb);
+    case 'aggregate.read':
+      return canAggregate(p, verb);
+    case 'referral.accept':
+      return canReferral(p, verb, subject as ReferralSubject | undefined);
+    case 'plan.agree':
+      return canPlan(p, verb, subject as PlanSubject | undefined);
+    case 'workspace.use': case 'portal.use': case 'accesslog.read':
+      return canUseApp(p, verb, subject as AccessLogSubject | undefined);
+  }
+}
