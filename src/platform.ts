@@ -11,6 +11,7 @@ import { ResourceService } from './fhir/resource.service.js';
 import { PersonSearchService } from './record-view/person-search.service.js';
 import { RecordSummaryService } from './record-view/record-summary.service.js';
 import { TASK_WORK_TABLE } from './workflow/task-work.table.js';
+import { TaskService } from './workflow/task.service.js';
 import { taskWriteRule } from './workflow/task.write-rule.js';
 import { WorklistService } from './workflow/worklist.service.js';
 
@@ -32,7 +33,7 @@ export interface Platform {
   /** Read models of a person's record for the web app and its JSON API. */
   recordView: { summaries: RecordSummaryService; people: PersonSearchService };
   /** Work passed between people and organisations. */
-  workflow: { worklist: WorklistService };
+  workflow: { tasks: TaskService; worklist: WorklistService };
   close(): Promise<void>;
 }
 
@@ -64,7 +65,7 @@ export async function createPlatform(config: Config, db?: Database): Promise<Pla
     identity: createIdentity(database, clock),
     access: { breakGlass, accessLog: new AccessLogService(database), aggregates: new AggregateService(database) },
     recordView: { summaries: new RecordSummaryService(database), people: new PersonSearchService(database, resources.search) },
-    workflow: { worklist: new WorklistService(database) },
+    workflow: { tasks: new TaskService(resources, clock, { baseUrl: config.baseUrl }), worklist: new WorklistService(database) },
     close: () => database.close(),
   };
 }

@@ -1,3 +1,4 @@
+import { OUTCOME_NOTE, TASK_KIND_SYSTEM, TASK_KINDS, TASK_STATUS_TEXT, type TaskStatus } from '../workflow/task.vocabulary.js';
 import type { Queryable } from '../db/database.js';
 import type { Principal } from '../access/principal.js';
 import { BreakGlassService, readableTypes, restrictionFor, roleRule, type BreakGlassGrant } from '../access/policy/index.js';
@@ -22,6 +23,7 @@ export const TIMELINE_KINDS = {
   questionnaire: { label: 'Questionnaires', types: ['QuestionnaireResponse'] },
   document: { label: 'Letters, messages and documents', types: ['DocumentReference', 'Composition', 'Communication'] },
   plan: { label: 'Care plans', types: ['CarePlan'] },
+  task: { label: 'Tasks and work done', types: ['Task'] },
 } as const;
 export type TimelineKind = keyof typeof TIMELINE_KINDS;
 const TIMELINE_TYPES: string[] = Object.values(TIMELINE_KINDS).flatMap((k) => [...k.types]);
@@ -563,6 +565,11 @@ function timelineTitle(r: Any): string {
     case 'QuestionnaireResponse': return 'Questionnaire answered';
     case 'CarePlan': return r.title || 'Care plan';
     case 'Appointment': return r.description || conceptsText(r.serviceType) || 'Appointment';
+    case 'Task': {
+      const kind = r.code?.coding?.find((c: Any) => c?.system === TASK_KIND_SYSTEM)?.code as keyof typeof TASK_KINDS | undefined;
+      const what = (kind && TASK_KINDS[kind]) || conceptText(r.code) || 'Task';
+      return r.description ? `${what}: ${r.description}` : what;
+    }
     default: return r.title || r.description || conceptText(r.type) || conceptText(r.code) || r.resourceType;
   }
 }
@@ -592,6 +599,13 @@ function timelineDetail(r: Any, dir: Directory): string | undefined {
       return [to && `To ${to}`, r.status && `Status: ${r.status}`].filter(Boolean).join('. ') || undefined;
     }
     case 'EpisodeOfCare': return periodText(r.period) || undefined;
+    case 'Task': {
+      // Who did the work and what came of it: the owner and the outcome note, in the status's words.
+      const by = dir.person(r.owner)?.name ?? r.owner?.display;
+      const outcome = (r.output ?? []).find((o: Any) => o?.type?.coding?.some((c: Any) => c?.code === OUTCOME_NOTE.code && c?.system === OUTCOME_NOTE.system))?.valueString;
+      const status = TASK_STATUS_TEXT[r.status as TaskStatus] ?? r.status;
+      return [status && (by ? `${status} by ${by}` : status), outcome && `Outcome: ${outcome}`, r.statusReason?.text && `Reason: ${r.statusReason.text}`].filter(Boolean).join('. ') || undefined;
+    }
     case 'Observation': return observationValue(r) || undefined;
     case 'MedicationRequest': return (r.dosageInstruction ?? []).map((d: Any) => d.text).filter(Boolean).join('; ') || (r.status ? `Status: ${r.status}` : undefined);
     case 'QuestionnaireResponse': {

@@ -52,6 +52,7 @@ export const TIMELINE_DATE_CODES: Record<string, string[]> = {
   CarePlan: ['date'],
   Appointment: ['date'],
   RiskAssessment: ['date'],
+  Task: ['modified', 'authored-on'],
 };
 
 /** Status codes (status, clinical-status, lifecycle-status) of entries that are over: not shown in the summary's sections. */

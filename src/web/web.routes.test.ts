@@ -58,7 +58,7 @@ describe('web app (server-rendered pages)', () => {
 
   it('a nurse finds a person by NHS number and opens their joined-up record; bad input is a 400 page, never a 5xx', async () => {
     const b = new Browser(t);
-    expect(await b.signIn(CARE_USERS.nurse.username)).toBe('/people');
+    expect(await b.signIn(CARE_USERS.nurse.username)).toBe('/work');
     const home = await b.get('/people');
     expect(home.body).toContain('Amira Okafor');
     expect(home.body).toContain('Community nurse, Kent Community Nursing');
@@ -100,8 +100,13 @@ describe('web app (server-rendered pages)', () => {
     expect(search.body).toContain('/people/pat-baxter/break-glass');
     expect(search.body).not.toContain('Doreen');
     const closed = await b.get('/people/pat-baxter');
-    expect(closed.status).toBe(403);
+    expect(closed.status).toBe(404);
     expect(closed.body).toContain('Request emergency access');
+    // Hidden and missing look the same: same status, same page (apart from the id in the link), so
+    // the page cannot tell whether someone has a record here.
+    const missing = await b.get('/people/pat-nobody');
+    expect(missing.status).toBe(404);
+    expect(missing.body.replaceAll('pat-nobody', 'ID')).toBe(closed.body.replaceAll('pat-baxter', 'ID'));
     const csrf = await b.csrf();
     expect((await b.post('/people/pat-baxter/break-glass', { reason: 'unscheduled-care', text: 'Fell at home today' })).status).toBe(403);
     const short = await b.post('/people/pat-baxter/break-glass', { csrf_token: csrf, reason: 'unscheduled-care', text: 'fall' });

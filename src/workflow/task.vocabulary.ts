@@ -51,3 +51,19 @@ export const OUTCOME_NOTE = { system: TASK_OUTPUT_SYSTEM, code: 'outcome-note', 
 
 /** The overdue escalation's marker: a Task of kind `escalation` whose `partOf` is the overdue Task. */
 export const ESCALATION_KIND = 'escalation' satisfies TaskKind;
+
+/** Each status in the words staff read on every page (the worklist, the task, the timeline). */
+export const TASK_STATUS_TEXT: Record<TaskStatus, string> = {
+  draft: 'Draft',
+  requested: 'Requested',
+  received: 'Received',
+  accepted: 'Accepted',
+  rejected: 'Rejected',
+  ready: 'Ready',
+  cancelled: 'Cancelled',
+  'in-progress': 'In progress',
+  'on-hold': 'On hold',
+  failed: 'Failed',
+  completed: 'Completed',
+  'entered-in-error': 'Entered in error',
+};

@@ -102,6 +102,22 @@ export class WorklistService {
     return { view: filter.view, filter, counts, items, next: page.next };
   }
 
+  /**
+   * The people a task can be handed to within an organisation: its practitioners (through their
+   * PractitionerRoles), by name; at most 200 (a list to choose from, not a directory).
+   */
+  async colleagues(organizationId: string): Promise<{ ref: string; name: string }[]> {
+    const res = await this.db.query<{ id: string; content: string }>(
+      `SELECT DISTINCT p.id, p.content FROM sp_reference o
+        JOIN sp_reference pr ON pr.rid = o.rid AND pr.resource_type = 'PractitionerRole' AND pr.code = 'practitioner'
+        JOIN resource p ON p.resource_type = 'Practitioner' AND p.id = pr.target_id AND NOT p.deleted
+        WHERE o.resource_type = 'PractitionerRole' AND o.code = 'organization' AND o.target_type = 'Organization' AND o.target_id = $1
+        LIMIT 200`,
+      [organizationId],
+    );
+    return res.rows.map((r) => ({ ref: `Practitioner/${r.id}`, name: nameOf(JSON.parse(r.content)) || r.id })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   /** Display names of the practitioners, organisations and teams named, as far as the caller may see them. */
   async displayNames(p: Principal, now: Date, refs: (string | undefined)[]): Promise<Map<string, string>> {
     const wanted = [...new Set(refs.map((r) => localReference(r)).filter((r) => r && ['Practitioner', 'PractitionerRole', 'Organization', 'CareTeam', 'HealthcareService'].includes(r.type)).map((r) => `${r!.type}/${r!.id}`))];

@@ -1,0 +1,124 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { auditContextOf } from '../access/audit/audit-entry.js';
+import { csrfTokenOf, sessionOf } from '../access/identity/authenticate.js';
+import type { LiveSession } from '../access/identity/session.service.js';
+import { can } from '../access/policy/index.js';
+import { ROLE_NAMES, type Principal } from '../access/principal.js';
+import { FhirError } from '../fhir/outcome.js';
+import type { Platform } from '../platform.js';
+import type { FieldErrors } from './components/index.js';
+import { errorPage, PAGE_HEADERS, type NavItem, type Viewer } from './layout.js';
+
+/** A signed-in user of the web app, as every page handler sees them. */
+export interface Signed {
+  live: LiveSession;
+  principal: Principal;
+  viewer: Viewer;
+}
+
+export type Area = 'workspace' | 'portal';
+
+const allowed = (p: Principal, verb: Parameters<typeof can>[1], subject?: unknown) => can(p, verb, subject as never).allowed;
+
+/** Where a user lands after sign-in, and when they open the site's root. */
+export function homeOf(p: Principal): string {
+  if (allowed(p, 'breakglass.review')) return '/break-glass-review';
+  return allowed(p, 'workspace.use') ? '/work' : '/my-record';
+}
+
+/** The header's menu for a user; `current` names the item of the page shown. */
+export function navFor(p: Principal, current: string): NavItem[] {
+  if (allowed(p, 'workspace.use')) {
+    return [
+      { href: '/work', text: 'My work', current: current === 'work' },
+      { href: '/people', text: 'Find a person', current: current === 'people' },
+      ...(allowed(p, 'breakglass.review') ? [{ href: '/break-glass-review', text: 'Emergency access review', current: current === 'review' }] : []),
+    ];
+  }
+  const carer = p.kind === 'proxy';
+  return [
+    { href: '/my-record', text: carer ? 'Their record' : 'My record', current: current === 'record' },
+    { href: '/my-care-team', text: carer ? 'Their care team' : 'My care team', current: current === 'team' },
+    ...(allowed(p, 'accesslog.read') ? [{ href: '/my-access-log', text: 'Who has looked at my record', current: current === 'log' }] : []),
+  ];
+}
+
+/** The first issue of a 400 or 422 as a field error for a form (its expression names the field). */
+export function fieldErrorOf(err: unknown, fallbackField: string): FieldErrors | undefined {
+  if (!(err instanceof FhirError) || (err.status !== 400 && err.status !== 422 && err.status !== 409 && err.status !== 412)) return undefined;
+  const i = err.outcome.issue?.[0];
+  return [{ field: i?.expression?.[0] ?? fallbackField, text: i?.diagnostics ?? 'Check what you entered' }];
+}
+
+/** A query or form value that is one string (repeated or absent: undefined). */
+export const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * What the web app's route plugins share: who is signed in, the page guard (sign-in, CSRF, and
+ * which area the user may use, decided by the policy's verbs), and sending a page with its headers.
+ * Built once per app from the platform's services.
+ */
+export class WebContext {
+  private readonly orgNames = new Map<string, string>();
+
+  constructor(readonly platform: Platform) {}
+
+  now(): Date {
+    return this.platform.clock.now();
+  }
+
+  /** An organisation's name, cached for the life of the process (the directory changes rarely). */
+  async orgName(id: string): Promise<string> {
+    let name = this.orgNames.get(id);
+    if (!name) {
+      name = await this.platform.identity.lookup.organizationName(id);
+      this.orgNames.set(id, name);
+    }
+    return name;
+  }
+
+  async signedIn(req: FastifyRequest): Promise<Signed | undefined> {
+    const live = await sessionOf(req, this.platform);
+    if (!live) return undefined;
+    const principal = live.principal;
+    req.principal ??= principal;
+    auditContextOf(req).principal ??= principal;
+    const detail = principal.kind === 'staff' ? `${ROLE_NAMES[principal.role]}, ${await this.orgName(principal.organizationId)}` : principal.kind === 'resident' ? 'Resident' : 'Carer';
+    return { live, principal, viewer: { name: live.user.displayName, detail, csrfToken: live.session.csrfToken, kind: principal.kind === 'client' ? 'staff' : principal.kind } };
+  }
+
+  send(reply: FastifyReply, status: number, body: string): FastifyReply {
+    return reply.code(status).headers(PAGE_HEADERS).send(body);
+  }
+
+  /** Post/Redirect/Get: a 303 to the page that shows the result. */
+  redirect(reply: FastifyReply, location: string): FastifyReply {
+    return reply.code(303).header('location', location).header('cache-control', 'no-store').send();
+  }
+
+  toSignIn(reply: FastifyReply): FastifyReply {
+    return this.redirect(reply, '/sign-in');
+  }
+
+  /**
+   * The signed-in user of `area`, or undefined with the reply sent: to sign in, a 403 page for a
+   * POST without the session's CSRF token, or to the user's own home for the other area.
+   */
+  async need(req: FastifyRequest, reply: FastifyReply, area: Area, current: string): Promise<Signed | undefined> {
+    const s = await this.signedIn(req);
+    if (!s) {
+      this.toSignIn(reply);
+      return undefined;
+    }
+    if (req.method === 'POST' && !this.platform.identity.sessions.checkCsrf(s.live.session, csrfTokenOf(req))) {
+      auditContextOf(req).failure = 'CSRF token missing or wrong';
+      this.send(reply, 403, errorPage(403, s.viewer, 'The form has expired', 'Go back, reload the page and try again.', navFor(s.principal, current)));
+      return undefined;
+    }
+    if (!allowed(s.principal, area === 'workspace' ? 'workspace.use' : 'portal.use')) {
+      this.redirect(reply, homeOf(s.principal));
+      return undefined;
+    }
+    return s;
+  }
+}
