@@ -194,13 +194,43 @@ describe('writes over HTTP', () => {
     const obsB = await contentOf('Observation', 'obs-b');
     // Visible to the mental health practitioner? The world relates mh to pat-d only: hidden, so 404.
     expect((await as('mh-mhp', 'PUT', 'Observation/obs-a', { ...JSON.parse(obsA!), status: 'cancelled' })).status).toBe(404);
-    expect((await as('gp-a-gp', 'DELETE', 'Observation/obs-b')).status).toBe(404);
+    // A DELETE of what the caller cannot see answers 204 like a DELETE of nothing, and deletes nothing.
+    expect((await as('gp-a-gp', 'DELETE', 'Observation/obs-b')).status).toBe(204);
     expect((await as('gp-a-gp', 'PATCH', 'Observation/obs-b', [{ op: 'replace', path: '/status', value: 'cancelled' }], { 'content-type': 'application/json-patch+json' })).status).toBe(404);
     // The resident may not change their own entries: people add to their record.
     expect((await as('resident-a', 'PUT', 'Observation/obs-a', { ...JSON.parse(obsA!), status: 'cancelled' })).status).toBe(403);
     expect(await contentOf('Condition', 'cond-a-psy')).toBe(psy);
     expect(await contentOf('Observation', 'obs-a')).toBe(obsA);
     expect(await contentOf('Observation', 'obs-b')).toBe(obsB);
+  });
+
+  it('DELETE answers alike for hidden and live, hidden and deleted, and never existed (204); the hidden ones are left as they were', async () => {
+    // obs-b-gone: pat-b's, hidden from gp-a like obs-b, and deleted already.
+    const gone = { resourceType: 'Observation', id: 'obs-b-gone', status: 'final', code: { text: 'bp' }, subject: { reference: 'Patient/pat-b' } };
+    await t.platform.resources.update('Observation', 'obs-b-gone', gone);
+    await t.platform.resources.delete('Observation', 'obs-b-gone');
+    const versions = async () => (await t.platform.db.query('SELECT id, version_id, deleted, content FROM resource WHERE id = ANY($1) ORDER BY id', [['obs-b', 'obs-b-gone']])).rows;
+    const before = await versions();
+    const answers = [];
+    for (const id of ['obs-b', 'obs-b-gone', 'obs-never-was']) {
+      const res = await as('gp-a-gp', 'DELETE', `Observation/${id}`);
+      answers.push({ status: res.status, body: res.text });
+      // With If-Match there is no current version to match, whichever of the three it is.
+      const checked = await as('gp-a-gp', 'DELETE', `Observation/${id}`, undefined, { 'if-match': 'W/"1"' });
+      answers.push({ status: checked.status, body: checked.text.replaceAll(id, '<id>') });
+    }
+    expect(answers).toEqual([0, 1, 2].flatMap(() => [answers[0], answers[1]]));
+    expect(answers[0]).toEqual({ status: 204, body: '' });
+    expect(answers[1].status).toBe(412);
+    // In a transaction too.
+    const tx = await as('gp-a-gp', 'POST', '', {
+      resourceType: 'Bundle', type: 'transaction',
+      entry: ['obs-b', 'obs-b-gone', 'obs-never-was'].map((id) => ({ request: { method: 'DELETE', url: `Observation/${id}` } })),
+    });
+    expect(tx.status).toBe(200);
+    expect(tx.body.entry.map((e: any) => e.response.status)).toEqual(['204 No Content', '204 No Content', '204 No Content']);
+    expect(await versions()).toEqual(before);
+    expect(before.map((r: any) => [r.id, r.deleted])).toEqual([['obs-b', false], ['obs-b-gone', true]]);
   });
 
   it('a write records who wrote it and for which organisation; a body claiming another organisation is refused', async () => {
