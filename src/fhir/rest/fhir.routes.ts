@@ -9,6 +9,7 @@ import { everything } from '../everything.service.js';
 import { readHistory } from '../history.service.js';
 import { badRequest, FhirError, informational, notFound, outcome } from '../outcome.js';
 import type { RequestContext } from '../request-context.js';
+import { applyView, viewOfQuery } from '../resource-view.js';
 import type { Version, WriteResult } from '../resource.service.js';
 import { searchsetJson } from '../search.service.js';
 import { validate } from '../validation.service.js';
@@ -119,9 +120,14 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     return sendJson(reply, 200, issues.length > 0 ? outcome(issues) : informational('The resource is valid'));
   });
 
-  app.get('/:type/:id', async (req: Req, reply) =>
-    sendVersion(reply, req, await resources.read(req.params.type, req.params.id, resources.db, context(req))),
-  );
+  /** _summary and _elements on a read or vread, as on a search (the stored text is served as is otherwise). */
+  const viewed = (v: Version, view: ReturnType<typeof viewOfQuery>): Version =>
+    view && v.content ? { ...v, content: JSON.stringify(applyView(JSON.parse(v.content), view.elements, view.summary)) } : v;
+
+  app.get('/:type/:id', async (req: Req, reply) => {
+    const view = viewOfQuery(queryPairs(req));
+    return sendVersion(reply, req, viewed(await resources.read(req.params.type, req.params.id, resources.db, context(req)), view));
+  });
 
   app.put('/:type/:id', async (req: Req, reply) => {
     const r = await resources.update(req.params.type, req.params.id, req.body, { ifMatch: ifMatch(req), ctx: context(req) });
@@ -151,9 +157,10 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     return history(req, reply, { type: req.params.type, id: req.params.id }, deleted ? undefined : ctx.restriction);
   });
 
-  app.get('/:type/:id/_history/:vid', async (req: Req, reply) =>
-    sendVersion(reply, req, await resources.vread(req.params.type, req.params.id, req.params.vid, resources.db, context(req))),
-  );
+  app.get('/:type/:id/_history/:vid', async (req: Req, reply) => {
+    const view = viewOfQuery(queryPairs(req));
+    return sendVersion(reply, req, viewed(await resources.vread(req.params.type, req.params.id, req.params.vid, resources.db, context(req)), view));
+  });
 
   const everythingRoute = async (req: Req, reply: FastifyReply) => {
     if (req.params.type !== 'Patient') throw notFound(`$everything is defined on Patient, not ${req.params.type}`);
