@@ -2,36 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, NHS, seedCareWorld } from '../record-view/care.fixtures.js';
 import { createStaff } from '../access/identity/identity.test-helpers.js';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
-
-/** A browser-like session against the server in-process: keeps the cookie, reads the CSRF token from pages. */
-class Browser {
-  cookie = '';
-  constructor(private readonly t: TestPlatform) {}
-  async get(url: string) {
-    const res = await this.t.app.inject({ method: 'GET', url, headers: this.cookie ? { cookie: this.cookie } : {} });
-    return { status: res.statusCode, body: res.body, headers: res.headers };
-  }
-  async post(url: string, fields: Record<string, string>) {
-    const res = await this.t.app.inject({
-      method: 'POST', url, payload: new URLSearchParams(fields).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(this.cookie ? { cookie: this.cookie } : {}) },
-    });
-    const set = res.headers['set-cookie'];
-    const first = Array.isArray(set) ? set[0] : set;
-    if (first) this.cookie = first.split(';')[0];
-    return { status: res.statusCode, body: res.body, headers: res.headers };
-  }
-  async signIn(username: string) {
-    const res = await this.post('/sign-in', { username, password: CARE_PASSWORD });
-    expect(res.status).toBe(303);
-    return res.headers.location;
-  }
-  async csrf() {
-    const page = await this.get('/');
-    const home = await this.get(String(page.headers.location));
-    return /name="csrf_token" value="([^"]+)"/.exec(home.body)![1];
-  }
-}
+import { Browser } from './web.test-helpers.js';
 
 describe('web app (server-rendered pages)', () => {
   let t: TestPlatform;
