@@ -4,16 +4,25 @@ import { createPlatform } from '../platform.js';
 import { buildServer } from '../server.js';
 import { parseFlags, type Command } from './command.js';
 import { loadDemoPopulation } from './demo-population.js';
+import { parseAsOf } from './synth.command.js';
 
 export const startCommand: Command = {
   name: 'start',
   summary: 'Run the platform (HTTP on PORT, default 8080)',
   usage:
-    'npx onestory start [--demo-residents N] [--no-demo]\n\n' +
+    'npx onestory start [--demo-residents N] [--as-of YYYY-MM-DD] [--no-demo]\n\n' +
     'With DATABASE_URL unset the embedded database in ./.data is used, and on its first start a synthetic\n' +
-    'population of N residents (default 2000) is loaded so the demo is alive at once.',
+    'population of N residents (default 2000) is loaded so the demo is alive at once, dated as of today\n' +
+    '(or --as-of), with open work for the demo accounts.',
   async run(args) {
     const { flags } = parseFlags(args);
+    let asOf: string | undefined;
+    try {
+      asOf = flags['as-of'] === undefined ? undefined : parseAsOf(flags['as-of']);
+    } catch (err) {
+      console.error((err as Error).message);
+      return 2;
+    }
     const config = loadConfig();
     const logger = createLogger(config.logLevel);
     const platform = await createPlatform(config);
@@ -30,7 +39,7 @@ export const startCommand: Command = {
     console.log(`OneStory is running at ${url}: open it in a browser for the care workspace and the resident portal (FHIR API ${url}/fhir/R4, database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, ${config.dataDir}`})`);
     if (!config.databaseUrl && flags['no-demo'] === undefined) {
       const residents = Number(flags['demo-residents'] ?? 2000);
-      await loadDemoPopulation(platform, residents, logger);
+      await loadDemoPopulation(platform, residents, logger, { clock: platform.clock, asOf });
     }
     return new Promise<number>(() => undefined);
   },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadDemoPopulation } from '../../cli/demo-population.js';
+import { frozenClock } from '../../clock.js';
 import { createLogger } from '../../logger.js';
 import { createTestPlatform, type TestPlatform } from '../../testing/test-platform.js';
 import { STAFF_ROLES } from '../principal.js';
@@ -13,7 +14,7 @@ beforeAll(async () => {
   t = await createTestPlatform({ integration: false });
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   try {
-    await loadDemoPopulation(t.platform, 40, createLogger('silent'));
+    await loadDemoPopulation(t.platform, 40, createLogger('silent'), { clock: frozenClock('2025-07-01T09:00:00Z'), asOf: '2025-07-01' });
     printed = log.mock.calls.flat().join('\n');
   } finally {
     log.mockRestore();
@@ -53,7 +54,7 @@ describe('demo accounts on the synthetic population', () => {
       const r = await t.platform.db.query("SELECT 1 FROM resource WHERE resource_type = 'Practitioner' AND id = $1", [a.practitionerId]);
       expect(r.rows, a.username).toHaveLength(1);
     }
-    expect(accounts.filter((a) => a.practitionerId)).toHaveLength(8);
+    expect(accounts.filter((a) => a.practitionerId)).toHaveLength(9); // the eight synthetic roles and the receptionist
   });
 
   it('every account signs in; the carer acts for the resident', async () => {

@@ -35,13 +35,14 @@ const SYNTH_ROLE: Partial<Record<StaffRole, string>> = {
 /**
  * One account per staff role, a resident and their carer (a proxy), on the synthetic population
  * (src/synth): each staff account is a real synthetic Practitioner at an organisation of the right
- * kind (roles the synthetic staff do not include — receptionist, analyst, privacy officer, system
- * administrator — have no Practitioner). The GP, practice nurse and receptionist work at the
- * resident's own practice, and the care coordinator and link worker at its PCN, so the demo has
- * legitimate relationships to show. Safe to call again: existing accounts are kept and listed.
+ * kind (roles the synthetic staff do not include — analyst, privacy officer, system administrator —
+ * have no Practitioner; the receptionist gets one, written here). The GP, practice nurse and
+ * receptionist work at the resident's own practice, the care coordinator and link worker at its PCN,
+ * and the other roles are the resident's own professionals where the care team names one, so the
+ * demo has legitimate relationships to show. Safe to call again: existing accounts are kept and listed.
  * Returns [] when the database does not hold the synthetic population.
  */
-export async function seedDemoAccounts(platform: Pick<Platform, 'db'>): Promise<DemoAccount[]> {
+export async function seedDemoAccounts(platform: Pick<Platform, 'db' | 'identity' | 'resources'>): Promise<DemoAccount[]> {
   const db = platform.db;
   const one = async (sql: string, params: unknown[] = []): Promise<any | undefined> => {
     const r = await db.query<Row>(sql, params);
@@ -57,13 +58,21 @@ export async function seedDemoAccounts(platform: Pick<Platform, 'db'>): Promise<
   };
 
   // The resident: the first person with a carer on record (so the proxy account has someone to act
-  // for), preferring one with a care and support plan, so the demo shows every part of the record.
+  // for), preferring one with a care and support plan, and then one whose care team includes the
+  // community nursing team (so the community nurse demo account is one of their professionals), so
+  // the demo shows every part of the record.
   const carer = await one(
     `SELECT r.id, r.content FROM resource r
       WHERE r.resource_type = 'RelatedPerson' AND NOT r.deleted
       ORDER BY EXISTS (SELECT 1 FROM sp_reference rp JOIN sp_reference cp ON cp.resource_type = 'CarePlan' AND cp.code = 'subject'
                          AND cp.target_type = 'Patient' AND cp.target_id = rp.target_id
-                       WHERE rp.rid = r.rid AND rp.code = 'patient') DESC, r.id
+                       WHERE rp.rid = r.rid AND rp.code = 'patient') DESC,
+               EXISTS (SELECT 1 FROM sp_reference rp JOIN sp_reference ct ON ct.resource_type = 'CareTeam' AND ct.code = 'subject'
+                         AND ct.target_type = 'Patient' AND ct.target_id = rp.target_id
+                       JOIN resource c ON c.rid = ct.rid AND NOT c.deleted
+                       WHERE rp.rid = r.rid AND rp.code = 'patient'
+                         AND EXISTS (SELECT 1 FROM jsonb_array_elements(c.content::jsonb -> 'participant') x WHERE x -> 'role' -> 0 ->> 'text' = 'Community nursing team')) DESC,
+               r.id
       LIMIT 1`,
   );
   const patient = carer ? await read('Patient', idOf(carer.patient)!) : undefined;
@@ -71,14 +80,40 @@ export async function seedDemoAccounts(platform: Pick<Platform, 'db'>): Promise<
   const practice = practiceId ? await read('Organization', practiceId) : undefined;
   const pcnId = idOf(practice?.partOf);
 
-  const roleAt = (code: string, orgId?: string) =>
-    one(
+  // Who each role's account is: someone on the resident's care team in that role when there is one
+  // (so the nurse the resident's plan names is the one who signs in), otherwise someone at the
+  // organisation of that kind with the most people in its care, and there the person with the most
+  // of their own; the lowest id on a tie. So every account opens on a caseload, not an empty list.
+  const team = patient ? await one(
+    `SELECT r.id, r.content FROM resource r JOIN sp_reference s ON s.rid = r.rid AND s.code = 'subject' AND s.target_type = 'Patient' AND s.target_id = $1
+      WHERE r.resource_type = 'CareTeam' AND NOT r.deleted ORDER BY r.id LIMIT 1`,
+    [patient.id],
+  ) : undefined;
+  const onTeam = new Set<string>((team?.participant ?? []).map((p: any) => p?.member?.reference).filter(Boolean));
+  const caseload = new Map<string, number>();
+  for (const row of (await db.query<{ party: string; n: number }>('SELECT party, count(DISTINCT patient_id)::int AS n FROM care_relationship GROUP BY party')).rows) {
+    caseload.set(row.party, row.n);
+  }
+  const roleAt = async (code: string, orgId?: string) => {
+    const rows = (await db.query<Row>(
       `SELECT id, content FROM resource WHERE resource_type = 'PractitionerRole' AND NOT deleted
          AND content::jsonb -> 'code' -> 0 -> 'coding' -> 0 ->> 'code' = $1
          AND ($2::text IS NULL OR content::jsonb -> 'organization' ->> 'reference' = 'Organization/' || $2::text)
-       ORDER BY id LIMIT 1`,
+       ORDER BY id`,
       [code, orgId ?? null],
-    );
+    )).rows.map((r) => ({ id: r.id, ...JSON.parse(r.content) }));
+    const score = (r: any) => [
+      onTeam.has(r.practitioner?.reference) ? 1 : 0, caseload.get(r.organization?.reference) ?? 0, caseload.get(r.practitioner?.reference) ?? 0,
+    ];
+    let best: any;
+    for (const r of rows) {
+      if (!best) { best = r; continue; }
+      const [a, b] = [score(r), score(best)];
+      const i = a.findIndex((x, k) => x !== b[k]);
+      if (i >= 0 && a[i] > b[i]) best = r;
+    }
+    return best;
+  };
   const orgFor: Partial<Record<StaffRole, string | undefined>> = {
     gp: practiceId, 'practice-nurse': practiceId, receptionist: practiceId,
     'care-coordinator': pcnId, 'link-worker': pcnId,
@@ -98,6 +133,10 @@ export async function seedDemoAccounts(platform: Pick<Platform, 'db'>): Promise<
       practitionerId = idOf(pr.practitioner);
       const practitioner = practitionerId ? await read('Practitioner', practitionerId) : undefined;
       displayName = nameOf(practitioner) || displayName; // the header and audit show the role beside the name
+    } else if (role === 'receptionist' && organizationId) {
+      // The synthetic staff have no receptionists; the demo's is a Practitioner too, so work can be given to them by name.
+      practitionerId = await ensureReceptionist(platform, organizationId);
+      displayName = RECEPTIONIST_NAME;
     }
     if (!organizationId) continue;
     const org = await read('Organization', organizationId);
@@ -134,6 +173,24 @@ export async function seedDemoAccounts(platform: Pick<Platform, 'db'>): Promise<
     }
   }
   return planned.map((p) => p.account);
+}
+
+const RECEPTIONIST_ID = 'demo-receptionist';
+const RECEPTIONIST_NAME = 'Alex Morgan';
+
+/** The demo receptionist's Practitioner and PractitionerRole at the practice, written once. */
+async function ensureReceptionist(platform: Pick<Platform, 'db' | 'resources'>, practiceId: string): Promise<string> {
+  const exists = await platform.db.query("SELECT 1 FROM resource WHERE resource_type = 'Practitioner' AND id = $1", [RECEPTIONIST_ID]);
+  if (exists.rows.length > 0) return RECEPTIONIST_ID;
+  await platform.resources.update('Practitioner', RECEPTIONIST_ID, {
+    resourceType: 'Practitioner', id: RECEPTIONIST_ID, active: true, name: [{ use: 'official', family: 'Morgan', given: ['Alex'] }],
+  });
+  await platform.resources.update('PractitionerRole', `${RECEPTIONIST_ID}-role`, {
+    resourceType: 'PractitionerRole', id: `${RECEPTIONIST_ID}-role`, active: true,
+    practitioner: { reference: `Practitioner/${RECEPTIONIST_ID}`, display: RECEPTIONIST_NAME }, organization: { reference: `Organization/${practiceId}` },
+    code: [{ coding: [{ system: 'https://onestory.example/fhir/CodeSystem/staff-role', code: 'receptionist', display: 'Receptionist' }], text: 'Receptionist' }],
+  });
+  return RECEPTIONIST_ID;
 }
 
 /** The sign-in table printed on an embedded demo start. */

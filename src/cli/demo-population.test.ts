@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { DemoAccount } from '../access/identity/demo-accounts.js';
+import { restrictionFor } from '../access/policy/index.js';
+import { frozenClock } from '../clock.js';
+import { Params } from '../fhir/search.repository.js';
+import { createLogger } from '../logger.js';
+import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
+import { OPEN_TASK_STATUSES } from '../workflow/task.vocabulary.js';
+import { demoPrincipal, loadDemoPopulation, WORKING_ROLES } from './demo-population.js';
+import { seedDemoAccounts } from '../access/identity/demo-accounts.js';
+
+// The demo as a first start loads it (2,000 residents), on a fixed day so the counts are the same on every run.
+const NOW = new Date('2025-07-01T09:00:00Z');
+const TODAY = '2025-07-01';
+const WEEK_AHEAD = '2025-07-08';
+
+/** People each staff account must see without breaking glass: a caseload, not a handful. */
+const MIN_PEOPLE: Record<string, number> = {
+  gp: 200, 'practice-nurse': 200, receptionist: 200, 'care-coordinator': 60, 'link-worker': 60,
+  'community-nurse': 20, 'social-worker': 20, 'mental-health-practitioner': 20, 'discharge-coordinator': 20,
+};
+
+let t: TestPlatform;
+let accounts: DemoAccount[];
+
+beforeAll(async () => {
+  t = await createTestPlatform({ integration: false });
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    await loadDemoPopulation(t.platform, 2000, createLogger('silent'), { clock: frozenClock(NOW), asOf: TODAY });
+    accounts = await seedDemoAccounts(t.platform);
+  } finally {
+    log.mockRestore();
+  }
+}, 600_000);
+afterAll(async () => t?.close());
+
+async function count(a: DemoAccount, type: string, where = 'true'): Promise<number> {
+  const p = new Params();
+  const cond = restrictionFor(demoPrincipal(a), NOW)('r', type, p) ?? 'true';
+  const res = await t.platform.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM resource r WHERE r.resource_type = ${p.add(type)} AND NOT r.deleted AND ${cond} AND ${where}`, p.values);
+  return res.rows[0].n;
+}
+
+const openTask = `(r.content::jsonb ->> 'status') = ANY(ARRAY['${OPEN_TASK_STATUSES.join("','")}'])`;
+const ownedBy = (ref: string) => `(r.content::jsonb -> 'owner' ->> 'reference') = '${ref}'`;
+const due = (op: string, day: string) => `(r.content::jsonb -> 'restriction' -> 'period' ->> 'end') ${op} '${day}'`;
+
+describe('the demo: caseloads and work for every staff account, through the row restriction', () => {
+  it('gives every staff account with a worklist a caseload of at least its minimum, without breaking glass', async () => {
+    const seen: Record<string, number> = {};
+    for (const role of WORKING_ROLES) {
+      const a = accounts.find((x) => x.role === role)!;
+      seen[role] = await count(a, 'Patient');
+    }
+    console.info('people visible per demo account', seen);
+    for (const role of WORKING_ROLES) expect(seen[role], role).toBeGreaterThanOrEqual(MIN_PEOPLE[role]);
+  });
+
+  it('gives each of them open work they can see: their own, their pool\'s, overdue and due this week', async () => {
+    const seen: Record<string, number[]> = {};
+    for (const role of WORKING_ROLES) {
+      const a = accounts.find((x) => x.role === role)!;
+      const [owned, pool, overdue, thisWeek] = await Promise.all([
+        count(a, 'Task', `${openTask} AND ${ownedBy(`Practitioner/${a.practitionerId}`)}`),
+        count(a, 'Task', `${openTask} AND ${ownedBy(`Organization/${a.organizationId}`)}`),
+        count(a, 'Task', `${openTask} AND (${ownedBy(`Practitioner/${a.practitionerId}`)} OR ${ownedBy(`Organization/${a.organizationId}`)}) AND ${due('<', TODAY)}`),
+        count(a, 'Task', `${openTask} AND (${ownedBy(`Practitioner/${a.practitionerId}`)} OR ${ownedBy(`Organization/${a.organizationId}`)}) AND ${due('>=', TODAY)} AND ${due('<=', WEEK_AHEAD)}`),
+      ]);
+      seen[role] = [owned, pool, overdue, thisWeek];
+    }
+    console.info('open tasks per demo account [owned, pool, overdue, due this week]', seen);
+    for (const role of WORKING_ROLES) {
+      const [owned, pool, overdue, thisWeek] = seen[role];
+      expect(owned, role).toBeGreaterThan(0);
+      expect(pool, role).toBeGreaterThan(0);
+      expect(overdue, role).toBeGreaterThan(0);
+      expect(thisWeek, role).toBeGreaterThan(0);
+    }
+  });
+
+  it('makes the community nurse on the demo resident\'s care team the one who signs in', async () => {
+    const resident = accounts.find((a) => a.kind === 'resident')!;
+    const nurse = accounts.find((a) => a.role === 'community-nurse')!;
+    const teams = await t.platform.db.query<{ content: string }>(
+      `SELECT r.content FROM resource r JOIN sp_reference s ON s.rid = r.rid AND s.code = 'subject' AND s.target_id = $1
+        WHERE r.resource_type = 'CareTeam' AND NOT r.deleted`, [resident.patientId]);
+    const members = teams.rows.flatMap((r) => JSON.parse(r.content).participant.map((p: any) => p.member.reference));
+    expect(members.some((m: string) => m === `Practitioner/${nurse.practitionerId}` || m === `Organization/${nurse.organizationId}`)).toBe(true);
+    expect(await count(nurse, 'Patient', `r.id = '${resident.patientId}'`)).toBe(1);
+  });
+});
