@@ -9,7 +9,7 @@ import type { Logger } from './logger.js';
 import { FhirError, issue, outcome } from './fhir/outcome.js';
 import { bulkExportRoutes } from './fhir/rest/bulk-export.routes.js';
 import { fhirRoutes } from './fhir/rest/fhir.routes.js';
-import { FHIR_JSON } from './fhir/rest/fhir-http.js';
+import { checkFormat, FHIR_JSON } from './fhir/rest/fhir-http.js';
 import type { Platform } from './platform.js';
 import { webRoutes } from './web/web.routes.js';
 
@@ -61,6 +61,12 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Request-Id', req.id);
+  });
+
+  // Content negotiation for every FHIR route, the operations' plugins and unknown paths too: here
+  // rather than on one plugin, so no route under /fhir/R4 can answer JSON to a client asking for XML.
+  app.addHook('onRequest', async (req) => {
+    if (/^\/fhir\/R4(?:[/?]|$)/.test(req.url)) checkFormat(req);
   });
 
   // FHIR JSON, plain JSON and JSON Patch all arrive as JSON; a body that is not JSON is a 400, never a 500.
