@@ -8,6 +8,7 @@ import { clearSessionCookie, isHttps, setSessionCookie } from './cookies.js';
 import { identityFor } from './identity.js';
 import { PAGE_HEADERS, signInPage } from './pages.js';
 import { SIGN_IN_FAILED, type LiveSession } from './session.service.js';
+import { identityTextProblem, SIGN_IN_RULES } from './text-input.js';
 
 /** Form (urlencoded string) or JSON object body → string fields; anything else is a 400. */
 export function fieldsOf(req: FastifyRequest): Record<string, string> {
@@ -59,7 +60,9 @@ export async function authRoutes(app: FastifyInstance, opts: { platform: Platfor
     const password = f.password ?? '';
     const organizationId = f.organization || f.organisation || f.organizationId || undefined;
     if (!username || !password) throw badRequest('username and password are required');
-    if (username.length > 200 || password.length > 1024) throw badRequest('username or password is too long');
+    // Before any SQL: a NUL in the user name reached the user lookup and was a 500.
+    const problem = identityTextProblem({ username, password, organization: organizationId, return_to: f.return_to }, SIGN_IN_RULES);
+    if (problem) throw badRequest(problem);
 
     const audit = auditContextOf(req);
     const result = await identity.sessions.signIn({ username, password, organizationId, clientKey: req.ip });

@@ -3,6 +3,7 @@ import type { ClientRecord, ClientRepository } from './client.repository.js';
 import type { FhirLookupRepository } from './fhir-lookup.repository.js';
 import { parseScopeString, ScopeError } from './scope.parser.js';
 import { randomToken, safeEqual, sha256 } from './secrets.js';
+import { isUsableText } from './text-input.js';
 
 export class ClientRegistrationError extends Error {}
 
@@ -81,7 +82,8 @@ export class ClientService {
   }
 
   find(clientId: string): Promise<ClientRecord | undefined> {
-    return clientId.length <= 200 ? this.repo.find(clientId) : Promise.resolve(undefined);
+    // Unusable text (a NUL) cannot name a client, and PostgreSQL would refuse it with an error.
+    return isUsableText(clientId, { max: 200 }) ? this.repo.find(clientId) : Promise.resolve(undefined);
   }
 
   /**

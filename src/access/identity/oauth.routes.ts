@@ -6,6 +6,7 @@ import { identityFor } from './identity.js';
 import { OAuthError, type AuthorizeParams } from './oauth.service.js';
 import { choosePatientPage, errorPage, PAGE_HEADERS, signInPage } from './pages.js';
 import { smartConfiguration } from './smart-configuration.js';
+import { identityTextProblem } from './text-input.js';
 
 const AUTHORIZE_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'aud', 'code_challenge', 'code_challenge_method', 'patient', 'launch'] as const;
 
@@ -56,6 +57,8 @@ export async function oauthRoutes(app: FastifyInstance, opts: { platform: Platfo
       if (typeof v !== 'string') return reply.code(400).headers(PAGE_HEADERS).send(errorPage(`The parameter ${name} is given more than once`));
       params[name] = v;
     }
+    const problem = identityTextProblem(params);
+    if (problem) return reply.code(400).headers(PAGE_HEADERS).send(errorPage(problem));
     const ep = endpointFor(req, platform.config);
     let checked;
     try {
@@ -97,6 +100,8 @@ export async function oauthRoutes(app: FastifyInstance, opts: { platform: Platfo
       for (const [k] of form) {
         if (form.getAll(k).length > 1) throw new OAuthError('invalid_request', `The parameter ${k} is given more than once`);
       }
+      const problem = identityTextProblem({ ...Object.fromEntries(form), ...(basic ? { client_id: basic.id, client_secret: basic.secret } : {}) });
+      if (problem) throw new OAuthError(basic && /^client_/.test(problem) ? 'invalid_client' : 'invalid_request', problem);
       const result = await identity.oauth.token(form, basic, endpointFor(req, platform.config));
       const audit = auditContextOf(req);
       audit.interaction = 'token-issue';

@@ -7,6 +7,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { randomToken, safeEqual, sha256 } from './secrets.js';
 import type { SessionRecord, SessionRepository } from './session.repository.js';
 import type { UserProfile, UserRepository } from './user.repository.js';
+import { isUsableText } from './text-input.js';
 
 /** The one message for every failed sign-in, so it never tells whether the user name exists or is locked. */
 export const SIGN_IN_FAILED = 'The user name or password is not right, or the account is locked for a while after repeated failures.';
@@ -88,7 +89,8 @@ export class SessionService {
    * the failure. Unknown, disabled and locked accounts cost one scrypt too, so timing tells nothing.
    */
   async checkPassword(username: string, password: string): Promise<UserProfile | undefined> {
-    const user = username.length <= 200 ? await this.users.findByUsername(username) : undefined;
+    // A name no account can have (too long, a NUL) is a failed sign-in, never a query PostgreSQL refuses.
+    const user = isUsableText(username, { max: 200 }) ? await this.users.findByUsername(username) : undefined;
     const now = this.clock.now();
     if (!user || user.disabled) {
       await verifyPassword(password, await decoyHash());
