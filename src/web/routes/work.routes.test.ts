@@ -1,23 +1,11 @@
 import type { Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStaff } from '../../access/identity/identity.test-helpers.js';
-import { recordedByTag } from '../../access/policy/policy-codes.js';
-import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, seedCareWorld } from '../../record-view/care.fixtures.js';
+import { CARE_ORGS, CARE_USERS, seedCareWorld } from '../../record-view/care.fixtures.js';
 import { createTestPlatform, type TestPlatform } from '../../testing/test-platform.js';
-import { TASK_KIND_SYSTEM } from '../../workflow/task.vocabulary.js';
+import { seedWork, WORK_NOW } from '../../workflow/work.fixtures.js';
 import { Browser } from '../web.test-helpers.js';
 
-const NOW = new Date('2026-03-02T09:00:00Z');
-const day = (n: number) => new Date(NOW.getTime() + n * 86_400_000).toISOString().slice(0, 10);
-
-function task(id: string, o: { owner: string; patient: string; due: number; status?: Task['status']; org: string; description: string; kind?: string }): Task {
-  return {
-    resourceType: 'Task', id, status: o.status ?? 'requested', intent: 'order', for: { reference: `Patient/${o.patient}` },
-    owner: { reference: o.owner }, requester: { reference: `Organization/${o.org}` }, authoredOn: day(-3), description: o.description,
-    code: { coding: [{ system: TASK_KIND_SYSTEM, code: o.kind ?? 'visit' }] }, restriction: { period: { end: day(o.due) } },
-    meta: { tag: [recordedByTag(o.org)] },
-  };
-}
+const NOW = WORK_NOW;
 
 /** The stored version of a Task, straight from the record. */
 async function stored(t: TestPlatform, id: string): Promise<Task & { meta: { versionId: string } }> {
@@ -31,22 +19,7 @@ describe('My work and a task, in the workspace', () => {
     t = await createTestPlatform();
     t.platform.clock.now = () => NOW;
     await seedCareWorld(t.platform);
-    await createStaff(t.platform, 'nurse2.test', CARE_PASSWORD, [{ organizationId: CARE_ORGS.community, role: 'community-nurse', practitionerId: 'pr-nurse2' }]);
-    await t.platform.resources.update('Practitioner', 'pr-nurse2', { resourceType: 'Practitioner', id: 'pr-nurse2', name: [{ given: ['Ben'], family: 'Ashe' }] });
-    await t.platform.resources.update('PractitionerRole', 'role-nurse2', { resourceType: 'PractitionerRole', id: 'role-nurse2', practitioner: { reference: 'Practitioner/pr-nurse2' }, organization: { reference: `Organization/${CARE_ORGS.community}` } });
-    // The community trust's open episode of care: every nurse of the trust has a relationship with her.
-    await t.platform.resources.update('EpisodeOfCare', 'eoc-hollis-community', {
-      resourceType: 'EpisodeOfCare', id: 'eoc-hollis-community', status: 'active', patient: { reference: 'Patient/pat-hollis' },
-      managingOrganization: { reference: `Organization/${CARE_ORGS.community}` }, meta: { tag: [recordedByTag(CARE_ORGS.community)] },
-    });
-    const tasks = [
-      task('t-pool', { owner: `Organization/${CARE_ORGS.community}`, patient: 'pat-hollis', due: -2, org: CARE_ORGS.gp, description: 'Dress leg ulcer' }),
-      task('t-mine', { owner: 'Practitioner/pr-nurse', patient: 'pat-hollis', due: 3, status: 'accepted', org: CARE_ORGS.community, description: 'Check blood pressure' }),
-      task('t-penfold', { owner: `Organization/${CARE_ORGS.community}`, patient: 'pat-penfold', due: 10, org: CARE_ORGS.community, description: 'Review medicines', kind: 'medication-review' }),
-      // Another organisation's work about a person the nurse cannot see: never shown to her.
-      task('t-hidden', { owner: `Organization/${CARE_ORGS.gp2}`, patient: 'pat-baxter', due: 1, org: CARE_ORGS.gp2, description: 'Secret work' }),
-    ];
-    for (const x of tasks) await t.platform.resources.update('Task', x.id!, x);
+    await seedWork(t.platform, NOW);
   });
   afterAll(() => t.close());
 
