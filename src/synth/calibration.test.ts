@@ -134,7 +134,8 @@ function analyse(batch: Resource[]): void {
   }
   if (age >= 65) {
     s.polypharmacy65.add(medicines >= 5);
-    const admissions = batch.filter((r) => r.resourceType === 'Encounter' && code((r as Encounter).type?.[0]) === 'emergency-admission');
+    // In the indicator year: a stay going on at the as-of day (current-care.ts) is not one of the year's.
+    const admissions = batch.filter((r) => r.resourceType === 'Encounter' && code((r as Encounter).type?.[0]) === 'emergency-admission' && inYear((r as Encounter).period?.start));
     const entry = s.admissionsByFrailty.get(efiCategory) ?? { people: 0, admissions: 0, frailtyRelated: 0 };
     entry.people++;
     entry.admissions += admissions.filter((e) => !ext(e as Encounter, 'alcohol-related')).length;
