@@ -25,7 +25,9 @@ export async function taskRemit(q: Queryable, p: StaffPrincipal | ClientPrincipa
   const to = ownerRef(next);
   let claimed = false;
   if (from !== to) {
-    claimed = isPoolOwner(from) && !!to && to === personRef(p);
+    // Naming oneself as the owner of a pool task is a claim; when the principal is not in the pool,
+    // it may still be the requester's side redirecting its own request (a reassignment).
+    claimed = isPoolOwner(from) && !!to && to === personRef(p) && can(p, 'task.claim', s).allowed;
     const d = can(p, claimed ? 'task.claim' : 'task.reassign', s);
     if (!d.allowed) return d;
   }
