@@ -7,6 +7,7 @@ import { isDatabaseUnavailable } from './db/connection-errors.js';
 import { databaseReadiness } from './db/readiness.js';
 import type { Logger } from './logger.js';
 import { FhirError, issue, outcome } from './fhir/outcome.js';
+import { bodyRoot, findUnsafeKey } from './fhir/unsafe-keys.js';
 import { bulkExportRoutes } from './fhir/rest/bulk-export.routes.js';
 import { fhirRoutes } from './fhir/rest/fhir.routes.js';
 import { checkFormat, FHIR_JSON } from './fhir/rest/fhir-http.js';
@@ -81,11 +82,19 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
       if (nestingDepth(text) > MAX_JSON_DEPTH) {
         return done(new FhirError(400, outcome([issue('structure', `The body nests deeper than ${MAX_JSON_DEPTH} levels`)])), undefined);
       }
+      let parsed: unknown;
       try {
-        done(null, JSON.parse(text));
+        parsed = JSON.parse(text);
       } catch (err) {
-        done(new FhirError(400, outcome([issue('structure', `The body is not valid JSON: ${(err as Error).message}`)])), undefined);
+        return done(new FhirError(400, outcome([issue('structure', `The body is not valid JSON: ${(err as Error).message}`)])), undefined);
       }
+      // "__proto__", "constructor" and "prototype" keys never reach a handler (see unsafe-keys.ts).
+      const unsafe = findUnsafeKey(parsed, bodyRoot(parsed));
+      if (unsafe) {
+        const key = unsafe.slice(unsafe.lastIndexOf('.') + 1);
+        return done(new FhirError(400, outcome([issue('structure', `Invalid additional property "${key}"`, unsafe)])), undefined);
+      }
+      done(null, parsed);
     },
   );
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, String(body)));

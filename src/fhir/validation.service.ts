@@ -4,6 +4,7 @@ import type { Bundle, CodeSystem, CodeSystemConcept, OperationOutcomeIssue, Reso
 import { isSupportedType, loadDefinitions } from './definitions.js';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from './nhs-number.js';
 import { issue } from './outcome.js';
+import { findUnsafeKey } from './unsafe-keys.js';
 
 export const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 /** ODS organisation codes: 3 to 6 upper-case letters and digits (trusts RXX, practices A12345). */
@@ -72,6 +73,9 @@ export function validate(resource: unknown): OperationOutcomeIssue[] {
   if (depthExceeds(r, MAX_DEPTH)) {
     return [issue('structure', `The resource nests deeper than ${MAX_DEPTH} levels`)];
   }
+  // The base definitions' own check lets these through ("constructor" in an object is true).
+  const unsafe = findUnsafeKey(r, r.resourceType);
+  if (unsafe) return [issue('structure', `Invalid additional property "${unsafe.slice(unsafe.lastIndexOf('.') + 1)}"`, unsafe)];
   const issues: OperationOutcomeIssue[] = [];
   if (r.id !== undefined && (typeof r.id !== 'string' || !isValidId(r.id))) {
     issues.push(issue('value', 'id must be 1-64 characters of A-Z, a-z, 0-9, - and .', `${r.resourceType}.id`));
