@@ -22,11 +22,67 @@ interface Entry {
   assigned?: { type: string; id: string; existing: boolean };
 }
 
+/**
+ * What a Bundle's entries touched: every resource read, found, written or deleted, and every Patient
+ * whose record those belong to. The route hands it to the request's audit record, so a person's
+ * access log shows a `GET Patient/x` inside a batch as it shows one made on its own.
+ */
+export interface BundleTouched {
+  resources: { type: string; id: string; versionId?: string }[];
+  patientIds: string[];
+}
+
+/** Collects what the entries touch while they run. */
+class TouchedCollector {
+  readonly refs = new Map<string, { type: string; id: string; versionId?: string }>();
+  /** Rows whose Patient references are looked up at the end (search matches). */
+  readonly rids = new Set<string>();
+  readonly patients = new Set<string>();
+
+  ref(type: string, id: string, versionId?: number | string): void {
+    const key = `${type}/${id}${versionId !== undefined ? `/${versionId}` : ''}`;
+    if (!this.refs.has(key)) this.refs.set(key, versionId !== undefined ? { type, id, versionId: String(versionId) } : { type, id });
+    if (type === 'Patient') this.patients.add(id);
+  }
+}
+
+/** Only well-formed names are recorded: a hostile entry url must not make the audit record unstorable. */
+const NAME = /^[A-Z][A-Za-z0-9]{0,63}$/;
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
 /** batch and transaction Bundles. A transaction is one database transaction: all or nothing. */
 export class BatchService {
   constructor(private readonly resources: ResourceService) {}
 
-  async process(bundle: unknown, ctx: RequestContext): Promise<Bundle> {
+  /** `touched`, when given, is filled with what the entries touched, also when the Bundle fails. */
+  async process(bundle: unknown, ctx: RequestContext, touched?: BundleTouched): Promise<Bundle> {
+    const seen = new TouchedCollector();
+    try {
+      return await this.run(bundle, ctx, seen);
+    } finally {
+      if (touched) await this.settleTouched(seen, touched);
+    }
+  }
+
+  /**
+   * The Patients behind what was touched: the Patients themselves, and those each other resource
+   * refers to (one lookup for all). Best effort: when the database cannot answer (the reason the
+   * Bundle failed, perhaps) the record keeps what is already known.
+   */
+  private async settleTouched(seen: TouchedCollector, out: BundleTouched): Promise<void> {
+    try {
+      const others = [...seen.refs.values()].filter((r) => r.type !== 'Patient');
+      const rows = await this.resources.repo.readCurrentMany(this.resources.db, others.map(({ type, id }) => ({ type, id })));
+      for (const r of rows) seen.rids.add(String(r.rid));
+      for (const id of await this.resources.repo.patientsReferredBy(this.resources.db, [...seen.rids])) seen.patients.add(id);
+    } catch {
+      // Keep what is known: the resources and the Patients named directly.
+    }
+    out.resources = [...seen.refs.values()];
+    out.patientIds = [...seen.patients];
+  }
+
+  private async run(bundle: unknown, ctx: RequestContext, seen: TouchedCollector): Promise<Bundle> {
     const b = bundle as Bundle;
     if (!b || typeof b !== 'object' || b.resourceType !== 'Bundle') throw badRequest('POST to the base URL needs a Bundle');
     if (b.type !== 'batch' && b.type !== 'transaction') {
@@ -36,15 +92,15 @@ export class BatchService {
     const raw = b.entry ?? [];
     if (raw.length > MAX_ENTRIES) throw badRequest(`A Bundle may hold at most ${MAX_ENTRIES} entries`, 'Bundle.entry');
     const entries = raw.map((e, i) => toEntry(e, i));
-    if (b.type === 'batch') return this.batch(entries, ctx);
-    return this.transaction(entries, ctx);
+    if (b.type === 'batch') return this.batch(entries, ctx, seen);
+    return this.transaction(entries, ctx, seen);
   }
 
-  private async batch(entries: Entry[], ctx: RequestContext): Promise<Bundle> {
+  private async batch(entries: Entry[], ctx: RequestContext, seen: TouchedCollector): Promise<Bundle> {
     const out: BundleEntry[] = [];
     for (const e of entries) {
       try {
-        out.push(await this.execute(e, undefined, ctx));
+        out.push(await this.execute(e, undefined, ctx, seen));
       } catch (err) {
         out.push(errorEntry(err));
       }
@@ -52,7 +108,7 @@ export class BatchService {
     return { resourceType: 'Bundle', type: 'batch-response', entry: out };
   }
 
-  private async transaction(entries: Entry[], ctx: RequestContext): Promise<Bundle> {
+  private async transaction(entries: Entry[], ctx: RequestContext, seen: TouchedCollector): Promise<Bundle> {
     for (const e of entries) {
       if (e.fullUrl && entries.some((o) => o !== e && o.fullUrl === e.fullUrl)) {
         throw badRequest(`Bundle.entry[${e.index}].fullUrl "${e.fullUrl}" appears more than once`, `Bundle.entry[${e.index}].fullUrl`);
@@ -76,17 +132,17 @@ export class BatchService {
       for (const e of ordered) {
         if (e.method === 'POST' && !freshDone) {
           freshDone = true;
-          await this.createFresh(fresh, tx, responses, ctx);
+          await this.createFresh(fresh, tx, responses, ctx, seen);
         }
         if (responses[e.index]) continue;
-        responses[e.index] = await withEntry(e, () => this.execute(e, tx, ctx));
+        responses[e.index] = await withEntry(e, () => this.execute(e, tx, ctx, seen));
       }
       return responses;
     });
     return { resourceType: 'Bundle', type: 'transaction-response', entry: results };
   }
 
-  private async createFresh(fresh: Entry[], tx: Queryable, responses: BundleEntry[], ctx: RequestContext): Promise<void> {
+  private async createFresh(fresh: Entry[], tx: Queryable, responses: BundleEntry[], ctx: RequestContext, seen: TouchedCollector): Promise<void> {
     const bodies: Resource[] = [];
     for (const e of fresh) {
       await withEntry(e, async () => {
@@ -99,6 +155,7 @@ export class BatchService {
     }
     const written = await this.resources.createMany(tx, bodies, ctx);
     fresh.forEach((e, i) => {
+      seen.ref(written[i].resourceType, written[i].id, written[i].versionId);
       responses[e.index] = writeEntry(written[i], true);
     });
   }
@@ -155,44 +212,65 @@ export class BatchService {
     }
   }
 
-  private async execute(e: Entry, tx: Queryable | undefined, ctx: RequestContext): Promise<BundleEntry> {
+  private async execute(e: Entry, tx: Queryable | undefined, ctx: RequestContext, seen: TouchedCollector): Promise<BundleEntry> {
     const { type, id, vid, query, operation } = parseUrl(e.url);
     const svc = this.resources;
+    // A Patient named in the url is named in the record whatever the answer, as for a read on its own.
+    if (type === 'Patient' && id && ID.test(id)) seen.patients.add(id);
+    const wrote = (v: WriteResult | Version) => {
+      seen.ref(v.resourceType, v.id, v.versionId);
+      return v;
+    };
     switch (e.method) {
       case 'GET':
       case 'HEAD': {
         if (operation) throw badRequest(`Operations are not supported inside a Bundle (${e.url})`);
-        if (id && vid) return readEntry(await svc.vread(type, id, vid, tx ?? svc.db, ctx));
-        if (id) return readEntry(await svc.read(type, id, tx ?? svc.db, ctx));
+        if (id && vid) return readEntry(wrote(await svc.vread(type, id, vid, tx ?? svc.db, ctx)));
+        if (id) {
+          const v = await svc.read(type, id, tx ?? svc.db, ctx);
+          for (const p of v.patientIds ?? []) seen.patients.add(p);
+          return readEntry(wrote(v));
+        }
         svc.checkType(type);
         const pairs = [...new URLSearchParams(query ?? '')] as [string, string][];
         const q = svc.search.parse(type, pairs);
         const result = await svc.search.run(q, ctx, tx);
+        for (const r of [...result.matches, ...result.included]) {
+          seen.ref(r.resource_type, r.id);
+          seen.rids.add(String(r.rid));
+        }
         const self = `${ctx.baseUrl}/${type}${query ? `?${query}` : ''}`;
         return { resource: JSON.parse(searchsetJson(result, ctx, self)), response: { status: '200 OK' } };
       }
       case 'POST': {
         if (id || query !== undefined || operation) throw badRequest(`POST in a Bundle must be to a type, not "${e.url}"`);
         // In a transaction, new resources were written by createFresh; only matches of If-None-Exist remain.
-        if (tx && e.assigned?.existing) return writeEntry(await svc.read(type, e.assigned.id, tx, ctx), false, true);
-        return writeEntry(await svc.create(type, e.resource, { ifNoneExist: e.ifNoneExist, tx, ctx }));
+        if (tx && e.assigned?.existing) return writeEntry(wrote(await svc.read(type, e.assigned.id, tx, ctx)), false, true);
+        return writeEntry(wrote(await svc.create(type, e.resource, { ifNoneExist: e.ifNoneExist, tx, ctx })));
       }
       case 'PUT': {
         if (query !== undefined) {
-          if (tx && e.assigned) return writeEntry(await svc.update(type, e.assigned.id, { ...e.resource, id: e.assigned.id }, { tx, ctx }));
-          return writeEntry(await svc.conditionalUpdate(type, query, e.resource, { tx, ctx }));
+          if (tx && e.assigned) return writeEntry(wrote(await svc.update(type, e.assigned.id, { ...e.resource, id: e.assigned.id }, { tx, ctx })));
+          return writeEntry(wrote(await svc.conditionalUpdate(type, query, e.resource, { tx, ctx })));
         }
         if (!id) throw badRequest(`PUT in a Bundle needs Type/id or Type?criteria, not "${e.url}"`);
-        return writeEntry(await svc.update(type, id, e.resource, { ifMatch: e.ifMatch, tx, ctx }));
+        return writeEntry(wrote(await svc.update(type, id, e.resource, { ifMatch: e.ifMatch, tx, ctx })));
       }
       case 'PATCH': {
         if (!id) throw badRequest(`PATCH in a Bundle needs Type/id, not "${e.url}"`);
-        return writeEntry(await svc.patch(type, id, patchBody(e), { ifMatch: e.ifMatch, tx, ctx }));
+        return writeEntry(wrote(await svc.patch(type, id, patchBody(e), { ifMatch: e.ifMatch, tx, ctx })));
       }
       case 'DELETE': {
         if (query !== undefined) await svc.conditionalDelete(type, query, { tx, ctx });
-        else if (id) await svc.delete(type, id, { ifMatch: e.ifMatch, tx, ctx });
-        else throw badRequest(`DELETE in a Bundle needs Type/id or Type?criteria, not "${e.url}"`);
+        else if (id) {
+          // A deletion removes the resource's references from the index: find its Patients first.
+          const before = NAME.test(type) && ID.test(id) ? await this.resources.repo.readCurrentMany(tx ?? svc.db, [{ type, id }]) : [];
+          const patients = await this.resources.repo.patientsReferredBy(tx ?? svc.db, before.map((r) => String(r.rid)));
+          if (await svc.delete(type, id, { ifMatch: e.ifMatch, tx, ctx })) {
+            seen.ref(type, id);
+            for (const p of patients) seen.patients.add(p);
+          }
+        } else throw badRequest(`DELETE in a Bundle needs Type/id or Type?criteria, not "${e.url}"`);
         return { response: { status: '204 No Content' } };
       }
     }

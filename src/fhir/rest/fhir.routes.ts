@@ -3,7 +3,7 @@ import { auditContextOf } from '../../access/audit/audit-entry.js';
 import { requirePrincipal } from '../../access/identity/require-principal.js';
 import { accessContext } from '../../access/policy/record-access.js';
 import type { Platform } from '../../platform.js';
-import { BatchService } from '../batch.service.js';
+import { BatchService, type BundleTouched } from '../batch.service.js';
 import { capabilityStatement } from '../capability.service.js';
 import { everything } from '../everything.service.js';
 import { readHistory } from '../history.service.js';
@@ -59,16 +59,28 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     return sendJson(reply, 200, { ...cs, rest: (cs.rest ?? []).map((r) => ({ ...r, security })) });
   });
 
-  app.post('/', async (req, reply) => sendJson(reply, 200, await batch.process(req.body, context(req))));
+  app.post('/', async (req, reply) => {
+    // Each entry's resources and Patients go into the request's audit record, also when the Bundle
+    // fails (set before the answer is sent: the audit hook reads them as it is sent).
+    const touched: BundleTouched = { resources: [], patientIds: [] };
+    const bundle = await batch.process(req.body, context(req), touched).finally(() => {
+      const audit = auditContextOf(req);
+      if (touched.resources.length > 0) audit.resources = touched.resources;
+      if (touched.patientIds.length > 0) audit.patientIds = touched.patientIds;
+    });
+    return sendJson(reply, 200, bundle);
+  });
 
-  const search = async (req: FastifyRequest, reply: FastifyReply, type: string, pairs: [string, string][]) => {
+  /** A type search; `patientId`: within that Patient's compartment (GET Patient/id/Type), its links keeping the compartment. */
+  const search = async (req: FastifyRequest, reply: FastifyReply, type: string, pairs: [string, string][], patientId?: string) => {
     resources.checkType(type);
     const ctx = context(req);
     const q = resources.search.parse(type, pairs, prefer(req).lenient);
+    if (patientId !== undefined) resources.search.inPatientCompartment(q, patientId);
     const result = await resources.search.run(q, ctx);
     await noteTouchedPatients(req, [...result.matches, ...result.included]);
     const selfQuery = new URLSearchParams(pairs.filter(([k]) => k !== '_cursor')).toString();
-    const self = `${ctx.baseUrl}/${type}${selfQuery ? `?${selfQuery}` : ''}`;
+    const self = `${ctx.baseUrl}/${patientId !== undefined ? `Patient/${patientId}/` : ''}${type}${selfQuery ? `?${selfQuery}` : ''}`;
     return sendJson(reply, 200, searchsetJson(result, ctx, self, result.next ? withCursor(self, result.next) : undefined));
   };
 
@@ -92,6 +104,12 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     if (!criteria) throw badRequest('PUT to a type needs search criteria (conditional update), or use PUT Type/id');
     const r = await resources.conditionalUpdate(req.params.type, criteria, req.body, { ctx: context(req) });
     return sendVersion(reply, req, r, r.created ? 201 : 200);
+  });
+
+  app.patch('/:type', async (req: Req, reply) => {
+    const criteria = rawQuery(req);
+    if (!criteria) throw badRequest('PATCH on a type needs search criteria (conditional patch), or use PATCH Type/id');
+    return sendVersion(reply, req, await resources.conditionalPatch(req.params.type, criteria, req.body, { ctx: context(req) }));
   });
 
   app.delete('/:type', async (req: Req, reply) => {
@@ -160,6 +178,15 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
   app.get('/:type/:id/_history/:vid', async (req: Req, reply) => {
     const view = viewOfQuery(queryPairs(req));
     return sendVersion(reply, req, viewed(await resources.vread(req.params.type, req.params.id, req.params.vid, resources.db, context(req)), view));
+  });
+
+  // Compartment search: GET Patient/id/Type?params (_history and $everything are matched before this).
+  app.get('/:type/:id/:compartmentType', async (req: FastifyRequest<{ Params: { type: string; id: string; compartmentType: string } }>, reply) => {
+    const { type, id, compartmentType } = req.params;
+    resources.checkType(type);
+    if (type !== 'Patient') throw notFound(`No compartment search for ${type}: only the Patient compartment is supported`);
+    resources.checkId(id);
+    return search(req, reply, compartmentType, queryPairs(req), id);
   });
 
   const everythingRoute = async (req: Req, reply: FastifyReply) => {
