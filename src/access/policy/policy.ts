@@ -196,9 +196,19 @@ function canRest(p: Principal, action: Action, resourceType: string, resource?: 
   return allow(why);
 }
 
-/** The Patient ids a resource's compartment links point at (the Patient's own id for a Patient). */
+/**
+ * The Patient ids a resource's compartment links point at. For a Patient: its own id and the other
+ * Patients its `link` names (replaced-by, seealso…): a link names a person as surely as an
+ * Observation's subject does, so a writer must see them too.
+ */
 export function linkedPatients(resource: Resource): string[] {
-  if (resource.resourceType === 'Patient') return resource.id ? [resource.id] : [];
+  if (resource.resourceType === 'Patient') {
+    const ids = new Set(resource.id ? [resource.id] : []);
+    for (const [code, type, id, url] of extractIndex(resource).reference) {
+      if (code === 'link' && type === 'Patient' && id && url === null) ids.add(id);
+    }
+    return [...ids];
+  }
   const codes = compartmentLinks().get(resource.resourceType);
   if (!codes) return [];
   const ids = new Set<string>();

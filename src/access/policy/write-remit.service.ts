@@ -56,10 +56,11 @@ export class WriteRemitService {
     if (resource) {
       const pats = linkedPatients(resource);
       const seen = await this.visibility.visiblePatients(this.db, restrictionFor(p, now), pats);
-      const missing = pats.filter((id) => !seen.has(id) && !pendingPatients?.has(id));
-      // A new Patient (create) is not visible yet: registering someone is allowed if it names the writer's organisation.
-      const creatingPatient = type === 'Patient' && !current && missing.length === 1 && missing[0] === resource.id;
-      if (missing.length > 0 && !(creatingPatient || (type === 'Patient' && !current && !resource.id))) {
+      // A new Patient (create) is not visible yet: registering someone is allowed if it names the
+      // writer's organisation (below). Only its own id is exempt: every Patient it links to must be visible.
+      const registering = (id: string) => type === 'Patient' && !current && id === resource.id;
+      const missing = pats.filter((id) => !seen.has(id) && !pendingPatients?.has(id) && !registering(id));
+      if (missing.length > 0) {
         return { allowed: false, reason: `no care relationship with Patient/${missing[0]}`, notFound: true };
       }
       if (type === 'Patient' && !current && (p.kind === 'staff' || p.kind === 'client') && !registeredWith(resource, p.organizationId) && !recordedBy(resource, p.organizationId)) {
