@@ -19,6 +19,9 @@ export const DOMAIN_VERBS = [
   'breakglass.request', 'breakglass.review', 'aggregate.read', 'referral.accept', 'plan.agree',
   'workspace.use', 'portal.use', 'accesslog.read',
 ] as const satisfies readonly DomainVerb[];
+/** Fails to compile when a verb of the union is missing from DOMAIN_VERBS (the matrix iterates the list). */
+const everyVerbListed: Exclude<DomainVerb, (typeof DOMAIN_VERBS)[number]> extends never ? true : never = true;
+void everyVerbListed;
 
 /** What each verb is decided about (none for the verbs that depend on the principal alone). */
 export interface VerbSubjects {
