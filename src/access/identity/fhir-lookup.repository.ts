@@ -1,4 +1,7 @@
 import type { Queryable } from '../../db/database.js';
+import { restrictionFor } from '../policy/row-restriction.js';
+import { VisibilityRepository } from '../policy/visibility.repository.js';
+import type { Principal } from '../principal.js';
 
 const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
@@ -9,6 +12,14 @@ export class FhirLookupRepository {
   async exists(type: string, id: string): Promise<boolean> {
     const r = await this.db.query('SELECT 1 FROM resource WHERE resource_type = $1 AND id = $2 AND NOT deleted', [type, id]);
     return r.rows.length > 0;
+  }
+
+  /**
+   * Whether `principal` sees Patient/`id` under the access policy's row restriction. Hidden and
+   * missing both answer false: whatever identity does with the answer cannot tell them apart.
+   */
+  async patientVisibleTo(principal: Principal, id: string, now: Date): Promise<boolean> {
+    return new VisibilityRepository().visible(this.db, restrictionFor(principal, now), 'Patient', id);
   }
 
   /** The Organization ids carrying an ODS code (normally one). */

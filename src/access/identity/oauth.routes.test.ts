@@ -22,6 +22,8 @@ beforeAll(async () => {
   await createOrganization(t.platform, 'org-icb', 'QKS');
   await createPatient(t.platform, 'pat-1');
   await createPatient(t.platform, 'pat-2');
+  // Registered at gp.one's practice, so gp.one sees it (pat-1 stays hidden from gp.one).
+  await t.platform.resources.update('Patient', 'pat-2', { resourceType: 'Patient', id: 'pat-2', name: [{ given: ['Pat'], family: 'pat-2' }], generalPractitioner: [{ reference: 'Organization/org-gp' }] });
   await createResident(t.platform, 'resident.one', 'resident pass 1', 'pat-1');
   await createStaff(t.platform, 'gp.one', 'gp pass 1', [{ organizationId: 'org-gp', role: 'gp', practitionerId: 'prac-1' }]);
   await createStaff(t.platform, 'analyst', 'analyst pass 1', [{ organizationId: 'org-icb', role: 'icb-analyst' }]);
@@ -145,6 +147,20 @@ describe('authorization code with PKCE', () => {
     expect(res.json()).toMatchObject({ patient: 'pat-2', fhirUser: 'Practitioner/prac-1' });
     const p = await authenticate(bearerReq(res.json().access_token), t.platform);
     expect(p).toMatchObject({ kind: 'staff', role: 'gp', organizationId: 'org-gp', patientId: 'pat-2', practitionerId: 'prac-1' });
+  });
+
+  it('answers a patient hidden from the user exactly as a missing one: no code, same status, same page', async () => {
+    const s = await signIn(t.app, 'gp.one', 'gp pass 1');
+    const { challenge } = pkce();
+    const codes = async () => Number((await t.platform.db.query<{ n: string }>('SELECT count(*) AS n FROM authorization_code')).rows[0].n);
+    const before = await codes();
+    const hidden = await t.app.inject({ method: 'GET', url: authorizeUrl(authParams(challenge, { patient: 'pat-1' })), headers: { cookie: s.cookie } });
+    const missing = await t.app.inject({ method: 'GET', url: authorizeUrl(authParams(challenge, { patient: 'pat-none' })), headers: { cookie: s.cookie } });
+    expect(hidden.statusCode).toBe(400);
+    expect(missing.statusCode).toBe(hidden.statusCode);
+    expect(missing.body).toBe(hidden.body);
+    expect(hidden.headers.location).toBeUndefined();
+    expect(await codes()).toBe(before);
   });
 
   it('refuses a wrong verifier, a replayed code (revoking its tokens) and an expired code with invalid_grant', async () => {

@@ -164,8 +164,10 @@ export class OAuthService {
         else return { kind: 'choose-patient', candidates };
       } else {
         if (!req.patient) return { kind: 'choose-patient' };
-        if (!/^[A-Za-z0-9\-.]{1,64}$/.test(req.patient) || !(await this.lookup.exists('Patient', req.patient))) {
-          return { kind: 'choose-patient', error: 'No patient has that id' };
+        // Visible to this user, not merely existing: a code for a hidden patient (and a 400 for a
+        // missing one) told anyone signed in which ids exist. Hidden and missing get one answer.
+        if (!/^[A-Za-z0-9\-.]{1,64}$/.test(req.patient) || !(await this.lookup.patientVisibleTo(principal, req.patient, this.clock.now()))) {
+          return { kind: 'choose-patient', error: 'No patient you can see has that id' };
         }
         patient = req.patient;
       }
