@@ -30,8 +30,8 @@ import { hashString, Prng } from './prng.js';
  *   housebound or people with a skin ulcer without one (an open episode and a visit to make);
  * - proactive care by the network's care coordinator: a named network care coordinator, moderate or
  *   severe frailty, or half of those 65 and over with three or more long-term conditions;
- * - social prescribing: a link worker on the care team or a referral to them, social vulnerability,
- *   a fifth of adults with depression, and 1% of other adults;
+ * - social prescribing: a link worker on the care team or a referral to them, half of those with
+ *   social vulnerability, 15% of adults with depression, and 0.5% of other adults;
  * - adult social care: the annual review of long-term support, and a Care Act assessment asked for a
  *   quarter of frail or dementia-affected people over 65 without support;
  * - the practice: the scheduled actions of care plans (reviews, checks), triage of open referrals by
@@ -249,7 +249,7 @@ class CurrentCare {
     const referred = b.out.some((r) => r.resourceType === 'ServiceRequest' && (r as ServiceRequest).status === 'active' && (r as ServiceRequest).code?.coding?.[0]?.code === 'social-prescribing');
     const lonely = b.conditions.some((c) => c.deficit === 'Social vulnerability');
     const depressed = b.conditions.some((c) => c.def?.key === 'depression');
-    if (!onTeam && !referred && !lonely && !(depressed && rng.chance(0.2)) && !rng.chance(0.01)) return;
+    if (!onTeam && !referred && !(lonely && rng.chance(0.5)) && !(depressed && rng.chance(0.15)) && !rng.chance(0.005)) return;
     const worker = onTeam ?? this.practitioner(rng.pick(this.pcn.linkWorkerRoles));
     this.episode(EP_SOCIAL_PRESCRIBING, pcnId, worker, t - 7 - rng.int(120));
     const pcnRef = ref('Organization', pcnId);
