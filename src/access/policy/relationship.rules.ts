@@ -12,7 +12,7 @@ import { CONSENT_SCOPE_PRIVACY, CONSENT_SCOPE_SYSTEM, RESOURCE_TYPES_SYSTEM } fr
  * | source | relationship while | patient | parties |
  * |---|---|---|---|
  * | Patient | always (registration) | the Patient | generalPractitioner, managingOrganization |
- * | CareTeam | status active (or absent) | subject | participant.member |
+ * | CareTeam | status active (or absent) | subject | participant.member: a named person, or an organisation taking part as a team (all its staff) |
  * | ServiceRequest (referral) | status active | subject | performer |
  * | Task | status not completed, cancelled, failed, rejected, entered-in-error | for | owner |
  * | Encounter | status planned, arrived, triaged, in-progress, onleave | subject | serviceProvider, participant.individual |
