@@ -71,6 +71,8 @@ export function capabilityStatement(): CapabilityStatement {
         mode: 'server',
         resource: resources,
         interaction: [{ code: 'transaction' }, { code: 'batch' }],
+        // Compartment search: GET Patient/id/Type.
+        compartment: ['http://hl7.org/fhir/CompartmentDefinition/patient'],
         operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }],
       },
     ],

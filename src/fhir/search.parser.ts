@@ -25,7 +25,9 @@ export interface SearchQuery {
 export type Filter =
   | { kind: 'param'; resourceType: string; param: IndexedParam; modifier?: string; values: string[] }
   | { kind: 'chain'; resourceType: string; param: IndexedParam; targetTypes: string[]; next: Map<string, Filter> }
-  | { kind: 'has'; resourceType: string; sourceType: string; param: IndexedParam; next: Filter };
+  | { kind: 'has'; resourceType: string; sourceType: string; param: IndexedParam; next: Filter }
+  /** Membership of a Patient's compartment: any of `codes` (reference parameters) points at Patient/`patientId`. */
+  | { kind: 'compartment'; resourceType: string; codes: string[]; patientId: string };
 
 export interface SortKey {
   param: IndexedParam;

@@ -137,6 +137,10 @@ export class SearchRepository {
         AND ref.rid IN (SELECT ${src}.rid FROM resource ${src} WHERE ${src}.resource_type = ${p.add(f.sourceType)} AND NOT ${src}.deleted${restrict ? ` AND ${restrict}` : ''}
         AND ${this.filter(f.next, src, p)}))`;
     }
+    if (f.kind === 'compartment') {
+      return `EXISTS (SELECT 1 FROM sp_reference x WHERE x.rid = ${alias}.rid AND x.resource_type = ${p.add(f.resourceType)}
+        AND x.code = ANY(${p.add(f.codes, 'text[]')}) AND x.target_type = 'Patient' AND x.target_id = ${p.add(f.patientId)})`;
+    }
     return leaf(f, alias, p);
   }
 }

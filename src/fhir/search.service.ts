@@ -1,4 +1,6 @@
 import type { Queryable } from '../db/database.js';
+import { patientCompartment } from './everything.service.js';
+import { badRequest } from './outcome.js';
 import type { RequestContext } from './request-context.js';
 import { applyView } from './resource-view.js';
 import { parseSearch, type SearchQuery } from './search.parser.js';
@@ -22,6 +24,18 @@ export class SearchService {
 
   parse(resourceType: string, pairs: [string, string][], lenient = false): SearchQuery {
     return parseSearch(resourceType, pairs, { lenient });
+  }
+
+  /**
+   * Narrows a search to Patient/`patientId`'s compartment (GET Patient/id/Type): the R4 compartment
+   * definition's parameters for the type, any of them pointing at the patient. A type outside the
+   * compartment is a 400.
+   */
+  inPatientCompartment(q: SearchQuery, patientId: string): SearchQuery {
+    const codes = patientCompartment().find((c) => c.type === q.resourceType)?.params;
+    if (!codes) throw badRequest(`${q.resourceType} is not in the Patient compartment`);
+    q.filters.push({ kind: 'compartment', resourceType: q.resourceType, codes, patientId });
+    return q;
   }
 
   async run(q: SearchQuery, ctx: Pick<RequestContext, 'restriction' | 'access'>, db: Queryable = this.db): Promise<SearchResult> {
