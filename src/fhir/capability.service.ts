@@ -23,7 +23,9 @@ export function capabilityStatement(): CapabilityStatement {
     const r: CapabilityStatementRestResource = {
       type,
       profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
-      interaction: interactions.map((code) => ({ code: code as 'read' })),
+      interaction: interactions.map((code) => (code === 'patch'
+        ? { code, documentation: 'JSON Patch, by id or conditional (PATCH Type?criteria: one match, else 404 or 412)' }
+        : { code: code as 'read' })),
       readHistory: true,
       conditionalRead: 'not-supported',
       ...writes,
@@ -71,6 +73,8 @@ export function capabilityStatement(): CapabilityStatement {
         mode: 'server',
         resource: resources,
         interaction: [{ code: 'transaction' }, { code: 'batch' }],
+        // Compartment search: GET Patient/id/Type.
+        compartment: ['http://hl7.org/fhir/CompartmentDefinition/patient'],
         // Compartment search: GET Patient/id/Type.
         compartment: ['http://hl7.org/fhir/CompartmentDefinition/patient'],
         operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }],

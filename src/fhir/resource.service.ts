@@ -298,6 +298,17 @@ export class ResourceService {
     }
   }
 
+  /** PATCH Type?criteria: patches the one match, found as a conditional update finds it (none: 404; more than one: 412). */
+  async conditionalPatch(type: string, criteria: string, ops: unknown, opts: { tx?: Queryable; ctx?: RequestContext } = {}): Promise<WriteResult> {
+    this.checkType(type);
+    this.checkWritable(type);
+    opts.ctx?.access?.authorize('patch', type);
+    return this.conditional(opts.tx, type, criteria, opts.ctx, async (q, matches) => {
+      if (matches.length === 0) throw notFound(`No ${type} matches the criteria`);
+      return this.patch(type, matches[0].id, ops, { tx: q, ctx: opts.ctx });
+    });
+  }
+
   async conditionalDelete(type: string, criteria: string, opts: { tx?: Queryable; ctx?: RequestContext } = {}): Promise<boolean> {
     this.checkType(type);
     this.checkWritable(type);
