@@ -75,9 +75,7 @@ export function capabilityStatement(): CapabilityStatement {
         interaction: [{ code: 'transaction' }, { code: 'batch' }],
         // Compartment search: GET Patient/id/Type.
         compartment: ['http://hl7.org/fhir/CompartmentDefinition/patient'],
-        // Compartment search: GET Patient/id/Type.
-        compartment: ['http://hl7.org/fhir/CompartmentDefinition/patient'],
-        operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }],
+        operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export', documentation: 'Kick-off by GET with query parameters or POST with a Parameters body (_type, _since, _outputFormat)' }],
       },
     ],
   };

@@ -9,6 +9,36 @@ import { baseUrl, prefer, queryPairs, sendJson } from './fhir-http.js';
 
 const NDJSON_FORMATS = new Set(['application/fhir+ndjson', 'application/ndjson', 'ndjson']);
 
+const KICK_OFF_PARAMS = ['_outputFormat', '_type', '_since'];
+
+/**
+ * A kick-off's parameters: the query's, and for a POST those of its Parameters body (each a string,
+ * instant or code value; _type may repeat). Any other parameter is a 400: it would change the export.
+ */
+function kickOffParams(req: FastifyRequest): Map<string, string> {
+  const q = new Map<string, string>();
+  const add = (name: string, value: string) => {
+    if (!KICK_OFF_PARAMS.includes(name)) throw badRequest(`$export does not support the parameter "${name}"`, name);
+    q.set(name, name === '_type' && q.has(name) ? `${q.get(name)},${value}` : value);
+  };
+  for (const [k, v] of queryPairs(req)) add(k, v);
+  if (req.method !== 'POST') return q;
+  const body = req.body as { resourceType?: unknown; parameter?: unknown } | undefined;
+  if (!body || typeof body !== 'object' || body.resourceType !== 'Parameters') {
+    throw badRequest('A POST $export needs a Parameters resource as its body (or use GET with query parameters)');
+  }
+  if (body.parameter !== undefined && !Array.isArray(body.parameter)) throw badRequest('Parameters.parameter must be an array', 'Parameters.parameter');
+  ((body.parameter ?? []) as Record<string, unknown>[]).forEach((p, i) => {
+    const at = `Parameters.parameter[${i}]`;
+    if (!p || typeof p !== 'object' || typeof p.name !== 'string') throw badRequest(`${at} needs a name`, at);
+    const value = p.valueString ?? p.valueInstant ?? p.valueDateTime ?? p.valueCode;
+    if (!KICK_OFF_PARAMS.includes(p.name)) throw badRequest(`$export does not support the parameter "${p.name}"`, at);
+    if (typeof value !== 'string') throw badRequest(`${at} (${p.name}) needs a valueString, valueInstant or valueCode`, at);
+    add(p.name, value);
+  });
+  return q;
+}
+
 /** FHIR Bulk Data Access: $export kick-off, status polling, and the NDJSON files. */
 export async function bulkExportRoutes(app: FastifyInstance, opts: { platform: Platform }): Promise<void> {
   const { platform } = opts;
@@ -18,14 +48,10 @@ export async function bulkExportRoutes(app: FastifyInstance, opts: { platform: P
 
   const kickOff = (scope: ExportRequest['scope']) => async (req: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {
     if (!prefer(req).respondAsync) throw badRequest('$export needs the header Prefer: respond-async');
-    const q = new Map<string, string>();
-    for (const [k, v] of queryPairs(req)) q.set(k, v);
+    const q = kickOffParams(req);
     const format = q.get('_outputFormat');
     if (format !== undefined && !NDJSON_FORMATS.has(format)) {
       throw badRequest(`_outputFormat "${format}" is not supported: use application/fhir+ndjson`, '_outputFormat');
-    }
-    for (const k of q.keys()) {
-      if (!['_outputFormat', '_type', '_since'].includes(k)) throw badRequest(`$export does not support the parameter "${k}"`, k);
     }
     const types = q.get('_type')?.split(',').map((t) => t.trim()).filter(Boolean);
     const access = accessContext(req.principal!, new Date());
@@ -49,6 +75,10 @@ export async function bulkExportRoutes(app: FastifyInstance, opts: { platform: P
   app.get('/$export', kickOff('system'));
   app.get('/Patient/$export', kickOff('patient'));
   app.get('/Group/:id/$export', kickOff('group'));
+  // Bulk Data v2 kick-off by POST: the same parameters in a Parameters body.
+  app.post('/$export', kickOff('system'));
+  app.post('/Patient/$export', kickOff('patient'));
+  app.post('/Group/:id/$export', kickOff('group'));
 
   app.get('/$export-status/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const job = await exports.status(req.params.id, req.principal?.id);
