@@ -9,8 +9,13 @@ export interface Config {
   /** Where PGlite and exports live when DATABASE_URL is unset. */
   dataDir: string;
   logLevel: string;
-  /** Public base URL of the FHIR API, when the server sits behind a proxy. Otherwise derived per request. */
+  /** Public base URL of the FHIR API, when the server sits behind a proxy. */
   baseUrl?: string;
+  /**
+   * Without baseUrl: the Host header names this server only when it is one of these (with or without
+   * a port), a loopback name, or the listen host; otherwise URLs are built for http://localhost:PORT.
+   */
+  allowedHosts: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -25,5 +30,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.ONESTORY_DATA_DIR ?? '.data'),
     logLevel: env.LOG_LEVEL ?? 'info',
     baseUrl: env.ONESTORY_BASE_URL || undefined,
+    allowedHosts: (env.ONESTORY_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
   };
 }

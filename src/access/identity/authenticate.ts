@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Config } from '../../config.js';
+import type { PublicUrlConfig } from '../../public-url.js';
 import { FhirError, issue, outcome } from '../../fhir/outcome.js';
 import { baseUrl } from '../../fhir/rest/fhir-http.js';
 import type { Platform } from '../../platform.js';
@@ -21,8 +21,8 @@ export const csrfRefused = () =>
   new FhirError(403, outcome([issue('forbidden', `A request made with the session cookie must carry the session's CSRF token (header X-CSRF-Token or form field ${CSRF_FIELD}); GET /auth/session gives it`)]));
 
 /** The token audience (the FHIR base URL reached) and issuer (that server's origin). */
-export function endpointFor(req: FastifyRequest, config: Pick<Config, 'baseUrl'>): Endpoint {
-  const fhirBase = baseUrl(req, config.baseUrl);
+export function endpointFor(req: FastifyRequest, config: PublicUrlConfig): Endpoint {
+  const fhirBase = baseUrl(req, config);
   return { fhirBase, issuer: fhirBase.replace(/\/fhir\/R4$/, '') };
 }
 

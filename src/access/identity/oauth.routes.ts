@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Platform } from '../../platform.js';
+import { urlsFollowRequest } from '../../public-url.js';
 import { auditContextOf } from '../audit/audit-entry.js';
 import { endpointFor, sessionOf } from './authenticate.js';
 import { identityFor } from './identity.js';
@@ -39,8 +40,13 @@ export async function oauthRoutes(app: FastifyInstance, opts: { platform: Platfo
   const { platform } = opts;
   const identity = identityFor(platform);
 
+  // Cached publicly only when its URLs come from configuration: built from the request's Host, one
+  // client's answer must never be served to another by a shared cache.
   const discovery = async (req: FastifyRequest, reply: FastifyReply) =>
-    reply.header('cache-control', 'public, max-age=3600').type('application/json').send(smartConfiguration(endpointFor(req, platform.config)));
+    reply
+      .header('cache-control', urlsFollowRequest(platform.config) ? 'no-store' : 'public, max-age=3600')
+      .type('application/json')
+      .send(smartConfiguration(endpointFor(req, platform.config)));
   app.get('/.well-known/smart-configuration', discovery);
   app.get('/fhir/R4/.well-known/smart-configuration', discovery);
   // RFC 8414 metadata, so OAuth libraries given only the issuer can discover the endpoints too.

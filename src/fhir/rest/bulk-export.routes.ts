@@ -57,7 +57,7 @@ export async function bulkExportRoutes(app: FastifyInstance, opts: { platform: P
     const access = accessContext(req.principal!, new Date());
     // Bulk export is for system clients, within their scopes; rows pass the client's restriction.
     for (const t of types?.length ? types : ['Patient']) access.access.authorize('export', t);
-    const base = baseUrl(req, platform.config.baseUrl);
+    const base = baseUrl(req, platform.config);
     const id = await exports.kickOff({
       requestedBy: req.principal!.id,
       restriction: access.restriction,
@@ -86,7 +86,7 @@ export async function bulkExportRoutes(app: FastifyInstance, opts: { platform: P
     if (job.status === 'error') {
       return sendJson(reply, 500, outcome([issue('exception', job.error ?? 'The export failed')]));
     }
-    const base = baseUrl(req, platform.config.baseUrl);
+    const base = baseUrl(req, platform.config);
     const files = JSON.parse(job.output ?? '[]') as { type: string; file: string; count: number }[];
     return reply.code(200).type('application/json').send({
       transactionTime: job.transaction_time.toISOString(),

@@ -1,13 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { publicOrigin, type PublicUrlConfig } from '../../public-url.js';
 import { badRequest, FhirError, issue, outcome } from '../outcome.js';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
-/** The FHIR base URL as this client reached it. */
-export function baseUrl(req: FastifyRequest, configured?: string): string {
-  if (configured) return configured.replace(/\/$/, '');
-  const host = /^[A-Za-z0-9.\-:[\]]+$/.test(req.headers.host ?? '') ? req.headers.host : 'localhost';
-  return `${req.protocol}://${host}/fhir/R4`;
+/** The FHIR base URL: ONESTORY_BASE_URL, or as this client reached it when its Host is allowed (src/public-url.ts). */
+export function baseUrl(req: FastifyRequest, config: PublicUrlConfig): string {
+  if (config.baseUrl) return config.baseUrl.replace(/\/$/, '');
+  return `${publicOrigin(req, config)}/fhir/R4`;
 }
 
 /** Query string pairs in order, repeats kept. */

@@ -24,13 +24,13 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
   // Every interaction runs as the request's principal: the services enforce its access policy.
   app.addHook('preHandler', requirePrincipal(opts.platform));
   const context = (req: FastifyRequest): RequestContext => ({
-    baseUrl: baseUrl(req, config.baseUrl),
+    baseUrl: baseUrl(req, config),
     ...(req.principal ? accessContext(req.principal, new Date()) : {}),
   });
 
   const sendVersion = (reply: FastifyReply, req: FastifyRequest, v: Version | WriteResult, status = 200) => {
     if (v.patientIds?.length) auditContextOf(req).patientIds = v.patientIds;
-    const base = baseUrl(req, config.baseUrl);
+    const base = baseUrl(req, config);
     reply.header('ETag', `W/"${v.versionId}"`).header('Last-Modified', new Date(v.lastUpdated).toUTCString());
     if (status === 201) reply.header('Location', `${base}/${v.resourceType}/${v.id}/_history/${v.versionId}`);
     const p = prefer(req).return;
@@ -44,7 +44,7 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
   app.get('/metadata', async (req, reply) => {
     // SMART on FHIR: the CapabilityStatement says the API is protected by OAuth and where its endpoints are.
     const cs = capabilityStatement();
-    const issuer = baseUrl(req, config.baseUrl).replace(/\/fhir\/R4$/, '');
+    const issuer = baseUrl(req, config).replace(/\/fhir\/R4$/, '');
     const security = {
       service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
       extension: [{
@@ -218,7 +218,7 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
   async function history(req: FastifyRequest, reply: FastifyReply, scope: { type: string; id?: string }, restriction: RequestContext['restriction']) {
     const q = Object.fromEntries(queryPairs(req));
     // readHistory cannot page a page of none (it would answer 500): ask for at least one.
-    const base = baseUrl(req, config.baseUrl);
+    const base = baseUrl(req, config);
     const h = await readHistory(resources.db, scope, { count: q._count, since: q._since, cursor: q._cursor, restriction }, base);
     const selfQuery = rawQuery(req);
     const self = `${base}/${scope.type}${scope.id ? `/${scope.id}` : ''}/_history${selfQuery ? `?${selfQuery}` : ''}`;
