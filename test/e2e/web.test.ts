@@ -90,7 +90,9 @@ describe('web app in Chromium', () => {
   it('a nurse signs in, finds a person by NHS number, opens the record and filters the timeline', async () => {
     const page = await newPage();
     await signIn(page, CARE_USERS.nurse.username);
-    expect(new URL(page.url()).pathname).toBe('/people');
+    // Staff land on their work; "Find a person" is one click away.
+    expect(new URL(page.url()).pathname).toBe('/work');
+    await Promise.all([page.waitForURL(/\/people$/), page.click('nav a:has-text("Find a person")')]);
     await expect.poll(() => page.locator('.nhsuk-header__account').innerText()).toContain('Community nurse, Kent Community Nursing');
     await expectAccessible(page);
 
