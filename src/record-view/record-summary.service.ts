@@ -1,3 +1,4 @@
+import { readConsents } from '../access/policy/consent.reading.js';
 import { OUTCOME_NOTE, TASK_KIND_SYSTEM, TASK_KINDS, TASK_STATUS_TEXT, type TaskStatus } from '../workflow/task.vocabulary.js';
 import type { Queryable } from '../db/database.js';
 import type { Principal } from '../access/principal.js';
@@ -368,23 +369,15 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
   }
   for (const n of communicationNeeds) if (!n.startsWith('Preferred language')) alerts.push({ text: n, kind: 'communication' });
 
-  // Consent: a sharing objection (deny, no actor) and the proxy grants (permit with a RelatedPerson actor).
+  // Consent, read as the access policy reads it (readConsents): a sharing objection, and the proxy grants in force now.
   const carersById = new Map(list('RelatedPerson').map((rp: Any) => [rp.id, rp]));
-  let sharingWithheld = false;
-  const proxies: { name: string; scope: string }[] = [];
-  for (const c of list('Consent')) {
-    if (c.status !== 'active' || !(c.scope?.coding ?? []).some((x: Any) => x?.code === 'patient-privacy')) continue;
-    const prov = c.provision ?? {};
-    const actors = (prov.actor ?? []).map((a: Any) => refId(a.reference, 'RelatedPerson')).filter(Boolean);
-    if (prov.type === 'deny' && actors.length === 0) sharingWithheld = true;
-    if (prov.type === 'permit') {
-      const classes = (prov.class ?? []).map((k: Any) => k?.code).filter(Boolean);
-      const scope = classes.length ? classes.map((k: string) => TYPE_WORDS[k] ?? k).join(', ') : 'the whole record';
-      for (const id of actors) proxies.push({ name: nameOf(carersById.get(id)) || 'A carer', scope });
-    }
-  }
-  const proxyIds = new Set(list('Consent').filter((c: Any) => c.status === 'active' && c.provision?.type === 'permit')
-    .flatMap((c: Any) => (c.provision.actor ?? []).map((a: Any) => refId(a.reference, 'RelatedPerson'))));
+  const consents = readConsents(list('Consent'), now);
+  const sharingWithheld = consents.sharingWithheld;
+  const proxies = consents.proxyGrants.map((g) => ({
+    name: nameOf(carersById.get(g.relatedPersonId)) || 'A carer',
+    scope: g.types ? g.types.map((k) => TYPE_WORDS[k] ?? k).join(', ') : 'the whole record',
+  }));
+  const proxyIds = new Set(consents.proxyGrants.map((g) => g.relatedPersonId));
 
   // Care team: active CareTeams' participants, then care managers of active episodes, then the GP practice.
   const careTeam: CareTeamMember[] = [];
