@@ -5,6 +5,7 @@ import { auditContextOf } from '../audit/audit-entry.js';
 import type { Principal } from '../principal.js';
 import { csrfRefused, csrfTokenOf, sessionOf, unauthorized } from './authenticate.js';
 import { clearSessionCookie, isHttps, setSessionCookie } from './cookies.js';
+import { isCrossSiteRequest } from './cross-site.js';
 import { identityFor } from './identity.js';
 import { PAGE_HEADERS, signInPage } from './pages.js';
 import { SIGN_IN_FAILED, type LiveSession } from './session.service.js';
@@ -53,6 +54,14 @@ export async function authRoutes(app: FastifyInstance, opts: { platform: Platfor
   });
 
   app.post('/auth/sign-in', async (req, reply) => {
+    // Login CSRF: a form on another site must not sign this browser in (as anyone). Refused before
+    // anything is read or counted.
+    if (isCrossSiteRequest(req, platform.config)) {
+      const audit = auditContextOf(req);
+      audit.interaction = 'sign-in-failure';
+      audit.failure = 'cross-site sign-in refused';
+      throw new FhirError(403, outcome([issue('forbidden', 'Sign in from this site\'s own sign-in page: a sign-in sent from another site is refused')]));
+    }
     const f = fieldsOf(req);
     const isForm = typeof req.body === 'string';
     const returnTo = safeReturnTo(f.return_to);
