@@ -2,7 +2,15 @@ import { BREAK_GLASS_REASONS } from '../access/policy/index.js';
 import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
 import { TIMELINE_KINDS, type CareTeamMember, type RecordSummary, type TimelinePage } from '../record-view/record-summary.service.js';
 import { formatNhsNumber } from '../fhir/nhs-number.js';
+import { dateInput, datePartsFrom, errorSummary, type DateParts, type FieldErrors } from './components/index.js';
 import { html, query, type Html } from './html.js';
+
+/** The timeline filter's dates as the user typed them, and what was wrong with them, when the form comes back. */
+export interface TimelineForm {
+  errors: FieldErrors;
+  from?: DateParts;
+  to?: DateParts;
+}
 
 /** Who the page speaks to: staff read clinical wording; the person and their carer read plain English. */
 export type Audience = 'staff' | 'self' | 'carer';
@@ -89,10 +97,10 @@ function list(items: Html[]): Html {
 }
 
 /** The timeline with its filters and paging; `base` is the page's own path. */
-export function timeline(s: RecordSummary, page: TimelinePage, base: string, audience: Audience): Html {
+export function timeline(s: RecordSummary, page: TimelinePage, base: string, audience: Audience, form: TimelineForm = { errors: [] }): Html {
   const f = page.filter;
   const kinds = Object.entries(TIMELINE_KINDS);
-  const filters = html`<form class="onestory-filters" method="get" action="${base}#timeline" data-loading="Loading…" aria-label="Filter the timeline">
+  const filters = html`${errorSummary(form.errors)}<form class="onestory-filters" method="get" action="${base}#timeline" data-loading="Loading…" aria-label="Filter the timeline">
     <div class="onestory-filters__row">
       ${audience === 'staff' ? html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="organisation">Organisation</label>
         <select class="nhsuk-select" id="organisation" name="organisation"><option value="">All organisations</option>
@@ -100,10 +108,8 @@ export function timeline(s: RecordSummary, page: TimelinePage, base: string, aud
       <div class="nhsuk-form-group"><label class="nhsuk-label" for="kind">${audience === 'staff' ? 'Kind of entry' : 'Show'}</label>
         <select class="nhsuk-select" id="kind" name="kind"><option value="">Everything</option>
         ${kinds.map(([k, v]) => html`<option value="${k}"${k === f.kind ? html` selected` : ''}>${v.label}</option>`)}</select></div>
-      <div class="nhsuk-form-group"><label class="nhsuk-label" for="from">From date</label>
-        <input class="nhsuk-input nhsuk-input--width-10" id="from" name="from" type="date" value="${f.from ?? ''}"></div>
-      <div class="nhsuk-form-group"><label class="nhsuk-label" for="to">To date</label>
-        <input class="nhsuk-input nhsuk-input--width-10" id="to" name="to" type="date" value="${f.to ?? ''}"></div>
+      ${dateInput({ name: 'from', label: 'From', errors: form.errors, value: form.from ?? datePartsFrom(f.from) })}
+      ${dateInput({ name: 'to', label: 'To', errors: form.errors, value: form.to ?? datePartsFrom(f.to) })}
       <div class="nhsuk-form-group"><button class="nhsuk-button nhsuk-button--secondary" data-module="nhsuk-button" type="submit">Apply filters</button></div>
     </div>
     ${f.kind || f.organisation || f.from || f.to ? html`<p><a href="${base}#timeline">Clear filters</a></p>` : ''}
@@ -128,7 +134,7 @@ export function timeline(s: RecordSummary, page: TimelinePage, base: string, aud
 }
 
 /** The whole record page body (after any break-glass banner). */
-export function recordBody(s: RecordSummary, page: TimelinePage, base: string, audience: Audience): Html {
+export function recordBody(s: RecordSummary, page: TimelinePage, base: string, audience: Audience, form?: TimelineForm): Html {
   const staff = audience === 'staff';
   const you = audience === 'self';
   const contents = [
@@ -181,5 +187,5 @@ export function recordBody(s: RecordSummary, page: TimelinePage, base: string, a
       <thead class="nhsuk-table__head"><tr class="nhsuk-table__row"><th scope="col" class="nhsuk-table__header">Referral</th><th scope="col" class="nhsuk-table__header">To</th><th scope="col" class="nhsuk-table__header">From</th><th scope="col" class="nhsuk-table__header">Date</th><th scope="col" class="nhsuk-table__header">Status</th></tr></thead>
       <tbody class="nhsuk-table__body">${s.referrals.map((r) => html`<tr class="nhsuk-table__row"><td class="nhsuk-table__cell">${r.text}</td><td class="nhsuk-table__cell">${r.to ?? ''}</td><td class="nhsuk-table__cell">${r.from ?? ''}</td><td class="nhsuk-table__cell">${r.date ?? ''}</td><td class="nhsuk-table__cell">${r.status}</td></tr>`)}</tbody></table>`
     : empty('No open referrals.'))}
-  ${timeline(s, page, base, audience)}`;
+  ${timeline(s, page, base, audience, form)}`;
 }

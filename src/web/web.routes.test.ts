@@ -62,6 +62,22 @@ describe('web app (server-rendered pages)', () => {
       expect(res.body).toContain('There is a problem');
     }
     expect((await b.get('/people/pat-nobody')).status).toBe(404);
+
+    // The timeline's dates are the NHS three-box input: an impossible date or a From after a To comes
+    // back as the record with the error summary and what was typed, not a bare error page.
+    const after = await b.get('/people/pat-hollis?kind=medication&from-day=5&from-month=3&from-year=2025&to-day=1&to-month=1&to-year=2024');
+    expect(after.status).toBe(400);
+    expect(after.body).toContain('The From date must be the same as or before the To date');
+    expect(after.body).toContain('href="#from-day"');
+    expect(after.body).toContain('id="from-year" name="from-year" type="text" inputmode="numeric" value="2025"');
+    expect(after.body).toContain('<option value="medication" selected');
+    expect(after.body).toContain('Margaret Hollis');
+    const day32 = await b.get('/people/pat-hollis?from-day=32&from-month=1&from-year=2024');
+    expect(day32.status).toBe(400);
+    expect(day32.body).toContain('The From date must be a real date');
+    const ok = await b.get('/people/pat-hollis?from-day=1&from-month=1&from-year=2000&to-day=31&to-month=12&to-year=2030');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('value="2030"');
   });
 
   it('break-glass: a reason and a statement, then the record with a banner saying access is audited', async () => {

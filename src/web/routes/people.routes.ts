@@ -3,13 +3,13 @@ import { auditContextOf } from '../../access/audit/audit-entry.js';
 import { fieldsOf } from '../../access/identity/auth.routes.js';
 import { can } from '../../access/policy/index.js';
 import type { PersonSearchResult } from '../../record-view/person-search.service.js';
-import type { TimelineQuery } from '../../record-view/record-summary.service.js';
 import { FhirError } from '../../fhir/outcome.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
 import { breakGlassBody, searchBody, type FieldErrors, type SearchForm } from '../pages.js';
 import { breakGlassBanner, recordBody } from '../record.page.js';
 import { readDate } from '../components/index.js';
+import { timelineFromPage } from '../timeline-form.js';
 import { fieldErrorOf, navFor, one, type WebContext } from '../web-context.js';
 
 /** The staff workspace's people pages: find a person, their record, and emergency access. */
@@ -62,7 +62,18 @@ export async function peopleRoutes(app: FastifyInstance, opts: { web: WebContext
     audit.resourceType = 'Patient';
     audit.resources = [{ type: 'Patient', id }];
     audit.patientIds = [id];
-    const result = await summaries.summary(s.principal, id, web.now(), req.query as TimelineQuery);
+    const { query, form } = timelineFromPage(req.query as Record<string, unknown>);
+    let result;
+    try {
+      result = await summaries.summary(s.principal, id, web.now(), query);
+    } catch (err) {
+      // A filter the service refuses (a forged kind or cursor): the record without it, and the error on the form.
+      const fe = fieldErrorOf(err, 'kind');
+      if (!fe) throw err;
+      form.errors.push(...fe.map((e) => ({ ...e, field: e.field === 'from' || e.field === 'to' ? `${e.field}-day` : e.field })));
+      result = await summaries.summary(s.principal, id, web.now(), {});
+    }
+    if (form.errors.length > 0) audit.failure = form.errors[0].text;
     if (result.status !== 'ok') {
       // A person this user may not see and an address with nobody behind it answer alike (same
       // status, same page), so the page cannot be used to find out who has a record here.
@@ -78,10 +89,10 @@ export async function peopleRoutes(app: FastifyInstance, opts: { web: WebContext
     }
     const sum = result.summary;
     if (sum.access.breakGlass) audit.reason = { code: sum.access.breakGlass.reason, text: sum.access.breakGlass.text };
-    return web.send(reply, 200, page({
-      title: `${sum.patient.name}: record`, viewer: s.viewer, nav: navFor(s.principal, 'people'),
+    return web.send(reply, form.errors.length ? 400 : 200, page({
+      title: `${sum.patient.name}: record`, viewer: s.viewer, nav: navFor(s.principal, 'people'), error: form.errors.length > 0,
       before: html`<nav class="nhsuk-back-link" aria-label="Back"><a class="nhsuk-back-link__link" href="/people">Find another person</a></nav>`,
-      body: html`${breakGlassBanner(sum)}${recordBody(sum, sum.timeline, `/people/${id}`, 'staff')}`,
+      body: html`${breakGlassBanner(sum)}${recordBody(sum, sum.timeline, `/people/${id}`, 'staff', form)}`,
     }));
   });
 

@@ -2,13 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { auditContextOf } from '../../access/audit/audit-entry.js';
 import { can } from '../../access/policy/index.js';
 import type { Principal } from '../../access/principal.js';
-import type { TimelineQuery } from '../../record-view/record-summary.service.js';
 import { forbidden, notFound } from '../../fhir/outcome.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
 import { accessLogBody } from '../pages.js';
 import { careTeamTable, recordBody } from '../record.page.js';
-import { navFor, one, type WebContext } from '../web-context.js';
+import { timelineFromPage } from '../timeline-form.js';
+import { fieldErrorOf, navFor, one, type WebContext } from '../web-context.js';
 
 /** Whose record the portal shows: the resident's own, or the person a carer acts for (?person=). */
 function personOf(p: Principal, q: Record<string, unknown>): string | undefined {
@@ -37,8 +37,17 @@ export async function portalRoutes(app: FastifyInstance, opts: { web: WebContext
     audit.resourceType = 'Patient';
     audit.resources = [{ type: 'Patient', id }];
     audit.patientIds = [id];
-    const { person: _p, ...timelineQuery } = q;
-    const result = await summaries.summary(s.principal, id, web.now(), current === 'record' ? (timelineQuery as TimelineQuery) : {});
+    const { person: _p, ...rest } = q;
+    const { query, form } = timelineFromPage(current === 'record' ? rest : {});
+    let result;
+    try {
+      result = await summaries.summary(s.principal, id, web.now(), query);
+    } catch (err) {
+      const fe = fieldErrorOf(err, 'kind');
+      if (!fe) throw err;
+      form.errors.push(...fe);
+      result = await summaries.summary(s.principal, id, web.now(), {});
+    }
     const carer = s.principal.kind === 'proxy';
     if (result.status !== 'ok') {
       const body = html`<h1>${carer ? 'Nothing has been shared with you yet' : 'Your record is not available'}</h1>
@@ -57,9 +66,9 @@ export async function portalRoutes(app: FastifyInstance, opts: { web: WebContext
         <div class="nhsuk-care-card__content"><p>Call 111 if you need help now, or 999 in an emergency.</p></div></div>`;
       return web.send(reply, 200, page({ title: 'Care team', viewer: s.viewer, nav, body }));
     }
-    return web.send(reply, 200, page({
-      title: carer ? `${sum.patient.name}'s record` : 'My record', viewer: s.viewer, nav,
-      body: html`${switcher}${recordBody(sum, sum.timeline, '/my-record', carer ? 'carer' : 'self')}`,
+    return web.send(reply, form.errors.length ? 400 : 200, page({
+      title: carer ? `${sum.patient.name}'s record` : 'My record', viewer: s.viewer, nav, error: form.errors.length > 0,
+      body: html`${switcher}${recordBody(sum, sum.timeline, '/my-record', carer ? 'carer' : 'self', form)}`,
     }));
   };
 
