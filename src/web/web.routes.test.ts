@@ -25,6 +25,19 @@ describe('web app (server-rendered pages)', () => {
     expect(bad.body).toContain('There is a problem');
     const empty = await b.post('/sign-in', {});
     expect(empty.status).toBe(400);
+    // A NUL or other control character in the user name is refused before it reaches the database (was a 500).
+    for (const username of ['fuzz\u0000x', 'a\u0007b']) {
+      const nul = await b.post('/sign-in', { username, password: 'x' });
+      expect(nul.status).toBe(400);
+      expect(nul.body).toContain('There is a problem');
+    }
+    // Login CSRF: a form on another site cannot sign this browser in, even with the right password.
+    const cross = await t.app.inject({
+      method: 'POST', url: '/sign-in', payload: new URLSearchParams({ username: CARE_USERS.nurse.username, password: CARE_PASSWORD }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    });
+    expect(cross.statusCode).toBe(403);
+    expect(cross.headers['set-cookie']).toBeUndefined();
   });
 
   it('a nurse finds a person by NHS number and opens their joined-up record; bad input is a 400 page, never a 5xx', async () => {

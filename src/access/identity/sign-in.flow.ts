@@ -3,7 +3,9 @@ import type { Platform } from '../../platform.js';
 import { auditContextOf } from '../audit/audit-entry.js';
 import type { Principal } from '../principal.js';
 import { isHttps, setSessionCookie } from './cookies.js';
+import { isCrossSiteRequest } from './cross-site.js';
 import { SIGN_IN_FAILED, type LiveSession } from './session.service.js';
+import { identityTextProblem, SIGN_IN_RULES } from './text-input.js';
 
 export interface SignInFields {
   username?: string;
@@ -16,7 +18,7 @@ export type SignInOutcome =
   | {
       ok: false;
       status: 400 | 401 | 403 | 429;
-      reason: 'missing' | 'too-long' | 'rate-limited' | 'choose-organisation' | 'no-membership' | 'failed';
+      reason: 'cross-site' | 'missing' | 'too-long' | 'rate-limited' | 'choose-organisation' | 'no-membership' | 'failed';
       /** What to tell the person, in plain words. */
       message: string;
       organizations?: { id: string; name: string }[];
@@ -37,13 +39,14 @@ export async function signInFlow(platform: Pick<Platform, 'identity' | 'config'>
   const fail = (status: 400 | 401 | 403 | 429, reason: Extract<SignInOutcome, { ok: false }>['reason'], message: string, failure: string, extra: object = {}): SignInOutcome => {
     audit.interaction = 'sign-in-failure';
     audit.failure = failure;
-    if (username && reason !== 'missing' && reason !== 'too-long') audit.claimedUser = username;
+    if (username && reason !== 'missing' && reason !== 'too-long' && reason !== 'cross-site') audit.claimedUser = username;
     return { ok: false, status, reason, message, ...extra };
   };
+  // Login CSRF: a form on another site must not sign this browser in. Refused before anything is read or counted.
+  if (isCrossSiteRequest(req, platform.config)) return fail(403, 'cross-site', 'Sign in from this site’s own sign-in page', 'cross-site sign-in refused');
   if (!username || !password) return fail(400, 'missing', 'Enter your user name and password', 'user name or password missing');
-  // Control characters (a NUL above all) can never be in a user name or password: refused before any SQL.
-  // eslint-disable-next-line no-control-regex
-  if (username.length > 200 || password.length > 1024 || /[\u0000-\u001f\u007f]/.test(username) || /\u0000/.test(password)) {
+  // Lengths and characters (a NUL above all) are checked before any SQL (text-input.ts).
+  if (identityTextProblem({ username, password, organization: f.organizationId }, SIGN_IN_RULES)) {
     return fail(400, 'too-long', 'The user name or password is not valid', 'user name or password too long or with control characters');
   }
   const organizationId = f.organizationId && /^[A-Za-z0-9\-.]{1,64}$/.test(f.organizationId) ? f.organizationId : undefined;
