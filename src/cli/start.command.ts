@@ -3,6 +3,7 @@ import { createLogger } from '../logger.js';
 import { createPlatform } from '../platform.js';
 import { buildServer } from '../server.js';
 import { parseFlags, type Command } from './command.js';
+import { scheduleEscalation } from '../workflow/escalation.scheduler.js';
 import { loadDemoPopulation } from './demo-population.js';
 import { parseAsOf } from './synth.command.js';
 
@@ -27,7 +28,10 @@ export const startCommand: Command = {
     const logger = createLogger(config.logLevel);
     const platform = await createPlatform(config);
     const app = await buildServer(platform, logger);
+    // Set once the escalation runs (after the demo loads); shutdown stops it first.
+    const escalation = { stop: async (): Promise<void> => undefined };
     const shutdown = async () => {
+      await escalation.stop();
       await app.close();
       await platform.close();
       process.exit(0);
@@ -41,6 +45,8 @@ export const startCommand: Command = {
       const residents = Number(flags['demo-residents'] ?? 2000);
       await loadDemoPopulation(platform, residents, logger, { clock: platform.clock, asOf });
     }
+    // Overdue work is escalated once each, now and every 15 minutes, while the server runs.
+    escalation.stop = scheduleEscalation(platform.workflow.tasks, logger);
     return new Promise<number>(() => undefined);
   },
 };
