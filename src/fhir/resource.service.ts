@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { applyPatch, type Operation } from 'rfc6902';
 import type { Database, Queryable } from '../db/database.js';
+import { checkArrayLengths } from './body-limits.js';
 import { isSupportedType } from './definitions.js';
 import {
   badRequest, conflict, FhirError, gone, issue, notFound, outcome, preconditionFailed,
@@ -42,6 +43,9 @@ export interface WriteResult extends Version {
  * write is a 405, before any other check, and the CapabilityStatement declares them read-only.
  */
 export const PLATFORM_WRITTEN = new Set(['AuditEvent', 'Provenance']);
+
+/** The most operations one JSON Patch may hold: far beyond any real edit of one resource. */
+export const MAX_PATCH_OPERATIONS = 1_000;
 
 const MAX_RETRIES = 32;
 
@@ -95,6 +99,8 @@ export class ResourceService {
     if (r.resourceType !== type) {
       throw badRequest(`The body's resourceType "${String(r.resourceType)}" does not match the URL's "${type}"`, 'resourceType');
     }
+    // Before validation, whose cost grows with every element: a 100,000-name Patient is refused cheaply.
+    checkArrayLengths(type, r);
     const issues = validate(r);
     if (issues.length > 0) throw new FhirError(400, outcome(issues));
     return r;
@@ -240,6 +246,10 @@ export class ResourceService {
     this.checkWritable(type);
     this.checkId(id);
     opts.ctx?.access?.authorize('patch', type);
+    if (Array.isArray(ops) && ops.length > MAX_PATCH_OPERATIONS) {
+      // Applying and re-checking 20,000 operations held the event loop (and /healthz) for over a second.
+      throw new FhirError(413, outcome([issue('too-costly', `A JSON Patch may hold at most ${MAX_PATCH_OPERATIONS} operations, not ${ops.length}`)]));
+    }
     if (!Array.isArray(ops) || ops.some((o) => !o || typeof o !== 'object' || typeof o.op !== 'string' || typeof o.path !== 'string')) {
       throw badRequest('A JSON Patch body must be an array of operations, each with "op" and "path"');
     }

@@ -2,16 +2,16 @@
  * The few HTML pages identity serves itself: sign-in (for a browser sent to /oauth2/authorize
  * without a session) and the SMART standalone-launch patient picker. Plain forms, no script.
  */
+import { htmlPageHeaders } from '../../page-headers.js';
+
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** Served with every page: no scripts, no framing (clickjacking a sign-in form). */
-export const PAGE_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-  'x-frame-options': 'DENY',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-};
+/**
+ * Served with every page: the shared page headers (nosniff, no framing, no referrer, no-store) and a
+ * CSP allowing no script, only the page's own inline style. No form-action: the forms lead, by
+ * redirect, to the client app's registered redirect URI, which form-action would block.
+ */
+export const PAGE_HEADERS = htmlPageHeaders("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'");
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · OneStory</title>
