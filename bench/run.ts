@@ -204,7 +204,7 @@ function openRoutes(app: FastifyInstance, platform: Platform): void {
   app.get(`${OPEN_PREFIX}/:type`, { config: { audit: false } }, async (req: OpenReq, reply) => {
     const type = req.params.type;
     resources.checkType(type);
-    const ctx = { baseUrl: baseUrl(req, config.baseUrl) };
+    const ctx = { baseUrl: baseUrl(req, config) };
     const pairs = queryPairs(req);
     const q = resources.search.parse(type, pairs, prefer(req).lenient);
     const result = await resources.search.run(q, {});

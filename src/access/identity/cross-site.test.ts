@@ -40,7 +40,8 @@ describe('POST /auth/sign-in from another site', () => {
 
   it('refuses a cross-site form post with 403 and signs nobody in', async () => {
     const before = await sessions();
-    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }]) {
+    const attempts: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }];
+    for (const headers of attempts) {
       const res = await signIn(headers);
       expect(res.statusCode, JSON.stringify(headers)).toBe(403);
       expect(res.json().resourceType).toBe('OperationOutcome');
