@@ -51,7 +51,13 @@ export async function createPlatform(config: Config, db?: Database): Promise<Pla
   loadDefinitions();
   registerDerivedTables();
   const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  await migrate(database);
+  try {
+    await migrate(database);
+  } catch (err) {
+    // Close what this call opened, so the embedded data directory's lock is released with it.
+    if (!db) await database.close().catch(() => undefined);
+    throw err;
+  }
   const base = systemClock();
   // One object: replacing `clock.now` moves every service that reads it.
   const clock: Clock = { now: () => base.now() };
