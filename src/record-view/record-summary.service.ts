@@ -1,5 +1,5 @@
 import { readConsents } from '../access/policy/consent.reading.js';
-import { OUTCOME_NOTE, TASK_KIND_SYSTEM, TASK_KINDS, TASK_STATUS_TEXT, type TaskStatus } from '../workflow/task.vocabulary.js';
+import { DONE_BY_STATUSES, OUTCOME_NOTE, TASK_KIND_SYSTEM, TASK_KINDS, TASK_STATUS_TEXT, taskHeadline, type TaskStatus } from '../workflow/task.vocabulary.js';
 import type { Queryable } from '../db/database.js';
 import type { Principal } from '../access/principal.js';
 import { BreakGlassService, readableTypes, restrictionFor, roleRule, type BreakGlassGrant } from '../access/policy/index.js';
@@ -560,8 +560,7 @@ function timelineTitle(r: Any): string {
     case 'Appointment': return r.description || conceptsText(r.serviceType) || 'Appointment';
     case 'Task': {
       const kind = r.code?.coding?.find((c: Any) => c?.system === TASK_KIND_SYSTEM)?.code as keyof typeof TASK_KINDS | undefined;
-      const what = (kind && TASK_KINDS[kind]) || conceptText(r.code) || 'Task';
-      return r.description ? `${what}: ${r.description}` : what;
+      return taskHeadline((kind && TASK_KINDS[kind]) || conceptText(r.code) || 'Task', r.description);
     }
     default: return r.title || r.description || conceptText(r.type) || conceptText(r.code) || r.resourceType;
   }
@@ -594,10 +593,13 @@ function timelineDetail(r: Any, dir: Directory): string | undefined {
     case 'EpisodeOfCare': return periodText(r.period) || undefined;
     case 'Task': {
       // Who did the work and what came of it: the owner and the outcome note, in the status's words.
-      const by = dir.person(r.owner)?.name ?? r.owner?.display;
+      const owner = dir.person(r.owner)?.name ?? r.owner?.display;
+      const byPerson = typeof r.owner?.reference === 'string' && r.owner.reference.startsWith('Practitioner/');
       const outcome = (r.output ?? []).find((o: Any) => o?.type?.coding?.some((c: Any) => c?.code === OUTCOME_NOTE.code && c?.system === OUTCOME_NOTE.system))?.valueString;
       const status = TASK_STATUS_TEXT[r.status as TaskStatus] ?? r.status;
-      return [status && (by ? `${status} by ${by}` : status), outcome && `Outcome: ${outcome}`, r.statusReason?.text && `Reason: ${r.statusReason.text}`].filter(Boolean).join('. ') || undefined;
+      // "Completed by Ann Lee" when a person did it; "Requested, with Cooling Surgery" while it waits in a pool.
+      const state = !status ? '' : !owner ? status : byPerson && DONE_BY_STATUSES.includes(r.status) ? `${status} by ${owner}` : `${status}, with ${owner}`;
+      return [state, outcome && `Outcome: ${outcome}`, r.statusReason?.text && `Reason: ${r.statusReason.text}`].filter(Boolean).join('. ') || undefined;
     }
     case 'Observation': return observationValue(r) || undefined;
     case 'MedicationRequest': return (r.dosageInstruction ?? []).map((d: Any) => d.text).filter(Boolean).join('; ') || (r.status ? `Status: ${r.status}` : undefined);

@@ -1,6 +1,6 @@
 import { formatNhsNumber } from '../fhir/nhs-number.js';
 import { formatDate } from '../record-view/fhir-text.js';
-import { TASK_KINDS, TASK_STATUS_TEXT, OPEN_TASK_STATUSES, type TaskStatus } from '../workflow/task.vocabulary.js';
+import { OPEN_TASK_STATUSES, TASK_KINDS, TASK_STATUS_TEXT, taskHeadline, type TaskStatus } from '../workflow/task.vocabulary.js';
 import type { WorkItem, Worklist } from '../workflow/worklist.service.js';
 import type { WorkView } from '../workflow/worklist.repository.js';
 import {
@@ -71,7 +71,7 @@ export function worklistBody(list: Worklist, o: { orgName: string; done?: string
     </form></div></details>`;
   const rows = list.items.map((it) => [
     person(it),
-    html`<a href="/work/tasks/${it.id}">${it.kindText}</a><br><span class="nhsuk-body-s">${it.description}</span>`,
+    html`<a href="/work/tasks/${it.id}">${taskHeadline(it.kindText, it.description)}</a>`,
     html`${it.requester ?? 'Not recorded'}${it.authoredOn ? html`<br><span class="nhsuk-body-s">${formatDate(it.authoredOn)}</span>` : ''}`,
     due(it),
     html`${statusTag(it.status)}<br><span class="nhsuk-body-s">${it.mine ? 'You' : it.ownerName ?? 'Unassigned'}</span>`,
@@ -129,7 +129,7 @@ export function taskBody(d: TaskPageData): Html {
   }
   const rows = [
     { key: 'Person', value: person(it) },
-    { key: 'What is asked', value: html`${it.kindText}${it.description ? html`: ${it.description}` : ''}` },
+    { key: 'What is asked', value: taskHeadline(it.kindText, it.description) },
     { key: 'Status', value: html`${statusTag(it.status)}${it.businessStatus ? html` <span class="nhsuk-body-s">${it.businessStatus}</span>` : ''}${d.statusReason ? html`<br>Reason: ${d.statusReason}` : ''}` },
     { key: 'Due', value: due(it) },
     { key: 'Asked by', value: html`${it.requester ?? 'Not recorded'}${it.authoredOn ? `, ${formatDate(it.authoredOn)}` : ''}` },

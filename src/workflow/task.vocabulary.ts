@@ -67,3 +67,16 @@ export const TASK_STATUS_TEXT: Record<TaskStatus, string> = {
   completed: 'Completed',
   'entered-in-error': 'Entered in error',
 };
+
+/**
+ * What a task asks, in one line: its kind and its description, without saying the kind twice when
+ * the description already starts with it ("Home visit: blood test", not "Home visit: Home visit: …").
+ */
+export function taskHeadline(kindText: string, description: string | undefined): string {
+  const d = (description ?? '').trim();
+  if (!d) return kindText;
+  return d.toLowerCase().startsWith(kindText.toLowerCase()) ? d : `${kindText}: ${d}`;
+}
+
+/** Statuses in which the owner is the one doing (or who did) the work: "Completed by Ann Lee". */
+export const DONE_BY_STATUSES: readonly TaskStatus[] = ['accepted', 'in-progress', 'on-hold', 'completed', 'failed'];
