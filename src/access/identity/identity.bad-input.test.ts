@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPlatform, type TestPlatform } from '../../testing/test-platform.js';
 import { identityFor } from './identity.js';
-import { createOrganization, createPatient, createStaff, signIn } from './identity.test-helpers.js';
+import { createOrganization, createStaff, signIn } from './identity.test-helpers.js';
 import { identityTextProblem, isUsableText, SIGN_IN_RULES } from './text-input.js';
 
 // Whatever a client sends to the sign-in and OAuth endpoints, the answer is below 500, and they keep
@@ -15,7 +15,8 @@ const REDIRECT = 'http://127.0.0.1:9999/callback';
 beforeAll(async () => {
   t = await createTestPlatform();
   await createOrganization(t.platform, 'org-gp', 'G82001');
-  await createPatient(t.platform, 'pat-1');
+  // Registered at gp.one's practice: the launch the fuzz ends with is for a patient gp.one sees.
+  await t.platform.resources.update('Patient', 'pat-1', { resourceType: 'Patient', id: 'pat-1', generalPractitioner: [{ reference: 'Organization/org-gp' }] });
   await createStaff(t.platform, 'gp.one', 'gp pass 1', [{ organizationId: 'org-gp', role: 'gp', practitionerId: 'prac-1' }]);
   // Not fuzzed (the fuzz locks gp.one out with wrong passwords): shows sign-in still works afterwards.
   await createStaff(t.platform, 'gp.two', 'gp pass 2', [{ organizationId: 'org-gp', role: 'gp' }]);
