@@ -1,6 +1,7 @@
 import type { Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CARE_ORGS, CARE_USERS, seedCareWorld } from '../../record-view/care.fixtures.js';
+import { createStaff } from '../../access/identity/identity.test-helpers.js';
+import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, seedCareWorld } from '../../record-view/care.fixtures.js';
 import { createTestPlatform, type TestPlatform } from '../../testing/test-platform.js';
 import { seedWork, WORK_NOW } from '../../workflow/work.fixtures.js';
 import { Browser } from '../web.test-helpers.js';
@@ -181,5 +182,14 @@ describe('My work and a task, in the workspace', () => {
     const rec = new Browser(t);
     expect(await rec.signIn(CARE_USERS.receptionist.username)).toBe('/work');
     expect((await rec.get('/work')).status).toBe(200);
+    // A role that reads no Task (an ICB analyst) is told so, on every list, never a 5xx.
+    await createStaff(t.platform, 'analyst.test', CARE_PASSWORD, [{ organizationId: CARE_ORGS.gp, role: 'icb-analyst' }]);
+    const analyst = new Browser(t);
+    expect(await analyst.signIn('analyst.test')).toBe('/work');
+    for (const q of ['', '?view=mine', '?view=pool', '?view=overdue', '?sort=-due']) {
+      const res = await analyst.get(`/work${q}`);
+      expect(res.status, q).toBe(200);
+      expect(res.body, q).toContain('Your role does not take tasks');
+    }
   });
 });
