@@ -1,4 +1,6 @@
 import { readConsents } from '../access/policy/consent.reading.js';
+import { VisibilityRepository } from '../access/policy/visibility.repository.js';
+import { notShownTo, type NotShown } from './not-shown.js';
 import { DONE_BY_STATUSES, OUTCOME_NOTE, TASK_KIND_SYSTEM, TASK_KINDS, TASK_STATUS_TEXT, taskHeadline, type TaskStatus } from '../workflow/task.vocabulary.js';
 import type { Queryable } from '../db/database.js';
 import type { Principal } from '../access/principal.js';
@@ -97,6 +99,8 @@ export interface RecordSummary {
     proxies: { name: string; scope: string }[];
     summary: string;
   };
+  /** Kinds of information the policy hides from this caller (role, a carer's grants), said in words per part of the page. */
+  notShown: NotShown;
   /** Entries of the person's record this principal does not see (sensitive labels, consent). Count only for staff who see the record. */
   withheld: { count: number; reason: string } | undefined;
   careTeam: CareTeamMember[];
@@ -127,6 +131,8 @@ export class RecordSummaryService {
   private readonly repo = new RecordRepository();
   private readonly breakGlass: BreakGlassService;
 
+  private readonly visibility = new VisibilityRepository();
+
   constructor(private readonly db: Queryable) {
     this.breakGlass = new BreakGlassService(db);
   }
@@ -156,7 +162,18 @@ export class RecordSummaryService {
     const dir = new Directory(await this.repo.directory(this.db, restriction, refs));
     const summary = assemble(principal, patient, byType, facets, dir, now, grant);
     summary.timeline = presentTimeline(page.rows, page.next, filter, dir);
+    summary.notShown = notShownTo(principal, await this.visibleTypes(principal, readable, patientId, now), summary.patient.name, TIMELINE_KINDS);
     return { status: 'ok', summary };
+  }
+
+  /** The types this caller may see of this person: their role's (staff), the person's grants (a carer), or all (the person). */
+  private async visibleTypes(p: Principal, readable: Set<string>, patientId: string, now: Date): Promise<Set<string> | undefined> {
+    if (p.kind === 'resident') return undefined;
+    if (p.kind === 'proxy') {
+      const granted = await this.visibility.proxyGrantedTypes(this.db, p.relatedPersonIds, patientId, now);
+      return granted === null ? readable : new Set(granted.filter((t) => readable.has(t)));
+    }
+    return readable;
   }
 
   /** A page of the timeline on its own (for the JSON API and paging). Undefined when the person is not visible. */
@@ -509,6 +526,8 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
       language, interpreterRequired,
     },
     access: grant ? { basis, breakGlass: { reason: grant.reasonCode, text: grant.reasonText, expiresAt: grant.expiresAt } } : { basis },
+    // Filled by summary() once it knows which types the caller may see.
+    notShown: { parts: {} },
     alerts,
     communicationNeeds,
     whatMatters,

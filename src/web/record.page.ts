@@ -1,5 +1,6 @@
 import { BREAK_GLASS_REASONS } from '../access/policy/index.js';
 import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
+import type { RecordPart } from '../record-view/not-shown.js';
 import { TIMELINE_KINDS, type CareTeamMember, type RecordSummary, type TimelinePage } from '../record-view/record-summary.service.js';
 import { formatNhsNumber } from '../fhir/nhs-number.js';
 import { dateInput, datePartsFrom, errorSummary, type DateParts, type FieldErrors } from './components/index.js';
@@ -86,10 +87,21 @@ function member(m: CareTeamMember): Html {
 }
 
 export function careTeamTable(s: RecordSummary, caption: string): Html {
-  if (s.careTeam.length === 0) return empty('No care team is recorded.');
+  if (s.careTeam.length === 0) return absent(s, 'careTeam', 'No care team is recorded.');
   return html`<table class="nhsuk-table"><caption class="nhsuk-table__caption nhsuk-u-visually-hidden">${caption}</caption>
     <thead class="nhsuk-table__head"><tr class="nhsuk-table__row"><th scope="col" class="nhsuk-table__header">Name</th><th scope="col" class="nhsuk-table__header">Role</th><th scope="col" class="nhsuk-table__header">Organisation</th><th scope="col" class="nhsuk-table__header">Contact</th></tr></thead>
     <tbody class="nhsuk-table__body">${s.careTeam.map(member)}</tbody></table>`;
+}
+
+/** Said where the policy hides a kind of information from this reader: never "none recorded" for what they may not see. */
+function notShownNote(text: string): Html {
+  return html`<div class="nhsuk-inset-text onestory-not-shown"><span class="nhsuk-u-visually-hidden">Information: </span><p>${text}</p></div>`;
+}
+
+/** The empty state of a part of the record: why it is not shown, when the policy hides it; else `none` (truly none recorded). */
+function absent(s: RecordSummary, part: RecordPart, none: string): Html {
+  const why = s.notShown.parts[part];
+  return why ? notShownNote(why) : empty(none);
 }
 
 function list(items: Html[]): Html {
@@ -130,7 +142,7 @@ export function timeline(s: RecordSummary, page: TimelinePage, base: string, aud
       </ul></nav>`
     : page.entries.length ? html`<p class="onestory-muted">End of the timeline.</p>` : '';
   return section('timeline', audience === 'staff' ? 'Timeline across all organisations' : 'Appointments, visits and other contacts', html`
-    <p>Newest first. Each entry says which organisation recorded it.</p>${filters}${items}${pager}`);
+    <p>Newest first. Each entry says which organisation recorded it.</p>${s.notShown.timeline ? notShownNote(s.notShown.timeline) : ''}${filters}${items}${pager}`);
 }
 
 /** The whole record page body (after any break-glass banner). */
@@ -153,26 +165,26 @@ export function recordBody(s: RecordSummary, page: TimelinePage, base: string, a
     ${named ? html`<p>${staff ? 'Named professional' : you ? 'Your main contact' : 'Main contact'}: <strong>${named.name}</strong>${named.role ? `, ${named.role}` : ''}${named.organisation ? `, ${named.organisation}` : ''}${named.contacts.length ? html` (${named.contacts.join(', ')})` : ''}</p>` : ''}
     ${careTeamTable(s, 'Care team')}`)}
   ${section('what-matters', you ? 'What matters to you' : 'What matters to them and communication needs', html`
-    ${s.whatMatters.length ? list(s.whatMatters.map((w) => html`${w}`)) : empty(you ? 'Nothing is recorded yet. You can tell your care team what matters to you.' : 'Nothing is recorded yet: ask them what matters to them.')}
+    ${s.whatMatters.length ? list(s.whatMatters.map((w) => html`${w}`)) : absent(s, 'whatMatters', you ? 'Nothing is recorded yet. You can tell your care team what matters to you.' : 'Nothing is recorded yet: ask them what matters to them.')}
     <h3>${you ? 'How you like to communicate' : 'Communication needs'}</h3>
     ${s.communicationNeeds.length ? list(s.communicationNeeds.map((w) => html`${w}`)) : empty(`No communication needs are recorded${s.patient.language ? `; preferred language ${s.patient.language}` : ''}.`)}`)}
   ${section('problems', staff ? 'Active problems' : you ? 'Your health conditions' : 'Health conditions', s.problems.length
     ? html`<table class="nhsuk-table"><caption class="nhsuk-table__caption nhsuk-u-visually-hidden">Active problems</caption>
       <thead class="nhsuk-table__head"><tr class="nhsuk-table__row"><th scope="col" class="nhsuk-table__header">${staff ? 'Problem' : 'Condition'}</th><th scope="col" class="nhsuk-table__header">Since</th><th scope="col" class="nhsuk-table__header">Recorded by</th></tr></thead>
       <tbody class="nhsuk-table__body">${s.problems.map((p) => html`<tr class="nhsuk-table__row"><td class="nhsuk-table__cell">${p.text}</td><td class="nhsuk-table__cell">${p.since ?? ''}</td><td class="nhsuk-table__cell">${p.organisation ?? 'Not recorded'}</td></tr>`)}</tbody></table>`
-    : empty(audience === 'carer' ? 'Not shared with you, or none recorded.' : 'No active problems are recorded.'))}
+    : absent(s, 'problems', 'No active problems are recorded.'))}
   ${section('medicines', 'Medicines and allergies', html`
     <h3>${staff ? 'Current medicines' : you ? 'Medicines you take' : 'Current medicines'}</h3>
     ${s.medications.length ? html`<table class="nhsuk-table"><caption class="nhsuk-table__caption nhsuk-u-visually-hidden">Current medicines</caption>
       <thead class="nhsuk-table__head"><tr class="nhsuk-table__row"><th scope="col" class="nhsuk-table__header">Medicine</th><th scope="col" class="nhsuk-table__header">How to take it</th><th scope="col" class="nhsuk-table__header">Prescribed by</th></tr></thead>
       <tbody class="nhsuk-table__body">${s.medications.map((m) => html`<tr class="nhsuk-table__row"><td class="nhsuk-table__cell">${m.text}</td><td class="nhsuk-table__cell">${m.dosage ?? ''}</td><td class="nhsuk-table__cell">${m.organisation ?? 'Not recorded'}</td></tr>`)}</tbody></table>`
-      : empty('No current medicines are recorded.')}
+      : absent(s, 'medicines', 'No current medicines are recorded.')}
     <h3>Allergies</h3>
     ${s.allergies.length ? list(s.allergies.map((a) => html`<strong>${a.text}</strong>${a.reaction ? `: ${a.reaction}` : ''}${a.criticality ? html` <strong class="nhsuk-tag nhsuk-tag--red">${a.criticality}</strong>` : ''}`))
-      : empty('No allergies are recorded. This does not mean there are none: always ask.')}`)}
+      : absent(s, 'allergies', 'No allergies are recorded. This does not mean there are none: always ask.')}`)}
   ${section('carers', 'Carers and relationships', s.carers.length
     ? list(s.carers.map((c) => html`<strong>${c.name}</strong>, ${c.relationship}${c.contacts.length ? ` (${c.contacts.join(', ')})` : ''}${c.proxy ? html` <strong class="nhsuk-tag nhsuk-tag--blue">Has proxy access</strong>` : ''}`))
-    : empty('No carers or relationships are recorded.'))}
+    : absent(s, 'carers', 'No carers or relationships are recorded.'))}
   ${section('care-plan', you ? 'Your care plan' : 'Care plan', s.carePlans.length
     ? s.carePlans.map((cp) => html`<div class="nhsuk-card"><div class="nhsuk-card__content">
         <h3 class="nhsuk-card__heading">${cp.title}</h3>
@@ -181,11 +193,11 @@ export function recordBody(s: RecordSummary, page: TimelinePage, base: string, a
         <h4>Actions</h4>${cp.actions.length ? list(cp.actions.map((a) => html`${a.text}${a.status ? html` <span class="onestory-muted">(${a.status.replace(/-/g, ' ')})</span>` : ''}`)) : empty('No actions recorded.')}
         <p><strong>Next review:</strong> ${cp.nextReview ?? 'not set'}</p>
       </div></div>`)
-    : empty('There is no care plan.'))}
+    : absent(s, 'carePlan', 'There is no care plan.'))}
   ${section('referrals', staff ? 'Open referrals' : 'Referrals in progress', s.referrals.length
     ? html`<table class="nhsuk-table"><caption class="nhsuk-table__caption nhsuk-u-visually-hidden">Open referrals</caption>
       <thead class="nhsuk-table__head"><tr class="nhsuk-table__row"><th scope="col" class="nhsuk-table__header">Referral</th><th scope="col" class="nhsuk-table__header">To</th><th scope="col" class="nhsuk-table__header">From</th><th scope="col" class="nhsuk-table__header">Date</th><th scope="col" class="nhsuk-table__header">Status</th></tr></thead>
       <tbody class="nhsuk-table__body">${s.referrals.map((r) => html`<tr class="nhsuk-table__row"><td class="nhsuk-table__cell">${r.text}</td><td class="nhsuk-table__cell">${r.to ?? ''}</td><td class="nhsuk-table__cell">${r.from ?? ''}</td><td class="nhsuk-table__cell">${r.date ?? ''}</td><td class="nhsuk-table__cell">${r.status}</td></tr>`)}</tbody></table>`
-    : empty('No open referrals.'))}
+    : absent(s, 'referrals', 'No open referrals.'))}
   ${timeline(s, page, base, audience, form)}`;
 }

@@ -25,4 +25,20 @@ export class VisibilityRepository {
     );
     return new Set(res.rows.map((r) => r.id));
   }
+
+  /**
+   * The resource types a proxy's grants from this person cover at `now` (the proxy_grant table, the
+   * row restriction's own source); null when a grant covers every type.
+   */
+  async proxyGrantedTypes(q: Queryable, relatedPersonIds: string[], patientId: string, now: Date): Promise<string[] | null> {
+    if (relatedPersonIds.length === 0) return [];
+    const res = await q.query<{ resource_type: string | null }>(
+      `SELECT DISTINCT resource_type FROM proxy_grant
+        WHERE patient_id = $1 AND related_person_id = ANY($2::text[])
+          AND (period_start IS NULL OR period_start <= $3::timestamptz) AND (period_end IS NULL OR period_end > $3::timestamptz)`,
+      [patientId, relatedPersonIds, now.toISOString()],
+    );
+    if (res.rows.some((r) => r.resource_type === null)) return null;
+    return res.rows.map((r) => r.resource_type!);
+  }
 }
