@@ -7,6 +7,7 @@ import { isDatabaseUnavailable } from './db/connection-errors.js';
 import { databaseReadiness } from './db/readiness.js';
 import type { Logger } from './logger.js';
 import { FhirError, issue, outcome } from './fhir/outcome.js';
+import { parseJson } from './fhir/decimal-json.js';
 import { bodyRoot, findUnsafeKey } from './fhir/unsafe-keys.js';
 import { bulkExportRoutes } from './fhir/rest/bulk-export.routes.js';
 import { fhirRoutes } from './fhir/rest/fhir.routes.js';
@@ -84,7 +85,8 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
       }
       let parsed: unknown;
       try {
-        parsed = JSON.parse(text);
+        // Decimals keep the precision they were written with (decimal-json.ts).
+        parsed = parseJson(text);
       } catch (err) {
         return done(new FhirError(400, outcome([issue('structure', `The body is not valid JSON: ${(err as Error).message}`)])), undefined);
       }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/database.js';
+import { cloneJson } from './decimal-json.js';
 import { badRequest, FhirError, issue, outcome, preconditionFailed } from './outcome.js';
 import type { RequestContext } from './request-context.js';
 import type { ResourceService, Version, WriteResult } from './resource.service.js';
@@ -298,7 +299,7 @@ function toEntry(e: BundleEntry, index: number): Entry {
   }
   return {
     index, method, url: req.url.replace(/^\//, ''), fullUrl: e.fullUrl, ifMatch,
-    resource: e.resource ? structuredClone(e.resource) : undefined,
+    resource: e.resource ? cloneJson(e.resource) : undefined,
     ifNoneExist: req.ifNoneExist?.replace(/^\?/, ''),
   };
 }

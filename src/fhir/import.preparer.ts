@@ -1,4 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
+import { parseJson, stringifyJson } from './decimal-json.js';
 import { extractIndex, type IndexRows } from './search-index.js';
 import { isValidId, validate } from './validation.service.js';
 
@@ -39,7 +40,7 @@ export function prepareBatch(items: RawItem[], lastUpdated: string): PreparedBat
     let r = item.resource as Resource;
     if (item.text !== undefined) {
       try {
-        r = JSON.parse(item.text);
+        r = parseJson(item.text) as Resource;
       } catch (err) {
         out.rejected.push({ source: item.source, reason: `not valid JSON: ${(err as Error).message}` });
         continue;
@@ -63,7 +64,7 @@ export function prepareBatch(items: RawItem[], lastUpdated: string): PreparedBat
       continue;
     }
     const stored = { ...r, meta: { ...r.meta, versionId: '1', lastUpdated } } as Resource;
-    out.prepared.push({ resourceType: r.resourceType, id: r.id!, content: JSON.stringify(stored), lastUpdated, index: extractIndex(stored), source: item.source });
+    out.prepared.push({ resourceType: r.resourceType, id: r.id!, content: stringifyJson(stored), lastUpdated, index: extractIndex(stored), source: item.source });
   }
   return out;
 }

@@ -1,9 +1,10 @@
 import { createReadStream, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Bundle } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Platform } from '../platform.js';
 import { BatchService } from './batch.service.js';
+import { parseJson } from './decimal-json.js';
 import type { VersionWrite } from './resource.repository.js';
 import type { PreparedBatch, PreparedResource, RawItem } from './import.preparer.js';
 import { PreparePool } from './import.pool.js';
@@ -119,7 +120,7 @@ async function writeBatch(platform: Platform, batch: PreparedResource[]): Promis
         const cur = current.get(`${r.resourceType}/${r.id}`);
         if (cur) {
           // Rare in a bulk load: the resource exists, so this is its next version.
-          const resource = JSON.parse(r.content);
+          const resource = parseJson(r.content) as Resource;
           return resources.version(cur.rid, resource, cur.version_id + 1, cur.version_id, 'PUT', r.lastUpdated);
         }
         return {

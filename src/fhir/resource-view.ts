@@ -54,6 +54,8 @@ function pick(resource: Resource, schema: InternalTypeSchema | undefined, keep: 
     const name = k.startsWith('_') ? k.slice(1) : k;
     if (name === 'id' || name === 'meta' || keep.has(name) || keep.has(choiceName(name, schema) ?? '')) out[k] = v;
   }
+  // Symbol-keyed bookkeeping (decimal-json.ts: the kept decimals' texts) goes with the view.
+  for (const s of Object.getOwnPropertySymbols(resource)) (out as Record<symbol, unknown>)[s] = (resource as unknown as Record<symbol, unknown>)[s];
   return markSubsetted(out as unknown as Resource);
 }
 

@@ -11,6 +11,7 @@ import type { GuardedWrite, RequestContext } from './request-context.js';
 import { ResourceRepository, type StoredRow, type VersionWrite } from './resource.repository.js';
 import { extractIndex } from './search-index.js';
 import { SearchService } from './search.service.js';
+import { canonicalJson, keepPatchedDecimals, parseJson, stringifyJson } from './decimal-json.js';
 import { isValidId, validate } from './validation.service.js';
 import { applyWriteRules, type WriteRule } from './write-rules.js';
 
@@ -261,7 +262,8 @@ export class ResourceService {
       if (opts.ifMatch !== undefined && current.version_id !== opts.ifMatch) {
         throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match the current version (W/"${current.version_id}")`);
       }
-      const doc = JSON.parse(current.content!);
+      // Decimals keep their precision through a patch: those stored, and those the patch writes.
+      const doc = parseJson(current.content!) as Resource;
       let results: ReturnType<typeof applyPatch>;
       try {
         results = applyPatch(doc, ops as Operation[]);
@@ -274,6 +276,7 @@ export class ResourceService {
         const status = e.name === 'TestError' ? 409 : 400;
         throw new FhirError(status, outcome([issue(status === 409 ? 'conflict' : 'invalid', `Patch operation ${failed} (${(ops as Operation[])[failed].op} ${(ops as Operation[])[failed].path}) failed: ${e.message}`, `[${failed}]`)]));
       }
+      keepPatchedDecimals(doc, ops as Operation[]);
       if (doc?.resourceType !== type || doc.id !== id) throw badRequest('A patch may not change resourceType or id');
       const resource = await this.guarded(q, opts.ctx, { action: 'patch', type, resource: this.checkBody(type, doc), current: JSON.parse(current.content!) });
       const result = await this.replace(q, current, resource, 'PATCH');
@@ -399,7 +402,7 @@ export class ResourceService {
     const stored = { ...resource, meta: { ...resource.meta, versionId: String(versionId), lastUpdated } } as Resource;
     return {
       rid, resourceType: stored.resourceType, id: stored.id!, versionId, previousVersion, lastUpdated,
-      deleted: false, method, content: JSON.stringify(stored), index: extractIndex(stored),
+      deleted: false, method, content: stringifyJson(stored), index: extractIndex(stored),
     };
   }
 }
@@ -421,16 +424,9 @@ function sameContent(storedJson: string, incoming: Resource): boolean {
   const strip = (r: any) => {
     const { meta, ...rest } = r;
     const { versionId: _v, lastUpdated: _l, ...m } = meta ?? {};
-    return JSON.stringify(sortKeys(Object.keys(m).length ? { ...rest, meta: m } : rest));
+    return canonicalJson(Object.keys(m).length ? { ...rest, meta: m } : rest);
   };
-  return strip(JSON.parse(storedJson)) === strip(incoming);
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
-  }
-  return v;
+  // Decimals compared as written: 1.50 replacing 1.5 is a change.
+  return strip(parseJson(storedJson)) === strip(incoming);
 }
 

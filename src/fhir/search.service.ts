@@ -1,4 +1,6 @@
+import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/database.js';
+import { parseJson, stringifyJson } from './decimal-json.js';
 import { patientCompartment } from './everything.service.js';
 import { badRequest } from './outcome.js';
 import type { RequestContext } from './request-context.js';
@@ -84,7 +86,7 @@ export class SearchService {
 export function searchsetJson(result: SearchResult, ctx: RequestContext, selfUrl: string, nextUrl?: string): string {
   const { query: q } = result;
   const transform = q.elements || (q.summary && q.summary !== 'false' && q.summary !== 'count');
-  const body = (content: string) => (transform ? JSON.stringify(applyView(JSON.parse(content), q.elements, q.summary)) : content);
+  const body = (content: string) => (transform ? stringifyJson(applyView(parseJson(content) as Resource, q.elements, q.summary)) : content);
   const entry = (r: SearchRow, mode: 'match' | 'include') =>
     `{"fullUrl":${JSON.stringify(`${ctx.baseUrl}/${r.resource_type}/${r.id}`)},"resource":${body(r.content)},"search":{"mode":"${mode}"}}`;
   const entries = [...result.matches.map((r) => entry(r, 'match')), ...result.included.map((r) => entry(r, 'include'))];

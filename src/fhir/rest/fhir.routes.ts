@@ -1,3 +1,4 @@
+import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { auditContextOf } from '../../access/audit/audit-entry.js';
 import { requirePrincipal } from '../../access/identity/require-principal.js';
@@ -9,6 +10,7 @@ import { everything } from '../everything.service.js';
 import { readHistory } from '../history.service.js';
 import { badRequest, FhirError, informational, notFound, outcome } from '../outcome.js';
 import type { RequestContext } from '../request-context.js';
+import { parseJson, stringifyJson } from '../decimal-json.js';
 import { applyView, viewOfQuery } from '../resource-view.js';
 import type { Version, WriteResult } from '../resource.service.js';
 import { searchsetJson } from '../search.service.js';
@@ -140,7 +142,7 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
 
   /** _summary and _elements on a read or vread, as on a search (the stored text is served as is otherwise). */
   const viewed = (v: Version, view: ReturnType<typeof viewOfQuery>): Version =>
-    view && v.content ? { ...v, content: JSON.stringify(applyView(JSON.parse(v.content), view.elements, view.summary)) } : v;
+    view && v.content ? { ...v, content: stringifyJson(applyView(parseJson(v.content) as Resource, view.elements, view.summary)) } : v;
 
   app.get('/:type/:id', async (req: Req, reply) => {
     const view = viewOfQuery(queryPairs(req));
