@@ -1,12 +1,8 @@
 /**
- * The access policy: the one place access is decided. Importing this module registers the derived
- * tables (care relationships, sharing objections, proxy grants) with the record's write path, so
- * it must be imported before any write (src/platform.ts).
+ * The access policy: the one place access is decided. Its derived tables (care relationships,
+ * sharing objections, proxy grants) are registered with the record's write path explicitly, by
+ * src/platform.ts (registerPolicyTables), before the first write: importing this module has no effect.
  */
-import { registerPolicyTables } from './relationship.rules.js';
-
-registerPolicyTables();
-
 export { can, readableTypes, linkedPatients, roleRule, ACTIONS, type Action, type Decision } from './policy.js';
 export { restrictionFor, OBJECTION_EXEMPT_TYPES } from './row-restriction.js';
 export { WriteRemitService, type WriteDecision } from './write-remit.service.js';
