@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 /** Settings read from the environment once, at start. These names are a stable interface. */
@@ -16,6 +17,30 @@ export interface Config {
    * a port), a loopback name, or the listen host; otherwise URLs are built for http://localhost:PORT.
    */
   allowedHosts: string[];
+  /**
+   * TRUST_PROXY: the reverse proxy (addresses or CIDRs, or a hop count) whose X-Forwarded-For names
+   * the real client, for the sign-in failure budget and the audit trail. Unset: the header is
+   * ignored and the client is the connection's address (anyone could write the header).
+   */
+  trustProxy?: string[] | number;
+}
+
+/** TRUST_PROXY's value, checked: a hop count, or a comma-separated list of IP addresses and CIDR ranges. */
+export function parseTrustProxy(value: string | undefined): string[] | number | undefined {
+  const v = (value ?? '').trim();
+  if (v === '') return undefined;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = list.find((x) => {
+    const [addr, bits, ...rest] = x.split('/');
+    const kind = isIP(addr);
+    if (kind === 0 || rest.length > 0) return true;
+    return bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (kind === 4 ? 32 : 128));
+  });
+  if (bad !== undefined || list.length === 0) {
+    throw new Error(`TRUST_PROXY must name the proxy by address or CIDR (e.g. 10.0.0.5 or 10.0.0.0/8, comma-separated) or be a hop count, not ${JSON.stringify(value)}`);
+  }
+  return list;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -25,11 +50,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     port,
-    host: env.HOST ?? '0.0.0.0',
+    // Loopback unless told otherwise: a first `npm start` on a laptop must not serve the demo (with its
+    // printed passwords) to the whole network. HOST=0.0.0.0 listens on every interface.
+    host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: resolve(env.ONESTORY_DATA_DIR ?? '.data'),
     logLevel: env.LOG_LEVEL ?? 'info',
     baseUrl: env.ONESTORY_BASE_URL || undefined,
     allowedHosts: (env.ONESTORY_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };
 }

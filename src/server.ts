@@ -37,6 +37,12 @@ export function nestingDepth(text: string): number {
   return max;
 }
 
+/** fastify's trustProxy from TRUST_PROXY; a hop count is given as a function, which its types (unlike its runtime) require. */
+function trustProxyOption(trust: Platform['config']['trustProxy']): { trustProxy?: string[] | ((address: string, hop: number) => boolean) } {
+  if (trust === undefined) return {};
+  return typeof trust === 'number' ? { trustProxy: (_address: string, hop: number) => hop < trust } : { trustProxy: trust };
+}
+
 /** Builds the HTTP server: /healthz, the FHIR API under /fhir/R4, and a FHIR-shaped answer to every error. */
 export async function buildServer(platform: Platform, logger: Logger): Promise<FastifyInstance> {
   const app = Fastify({
@@ -48,6 +54,8 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
       return typeof given === 'string' && /^[A-Za-z0-9\-_.]{1,64}$/.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
+    // Only a named proxy's X-Forwarded-For gives req.ip (sign-in limits, audit); without one the header is ignored.
+    ...trustProxyOption(platform.config.trustProxy),
     // A malformed or over-long URL is answered by the router itself: make that answer FHIR-shaped too.
     // Router-level refusals run no hooks: auditFrameworkErrors records them too, before answering.
     frameworkErrors: auditFrameworkErrors(platform, (err, req, reply) => {

@@ -28,6 +28,9 @@ export const startCommand: Command = {
     const logger = createLogger(config.logLevel);
     const platform = await createPlatform(config);
     const app = await buildServer(platform, logger);
+    // Sign-in says "starting up" (503) until the demo accounts are created, below, after listen.
+    const demo = !config.databaseUrl && flags['no-demo'] === undefined;
+    platform.identity.startingUp = demo;
     // Set once the escalation runs (after the demo loads); shutdown stops it first.
     const escalation = { stop: async (): Promise<void> => undefined };
     const shutdown = async () => {
@@ -40,11 +43,15 @@ export const startCommand: Command = {
     process.once('SIGTERM', shutdown);
     await app.listen({ port: config.port, host: config.host });
     const url = `http://localhost:${(app.server.address() as { port: number }).port}`;
-    console.log(`OneStory is running at ${url}: open it in a browser for the care workspace and the resident portal (FHIR API ${url}/fhir/R4, database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, ${config.dataDir}`})`);
-    if (!config.databaseUrl && flags['no-demo'] === undefined) {
+    const database = config.databaseUrl ? 'PostgreSQL' : `embedded, ${config.dataDir}`;
+    if (demo) {
+      console.log(`OneStory is listening at ${url} and creating the demonstration accounts (database: ${database})…`);
       const residents = Number(flags['demo-residents'] ?? 2000);
       await loadDemoPopulation(platform, residents, logger, { clock: platform.clock, asOf });
+      platform.identity.startingUp = false;
     }
+    // Only now: an invitation to sign in before the demo accounts exist would fail and count towards the lockout.
+    console.log(`OneStory is running at ${url}: open it in a browser for the care workspace and the resident portal (FHIR API ${url}/fhir/R4, database: ${database})`);
     // Overdue work is escalated once each, now and every 15 minutes, while the server runs.
     escalation.stop = scheduleEscalation(platform.workflow.tasks, logger);
     return new Promise<number>(() => undefined);

@@ -5,6 +5,7 @@ import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
 import type { PersonSearchResult } from '../record-view/person-search.service.js';
 import { formatNhsNumber } from '../fhir/nhs-number.js';
 import { html, type Html } from './html.js';
+import { notificationBanner } from './components/notification-banner.js';
 import { errorSummary } from './layout.js';
 
 export type FieldErrors = { field: string; text: string }[];
@@ -18,10 +19,12 @@ const inputClass = (errors: FieldErrors, field: string, base: string) => (errors
 const described = (errors: FieldErrors, field: string, hint?: string) =>
   [hint, errors.some((e) => e.field === field) ? `${field}-error` : undefined].filter(Boolean).join(' ') || undefined;
 
-export function signInBody(o: { error?: string; username?: string; organizations?: { id: string; name: string }[] }): Html {
+/** The sign-in form; `notice` is something to know before signing in (OneStory is still starting up), not a mistake in the form. */
+export function signInBody(o: { error?: string; notice?: string; username?: string; organizations?: { id: string; name: string }[] }): Html {
   const errors: FieldErrors = o.error ? [{ field: 'username', text: o.error }] : [];
   return html`<div class="nhsuk-grid-row"><div class="nhsuk-grid-column-two-thirds">
   ${errorSummary(errors)}
+  ${o.notice ? notificationBanner({ kind: 'important', heading: o.notice }) : ''}
   <h1>Sign in to OneStory</h1>
   <p>Staff sign in to the care workspace. Residents and carers sign in to see their own record.</p>
   <form method="post" action="/sign-in" novalidate data-loading="Signing in…">

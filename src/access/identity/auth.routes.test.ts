@@ -97,15 +97,15 @@ describe('sign-in', () => {
     expect((await post('/auth/sign-in', { username: 'locky', password: 'correct horse battery' }, {}, '10.0.0.1')).statusCode).toBe(200);
   });
 
-  it('rate-limits sign-in attempts from one address (429 with Retry-After)', async () => {
-    const limit = identityFor(t.platform).settings.rateLimitAttempts;
+  it('limits failed sign-ins from one address (429 with Retry-After)', async () => {
+    const limit = identityFor(t.platform).settings.addressFailureLimit;
     for (let i = 0; i < limit; i++) await post('/auth/sign-in', { username: `someone${i}`, password: 'guess' }, {}, '10.0.0.2');
     const res = await post('/auth/sign-in', { username: 'gp.one', password: 'correct horse battery' }, {}, '10.0.0.2');
     expect(res.statusCode).toBe(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     // Another address is unaffected.
     expect((await post('/auth/sign-in', { username: 'gp.one', password: 'correct horse battery' }, {}, '10.0.0.3')).statusCode).toBe(200);
-    clock.advance(identityFor(t.platform).settings.rateLimitWindowMs + 1000);
+    clock.advance(identityFor(t.platform).settings.addressFailureWindowMs + 1000);
     expect((await post('/auth/sign-in', { username: 'gp.one', password: 'correct horse battery' }, {}, '10.0.0.2')).statusCode).toBe(200);
   });
 });

@@ -8,6 +8,7 @@ import { clearSessionCookie, isHttps, setSessionCookie } from './cookies.js';
 import { isCrossSiteRequest } from './cross-site.js';
 import { identityFor } from './identity.js';
 import { PAGE_HEADERS, signInPage } from './pages.js';
+import { signInStartingUp, STARTING_UP } from './sign-in.flow.js';
 import { SIGN_IN_FAILED, type LiveSession } from './session.service.js';
 import { identityTextProblem, SIGN_IN_RULES } from './text-input.js';
 
@@ -64,6 +65,13 @@ export async function authRoutes(app: FastifyInstance, opts: { platform: Platfor
     }
     const f = fieldsOf(req);
     const isForm = typeof req.body === 'string';
+    // Before the demonstration accounts exist, an attempt is turned away without being counted.
+    if (signInStartingUp(platform, reply)) {
+      const audit = auditContextOf(req);
+      audit.interaction = 'sign-in-failure';
+      audit.failure = 'sign-in before the demonstration accounts were created';
+      throw new FhirError(503, outcome([issue('transient', STARTING_UP)]));
+    }
     const returnTo = safeReturnTo(f.return_to);
     const username = (f.username ?? '').trim();
     const password = f.password ?? '';

@@ -3,9 +3,12 @@ export interface IdentitySettings {
   /** Consecutive failed sign-ins before an account is locked, and for how long. */
   maxFailedAttempts: number;
   lockoutMs: number;
-  /** Sign-in attempts allowed per client address per window (brute force across many accounts). */
-  rateLimitAttempts: number;
-  rateLimitWindowMs: number;
+  /**
+   * Failed sign-ins allowed per client address per window (brute force across many accounts);
+   * successful ones never count, so colleagues behind one hospital address cannot lock each other out.
+   */
+  addressFailureLimit: number;
+  addressFailureWindowMs: number;
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
   authorizationCodeMs: number;
@@ -15,8 +18,8 @@ export interface IdentitySettings {
 export const DEFAULT_SETTINGS: IdentitySettings = {
   maxFailedAttempts: 5,
   lockoutMs: 15 * 60_000,
-  rateLimitAttempts: 20,
-  rateLimitWindowMs: 5 * 60_000,
+  addressFailureLimit: 20,
+  addressFailureWindowMs: 5 * 60_000,
   sessionIdleMs: 30 * 60_000,
   sessionAbsoluteMs: 12 * 3600_000,
   authorizationCodeMs: 2 * 60_000,

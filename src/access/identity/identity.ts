@@ -26,6 +26,12 @@ export interface Identity {
   oauth: OAuthService;
   tokens: TokenVerifier;
   lookup: FhirLookupRepository;
+  /**
+   * True while `start` is still creating the demonstration accounts: sign-in then answers 503
+   * ("starting up") and counts nothing, so early attempts neither fail confusingly nor spend the
+   * address's failure budget or an account's lockout. False otherwise (tests, servers with no demo).
+   */
+  startingUp: boolean;
 }
 
 /** The platform's one Identity, built once by src/platform.ts (one rate limiter, key cache and token cache per process). */
@@ -57,5 +63,6 @@ export function createIdentity(db: Database, clock: Clock = systemClock()): Iden
     oauth,
     tokens,
     lookup,
+    startingUp: false,
   };
 }

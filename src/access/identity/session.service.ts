@@ -46,15 +46,22 @@ export class SessionService {
     private readonly clock: Clock,
     private readonly settings: IdentitySettings,
   ) {
-    this.limiter = new RateLimiter(clock, () => settings.rateLimitAttempts, () => settings.rateLimitWindowMs);
+    this.limiter = new RateLimiter(clock, () => settings.addressFailureLimit, () => settings.addressFailureWindowMs);
   }
 
-  /** Checks the password (with rate limit and lockout) and, on success, opens a session. */
+  /**
+   * Checks the password (with the address's failure budget and the account's lockout) and, on
+   * success, opens a session. Only a wrong password (or an unknown, disabled or locked account)
+   * spends the address's budget: a right one never does, even when an organisation must be chosen.
+   */
   async signIn(input: { username: string; password: string; organizationId?: string; clientKey: string }): Promise<SignInResult> {
-    const wait = this.limiter.hit(input.clientKey);
+    const wait = this.limiter.retryAfter(input.clientKey);
     if (wait > 0) return { ok: false, reason: 'rate-limited', retryAfterSeconds: wait };
     const user = await this.checkPassword(input.username, input.password);
-    if (!user) return { ok: false, reason: 'invalid', userId: undefined };
+    if (!user) {
+      this.limiter.recordFailure(input.clientKey);
+      return { ok: false, reason: 'invalid', userId: undefined };
+    }
     let organizationId: string | undefined;
     if (user.kind === 'staff') {
       if (user.memberships.length === 0) return { ok: false, reason: 'no-membership' };

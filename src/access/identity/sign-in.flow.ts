@@ -7,6 +7,21 @@ import { isCrossSiteRequest } from './cross-site.js';
 import { SIGN_IN_FAILED, type LiveSession } from './session.service.js';
 import { identityTextProblem, SIGN_IN_RULES } from './text-input.js';
 
+/** What sign-in says while `start` is still creating the demonstration accounts. */
+export const STARTING_UP = 'OneStory is starting up: the demonstration accounts are being created. Try again in a minute.';
+/** Seconds a client is asked to wait while starting up (Retry-After). */
+export const STARTING_UP_RETRY_SECONDS = 30;
+
+/**
+ * Sends Retry-After and says whether sign-in is closed because the platform is starting up.
+ * Checked before anything is read or counted.
+ */
+export function signInStartingUp(platform: Pick<Platform, 'identity'>, reply: FastifyReply): boolean {
+  if (!platform.identity.startingUp) return false;
+  reply.header('retry-after', String(STARTING_UP_RETRY_SECONDS));
+  return true;
+}
+
 export interface SignInFields {
   username?: string;
   password?: string;
@@ -17,8 +32,8 @@ export type SignInOutcome =
   | { ok: true; principal: Principal; live: Pick<LiveSession, 'principal' | 'session' | 'user'> }
   | {
       ok: false;
-      status: 400 | 401 | 403 | 429;
-      reason: 'cross-site' | 'missing' | 'too-long' | 'rate-limited' | 'choose-organisation' | 'no-membership' | 'failed';
+      status: 400 | 401 | 403 | 429 | 503;
+      reason: 'starting-up' | 'cross-site' | 'missing' | 'too-long' | 'rate-limited' | 'choose-organisation' | 'no-membership' | 'failed';
       /** What to tell the person, in plain words. */
       message: string;
       organizations?: { id: string; name: string }[];
@@ -36,12 +51,13 @@ export async function signInFlow(platform: Pick<Platform, 'identity' | 'config'>
   const username = (f.username ?? '').trim();
   const password = f.password ?? '';
   const audit = auditContextOf(req);
-  const fail = (status: 400 | 401 | 403 | 429, reason: Extract<SignInOutcome, { ok: false }>['reason'], message: string, failure: string, extra: object = {}): SignInOutcome => {
+  const fail = (status: 400 | 401 | 403 | 429 | 503, reason: Extract<SignInOutcome, { ok: false }>['reason'], message: string, failure: string, extra: object = {}): SignInOutcome => {
     audit.interaction = 'sign-in-failure';
     audit.failure = failure;
     if (username && reason !== 'missing' && reason !== 'too-long' && reason !== 'cross-site') audit.claimedUser = username;
     return { ok: false, status, reason, message, ...extra };
   };
+  if (signInStartingUp(platform, reply)) return fail(503, 'starting-up', STARTING_UP, 'sign-in before the demonstration accounts were created', { retryAfterSeconds: STARTING_UP_RETRY_SECONDS });
   // Login CSRF: a form on another site must not sign this browser in. Refused before anything is read or counted.
   if (isCrossSiteRequest(req, platform.config)) return fail(403, 'cross-site', 'Sign in from this site’s own sign-in page', 'cross-site sign-in refused');
   if (!username || !password) return fail(400, 'missing', 'Enter your user name and password', 'user name or password missing');
