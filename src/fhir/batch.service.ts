@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/database.js';
-import { cloneJson } from './decimal-json.js';
+import { cloneJson, parseJson } from './decimal-json.js';
 import { badRequest, FhirError, issue, outcome, preconditionFailed } from './outcome.js';
 import type { RequestContext } from './request-context.js';
 import type { ResourceService, Version, WriteResult } from './resource.service.js';
@@ -241,7 +241,7 @@ export class BatchService {
           seen.rids.add(String(r.rid));
         }
         const self = `${ctx.baseUrl}/${type}${query ? `?${query}` : ''}`;
-        return { resource: JSON.parse(searchsetJson(result, ctx, self)), response: { status: '200 OK' } };
+        return { resource: parseJson(searchsetJson(result, ctx, self)) as Bundle, response: { status: '200 OK' } };
       }
       case 'POST': {
         if (id || query !== undefined || operation) throw badRequest(`POST in a Bundle must be to a type, not "${e.url}"`);
@@ -320,7 +320,7 @@ function patchBody(e: Entry): unknown {
   const r = e.resource as (Resource & { contentType?: string; data?: string }) | undefined;
   if (r?.resourceType === 'Binary' && typeof r.data === 'string') {
     try {
-      return JSON.parse(Buffer.from(r.data, 'base64').toString('utf8'));
+      return parseJson(Buffer.from(r.data, 'base64').toString('utf8'));
     } catch {
       throw badRequest('The Binary of a PATCH entry must hold a base64 JSON Patch');
     }
@@ -330,7 +330,7 @@ function patchBody(e: Entry): unknown {
 
 function readEntry(v: Version): BundleEntry {
   return {
-    resource: JSON.parse(v.content!),
+    resource: parseJson(v.content!) as Resource,
     response: { status: '200 OK', etag: `W/"${v.versionId}"`, lastModified: v.lastUpdated },
   };
 }
@@ -339,7 +339,7 @@ function writeEntry(v: WriteResult | Version, created = (v as WriteResult).creat
   const status = created ? '201 Created' : '200 OK';
   return {
     fullUrl: undefined,
-    resource: v.content ? JSON.parse(v.content) : undefined,
+    resource: v.content ? (parseJson(v.content) as Resource) : undefined,
     response: {
       status: matched ? '200 OK' : status,
       location: `${v.resourceType}/${v.id}/_history/${v.versionId}`,

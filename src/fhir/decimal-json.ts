@@ -16,8 +16,10 @@
 
 const TEXTS = Symbol('decimal texts');
 const FLAGGED = Symbol('holds decimal texts');
+/** On every object parseJson returns: below it, FLAGGED is complete (see stringifyResponse). */
+const PARSED = Symbol('parsed');
 
-type Container = (Record<string | symbol, unknown> | unknown[]) & { [TEXTS]?: Record<string, string>; [FLAGGED]?: true };
+type Container = (Record<string | symbol, unknown> | unknown[]) & { [TEXTS]?: Record<string, string>; [FLAGGED]?: true; [PARSED]?: true };
 
 const NON_SHORTEST_HINT = /[:,[]\s*(?:-?\d+\.\d*0|-?\d+(?:\.\d+)?[eE][+-]?\d+|-0|-?[\d.]{16,})(?=\s*[,\]}])/;
 
@@ -31,6 +33,15 @@ function numberTokens(text: string): string[] {
 
 /** JSON.parse, keeping the text of numbers whose text is not their shortest form (see above). */
 export function parseJson(text: string): unknown {
+  return markParsed(parseAnnotated(text));
+}
+
+function markParsed(v: unknown): unknown {
+  if (v && typeof v === 'object') (v as Container)[PARSED] = true;
+  return v;
+}
+
+function parseAnnotated(text: string): unknown {
   const value = JSON.parse(text) as unknown;
   // Fast path: no number in value position (after : , or [, before , ] or }) that JSON.stringify
   // could write differently: trailing fraction zeros, an exponent, -0, or 16 digits or more. A match
@@ -60,20 +71,31 @@ export function parseJson(text: string): unknown {
 
 /** JSON.stringify, writing decimals with the text they were parsed with (see above). */
 export function stringifyJson(value: unknown): string {
-  return write(value, false) ?? 'null';
+  return write(value, false, false) ?? 'null';
+}
+
+/**
+ * As stringifyJson, for a value built in code around parsed resources (a batch or transaction
+ * response Bundle): flags reach the root of each parse, not the containers code put around it, so
+ * containers that were not parsed are walked to find the parsed ones.
+ */
+export function stringifyResponse(value: unknown): string {
+  return write(value, false, true) ?? 'null';
 }
 
 /** As stringifyJson, with every object's keys sorted: for comparing two resources whatever their key order. */
 export function canonicalJson(value: unknown): string {
-  return write(value, true) ?? 'null';
+  return write(value, true, false) ?? 'null';
 }
 
-function write(v: unknown, sort: boolean): string | undefined {
-  if (!v || typeof v !== 'object' || (!sort && !(v as Container)[FLAGGED]) || typeof (v as { toJSON?: unknown }).toJSON === 'function') {
-    return JSON.stringify(v);
-  }
-  const texts = (v as Container)[TEXTS];
-  const item = (x: unknown, k: string) => (texts && typeof x === 'number' && texts[k] !== undefined && Number(texts[k]) === x ? texts[k] : write(x, sort));
+function write(v: unknown, sort: boolean, deep: boolean): string | undefined {
+  if (!v || typeof v !== 'object' || typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(v);
+  const c = v as Container;
+  if (!sort && !c[FLAGGED] && (!deep || c[PARSED])) return JSON.stringify(v);
+  // Below a parsed or flagged object the flags are complete: no need to look further down.
+  const below = deep && !c[PARSED] && !c[FLAGGED];
+  const texts = c[TEXTS];
+  const item = (x: unknown, k: string) => (texts && typeof x === 'number' && texts[k] !== undefined && Number(texts[k]) === x ? texts[k] : write(x, sort, below));
   if (Array.isArray(v)) return `[${v.map((x, i) => item(x, String(i)) ?? 'null').join(',')}]`;
   const parts: string[] = [];
   const keys = Object.keys(v);

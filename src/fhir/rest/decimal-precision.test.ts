@@ -75,8 +75,21 @@ describe('decimals keep their precision', () => {
   it('in a transaction', async () => {
     const res = await fhir(t.app, 'POST', '', `{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"POST","url":"Observation"},"resource":${observation('4.20')}}]}`);
     expect(res.status).toBe(200);
+    expect(res.text).toContain('"value":4.20,');
     const location = res.body.entry[0].response.location as string;
-    expect((await fhir(t.app, 'GET', location.replace(/\/_history\/.*$/, ''))).text).toContain('"value":4.20,');
+    const url = location.replace(/\/_history\/.*$/, ''); // Observation/id
+    expect((await fhir(t.app, 'GET', url)).text).toContain('"value":4.20,');
+    // Read back in a batch (read and search), and patched with a Binary JSON Patch in a transaction.
+    const batch = await fhir(t.app, 'POST', '', { resourceType: 'Bundle', type: 'batch', entry: [
+      { request: { method: 'GET', url } }, { request: { method: 'GET', url: `Observation?_id=${url.split('/')[1]}` } },
+    ] });
+    expect(batch.text.match(/"value":4\.20,/g)).toHaveLength(2);
+    const patch = Buffer.from('[{"op":"replace","path":"/valueQuantity/value","value":4.30}]').toString('base64');
+    const patched = await fhir(t.app, 'POST', '', { resourceType: 'Bundle', type: 'transaction', entry: [
+      { request: { method: 'PATCH', url }, resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: patch } },
+    ] });
+    expect(patched.status).toBe(200);
+    expect((await fhir(t.app, 'GET', url)).text).toContain('"value":4.30,');
   });
 
   it('through an NDJSON import', async () => {

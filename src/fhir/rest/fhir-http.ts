@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { publicOrigin, type PublicUrlConfig } from '../../public-url.js';
+import { stringifyResponse } from '../decimal-json.js';
 import { badRequest, FhirError, issue, outcome } from '../outcome.js';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -36,7 +37,8 @@ export function prefer(req: FastifyRequest): { return?: string; lenient: boolean
 }
 
 export function sendJson(reply: FastifyReply, status: number, json: string | object): FastifyReply {
-  return reply.code(status).type(FHIR_JSON).send(typeof json === 'string' ? json : JSON.stringify(json));
+  // A Bundle built around parsed resources (batch, transaction) keeps their decimals as stored.
+  return reply.code(status).type(FHIR_JSON).send(typeof json === 'string' ? json : stringifyResponse(json));
 }
 
 export function withCursor(url: string, cursor: string): string {
