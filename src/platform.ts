@@ -47,10 +47,15 @@ function registerDerivedTables(): void {
   registerDerivedTable(TASK_WORK_TABLE);
 }
 
-export async function createPlatform(config: Config, db?: Database): Promise<Platform> {
+/**
+ * `open.mode` says who opens the embedded PostgreSQL when `db` is not given: `start` serves it
+ * ('serve'); a CLI command uses the running server's database ('command'); see src/db/embedded.database.ts.
+ */
+export async function createPlatform(config: Config, db?: Database, open: { mode?: 'serve' | 'command' | 'own' } = {}): Promise<Platform> {
   loadDefinitions();
   registerDerivedTables();
-  const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const database =
+    db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embedded: config.embedded, mode: open.mode }));
   try {
     await migrate(database);
   } catch (err) {

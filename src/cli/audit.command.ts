@@ -40,7 +40,7 @@ export const auditCommand: Command = {
       console.error('--head must be a 64-character hex hash printed by an earlier `audit verify`');
       return 2;
     }
-    const platform = await createPlatform(loadConfig());
+    const platform = await createPlatform(loadConfig(), undefined, { mode: 'command' });
     try {
       return await auditVerify(platform.db, { head });
     } finally {

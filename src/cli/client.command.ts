@@ -57,7 +57,7 @@ export const clientCommand: Command = {
       console.error(`Usage: ${USAGE}`);
       return 2;
     }
-    const platform = await createPlatform(loadConfig());
+    const platform = await createPlatform(loadConfig(), undefined, { mode: 'command' });
     try {
       return await clientAdd(platform, flags, redirectUrisOf(args));
     } finally {

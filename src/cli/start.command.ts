@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { loadConfig } from '../config.js';
+import { hasPgliteData } from '../db/embedded.database.js';
 import { createLogger } from '../logger.js';
 import { createPlatform } from '../platform.js';
 import { buildServer } from '../server.js';
@@ -26,7 +28,10 @@ export const startCommand: Command = {
     }
     const config = loadConfig();
     const logger = createLogger(config.logLevel);
-    const platform = await createPlatform(config);
+    if (!config.databaseUrl && config.embedded === 'postgres' && hasPgliteData(config.dataDir)) {
+      console.log(`${config.dataDir} holds a PGlite database from an earlier version: it is left as it is (ONESTORY_EMBEDDED=pglite opens it); the embedded PostgreSQL starts afresh in ${join(config.dataDir, 'pg')}.`);
+    }
+    const platform = await createPlatform(config, undefined, { mode: 'serve' });
     const app = await buildServer(platform, logger);
     // Sign-in says "starting up" (503) until the demo accounts are created, below, after listen.
     const demo = !config.databaseUrl && flags['no-demo'] === undefined;
@@ -34,16 +39,33 @@ export const startCommand: Command = {
     // Set once the escalation runs (after the demo loads); shutdown stops it first.
     const escalation = { stop: async (): Promise<void> => undefined };
     const shutdown = async () => {
-      await escalation.stop();
-      await app.close();
-      await platform.close();
-      process.exit(0);
+      let code = 0;
+      try {
+        await escalation.stop();
+        await app.close();
+      } catch (err) {
+        console.error(err);
+        code = 1;
+      }
+      // Always: the embedded PostgreSQL is a process of its own, stopped here, not by our exit.
+      await platform.close().catch((err: unknown) => {
+        console.error(err);
+        code = 1;
+      });
+      process.exit(code);
     };
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
-    await app.listen({ port: config.port, host: config.host });
+    try {
+      await app.listen({ port: config.port, host: config.host });
+    } catch (err) {
+      // PORT taken: stop the database this start opened before saying so.
+      await app.close().catch(() => undefined);
+      await platform.close();
+      throw err;
+    }
     const url = `http://localhost:${(app.server.address() as { port: number }).port}`;
-    const database = config.databaseUrl ? 'PostgreSQL' : `embedded, ${config.dataDir}`;
+    const database = config.databaseUrl ? 'PostgreSQL' : config.embedded === 'pglite' ? `embedded PGlite, ${config.dataDir}` : `embedded PostgreSQL, ${join(config.dataDir, 'pg')}`;
     if (demo) {
       console.log(`OneStory is listening at ${url} and creating the demonstration accounts (database: ${database})…`);
       const residents = Number(flags['demo-residents'] ?? 2000);

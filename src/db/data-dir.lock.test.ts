@@ -90,9 +90,10 @@ describe('the embedded data directory lock', () => {
     expect(() => acquireDataDirLock(dir)).toThrow(/in use by process \d+ on another-host\.example/);
   });
 
-  it('`client add` beside a running platform prints no client: it refuses with the message and exits 1', async () => {
+  it('on PGlite (one process only), `client add` beside a running platform prints no client: it refuses with the message and exits 1', async () => {
     const dir = freshDir();
     vi.stubEnv('DATABASE_URL', '');
+    vi.stubEnv('ONESTORY_EMBEDDED', 'pglite');
     vi.stubEnv('ONESTORY_DATA_DIR', dir);
     const running = await createPlatform(loadConfig());
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});

@@ -4,9 +4,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * One process at a time in an embedded data directory. PGlite has no locking of its own: two
- * processes on one directory both start, each with its own copy in memory, and whichever writes
- * last overwrites the other (a client registered beside a running server was printed, then gone).
+ * One owner process at a time for an embedded data directory. The embedded PostgreSQL's owner starts
+ * and stops its cluster (a second `start` must refuse, not start a second cluster on the same files);
+ * other processes reach a running server's cluster over loopback without owning it
+ * (embedded.database.ts). PGlite has no locking of its own: two processes on one directory both
+ * start, each with its own copy in memory, and whichever writes last overwrites the other.
  */
 export const LOCK_FILE = 'onestory.lock';
 

@@ -1,6 +1,7 @@
 /**
- * One small interface over the two PostgreSQL back ends: embedded PGlite (the default) and a
- * PostgreSQL server through `pg`. Everything above this file writes plain PostgreSQL SQL.
+ * One small interface over the PostgreSQL back ends: a PostgreSQL server through `pg` (the embedded
+ * one in ONESTORY_DATA_DIR by default, or DATABASE_URL's) and PGlite (ONESTORY_EMBEDDED=pglite).
+ * Everything above this file writes plain PostgreSQL SQL.
  */
 export interface QueryResult<R> {
   rows: R[];
@@ -31,8 +32,15 @@ export interface Database extends Queryable {
 
 export interface OpenOptions {
   databaseUrl?: string;
-  /** PGlite data directory; 'memory://' for a throwaway in-memory database. */
+  /** The embedded database's directory; with PGlite, 'memory://' for a throwaway in-memory one. */
   dataDir?: string;
+  /** Without databaseUrl: the embedded PostgreSQL server (default) or PGlite. */
+  embedded?: 'postgres' | 'pglite';
+  /**
+   * The embedded PostgreSQL's owner: 'serve' (`start`: owns the cluster and tells commands how to
+   * reach it), 'command' (uses the running server's database if there is one), 'own' (owns it, alone).
+   */
+  mode?: 'serve' | 'command' | 'own';
   poolSize?: number;
 }
 
@@ -40,6 +48,10 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.databaseUrl) {
     const { openPostgres } = await import('./postgres.database.js');
     return openPostgres(options.databaseUrl, options.poolSize);
+  }
+  if (options.embedded === 'postgres' && options.dataDir && !options.dataDir.startsWith('memory://')) {
+    const { openEmbeddedPostgres } = await import('./embedded.database.js');
+    return openEmbeddedPostgres(options.dataDir, { mode: options.mode, poolSize: options.poolSize });
   }
   const { openPglite } = await import('./pglite.database.js');
   return openPglite(options.dataDir ?? 'memory://');

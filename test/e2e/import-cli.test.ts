@@ -41,7 +41,7 @@ describe('npx onestory import (built CLI, worker threads)', () => {
     expect(res.stdout).toMatch(/Patient\.ndjson:701: .*Patient\.gender/);
     expect(res.stdout).toMatch(/Patient\.ndjson:1203: .*must carry its id/);
 
-    db = await openDatabase({ dataDir });
+    db = await openDatabase({ dataDir, embedded: 'postgres' });
     const counts = await db.query<{ n: string }>("SELECT count(*)::text AS n FROM resource WHERE resource_type = 'Patient'");
     expect(counts.rows[0].n).toBe('1200');
     const bad = await db.query("SELECT 1 FROM resource WHERE id = 'bad-gender' UNION ALL SELECT 1 FROM sp_token t JOIN resource r USING (rid) WHERE r.id = 'bad-gender'");
