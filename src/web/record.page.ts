@@ -3,7 +3,7 @@ import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
 import type { RecordPart } from '../record-view/not-shown.js';
 import { TIMELINE_KINDS, type CareTeamMember, type RecordSummary, type TimelinePage } from '../record-view/record-summary.service.js';
 import { formatNhsNumber } from '../fhir/nhs-number.js';
-import { dateInput, datePartsFrom, errorSummary, type DateParts, type FieldErrors } from './components/index.js';
+import { dateInput, datePartsFrom, errorSummary, table, tag, type DateParts, type FieldErrors } from './components/index.js';
 import { html, query, type Html } from './html.js';
 
 /** The timeline filter's dates as the user typed them, and what was wrong with them, when the form comes back. */
@@ -78,19 +78,15 @@ function withheld(s: RecordSummary, audience: Audience): Html {
     ${parts}</div>`;
 }
 
-function member(m: CareTeamMember): Html {
-  return html`<tr class="nhsuk-table__row">
-    <td class="nhsuk-table__cell">${m.name}${m.named ? html` <strong class="nhsuk-tag nhsuk-tag--blue">Named professional</strong>` : ''}</td>
-    <td class="nhsuk-table__cell">${m.role ?? ''}</td>
-    <td class="nhsuk-table__cell">${m.organisation ?? ''}</td>
-    <td class="nhsuk-table__cell">${m.contacts.join(', ') || html`<span class="onestory-muted">None recorded</span>`}</td></tr>`;
-}
-
 export function careTeamTable(s: RecordSummary, caption: string): Html {
   if (s.careTeam.length === 0) return absent(s, 'careTeam', 'No care team is recorded.');
-  return html`<table class="nhsuk-table"><caption class="nhsuk-table__caption nhsuk-u-visually-hidden">${caption}</caption>
-    <thead class="nhsuk-table__head"><tr class="nhsuk-table__row"><th scope="col" class="nhsuk-table__header">Name</th><th scope="col" class="nhsuk-table__header">Role</th><th scope="col" class="nhsuk-table__header">Organisation</th><th scope="col" class="nhsuk-table__header">Contact</th></tr></thead>
-    <tbody class="nhsuk-table__body">${s.careTeam.map(member)}</tbody></table>`;
+  return table({
+    caption, captionHidden: true, responsive: true, head: ['Name', 'Role', 'Organisation', 'Contact'],
+    rows: s.careTeam.map((m: CareTeamMember) => [
+      html`${m.name}${m.named ? html` ${tag('Named professional', 'blue')}` : ''}`, m.role ?? '', m.organisation ?? '',
+      m.contacts.length ? m.contacts.join(', ') : html`<span class="onestory-muted">None recorded</span>`,
+    ]),
+  });
 }
 
 /** Said where the policy hides a kind of information from this reader: never "none recorded" for what they may not see. */
@@ -169,15 +165,13 @@ export function recordBody(s: RecordSummary, page: TimelinePage, base: string, a
     <h3>${you ? 'How you like to communicate' : 'Communication needs'}</h3>
     ${s.communicationNeeds.length ? list(s.communicationNeeds.map((w) => html`${w}`)) : empty(`No communication needs are recorded${s.patient.language ? `; preferred language ${s.patient.language}` : ''}.`)}`)}
   ${section('problems', staff ? 'Active problems' : you ? 'Your health conditions' : 'Health conditions', s.problems.length
-    ? html`<table class="nhsuk-table"><caption class="nhsuk-table__caption nhsuk-u-visually-hidden">Active problems</caption>
-      <thead class="nhsuk-table__head"><tr class="nhsuk-table__row"><th scope="col" class="nhsuk-table__header">${staff ? 'Problem' : 'Condition'}</th><th scope="col" class="nhsuk-table__header">Since</th><th scope="col" class="nhsuk-table__header">Recorded by</th></tr></thead>
-      <tbody class="nhsuk-table__body">${s.problems.map((p) => html`<tr class="nhsuk-table__row"><td class="nhsuk-table__cell">${p.text}</td><td class="nhsuk-table__cell">${p.since ?? ''}</td><td class="nhsuk-table__cell">${p.organisation ?? 'Not recorded'}</td></tr>`)}</tbody></table>`
+    ? table({ caption: 'Active problems', captionHidden: true, responsive: true, head: [staff ? 'Problem' : 'Condition', 'Since', 'Recorded by'],
+      rows: s.problems.map((p) => [p.text, p.since ?? '', p.organisation ?? 'Not recorded']) })
     : absent(s, 'problems', 'No active problems are recorded.'))}
   ${section('medicines', 'Medicines and allergies', html`
     <h3>${staff ? 'Current medicines' : you ? 'Medicines you take' : 'Current medicines'}</h3>
-    ${s.medications.length ? html`<table class="nhsuk-table"><caption class="nhsuk-table__caption nhsuk-u-visually-hidden">Current medicines</caption>
-      <thead class="nhsuk-table__head"><tr class="nhsuk-table__row"><th scope="col" class="nhsuk-table__header">Medicine</th><th scope="col" class="nhsuk-table__header">How to take it</th><th scope="col" class="nhsuk-table__header">Prescribed by</th></tr></thead>
-      <tbody class="nhsuk-table__body">${s.medications.map((m) => html`<tr class="nhsuk-table__row"><td class="nhsuk-table__cell">${m.text}</td><td class="nhsuk-table__cell">${m.dosage ?? ''}</td><td class="nhsuk-table__cell">${m.organisation ?? 'Not recorded'}</td></tr>`)}</tbody></table>`
+    ${s.medications.length ? table({ caption: 'Current medicines', captionHidden: true, responsive: true, head: ['Medicine', 'How to take it', 'Prescribed by'],
+      rows: s.medications.map((m) => [m.text, m.dosage ?? '', m.organisation ?? 'Not recorded']) })
       : absent(s, 'medicines', 'No current medicines are recorded.')}
     <h3>Allergies</h3>
     ${s.allergies.length ? list(s.allergies.map((a) => html`<strong>${a.text}</strong>${a.reaction ? `: ${a.reaction}` : ''}${a.criticality ? html` <strong class="nhsuk-tag nhsuk-tag--red">${a.criticality}</strong>` : ''}`))
@@ -195,9 +189,8 @@ export function recordBody(s: RecordSummary, page: TimelinePage, base: string, a
       </div></div>`)
     : absent(s, 'carePlan', 'There is no care plan.'))}
   ${section('referrals', staff ? 'Open referrals' : 'Referrals in progress', s.referrals.length
-    ? html`<table class="nhsuk-table"><caption class="nhsuk-table__caption nhsuk-u-visually-hidden">Open referrals</caption>
-      <thead class="nhsuk-table__head"><tr class="nhsuk-table__row"><th scope="col" class="nhsuk-table__header">Referral</th><th scope="col" class="nhsuk-table__header">To</th><th scope="col" class="nhsuk-table__header">From</th><th scope="col" class="nhsuk-table__header">Date</th><th scope="col" class="nhsuk-table__header">Status</th></tr></thead>
-      <tbody class="nhsuk-table__body">${s.referrals.map((r) => html`<tr class="nhsuk-table__row"><td class="nhsuk-table__cell">${r.text}</td><td class="nhsuk-table__cell">${r.to ?? ''}</td><td class="nhsuk-table__cell">${r.from ?? ''}</td><td class="nhsuk-table__cell">${r.date ?? ''}</td><td class="nhsuk-table__cell">${r.status}</td></tr>`)}</tbody></table>`
+    ? table({ caption: 'Open referrals', captionHidden: true, responsive: true, head: ['Referral', 'To', 'From', 'Date', 'Status'],
+      rows: s.referrals.map((r) => [r.text, r.to ?? '', r.from ?? '', r.date ?? '', r.status]) })
     : absent(s, 'referrals', 'No open referrals.'))}
   ${timeline(s, page, base, audience, form)}`;
 }

@@ -11,6 +11,11 @@ const TYPES: Record<string, string> = {
 
 interface Asset { body: Buffer; type: string; etag: string }
 
+/** CSS without the @font-face rules that load fonts from another origin. */
+export function withoutRemoteFonts(css: string): string {
+  return css.replace(/@font-face\{[^}]*url\(https?:[^}]*\}/g, '');
+}
+
 /** The files under /assets: nhsuk-frontend's compiled CSS, JS and images, and the app's own two files. Read once, at start. */
 export function assetTable(): Map<string, Asset> {
   const nhs = join(ROOT_DIR, 'node_modules', 'nhsuk-frontend', 'dist', 'nhsuk');
@@ -24,7 +29,11 @@ export function assetTable(): Map<string, Asset> {
   ];
   const table = new Map<string, Asset>();
   for (const [url, file] of files) {
-    const body = readFileSync(file);
+    let body = readFileSync(file);
+    // nhsuk-frontend's CSS loads the Frutiger web fonts from assets.nhs.uk, which the pages' CSP
+    // (default-src 'self') refuses, with a console error per font on every page. The fonts are
+    // licensed for NHS.UK, not ours to serve: drop the @font-face rules, and the stack falls back to Arial.
+    if (url === '/assets/nhsuk-frontend.min.css') body = Buffer.from(withoutRemoteFonts(body.toString('utf8')));
     table.set(url, { body, type: TYPES[extname(file)] ?? 'application/octet-stream', etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
   }
   return table;
