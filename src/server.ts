@@ -13,6 +13,8 @@ import { bulkExportRoutes } from './fhir/rest/bulk-export.routes.js';
 import { fhirRoutes } from './fhir/rest/fhir.routes.js';
 import { checkFormat, FHIR_JSON } from './fhir/rest/fhir-http.js';
 import type { Platform } from './platform.js';
+import { PAGE_HEADERS } from './web/layout.js';
+import { notFoundPage, wantsPage } from './web/not-found.page.js';
 import { webRoutes } from './web/web.routes.js';
 
 export const BODY_LIMIT = 32 * 1024 * 1024;
@@ -132,9 +134,11 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
     return reply.code(status).type(FHIR_JSON).send(outcome([issue(status === 500 ? 'exception' : 'invalid', message)]));
   });
 
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).type(FHIR_JSON).send(outcome([issue('not-found', `No route for ${req.method} ${req.url.split('?')[0]}`)])),
-  );
+  app.setNotFoundHandler((req, reply) => {
+    // The APIs answer in FHIR's shape; any other path is a web page, answered as one ("Page not found").
+    if (wantsPage(req.raw.url ?? req.url, req.headers.accept)) return reply.code(404).headers(PAGE_HEADERS).send(notFoundPage());
+    return reply.code(404).type(FHIR_JSON).send(outcome([issue('not-found', `No route for ${req.method} ${req.url.split('?')[0]}`)]));
+  });
 
   // Ready only while the database answers: a load balancer stops sending traffic while it is away.
   const databaseReady = databaseReadiness(platform.db);

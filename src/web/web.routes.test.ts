@@ -25,6 +25,15 @@ describe('web app (server-rendered pages)', () => {
     expect(bad.body).toContain('There is a problem');
     const empty = await b.post('/sign-in', {});
     expect(empty.status).toBe(400);
+    // An unknown web path is an NHS-styled page; an unknown API path stays an OperationOutcome.
+    const accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    const lost = await t.app.inject({ method: 'GET', url: '/no-such-page', headers: { accept } });
+    expect(lost.statusCode).toBe(404);
+    expect(lost.headers['content-type']).toContain('text/html');
+    expect(lost.body).toContain('<h1>Page not found</h1>');
+    const api = await t.app.inject({ method: 'GET', url: '/fhir/R4/NoSuchThing/x/y/z', headers: { accept } });
+    expect(api.statusCode).toBe(404);
+    expect(api.headers['content-type']).toContain('application/fhir+json');
     // A NUL or other control character in the user name is refused before it reaches the database (was a 500).
     for (const username of ['fuzz\u0000x', 'a\u0007b']) {
       const nul = await b.post('/sign-in', { username, password: 'x' });
