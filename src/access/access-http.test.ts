@@ -211,7 +211,7 @@ describe('writes over HTTP', () => {
     await t.platform.resources.delete('Observation', 'obs-b-gone');
     const versions = async () => (await t.platform.db.query('SELECT id, version_id, deleted, content FROM resource WHERE id = ANY($1) ORDER BY id', [['obs-b', 'obs-b-gone']])).rows;
     const before = await versions();
-    const answers = [];
+    const answers: { status: number; body: string }[] = [];
     for (const id of ['obs-b', 'obs-b-gone', 'obs-never-was']) {
       const res = await as('gp-a-gp', 'DELETE', `Observation/${id}`);
       answers.push({ status: res.status, body: res.text });
