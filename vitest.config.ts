@@ -1,8 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-// Every test runs on embedded PGlite; when TEST_DATABASE_URL points at a PostgreSQL server
-// (.ci/run starts one), the whole suite runs a second time against it.
-const backends = ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])];
+// Every test runs on the embedded PostgreSQL (one throwaway cluster per run, started by
+// postgres.global-setup.ts); when TEST_DATABASE_URL points at a PostgreSQL server (.ci/run starts
+// Debian's), the whole suite runs a second time against it. ONESTORY_TEST_PGLITE=1 adds a pass on
+// PGlite, the ONESTORY_EMBEDDED=pglite fallback.
+const backends = [
+  'embedded',
+  ...(process.env.TEST_DATABASE_URL ? ['postgres'] : []),
+  ...(process.env.ONESTORY_TEST_PGLITE ? ['pglite'] : []),
+];
 
 export default defineConfig({
   test: {
@@ -11,6 +17,7 @@ export default defineConfig({
         name: db,
         include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
         env: { ONESTORY_TEST_DB: db, LOG_LEVEL: 'silent' },
+        globalSetup: ['src/testing/postgres.global-setup.ts'],
         testTimeout: 60_000,
         hookTimeout: 120_000,
         pool: 'forks',

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { ResourceService } from '../fhir/resource.service.js';
 import { createLogger } from '../logger.js';
 import { buildServer } from '../server.js';
-import { createTestPlatform, fhir, type TestPlatform } from '../testing/test-platform.js';
+import { createTestPlatform, fhir, testAdminUrl, type TestPlatform } from '../testing/test-platform.js';
 import { isDatabaseUnavailable } from './connection-errors.js';
 import type { Database } from './database.js';
 import { databaseReadiness } from './readiness.js';
@@ -131,8 +131,8 @@ describe('the server while the database is away (either back end)', () => {
 });
 
 // Only a PostgreSQL server has connections to lose: this part runs in the suite's PostgreSQL pass
-// (vitest.config.ts runs every file again with ONESTORY_TEST_DB=postgres when TEST_DATABASE_URL is set).
-if (process.env.ONESTORY_TEST_DB === 'postgres') {
+// (every pass but the optional PGlite one, vitest.config.ts).
+if (process.env.ONESTORY_TEST_DB !== 'pglite') {
   describe('PostgreSQL: every backend terminated under concurrent writes', () => {
     let t: TestPlatform;
     // Its own server on the test platform: a request whose AuditEvent cannot be written while the
@@ -150,7 +150,7 @@ if (process.env.ONESTORY_TEST_DB === 'postgres') {
     });
 
     async function terminateOthers(database: string): Promise<number> {
-      const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+      const admin = new pg.Client({ connectionString: testAdminUrl() });
       await admin.connect();
       try {
         const r = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Resource } from '@medplum/fhirtypes';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { ONESTORY_REQUEST } from '../access/audit/audit-event.builder.js';
 import { identityFor } from '../access/identity/identity.js';
 import { directoryTypes } from '../access/policy/resource-classes.js';
@@ -30,28 +31,38 @@ export interface TestPlatform {
    * one audience: the FHIR base the client reaches), e.g. after `app.listen()` on loopback.
    */
   authorizationAt(origin: string): Promise<string>;
-  /** The back end under test: embedded PGlite or a real PostgreSQL server. */
+  /** The back end under test: a real PostgreSQL server (embedded or TEST_DATABASE_URL's), or PGlite. */
   backend: 'pglite' | 'postgres';
   close(): Promise<void>;
 }
 
 /**
+ * The superuser URL of the PostgreSQL server the suite runs on (ONESTORY_TEST_DB 'embedded': the
+ * run's embedded cluster; 'postgres': TEST_DATABASE_URL's), from postgres.global-setup.ts; undefined
+ * on PGlite.
+ */
+export function testAdminUrl(): string | undefined {
+  if (process.env.ONESTORY_TEST_DB === 'pglite') return undefined;
+  return inject('testDatabaseUrl');
+}
+
+/**
  * A fresh, empty, migrated database and server for one test file, on the back end named by
- * ONESTORY_TEST_DB: a new in-memory PGlite, or a new database on the TEST_DATABASE_URL server.
+ * ONESTORY_TEST_DB: a new database copied from the run's migrated template on PostgreSQL ('embedded',
+ * the default, or 'postgres'), or a new in-memory PGlite ('pglite').
  */
 export async function createTestPlatform(opts: { integration?: boolean } = {}): Promise<TestPlatform> {
-  const backend = process.env.ONESTORY_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
+  const admin = testAdminUrl();
+  const backend = admin ? 'postgres' : 'pglite';
   const dataDir = mkdtempSync(join(tmpdir(), 'onestory-test-'));
   const config = { ...loadConfig({}), baseUrl: undefined, dataDir };
   let dropDatabase = async () => undefined as void;
   let db;
-  if (backend === 'postgres') {
-    const admin = process.env.TEST_DATABASE_URL;
-    if (!admin) throw new Error('ONESTORY_TEST_DB=postgres needs TEST_DATABASE_URL');
+  if (admin) {
     const name = `onestory_test_${randomBytes(6).toString('hex')}`;
     const client = new pg.Client({ connectionString: admin });
     await client.connect();
-    await client.query(`CREATE DATABASE ${name}`);
+    await client.query(`CREATE DATABASE ${name} TEMPLATE ${inject('testTemplate')}`);
     await client.end();
     const url = new URL(admin);
     url.pathname = `/${name}`;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,7 @@ describe('npx onestory import (built CLI, worker threads)', () => {
   let db: Database | undefined;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'onestory-import-'));
+    chmodSync(dir, 0o711); // run as root, the embedded PostgreSQL's postgres user must pass through
   });
   afterAll(async () => {
     await db?.close();
