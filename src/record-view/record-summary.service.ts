@@ -12,6 +12,7 @@ import {
   addressText, ageOn, conceptText, conceptsText, contactsOf, formatDate, humanName, nameOf, periodText, refId,
 } from './fhir-text.js';
 import { RecordRepository, type RecordRow, type TimelineRow } from './record.repository.js';
+import { typeWords } from './type-words.js';
 
 type Any = any; // stored FHIR JSON; read defensively below
 
@@ -37,15 +38,6 @@ const SECTION_TYPES = [
   'CareTeam', 'CarePlan', 'Goal', 'Condition', 'MedicationRequest', 'MedicationStatement', 'AllergyIntolerance',
   'RelatedPerson', 'Consent', 'Flag', 'EpisodeOfCare', 'ServiceRequest',
 ];
-
-/** Resource types in the words a person uses, for saying what a carer may see. */
-const TYPE_WORDS: Record<string, string> = {
-  CarePlan: 'care plan', CareTeam: 'care team', Goal: 'goals', MedicationRequest: 'medicines', MedicationStatement: 'medicines taken',
-  AllergyIntolerance: 'allergies', RelatedPerson: 'carers and contacts', Flag: 'alerts', Consent: 'consent choices',
-  Encounter: 'appointments and visits', EpisodeOfCare: 'episodes of care', Condition: 'health conditions', Observation: 'tests and measurements',
-  ServiceRequest: 'referrals', Appointment: 'appointments', QuestionnaireResponse: 'questionnaires', DocumentReference: 'letters and documents',
-  Communication: 'messages',
-};
 
 export const TIMELINE_DEFAULT_COUNT = 20;
 export const TIMELINE_MAX_COUNT = 100;
@@ -392,7 +384,7 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
   const sharingWithheld = consents.sharingWithheld;
   const proxies = consents.proxyGrants.map((g) => ({
     name: nameOf(carersById.get(g.relatedPersonId)) || 'A carer',
-    scope: g.types ? g.types.map((k) => TYPE_WORDS[k] ?? k).join(', ') : 'the whole record',
+    scope: g.types ? g.types.map(typeWords).join(', ') : 'the whole record',
   }));
   const proxyIds = new Set(consents.proxyGrants.map((g) => g.relatedPersonId));
 

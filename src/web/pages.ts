@@ -1,11 +1,14 @@
-import type { AccessLogEntry } from '../access/audit/access-log.service.js';
+import type { AccessVisit } from '../access/audit/access-log.grouping.js';
 import { BREAK_GLASS_REASONS, type BreakGlassGrant } from '../access/policy/index.js';
 import { ROLE_NAMES, type StaffRole } from '../access/principal.js';
 import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
 import type { PersonSearchResult } from '../record-view/person-search.service.js';
+import { typeWords } from '../record-view/type-words.js';
 import { formatNhsNumber } from '../fhir/nhs-number.js';
 import { html, type Html } from './html.js';
 import { notificationBanner } from './components/notification-banner.js';
+import { pager } from './components/pager.js';
+import { table } from './components/table.js';
 import { errorSummary } from './layout.js';
 
 export type FieldErrors = { field: string; text: string }[];
@@ -165,22 +168,81 @@ export function breakGlassBody(patientId: string, csrfToken: string, errors: Fie
   </form></div></div>`;
 }
 
-export function accessLogBody(entries: AccessLogEntry[], next: string | undefined, whose: string): Html {
-  const rows = entries.map((e) => html`<tr role="row" class="nhsuk-table__row">
-    <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">When </span><time datetime="${e.when}">${formatDateTime(e.when)}</time></td>
-    <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Organisation </span>${e.organisation?.name ?? (e.role.code === 'resident' ? 'You' : e.organisation?.id ?? '')}</td>
-    <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Role </span>${e.role.display}</td>
-    <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">What they did </span>${e.interaction.display}${e.outcome === 'failure' ? ' (refused)' : ''}</td>
-    <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Reason </span>${e.reason ? html`<strong class="nhsuk-tag nhsuk-tag--orange">Emergency access</strong> ${e.reason}` : ''}</td></tr>`);
+const sameDay = (a: string, b: string) => a.slice(0, 10) === b.slice(0, 10);
+const clock = (iso: string) => iso.slice(11, 16);
+
+/** When a visit happened: one time, or from its first access to its last. */
+function visitWhen(v: AccessVisit): Html {
+  const latest = html`<time datetime="${v.latest}">${formatDateTime(v.latest)}</time>`;
+  if (v.times === 1 || v.earliest === v.latest) return latest;
+  if (sameDay(v.earliest, v.latest)) return html`${formatDate(v.latest)}, <time datetime="${v.earliest}">${clock(v.earliest)}</time> to <time datetime="${v.latest}">${clock(v.latest)}</time>`;
+  return html`<time datetime="${v.earliest}">${formatDateTime(v.earliest)}</time> to ${latest}`;
+}
+
+/** Who, in plain words: staff by role and organisation (never by name), a carer by name. */
+function visitWho(v: AccessVisit): string {
+  const org = v.organisation?.name ?? v.organisation?.id;
+  switch (v.who.kind) {
+    case 'resident':
+      return 'You';
+    case 'carer':
+      return v.who.name ? `Your carer ${v.who.name}` : 'Your carer';
+    case 'system':
+      return org ? `A computer system at ${org}` : 'A computer system';
+    case 'anonymous':
+      return 'Someone who was not signed in';
+    default:
+      return org ? `${v.role.display}, ${org}` : v.role.display;
+  }
+}
+
+/** "your record", or the kinds of entry looked at: "your medicines and allergies". */
+function visitSubject(types: string[]): string {
+  const words = [...new Set(types.filter((t) => t !== 'Patient').map(typeWords))];
+  if (words.length === 0) return 'your record';
+  return `your ${words.length === 1 ? words[0] : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`}`;
+}
+
+/** What they did, as a sentence: "Viewed your record 7 times", "Asked for emergency access and was refused". */
+function visitWhat(v: AccessVisit): string {
+  const subject = visitSubject(v.types);
+  const times = v.times > 1 ? ` ${v.times} times` : '';
+  const refused = v.outcome === 'failure';
+  switch (v.kind) {
+    case 'view':
+      return refused ? `Tried to view ${subject}${times} and was refused` : `Viewed ${subject}${times}`;
+    case 'change':
+      return refused ? `Tried to change ${subject}${times} and was refused` : `Added to or changed ${subject}${times}`;
+    case 'export':
+      return refused ? `Tried to copy ${subject} in a bulk export and was refused` : `Copied ${subject} in a bulk export${times}`;
+    case 'emergency-access':
+      return refused ? `Asked for emergency access${times} and was refused` : 'Used emergency access to open your record';
+    default:
+      return `${v.outcome === 'failure' ? 'Was refused: ' : ''}Other request${times}`;
+  }
+}
+
+/**
+ * "Who has looked at my record": one row per visit (repeated accesses grouped), in plain words.
+ * A granted emergency access shows the reason given; a refused one never shows its statement.
+ */
+export function accessLogBody(visits: AccessVisit[], pages: { next?: string; later: boolean }, whose: string): Html {
+  const rows = visits.map((v) => [
+    visitWhen(v),
+    visitWho(v),
+    visitWhat(v),
+    v.reason ? html`<strong class="nhsuk-tag nhsuk-tag--orange">Emergency access</strong> <span class="onestory-access-log__statement">${v.reason}</span>` : '',
+  ]);
   return html`<h1>Who has looked at ${whose} record</h1>
-  <p>Every time someone opens or searches ${whose} record, it is recorded here: the organisation, their role and when. If someone used emergency access, you also see the reason they gave.</p>
+  <p>Every time someone opens or searches ${whose} record, it is recorded here: the organisation, their role and when. Repeated looks by the same person within half an hour are shown together. If someone used emergency access, you also see the reason they gave.</p>
   <p>If you think someone looked at ${whose} record without a good reason, contact your GP practice or the Kent and Medway data protection officer.</p>
-  ${entries.length === 0 ? html`<p class="onestory-muted">No one has looked at ${whose} record yet.</p>`
-    : html`<table class="nhsuk-table-responsive"><caption class="nhsuk-table__caption">Newest first</caption>
-      <thead class="nhsuk-table__head"><tr role="row"><th role="columnheader" scope="col">When (UTC)</th><th role="columnheader" scope="col">Organisation</th><th role="columnheader" scope="col">Role</th><th role="columnheader" scope="col">What they did</th><th role="columnheader" scope="col">Reason</th></tr></thead>
-      <tbody class="nhsuk-table__body">${rows}</tbody></table>`}
-  ${next ? html`<nav class="nhsuk-pagination" role="navigation" aria-label="Access log pages"><ul class="nhsuk-list nhsuk-pagination__list">
-    <li class="nhsuk-pagination-item--next"><a class="nhsuk-pagination__link nhsuk-pagination__link--next" href="/my-access-log?cursor=${next}"><span class="nhsuk-pagination__title">Older entries</span></a></li></ul></nav>` : ''}`;
+  ${visits.length === 0 ? html`<p class="onestory-muted">${pages.later ? 'There are no older entries.' : `No one has looked at ${whose} record yet.`}</p>`
+    : html`<div class="onestory-access-log">${table({ caption: pages.later ? 'Older entries, newest first' : 'Newest first', head: ['When (UTC)', 'Who', 'What they did', 'Reason'], rows, responsive: true })}</div>`}
+  ${pager({
+    label: 'Access log pages',
+    ...(pages.later ? { previous: { href: '/my-access-log', label: 'Newest entries' } } : {}),
+    ...(pages.next ? { next: { href: `/my-access-log?cursor=${encodeURIComponent(pages.next)}`, label: 'Older entries' } } : {}),
+  })}`;
 }
 
 /** One unreviewed break-glass grant, as the privacy officer's review list shows it. */

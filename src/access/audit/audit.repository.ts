@@ -105,4 +105,24 @@ export class AuditRepository {
     );
     return new Map(res.rows.filter((r) => r.name).map((r) => [r.id, r.name!]));
   }
+
+  /**
+   * Carers' names by RelatedPerson id, for the access log ("your carer Peter Hollis"): the first
+   * name's text, else its given and family names.
+   */
+  async relatedPersonNames(q: Queryable, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const res = await q.query<{ id: string; name: { text?: string; given?: string[]; family?: string } | null }>(
+      `SELECT id, content::json->'name'->0 AS name FROM resource
+        WHERE resource_type = 'RelatedPerson' AND id = ANY($1::text[]) AND NOT deleted`,
+      [ids],
+    );
+    const out = new Map<string, string>();
+    for (const r of res.rows) {
+      const n = r.name;
+      const text = n?.text?.trim() || [...(Array.isArray(n?.given) ? n.given : []), n?.family].filter((x) => typeof x === 'string' && x.trim()).join(' ');
+      if (text) out.set(r.id, text);
+    }
+    return out;
+  }
 }

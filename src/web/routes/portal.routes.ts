@@ -87,7 +87,7 @@ export async function portalRoutes(app: FastifyInstance, opts: { web: WebContext
     audit.resourceType = 'AuditEvent';
     audit.patientIds = [id];
     const cursor = one((req.query as Record<string, unknown>).cursor);
-    const log = await accessLog.accessLogFor(id, { cursor, count: 20 });
-    return web.send(reply, 200, page({ title: 'Who has looked at my record', viewer: s.viewer, nav: navFor(s.principal, 'log'), body: accessLogBody(log.entries, log.next, 'your') }));
+    const log = await accessLog.visitsFor(id, { cursor, count: 20 });
+    return web.send(reply, 200, page({ title: 'Who has looked at my record', viewer: s.viewer, nav: navFor(s.principal, 'log'), body: accessLogBody(log.visits, { next: log.next, later: cursor !== undefined }, 'your') }));
   });
 }
