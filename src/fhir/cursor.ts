@@ -9,18 +9,26 @@ import { badRequest } from './outcome.js';
 export interface Cursor {
   /** The sort values of the last row shown, in key order (null for a missing value). */
   v: (string | null)[];
-  /** The last row's rid (the tie-breaker of every ordering). */
+  /**
+   * The last row's rid, the tie-breaker of every ordering; for history, whose rows have no rid, the
+   * version number (the last key of its ordering). A bigint either way.
+   */
   r: string;
 }
 
 /** The SQL types a cursor value may be compared as. */
 export type CursorCast = 'text' | 'timestamptz' | 'numeric' | 'bigint';
 
+const BIGINT_MAX = 9223372036854775807n;
+/** 19 digits can still overflow a bigint, which the database would answer with an error. */
+const isBigint = (v: string): boolean => /^-?\d{1,19}$/.test(v) && BigInt(v) <= BIGINT_MAX && BigInt(v) >= -BIGINT_MAX - 1n;
+
 const CAST_CHECK: Record<CursorCast, (v: string) => boolean> = {
   text: () => true,
-  timestamptz: (v) => v === 'infinity' || v === '-infinity' || (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && !Number.isNaN(Date.parse(v))),
+  // Milliseconds from JavaScript dates, microseconds from PostgreSQL's to_char (the record's timeline).
+  timestamptz: (v) => v === 'infinity' || v === '-infinity' || (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(\d{3})?Z$/.test(v) && !Number.isNaN(Date.parse(v))),
   numeric: (v) => /^-?\d{1,30}(\.\d{1,30})?$/.test(v),
-  bigint: (v) => /^-?\d{1,19}$/.test(v),
+  bigint: isBigint,
 };
 
 export function encodeCursor(c: Cursor): string {
@@ -42,7 +50,7 @@ export function decodeCursor(s: string, casts: readonly CursorCast[], param = '_
   }
   const ok =
     !!c && typeof c === 'object' && Array.isArray((c as Cursor).v) && (c as Cursor).v.length === casts.length &&
-    typeof (c as Cursor).r === 'string' && /^\d{1,19}$/.test((c as Cursor).r) &&
+    typeof (c as Cursor).r === 'string' && /^\d{1,19}$/.test((c as Cursor).r) && isBigint((c as Cursor).r) &&
     (c as Cursor).v.every((x, i) => x === null || (typeof x === 'string' && x.length < 2100 && CAST_CHECK[casts[i]](x)));
   if (!ok) throw refuse();
   return { v: (c as Cursor).v, r: (c as Cursor).r };

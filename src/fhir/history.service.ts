@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { badRequest } from './outcome.js';
 import { DEFAULT_COUNT, MAX_COUNT } from './search.parser.js';
 import { parseDateRange } from './date-range.js';
@@ -51,9 +52,10 @@ export async function readHistory(
     conds.push(`h.last_updated >= $${p.length}::timestamptz`);
   }
   if (opts.cursor !== undefined) {
-    const c = decode(opts.cursor);
-    p.push(c[0], c[1], c[2]);
-    conds.push(`(h.last_updated, h.id, h.version_id) < ($${p.length - 2}::timestamptz, $${p.length - 1}, $${p.length}::int)`);
+    const c = decodeCursor(opts.cursor, ['timestamptz', 'text']);
+    p.push(c.v[0], c.v[1], c.r);
+    // bigint, not int: the codec checks the version fits a bigint, and a forged larger one must not overflow.
+    conds.push(`(h.last_updated, h.id, h.version_id) < ($${p.length - 2}::timestamptz, $${p.length - 1}, $${p.length}::bigint)`);
   }
   p.push(Math.min(count, MAX_COUNT) + 1);
   const res = await db.query<HistoryRow>(
@@ -66,7 +68,7 @@ export async function readHistory(
   if (rows.length > Math.min(count, MAX_COUNT)) {
     rows.length = Math.min(count, MAX_COUNT);
     const last = rows[rows.length - 1];
-    next = Buffer.from(JSON.stringify([last.last_updated.toISOString(), last.id, last.version_id])).toString('base64url');
+    next = encodeCursor({ v: [last.last_updated.toISOString(), last.id], r: String(last.version_id) });
   }
   return {
     json(selfUrl, nextUrl) {
@@ -83,15 +85,4 @@ export async function readHistory(
       return `{"resourceType":"Bundle","type":"history","link":[${links.join(',')}],"entry":[${entries.join(',')}]}`;
     },
   };
-}
-
-function decode(cursor: string): [string, string, number] {
-  try {
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(c) && c.length === 3 && typeof c[0] === 'string' && !Number.isNaN(Date.parse(c[0])) &&
-      /^\d{4}-/.test(c[0]) && typeof c[1] === 'string' && Number.isInteger(c[2])) return c as [string, string, number];
-  } catch {
-    // fall through
-  }
-  throw badRequest('The _cursor parameter is not valid: use the links the server returned', '_cursor');
 }

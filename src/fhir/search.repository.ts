@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.js';
+import { type Cursor, type CursorCast, decodeCursor, encodeCursor } from './cursor.js';
 import { parseDateRange } from './date-range.js';
 import { badRequest } from './outcome.js';
 import type { Filter, IncludeSpec, SearchQuery, SortKey } from './search.parser.js';
@@ -26,11 +27,6 @@ export interface SearchRow {
   id: string;
   content: string;
   sort: unknown[];
-}
-
-interface Cursor {
-  v: unknown[];
-  r: string;
 }
 
 /** The SQL of FHIR search. Parsing (search.parser.ts) has checked every name and value shape already. */
@@ -74,7 +70,7 @@ export class SearchRepository {
     if (rows.length > q.count) {
       rows.length = q.count;
       const last = rows[rows.length - 1];
-      if (last) next = encodeCursor({ v: last.sort, r: last.rid });
+      if (last) next = encodeCursor({ v: last.sort as (string | null)[], r: last.rid });
     }
     return { rows, next };
   }
@@ -391,7 +387,7 @@ function uriCondition(v: string, modifier: string | undefined, p: Params): strin
 interface SortExpr {
   expr: string;
   desc: boolean;
-  cast: string;
+  cast: CursorCast;
 }
 
 function sortExpr(s: SortKey, alias: string, p: Params): SortExpr {
@@ -439,29 +435,4 @@ function normalizeSortValue(v: unknown): unknown {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'infinity' : v.toISOString();
   if (typeof v === 'number') return String(v);
   return v ?? null;
-}
-
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-const CAST_CHECK: Record<string, (v: string) => boolean> = {
-  text: () => true,
-  timestamptz: (v) => v === 'infinity' || v === '-infinity' || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && !Number.isNaN(Date.parse(v)),
-  numeric: (v) => /^-?\d{1,30}(\.\d{1,30})?$/.test(v),
-};
-
-function decodeCursor(s: string, casts: string[]): Cursor {
-  let c: unknown;
-  try {
-    c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-  } catch {
-    throw badRequest('The _cursor parameter is not valid: use the links the server returned', '_cursor');
-  }
-  const ok =
-    c && typeof c === 'object' && Array.isArray((c as Cursor).v) && (c as Cursor).v.length === casts.length &&
-    typeof (c as Cursor).r === 'string' && /^\d{1,19}$/.test((c as Cursor).r) &&
-    (c as Cursor).v.every((x, i) => x === null || (typeof x === 'string' && x.length < 2100 && CAST_CHECK[casts[i]](x)));
-  if (!ok) throw badRequest('The _cursor parameter is not valid: use the links the server returned', '_cursor');
-  return c as Cursor;
 }

@@ -5,6 +5,7 @@ import { DONE_BY_STATUSES, OUTCOME_NOTE, TASK_KIND_SYSTEM, TASK_KINDS, TASK_STAT
 import type { Queryable } from '../db/database.js';
 import type { Principal } from '../access/principal.js';
 import { BreakGlassService, readableTypes, restrictionFor, roleRule, type BreakGlassGrant } from '../access/policy/index.js';
+import { decodeCursor, encodeCursor } from '../fhir/cursor.js';
 import { NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { badRequest } from '../fhir/outcome.js';
 import type { RowRestriction } from '../fhir/search.repository.js';
@@ -191,7 +192,7 @@ export class RecordSummaryService {
     if (rows.length > f.count) {
       rows.length = f.count;
       const last = rows[rows.length - 1];
-      next = Buffer.from(JSON.stringify({ a: last.at, r: last.rid })).toString('base64url');
+      next = encodeCursor({ v: [last.at], r: last.rid });
     }
     return { rows, next };
   }
@@ -254,15 +255,9 @@ export function parseTimelineQuery(q: TimelineQuery): ParsedFilter {
   }
   const cursor = str(q.cursor, 'cursor');
   if (cursor !== undefined) {
-    let c: { a?: unknown; r?: unknown } | undefined;
-    try {
-      c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    } catch {
-      c = undefined;
-    }
-    const okAt = c?.a === null || (typeof c?.a === 'string' && Number.isFinite(Date.parse(c.a)) && /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(c.a));
-    if (!c || !okAt || typeof c.r !== 'string' || !/^[1-9][0-9]{0,17}$/.test(c.r)) throw badRequest('The cursor is not valid', 'cursor');
-    f.cursorValue = { at: c.a as string | null, rid: c.r };
+    // The date is null for an undated row (they sort last).
+    const c = decodeCursor(cursor, ['timestamptz'], 'cursor');
+    f.cursorValue = { at: c.v[0], rid: c.r };
   }
   return f;
 }

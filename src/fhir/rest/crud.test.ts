@@ -197,6 +197,13 @@ describe('patch and delete', () => {
     const next = page1.body.link.find((l: any) => l.relation === 'next').url;
     const page2 = await fhir(t.app, 'GET', next.replace('http://localhost', ''));
     expect(page2.body.entry[0].resource.code.text).toBe('f0');
+    // A forged cursor is a 400 naming it, never a failing statement (a version past a bigint, say).
+    const forged = Buffer.from(JSON.stringify({ v: ['2024-01-01T00:00:00.000Z', 'x'], r: '9223372036854775808' })).toString('base64url');
+    for (const c of ['garbage', forged]) {
+      const bad = await fhir(t.app, 'GET', `Flag/_history?_count=2&_cursor=${c}`);
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body.issue)).toContain('_cursor');
+    }
   });
 });
 
