@@ -18,6 +18,8 @@ export const STAFF_ROLES = [
   'icb-analyst',
   'privacy-officer',
   'system-admin',
+  // Manages the staff accounts and API clients of one organisation (the one they act for), nothing else.
+  'local-admin',
 ] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
@@ -34,6 +36,7 @@ export const ROLE_NAMES: Record<StaffRole, string> = {
   'icb-analyst': 'ICB analyst',
   'privacy-officer': 'Privacy officer',
   'system-admin': 'System administrator',
+  'local-admin': 'Local administrator',
 };
 
 /** A SMART scope, parsed: `patient/Observation.rs`, `user/*.cruds`, `system/Patient.read` (v1 and v2 forms). */

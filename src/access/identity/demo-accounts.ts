@@ -117,7 +117,7 @@ export async function seedDemoAccounts(platform: Pick<Platform, 'db' | 'identity
   const orgFor: Partial<Record<StaffRole, string | undefined>> = {
     gp: practiceId, 'practice-nurse': practiceId, receptionist: practiceId,
     'care-coordinator': pcnId, 'link-worker': pcnId,
-    'icb-analyst': icb.id, 'privacy-officer': icb.id, 'system-admin': icb.id,
+    'icb-analyst': icb.id, 'privacy-officer': icb.id, 'system-admin': icb.id, 'local-admin': practiceId,
   };
 
   const planned: { account: DemoAccount; user: Omit<NewUser, 'passwordHash'> }[] = [];

@@ -57,6 +57,7 @@ export const TYPE_RULE_TEXT: Record<string, string> = {
   'icb-analyst': 'read: directory only (aggregates through aggregateCounts); no writes',
   'privacy-officer': 'read: directory + AuditEvent; no writes',
   'system-admin': 'read and write: directory only',
+  'local-admin': 'read: directory only; no writes (manages accounts and API clients in the web app)',
   resident: 'read: directory + own record (incl. AuditEvent about them); create: QuestionnaireResponse, Communication, Consent',
   proxy: 'read: directory + granted record types; create: QuestionnaireResponse, Communication',
   'system-client': 'by system/ scopes (here system/*.cruds): read directory and record types except AuditEvent, write record types except AuditEvent and Provenance, bulk export',
@@ -75,6 +76,8 @@ function typeRule(k: MatrixPrincipal): TypeRule {
       return { read: (t) => isDir(t) || t === AUDIT_TYPE, write: () => false };
     case 'system-admin':
       return { read: isDir, write: isDir };
+    case 'local-admin':
+      return { read: isDir, write: () => false };
     case 'resident':
       return { read: () => true, write: (t) => ['QuestionnaireResponse', 'Communication', 'Consent'].includes(t), createOnly: true };
     case 'proxy':
@@ -137,6 +140,7 @@ export const ROW_MATRIX: Record<MatrixPrincipal, Record<Scenario, string>> = {
   'icb-analyst': { relationship: 'D', none: 'D', 'consent-withheld': 'D', sensitive: 'D', 'break-glass': 'D', proxy: 'D' },
   'privacy-officer': { relationship: 'AD', none: 'AD', 'consent-withheld': 'AD', sensitive: 'AD', 'break-glass': 'AD', proxy: 'AD' },
   'system-admin': { relationship: 'D', none: 'D', 'consent-withheld': 'D', sensitive: 'D', 'break-glass': 'D', proxy: 'D' },
+  'local-admin': { relationship: 'D', none: 'D', 'consent-withheld': 'D', sensitive: 'D', 'break-glass': 'D', proxy: 'D' },
   resident: { relationship: 'POECAD', none: 'D', 'consent-withheld': 'D', sensitive: 'D', 'break-glass': 'D', proxy: 'D' },
   proxy: { relationship: 'D', none: 'D', 'consent-withheld': 'D', sensitive: 'D', 'break-glass': 'D', proxy: 'POECD' },
   'system-client': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'D', proxy: 'D' },
@@ -172,6 +176,8 @@ export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): 
     'workspace.use': undefined,
     'portal.use': undefined,
     'accesslog.read': { patientId: 'p-rel' },
+    'admin.users.manage': { organizationId: 'm-org', role: 'gp', user: { memberships: [{ organizationId: 'm-org', role: 'receptionist' }] } },
+    'admin.clients.manage': { organizationId: 'm-org' },
   };
   return subjects[verb] as VerbSubjects[V];
 }
@@ -190,6 +196,8 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'workspace.use': 'the staff workspace',
   'portal.use': 'the resident and carer portal',
   'accesslog.read': 'p-rel\'s access log (the resident is p-rel)',
+  'admin.users.manage': 'give the GP role at m-org to an account that is a receptionist at m-org (a local administrator: only their own organisation\'s accounts, never a system administrator\'s or the system-admin role)',
+  'admin.clients.manage': 'an API client of m-org (a local administrator: only their own organisation\'s)',
 };
 
 const TASK_WORKERS: MatrixPrincipal[] = [...CLINICAL, 'receptionist'];
@@ -209,6 +217,7 @@ export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
     case 'workspace.use': return STAFF_KINDS.includes(k);
     case 'portal.use': return k === 'resident' || k === 'proxy';
     case 'accesslog.read': return k === 'resident';
+    case 'admin.users.manage': case 'admin.clients.manage': return k === 'system-admin' || k === 'local-admin';
   }
 }
 

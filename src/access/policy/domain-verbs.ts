@@ -1,4 +1,5 @@
 import type { Principal } from '../principal.js';
+import { canAdmin, type AdminClientSubject, type AdminUserSubject, type AdminVerb } from './admin.policy.js';
 import { canUseApp, type AccessLogSubject, type AppVerb } from './app.policy.js';
 import { canAggregate, type AggregateVerb } from './aggregate.policy.js';
 import { canBreakGlass, type BreakGlassVerb } from './break-glass.policy.js';
@@ -11,13 +12,14 @@ import { canTask, type TaskSubject, type TaskVerb } from './task.policy.js';
  * The platform's own actions, beyond FHIR's REST interactions: dotted verbs, one area file each.
  * `can(principal, verb, subject)` (policy.ts) sends them here.
  */
-export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | AppVerb;
+export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | AppVerb | AdminVerb;
 // Spelled out here, not spread from the area files, so that they (which call can() back) load in
 // any order; `satisfies` keeps the list within the union, and VerbSubjects below names every verb.
 export const DOMAIN_VERBS = [
   'task.claim', 'task.transition', 'task.reassign', 'task.create',
   'breakglass.request', 'breakglass.review', 'aggregate.read', 'referral.accept', 'plan.agree',
   'workspace.use', 'portal.use', 'accesslog.read',
+  'admin.users.manage', 'admin.clients.manage',
 ] as const satisfies readonly DomainVerb[];
 /** Fails to compile when a verb of the union is missing from DOMAIN_VERBS (the matrix iterates the list). */
 const everyVerbListed: Exclude<DomainVerb, (typeof DOMAIN_VERBS)[number]> extends never ? true : never = true;
@@ -37,6 +39,8 @@ export interface VerbSubjects {
   'workspace.use': undefined;
   'portal.use': undefined;
   'accesslog.read': AccessLogSubject | undefined;
+  'admin.users.manage': AdminUserSubject | undefined;
+  'admin.clients.manage': AdminClientSubject | undefined;
 }
 
 export function isDomainVerb(v: string): v is DomainVerb {
@@ -57,5 +61,7 @@ export function decideVerb(p: Principal, verb: DomainVerb, subject: unknown): De
       return canPlan(p, verb, subject as PlanSubject | undefined);
     case 'workspace.use': case 'portal.use': case 'accesslog.read':
       return canUseApp(p, verb, subject as AccessLogSubject | undefined);
+    case 'admin.users.manage': case 'admin.clients.manage':
+      return canAdmin(p, verb, subject as AdminUserSubject | AdminClientSubject | undefined);
   }
 }
