@@ -3,6 +3,7 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/database.js';
 import { cloneJson, parseJson } from './decimal-json.js';
 import { badRequest, FhirError, issue, outcome, preconditionFailed } from './outcome.js';
+import { isValidId } from './reference.js';
 import type { RequestContext } from './request-context.js';
 import type { ResourceService, Version, WriteResult } from './resource.service.js';
 import { searchsetJson } from './search.service.js';
@@ -49,7 +50,6 @@ class TouchedCollector {
 
 /** Only well-formed names are recorded: a hostile entry url must not make the audit record unstorable. */
 const NAME = /^[A-Z][A-Za-z0-9]{0,63}$/;
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** batch and transaction Bundles. A transaction is one database transaction: all or nothing. */
 export class BatchService {
@@ -217,7 +217,7 @@ export class BatchService {
     const { type, id, vid, query, operation } = parseUrl(e.url);
     const svc = this.resources;
     // A Patient named in the url is named in the record whatever the answer, as for a read on its own.
-    if (type === 'Patient' && id && ID.test(id)) seen.patients.add(id);
+    if (type === 'Patient' && id && isValidId(id)) seen.patients.add(id);
     const wrote = (v: WriteResult | Version) => {
       seen.ref(v.resourceType, v.id, v.versionId);
       return v;
@@ -265,7 +265,7 @@ export class BatchService {
         if (query !== undefined) await svc.conditionalDelete(type, query, { tx, ctx });
         else if (id) {
           // A deletion removes the resource's references from the index: find its Patients first.
-          const before = NAME.test(type) && ID.test(id) ? await this.resources.repo.readCurrentMany(tx ?? svc.db, [{ type, id }]) : [];
+          const before = NAME.test(type) && isValidId(id) ? await this.resources.repo.readCurrentMany(tx ?? svc.db, [{ type, id }]) : [];
           const patients = await this.resources.repo.patientsReferredBy(tx ?? svc.db, before.map((r) => String(r.rid)));
           if (await svc.delete(type, id, { ifMatch: e.ifMatch, tx, ctx })) {
             seen.ref(type, id);

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { SUPPORTED_TYPES, isSupportedType } from './definitions.js';
 import { patientCompartment } from './everything.service.js';
 import { badRequest, notFound } from './outcome.js';
+import { localReference } from './reference.js';
 import { parseDateRange } from './date-range.js';
 import { Params, type RowRestriction } from './search.repository.js';
 
@@ -76,7 +77,10 @@ export class BulkExportService {
       if (g.rows.length === 0) throw notFound(`Group/${req.groupId} is not known`);
       const group = JSON.parse(g.rows[0].content);
       patientIds = (group.member ?? [])
-        .map((m: { entity?: { reference?: string } }) => /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(m.entity?.reference ?? '')?.[1])
+        .map((m: { entity?: { reference?: string } }) => {
+          const k = localReference(m.entity?.reference);
+          return k?.type === 'Patient' && !k.version ? k.id : undefined;
+        })
         .filter(Boolean);
     }
     const id = randomUUID();

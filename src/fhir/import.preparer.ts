@@ -1,7 +1,8 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { parseJson, stringifyJson } from './decimal-json.js';
 import { extractIndex, type IndexRows } from './search-index.js';
-import { isValidId, validate } from './validation.service.js';
+import { isValidId } from './reference.js';
+import { validate } from './validation.service.js';
 
 /** One line or object to import, before any checking. */
 export interface RawItem {

@@ -15,6 +15,8 @@ export const isValidId = (id: unknown): id is string => typeof id === 'string' &
 export const RELATIVE_REFERENCE = new RegExp(`^(${TYPE_SOURCE})/(${ID_SOURCE})(/_history/${ID_SOURCE})?$`);
 /** A reference that ends in `Type/id` (optionally a version), after any base URL. */
 const TRAILING_REFERENCE = new RegExp(`(?:^|/)(${TYPE_SOURCE})/(${ID_SOURCE})(?:/_history/(${ID_SOURCE}))?$`);
+/** The same, with any version segment that has no slash in it. */
+const TRAILING_REFERENCE_ANY_VERSION = new RegExp(`(?:^|/)(${TYPE_SOURCE})/(${ID_SOURCE})(?:/_history/[^/]+)?$`);
 
 export interface ParsedReference {
   type: string;
@@ -29,10 +31,23 @@ export interface ParsedReference {
  * question: see `localReference`.
  */
 export function parseReference(reference: string | undefined | null): ParsedReference | undefined {
-  if (typeof reference !== 'string' || reference.length > 2048) return undefined;
+  // No length limit: the search index reads references of any length (a body is bounded already),
+  // and the expression runs in linear time (a slash-separated tail of bounded shape).
+  if (typeof reference !== 'string') return undefined;
   const m = TRAILING_REFERENCE.exec(reference);
   if (!m) return undefined;
   return m[3] ? { type: m[1], id: m[2], version: m[3] } : { type: m[1], id: m[2] };
+}
+
+/**
+ * The type and id a reference names, like `parseReference`, but whatever its version segment looks
+ * like (`Patient/1/_history/v 2` still names Patient/1). The access policy reads who a resource is
+ * about this way, so an odd version suffix on a stored absolute reference cannot hide the person.
+ */
+export function referencedResource(reference: string | undefined | null): { type: string; id: string } | undefined {
+  if (typeof reference !== 'string') return undefined;
+  const m = TRAILING_REFERENCE_ANY_VERSION.exec(reference);
+  return m ? { type: m[1], id: m[2] } : undefined;
 }
 
 /** The type and id of a relative reference only: absolute ones name resources on other servers. */

@@ -12,7 +12,8 @@ import { ResourceRepository, type StoredRow, type VersionWrite } from './resourc
 import { extractIndex } from './search-index.js';
 import { SearchService } from './search.service.js';
 import { canonicalJson, keepPatchedDecimals, parseJson, stringifyJson } from './decimal-json.js';
-import { isValidId, validate } from './validation.service.js';
+import { isValidId } from './reference.js';
+import { validate } from './validation.service.js';
 import { applyWriteRules, type WriteRule } from './write-rules.js';
 
 /** A stored version as the REST layer presents it. */

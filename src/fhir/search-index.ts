@@ -3,6 +3,7 @@ import type { FhirPathAtom, TypedValue } from '@medplum/core';
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import { NEG_INF, parseDateRange, POS_INF } from './date-range.js';
 import { searchParametersOf } from './definitions.js';
+import { parseReference } from './reference.js';
 
 /** The index rows of one resource, one array per index table, without the rid. */
 export interface IndexRows {
@@ -225,8 +226,6 @@ function addNumber(rows: IndexRows, code: string, tv: TypedValue): void {
   }
 }
 
-const RELATIVE = /^(?:.*\/)?([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
-
 function addReference(rows: IndexRows, code: string, tv: TypedValue): void {
   const v = tv.value;
   if (typeof v === 'string') {
@@ -236,9 +235,9 @@ function addReference(rows: IndexRows, code: string, tv: TypedValue): void {
   }
   if (!v || typeof v !== 'object') return;
   if (typeof v.reference === 'string') {
-    const m = RELATIVE.exec(v.reference);
+    const k = parseReference(v.reference);
     const absolute = /^[a-z]+:/.test(v.reference);
-    if (m) rows.reference.push([code, m[1], m[2], absolute ? v.reference.slice(0, 2000) : null]);
+    if (k) rows.reference.push([code, k.type, k.id, absolute ? v.reference.slice(0, 2000) : null]);
     else rows.reference.push([code, null, null, v.reference.slice(0, 2000)]);
   }
   if (v.identifier && (v.identifier.value || v.identifier.system)) {

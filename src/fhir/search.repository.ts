@@ -2,6 +2,7 @@ import type { Queryable } from '../db/database.js';
 import { type Cursor, type CursorCast, decodeCursor, encodeCursor } from './cursor.js';
 import { parseDateRange } from './date-range.js';
 import { badRequest } from './outcome.js';
+import { isValidId, parseReference } from './reference.js';
 import type { Filter, IncludeSpec, SearchQuery, SortKey } from './search.parser.js';
 import { splitPrefix } from './search.parser.js';
 import { normalizeString, pgInstant, type IndexedParam } from './search-index.js';
@@ -355,16 +356,14 @@ function quantityCondition(v: string, p: Params): string {
   return conds.join(' AND ');
 }
 
-const TYPED_REF = /^(?:.*\/)?([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
-
 function referenceCondition(v: string, modifier: string | undefined, param: IndexedParam, p: Params): string {
-  const typed = TYPED_REF.exec(v);
+  const typed = parseReference(v);
   if (typed) {
-    if (modifier && modifier !== typed[1]) return 'false';
-    const cond = `x.target_type = ${p.add(typed[1])} AND x.target_id = ${p.add(typed[2])}`;
+    if (modifier && modifier !== typed.type) return 'false';
+    const cond = `x.target_type = ${p.add(typed.type)} AND x.target_id = ${p.add(typed.id)}`;
     return /^[a-z]+:/.test(v) ? `((${cond}) OR x.url = ${p.add(v)})` : cond;
   }
-  if (/^[A-Za-z0-9\-.]{1,64}$/.test(v)) {
+  if (isValidId(v)) {
     const type = modifier ?? (param.targets.length === 1 ? param.targets[0] : undefined);
     return type ? `x.target_type = ${p.add(type)} AND x.target_id = ${p.add(v)}` : `x.target_id = ${p.add(v)}`;
   }

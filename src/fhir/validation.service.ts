@@ -4,13 +4,12 @@ import type { Bundle, CodeSystem, CodeSystemConcept, OperationOutcomeIssue, Reso
 import { isSupportedType, loadDefinitions } from './definitions.js';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from './nhs-number.js';
 import { issue } from './outcome.js';
+import { isValidId, RELATIVE_REFERENCE } from './reference.js';
 import { findUnsafeKey } from './unsafe-keys.js';
 
 export const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 /** ODS organisation codes: 3 to 6 upper-case letters and digits (trusts RXX, practices A12345). */
 const ODS_PATTERN = /^[A-Z0-9]{3,6}$/;
-const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
-const RELATIVE_REF = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 
 /** Deeper than any real resource; the recursive checks below would overflow the stack long after. */
 const MAX_DEPTH = 128;
@@ -47,10 +46,6 @@ function treatEmptyInvariantsAsMet(): void {
   };
   for (const schema of Object.values(getAllDataTypes())) walk(schema);
   invariantsFixed = true;
-}
-
-export function isValidId(id: string): boolean {
-  return ID_PATTERN.test(id);
 }
 
 /**
@@ -135,12 +130,7 @@ export function isWellFormedReference(ref: string): boolean {
   if (/^https?:\/\/\S+$/.test(ref)) return true;
   // Conditional references are resolved inside transactions before validation.
   if (/^[A-Z][A-Za-z]+\?\S*$/.test(ref)) return true;
-  return RELATIVE_REF.test(ref);
-}
-
-export function parseRelativeReference(ref: string): { type: string; id: string } | undefined {
-  const m = RELATIVE_REF.exec(ref);
-  return m ? { type: m[1], id: m[2] } : undefined;
+  return RELATIVE_REFERENCE.test(ref);
 }
 
 let valueSets: Map<string, ValueSet> | undefined;

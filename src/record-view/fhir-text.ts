@@ -2,6 +2,7 @@
  * FHIR values as people read them: names, dates, ages, coded concepts, addresses. Pure functions, no
  * I/O; the record summary and the pages use them so that every screen words things the same way.
  */
+import { localReference } from '../fhir/reference.js';
 
 type Any = any; // FHIR JSON as stored; each helper checks the shape it reads.
 
@@ -84,10 +85,8 @@ export function contactsOf(telecom: Any): string[] {
 }
 
 export function refId(ref: Any, type?: string): string | undefined {
-  const r = typeof ref?.reference === 'string' ? ref.reference : undefined;
-  if (!r) return undefined;
-  const [t, id] = r.split('/');
-  return !type || t === type ? id : undefined;
+  const k = localReference(typeof ref?.reference === 'string' ? ref.reference : undefined);
+  return k && (!type || k.type === type) ? k.id : undefined;
 }
 
 /** The first period/date-like value of a resource, for a one-line summary. */

@@ -8,6 +8,7 @@ import { BreakGlassService, readableTypes, restrictionFor, roleRule, type BreakG
 import { decodeCursor, encodeCursor } from '../fhir/cursor.js';
 import { NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { badRequest } from '../fhir/outcome.js';
+import { isValidId } from '../fhir/reference.js';
 import type { RowRestriction } from '../fhir/search.repository.js';
 import {
   addressText, ageOn, conceptText, conceptsText, contactsOf, formatDate, humanName, nameOf, periodText, refId,
@@ -42,7 +43,6 @@ const SECTION_TYPES = [
 
 export const TIMELINE_DEFAULT_COUNT = 20;
 export const TIMELINE_MAX_COUNT = 100;
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export interface TimelineQuery {
   kind?: string;
@@ -131,7 +131,7 @@ export class RecordSummaryService {
   }
 
   async summary(principal: Principal, patientId: string, now: Date, query: TimelineQuery = {}): Promise<SummaryResult> {
-    if (!ID.test(patientId)) return { status: 'not-found' };
+    if (!isValidId(patientId)) return { status: 'not-found' };
     const filter = parseTimelineQuery(query);
     const restriction = restrictionFor(principal, now);
     const patientRow = await this.repo.patient(this.db, restriction, patientId);
@@ -171,7 +171,7 @@ export class RecordSummaryService {
 
   /** A page of the timeline on its own (for the JSON API and paging). Undefined when the person is not visible. */
   async timeline(principal: Principal, patientId: string, now: Date, query: TimelineQuery = {}): Promise<TimelinePage | undefined> {
-    if (!ID.test(patientId)) return undefined;
+    if (!isValidId(patientId)) return undefined;
     const filter = parseTimelineQuery(query);
     const restriction = restrictionFor(principal, now);
     const patientRow = await this.repo.patient(this.db, restriction, patientId);
@@ -232,7 +232,7 @@ export function parseTimelineQuery(q: TimelineQuery): ParsedFilter {
   }
   const org = str(q.organisation, 'organisation');
   if (org !== undefined) {
-    if (!ID.test(org)) throw badRequest('organisation must be an Organization id', 'organisation');
+    if (!isValidId(org)) throw badRequest('organisation must be an Organization id', 'organisation');
     f.organisation = org;
   }
   const from = str(q.from, 'from');

@@ -7,6 +7,7 @@ import { TeamMembershipRepository } from '../access/policy/team-membership.repos
 import type { Principal } from '../access/principal.js';
 import type { Clock } from '../clock.js';
 import { badRequest, conflict, FhirError, forbidden, invalidResource, issue } from '../fhir/outcome.js';
+import { localReference, referenceTo } from '../fhir/reference.js';
 import type { RequestContext } from '../fhir/request-context.js';
 import type { ResourceService } from '../fhir/resource.service.js';
 import { isTaskStatus, transitionProblem } from './task-transitions.js';
@@ -27,7 +28,12 @@ export const ESCALATION_IDENTIFIER_SYSTEM = 'https://onestory.example/fhir/Id/ta
 export const ESCALATION_SOURCE = 'urn:onestory:platform:task-escalation';
 
 const MAX_TEXT = 2000;
-const OWNER_RE = /^(Practitioner|Organization|CareTeam)\/([A-Za-z0-9\-.]{1,64})$/;
+const OWNER_TYPES = new Set(['Practitioner', 'Organization', 'CareTeam']);
+/** A task's owner as the commands take it: a person, an organisation or a team, relative, unversioned. */
+function ownerKey(ref: string): { type: string; id: string } | undefined {
+  const k = localReference(ref);
+  return k && !k.version && OWNER_TYPES.has(k.type) ? k : undefined;
+}
 const FINAL_EXECUTION: readonly TaskStatus[] = ['completed', 'failed', 'cancelled'];
 
 /**
@@ -108,9 +114,10 @@ export class TaskService {
    * and about the task's person, or its members could not see the person (a task lost between organisations).
    */
   async reassign(p: Principal, id: string, versionId: number, owner: string): Promise<TaskVersion> {
-    const m = typeof owner === 'string' ? OWNER_RE.exec(owner.trim()) : null;
-    if (!m) throw badRequest('The new owner must be a person (Practitioner/id), an organisation (Organization/id) or a team (CareTeam/id)', 'owner');
-    const [ref, type, ownerId] = m;
+    const k = typeof owner === 'string' ? ownerKey(owner.trim()) : undefined;
+    if (!k) throw badRequest('The new owner must be a person (Practitioner/id), an organisation (Organization/id) or a team (CareTeam/id)', 'owner');
+    const { type, id: ownerId } = k;
+    const ref = referenceTo(type, ownerId);
     const now = this.clock.now();
     const ctx = this.ctx(p, now);
     const cur = await this.load(ctx, id);
@@ -147,7 +154,7 @@ export class TaskService {
     if (!draft || typeof draft !== 'object') throw badRequest('A new task must be a Task');
     const now = this.clock.now();
     const owner = ownerRef(draft as Task);
-    if (!owner || !OWNER_RE.test(owner)) throw badRequest('A new task needs an owner: a person (Practitioner/id), an organisation (Organization/id) or a team (CareTeam/id)', 'owner');
+    if (!owner || !ownerKey(owner)) throw badRequest('A new task needs an owner: a person (Practitioner/id), an organisation (Organization/id) or a team (CareTeam/id)', 'owner');
     const requester = draft.requester ?? (personRef(p) ? { reference: personRef(p) } : p.kind === 'staff' || p.kind === 'client' ? { reference: `Organization/${p.organizationId}` } : undefined);
     const task: Task = {
       ...draft, resourceType: 'Task', status: draft.status ?? 'requested', intent: draft.intent ?? 'order',
@@ -208,7 +215,10 @@ export class TaskService {
   private async owningOrganization(t: Task): Promise<string | undefined> {
     const owner = ownerRef(t);
     const [type, id] = owner?.split('/') ?? [];
-    const orgOf = (r: Reference | undefined) => /^Organization\/([A-Za-z0-9\-.]{1,64})$/.exec(r?.reference ?? '')?.[1];
+    const orgOf = (r: Reference | undefined) => {
+      const k = localReference(r?.reference);
+      return k?.type === 'Organization' && !k.version ? k.id : undefined;
+    };
     if (type === 'Organization') return id;
     if (type === 'CareTeam') {
       const row = await this.resources.repo.readCurrent(this.resources.db, 'CareTeam', id);

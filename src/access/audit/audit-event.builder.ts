@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
+import { isValidId } from '../../fhir/reference.js';
 import { ROLE_NAMES, type Principal } from '../principal.js';
 import type { AuditEntry, AuditInteraction } from './audit-entry.js';
 
@@ -142,7 +143,6 @@ function reference(type: string, id: string, versionId?: string | number): strin
   return versionId === undefined ? `${type}/${id}` : `${type}/${id}/_history/${versionId}`;
 }
 
-const SAFE_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * Builds the AuditEvent for one entry. Pure and cheap: it runs for every request. Ids that are not
@@ -182,7 +182,7 @@ export function buildAuditEvent(entry: AuditEntry, id: string): AuditEvent {
   }
 
   const org = organisationOf(entry.principal);
-  if (org && SAFE_ID.test(org)) {
+  if (org && isValidId(org)) {
     // The organisation the user acted for: R4 has no agent.organization, so it is a second agent.
     event.agent.push({
       type: { coding: [{ system: PARTICIPATION, code: 'RESP', display: 'responsible party' }] },
@@ -197,11 +197,11 @@ export function buildAuditEvent(entry: AuditEntry, id: string): AuditEvent {
   for (const r of entry.resources ?? []) {
     // The patient themselves is recorded once, in the patient role.
     if (r.type === 'Patient' && r.id && patients.includes(r.id)) continue;
-    if (r.id !== undefined && (!SAFE_ID.test(r.id) || !/^[A-Z][A-Za-z]{1,63}$/.test(r.type))) {
+    if (r.id !== undefined && (!isValidId(r.id) || !/^[A-Z][A-Za-z]{1,63}$/.test(r.type))) {
       entities.push({ type: { system: ENTITY_TYPE, code: '2', display: 'System Object' }, name: `${r.type}/${r.id}`.slice(0, 200) });
       continue;
     }
-    const version = r.versionId !== undefined && SAFE_ID.test(String(r.versionId)) ? r.versionId : undefined;
+    const version = r.versionId !== undefined && isValidId(String(r.versionId)) ? r.versionId : undefined;
     entities.push({
       what: r.id !== undefined ? { reference: reference(r.type, r.id, version) } : { display: r.type },
       type: { system: ENTITY_TYPE, code: '2', display: 'System Object' },
@@ -212,7 +212,7 @@ export function buildAuditEvent(entry: AuditEntry, id: string): AuditEvent {
     entities.push({ what: { display: entry.resourceType }, type: { system: ENTITY_TYPE, code: '2', display: 'System Object' } });
   }
   for (const pid of patients) {
-    if (!SAFE_ID.test(pid)) continue;
+    if (!isValidId(pid)) continue;
     entities.push({
       what: { reference: `Patient/${pid}` },
       type: { system: ENTITY_TYPE, code: '1', display: 'Person' },

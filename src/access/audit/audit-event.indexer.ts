@@ -1,5 +1,6 @@
 import type { AuditEvent, Coding, Reference } from '@medplum/fhirtypes';
 import { parseDateRange } from '../../fhir/date-range.js';
+import { parseReference } from '../../fhir/reference.js';
 import { emptyRows, normalizeString, pgInstant, type IndexRows } from '../../fhir/search-index.js';
 
 /**
@@ -25,11 +26,11 @@ export function auditEventIndex(e: AuditEvent): IndexRows {
   const ref = (code: string, r: Reference | undefined, patientToo: boolean) => {
     if (!r) return;
     if (typeof r.reference === 'string') {
-      const m = RELATIVE.exec(r.reference);
+      const k = parseReference(r.reference);
       const absolute = /^[a-z]+:/.test(r.reference);
-      if (m) {
-        rows.reference.push([code, m[1], m[2], absolute ? r.reference.slice(0, 2000) : null]);
-        if (patientToo && m[1] === 'Patient') rows.reference.push(['patient', m[1], m[2], absolute ? r.reference.slice(0, 2000) : null]);
+      if (k) {
+        rows.reference.push([code, k.type, k.id, absolute ? r.reference.slice(0, 2000) : null]);
+        if (patientToo && k.type === 'Patient') rows.reference.push(['patient', k.type, k.id, absolute ? r.reference.slice(0, 2000) : null]);
       } else rows.reference.push([code, null, null, r.reference.slice(0, 2000)]);
     }
     if (r.identifier && (r.identifier.value || r.identifier.system)) {
@@ -78,5 +79,3 @@ export function auditEventIndex(e: AuditEvent): IndexRows {
   }
   return rows;
 }
-
-const RELATIVE = /^(?:.*\/)?([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;

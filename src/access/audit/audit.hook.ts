@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { issue, outcome } from '../../fhir/outcome.js';
+import { isValidId, parseReference } from '../../fhir/reference.js';
 import type { Platform } from '../../platform.js';
 import type { AuditContext, AuditEntry, AuditInteraction, AuditResourceRef } from './audit-entry.js';
 import { AuditService, type AuditServiceOptions } from './audit.service.js';
@@ -169,7 +170,7 @@ function deriveFromRoute(req: FastifyRequest, reply: FastifyReply): RouteFacts {
   const params = (req.params ?? {}) as Record<string, string | undefined>;
   // Only well-formed names go into the record: a hostile path (a NUL byte, say) would make the event unstorable.
   const type = params.type !== undefined && /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(params.type) ? params.type : undefined;
-  const id = params.id !== undefined && /^[A-Za-z0-9\-.]{1,64}$/.test(params.id) ? params.id : undefined;
+  const id = params.id !== undefined && isValidId(params.id) ? params.id : undefined;
   const m = req.method;
   const q = req.url.indexOf('?');
   const query = q >= 0 ? req.url.slice(q + 1) : '';
@@ -203,10 +204,11 @@ function deriveFromRoute(req: FastifyRequest, reply: FastifyReply): RouteFacts {
   // A create names its new resource only in the Location header.
   const location = reply.getHeader('location');
   if (facts.resources.length === 0 && typeof location === 'string') {
-    const made = /\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})\/_history\/([0-9]+)$/.exec(location);
-    if (made) {
-      facts.resources.push({ type: made[1], id: made[2], versionId: made[3] });
-      if (made[1] === 'Patient') facts.patientIds.push(made[2]);
+    // This server's Location is absolute: `<base>/Type/id/_history/n`.
+    const made = parseReference(location);
+    if (made?.version && /^[0-9]+$/.test(made.version)) {
+      facts.resources.push({ type: made.type, id: made.id, versionId: made.version });
+      if (made.type === 'Patient') facts.patientIds.push(made.id);
     }
   }
   if (facts.query) facts.patientIds.push(...patientsInQuery(type, facts.query));
@@ -232,7 +234,7 @@ function patientsInQuery(type: string | undefined, query: string): string[] {
     for (const value of v.split(',')) {
       if (name === 'patient' || (name === 'subject' && value.startsWith('Patient/')) || (type === 'Patient' && name === '_id')) {
         const id = value.replace(/^.*Patient\//, '');
-        if (/^[A-Za-z0-9\-.]{1,64}$/.test(id)) out.push(id);
+        if (isValidId(id)) out.push(id);
       }
     }
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../db/database.js';
 import { badRequest, FhirError, notFound, outcome, issue } from '../../fhir/outcome.js';
+import { isValidId } from '../../fhir/reference.js';
 import type { Principal } from '../principal.js';
 import { can } from './policy.js';
 import { BreakGlassRepository, type BreakGlassGrant } from './break-glass.repository.js';
@@ -42,7 +43,7 @@ export class BreakGlassService {
     const reasonText = (text ?? '').replaceAll(String.fromCharCode(0), '').trim();
     if (reasonText.length < MIN_TEXT) throw badRequest(`Break-glass needs an explanation of at least ${MIN_TEXT} characters`, 'text');
     if (reasonText.length > 2000) throw badRequest('Break-glass explanation is limited to 2000 characters', 'text');
-    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(patientId) || !(await this.repo.patientExists(this.db, patientId))) throw notFound(`Patient/${patientId} is not known`);
+    if (!isValidId(patientId) || !(await this.repo.patientExists(this.db, patientId))) throw notFound(`Patient/${patientId} is not known`);
     const grant: BreakGlassGrant = {
       id: randomUUID(), userId: p.id, userName: p.displayName, role: p.role, organizationId: p.organizationId, patientId,
       reasonCode, reasonText, grantedAt: now.toISOString(), expiresAt: new Date(now.getTime() + BREAK_GLASS_HOURS * 3600_000).toISOString(),

@@ -1,4 +1,5 @@
 import { registerDerivedTable, type DerivedTable, type VersionWrite } from '../../fhir/resource.repository.js';
+import { referencedResource } from '../../fhir/reference.js';
 import { CONSENT_SCOPE_PRIVACY, CONSENT_SCOPE_SYSTEM, RESOURCE_TYPES_SYSTEM } from './policy-codes.js';
 
 /**
@@ -30,10 +31,7 @@ interface Ref {
 }
 
 /** `Type/id` of a relative (or absolute) literal reference, or undefined. */
-export function refKey(ref: Ref | undefined): { type: string; id: string } | undefined {
-  const m = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(ref?.reference ?? '');
-  return m ? { type: m[1], id: m[2] } : undefined;
-}
+export const refKey = (ref: Ref | undefined): { type: string; id: string } | undefined => referencedResource(ref?.reference);
 
 const patientOf = (ref: Ref | undefined) => {
   const k = refKey(ref);
