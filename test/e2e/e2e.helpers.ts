@@ -18,8 +18,8 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** A fresh browser profile. CSP is bypassed only so that axe-core can be injected; the pages' own scripts are files. */
-export async function newPage(browser: Browser, viewport: { width: number; height: number } = { width: 1280, height: 900 }): Promise<Page> {
-  const context = await browser.newContext({ bypassCSP: true, viewport, locale: 'en-GB' });
+export async function newPage(browser: Browser, viewport: { width: number; height: number } = { width: 1280, height: 900 }, o: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
+  const context = await browser.newContext({ bypassCSP: true, viewport, locale: 'en-GB', javaScriptEnabled: o.javaScriptEnabled ?? true });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return page;

@@ -1,21 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, NHS } from '../../src/record-view/care.fixtures.js';
 import { seedCareWorld } from '../../src/record-view/care.fixtures.js';
 import { createStaff } from '../../src/access/identity/identity.test-helpers.js';
-import { ROOT_DIR } from '../../src/paths.js';
 import { createTestPlatform, type TestPlatform } from '../../src/testing/test-platform.js';
+import { expectAccessible, launchChromium, newPage, shot, SHOTS, signIn } from './e2e.helpers.js';
 
 // The web app in Debian's Chromium (apt-get install chromium; .ci/run installs it), driven by
 // playwright-core against the server listening on loopback. Every page is checked with axe-core
 // (WCAG 2.2 A and AA rules) and must have no violations; screenshots go to docs/screenshots/.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT_DIR, 'docs', 'screenshots');
-
 let t: TestPlatform;
 let browser: Browser;
 let base: string;
@@ -25,7 +20,7 @@ beforeAll(async () => {
   await seedCareWorld(t.platform);
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
 });
 afterAll(async () => {
@@ -33,44 +28,9 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** A fresh browser profile. CSP is bypassed only so that axe-core can be injected; the pages' own scripts are files. */
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  return page;
-}
-
-async function expectAccessible(page: Page): Promise<void> {
-  await page.evaluate(axe.source);
-  // Strings, not functions, in page.evaluate: this file is type-checked without the DOM library.
-  const result = (await page.evaluate(
-    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })`,
-  )) as axe.AxeResults;
-  const violations = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')})`);
-  expect(violations, `axe violations on ${page.url()}`).toEqual([]);
-  // Proper headings: exactly one h1, and no level skipped going down.
-  const levels = await page.$$eval('h1, h2, h3, h4, h5, h6', (hs) => hs.map((h) => Number(h.tagName[1])));
-  expect(levels.filter((l) => l === 1)).toHaveLength(1);
-  for (let i = 1; i < levels.length; i++) expect(levels[i] - levels[i - 1], `heading levels ${levels.join(',')}`).toBeLessThanOrEqual(1);
-}
-
-const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-
-/** Signs in with the keyboard only: Tab to the fields, type, Enter. */
-async function signIn(page: Page, username: string): Promise<void> {
-  await page.goto(`${base}/`);
-  expect(new URL(page.url()).pathname).toBe('/sign-in');
-  await page.locator('#username').focus();
-  await page.keyboard.type(username);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(CARE_PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/sign-in'), page.keyboard.press('Enter')]);
-}
-
 describe('web app in Chromium', () => {
   it('sign-in page: skip link first, keyboard sign-in, accessible', async () => {
-    const page = await newPage();
+    const page = await newPage(browser);
     await page.goto(`${base}/sign-in`);
     await expectAccessible(page);
     await page.keyboard.press('Tab');
@@ -88,8 +48,8 @@ describe('web app in Chromium', () => {
   });
 
   it('a nurse signs in, finds a person by NHS number, opens the record and filters the timeline', async () => {
-    const page = await newPage();
-    await signIn(page, CARE_USERS.nurse.username);
+    const page = await newPage(browser);
+    await signIn(page, base, CARE_USERS.nurse.username);
     // Staff land on their work; "Find a person" is one click away.
     expect(new URL(page.url()).pathname).toBe('/work');
     await Promise.all([page.waitForURL(/\/people$/), page.click('nav a:has-text("Find a person")')]);
@@ -152,8 +112,10 @@ describe('web app in Chromium', () => {
   });
 
   it('break-glass: a discharge coordinator with no relationship gives a reason and a statement, then sees the record under an audited banner', async () => {
-    const page = await newPage();
-    await signIn(page, CARE_USERS.discharge.username);
+    const page = await newPage(browser);
+    await signIn(page, base, CARE_USERS.discharge.username);
+    expect(new URL(page.url()).pathname).toBe('/work');
+    await Promise.all([page.waitForURL(/\/people$/), page.click('nav a:has-text("Find a person")')]);
     await page.fill('#nhs-number', NHS.hollis);
     await Promise.all([page.waitForURL(/by=nhs/), page.click('button:has-text("Search by NHS number")')]);
     expect(await page.locator('main').innerText()).toContain('no recorded care relationship');
@@ -176,8 +138,8 @@ describe('web app in Chromium', () => {
 
   it('the privacy officer reviews the emergency access: sees who, why and the statement, records a note, and the list empties', async () => {
     await createStaff(t.platform, 'privacy.e2e', CARE_PASSWORD, [{ organizationId: CARE_ORGS.gp, role: 'privacy-officer' }]);
-    const page = await newPage();
-    await signIn(page, 'privacy.e2e');
+    const page = await newPage(browser);
+    await signIn(page, base, 'privacy.e2e');
     expect(new URL(page.url()).pathname).toBe('/break-glass-review');
     const list = await page.locator('main').innerText();
     expect(list).toContain('Jo Marsh');
@@ -192,8 +154,8 @@ describe('web app in Chromium', () => {
   });
 
   it('the resident signs in and sees their record, their care team and who has looked at it, with the break-glass reason', async () => {
-    const page = await newPage();
-    await signIn(page, CARE_USERS.resident.username);
+    const page = await newPage(browser);
+    await signIn(page, base, CARE_USERS.resident.username);
     expect(new URL(page.url()).pathname).toBe('/my-record');
     expect(await page.locator('h1').innerText()).toContain('Your record');
     expect(await page.locator('main').innerText()).not.toContain('Third-party information');
@@ -214,8 +176,8 @@ describe('web app in Chromium', () => {
   });
 
   it('a carer with proxy access sees the person they care for, only as consent allows', async () => {
-    const page = await newPage();
-    await signIn(page, CARE_USERS.carer.username);
+    const page = await newPage(browser);
+    await signIn(page, base, CARE_USERS.carer.username);
     expect(await page.locator('h1').innerText()).toContain("Margaret Hollis's record");
     const text = await page.locator('main').innerText();
     expect(text).toContain('Metformin');

@@ -1,21 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CARE_PASSWORD, CARE_USERS, seedCareWorld } from '../../src/record-view/care.fixtures.js';
-import { ROOT_DIR } from '../../src/paths.js';
+import { CARE_USERS, seedCareWorld } from '../../src/record-view/care.fixtures.js';
 import { createTestPlatform, type TestPlatform } from '../../src/testing/test-platform.js';
 import { SECOND_NURSE, seedWork } from '../../src/workflow/work.fixtures.js';
+import { expectAccessible, launchChromium, newPage, shot, SHOTS, signIn } from './e2e.helpers.js';
 
 // "My work" in Debian's Chromium on loopback: a community nurse lands on her work, takes a pool
 // task, starts it, completes it with an outcome note, and sees it leave the list and appear on the
 // person's timeline with who did it. Every page is checked with axe-core; the same forms work with
 // JavaScript turned off. Screenshots go to docs/screenshots/.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT_DIR, 'docs', 'screenshots');
-
 let t: TestPlatform;
 let browser: Browser;
 let base: string;
@@ -26,7 +21,7 @@ beforeAll(async () => {
   await seedWork(t.platform, t.platform.clock.now());
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
 });
 afterAll(async () => {
@@ -34,39 +29,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function newPage(javaScriptEnabled = true): Promise<Page> {
-  // CSP is bypassed only so that axe-core can be injected; the pages' own scripts are files.
-  const context = await browser.newContext({ bypassCSP: true, javaScriptEnabled, viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  return page;
-}
-
-async function expectAccessible(page: Page): Promise<void> {
-  await page.evaluate(axe.source);
-  const result = (await page.evaluate(
-    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })`,
-  )) as axe.AxeResults;
-  const violations = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')})`);
-  expect(violations, `axe violations on ${page.url()}`).toEqual([]);
-  const levels = await page.$$eval('h1, h2, h3, h4, h5, h6', (hs) => hs.map((h) => Number(h.tagName[1])));
-  expect(levels.filter((l) => l === 1)).toHaveLength(1);
-  for (let i = 1; i < levels.length; i++) expect(levels[i] - levels[i - 1], `heading levels ${levels.join(',')}`).toBeLessThanOrEqual(1);
-}
-
-const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-
-async function signIn(page: Page, username: string): Promise<void> {
-  await page.goto(`${base}/sign-in`);
-  await page.fill('#username', username);
-  await page.fill('#password', CARE_PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/sign-in'), page.click('button[type=submit]')]);
-}
-
 describe('My work in Chromium', () => {
   it('a community nurse takes a pool task, starts it, completes it with an outcome note, and sees it on the person’s timeline', { timeout: 180_000 }, async () => {
-    const page = await newPage();
-    await signIn(page, CARE_USERS.nurse.username);
+    const page = await newPage(browser);
+    await signIn(page, base, CARE_USERS.nurse.username);
     expect(new URL(page.url()).pathname).toBe('/work');
     expect(await page.locator('h1').innerText()).toBe('My work');
     const list = await page.locator('main').innerText();
@@ -106,8 +72,8 @@ describe('My work in Chromium', () => {
   });
 
   it('works with JavaScript turned off: filter the list, take and hand over a task', { timeout: 180_000 }, async () => {
-    const page = await newPage(false);
-    await signIn(page, SECOND_NURSE.username);
+    const page = await newPage(browser, undefined, { javaScriptEnabled: false });
+    await signIn(page, base, SECOND_NURSE.username);
     expect(new URL(page.url()).pathname).toBe('/work');
     await page.locator('summary:has-text("Filter and sort")').click();
     await page.selectOption('#kind', 'medication-review');
