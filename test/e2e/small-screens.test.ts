@@ -1,14 +1,15 @@
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaff } from '../../src/access/identity/identity.test-helpers.js';
 import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, seedCareWorld } from '../../src/record-view/care.fixtures.js';
 import { createTestPlatform, type TestPlatform } from '../../src/testing/test-platform.js';
 import { seedWork } from '../../src/workflow/work.fixtures.js';
+import { launchChromium } from './e2e.helpers.js';
 
 // Every page at 320 CSS pixels wide (WCAG 2.2 reflow, 1.4.10): nothing scrolls sideways, and no
-// page asks for anything its own CSP refuses (the console stays free of errors).
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// page asks for anything its own CSP refuses (the console stays free of errors). Its pages keep their
+// CSP (no bypass, unlike the axe checks), so a refused font or script shows as an error here.
 const WIDTH = 320;
 
 let t: TestPlatform;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   await createStaff(t.platform, 'privacy.small', CARE_PASSWORD, [{ organizationId: CARE_ORGS.gp, role: 'privacy-officer' }]);
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
