@@ -36,12 +36,20 @@ import { accessComparisons, judge, renderMarkdown, type DatasetResult, type RunR
 import { ACCESS_PAIRED, HTTP_SCENARIOS, isOpen, OPEN_PREFIX, openOf, TRANSACTION_ENTRIES, type AccessPaired, type HttpScenario } from './scenarios.js';
 import { ceilingSummary, ratio, summarise } from './stats.js';
 import { mergeRecordSection, renderRecordSection, type RecordBenchResult } from './record.bench.js';
+import { mergeWorklistSection, renderWorklistSection, type WorklistBenchResult } from './worklist.bench.js';
 
 /** Keeps the web app's figures (bench/record.bench.ts, run on its own) in RESULTS.md when it is rewritten. */
 function withRecordSection(markdown: string): string {
   const file = join(BENCH, 'results', 'record.json');
+  const withRecord = existsSync(file) ? mergeRecordSection(markdown, renderRecordSection(JSON.parse(readFileSync(file, 'utf8')) as RecordBenchResult)) : markdown;
+  return withWorklistSection(withRecord);
+}
+
+/** Keeps "My work" figures (bench/worklist.bench.ts, run on its own) in RESULTS.md when it is rewritten. */
+function withWorklistSection(markdown: string): string {
+  const file = join(BENCH, 'results', 'worklist.json');
   if (!existsSync(file)) return markdown;
-  return mergeRecordSection(markdown, renderRecordSection(JSON.parse(readFileSync(file, 'utf8')) as RecordBenchResult));
+  return mergeWorklistSection(markdown, renderWorklistSection(JSON.parse(readFileSync(file, 'utf8')) as WorklistBenchResult));
 }
 
 // dist/bench/run.js → the repository root, wherever it is run from.

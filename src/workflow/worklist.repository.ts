@@ -85,31 +85,55 @@ export class WorklistRepository {
     }
   }
 
+  /**
+   * One page of work. Each owner the view draws from (the caller, their organisation's pool, their
+   * teams) is read by its own branch, with the owner as a value the planner can see (so it knows a
+   * pool of thousands from a person with a handful): an ordered walk of task_work_owner_due that stops
+   * once it has a page of rows the caller may see. The branches are merged in due order and cut to one
+   * page, and only then is the person each row names joined. A page costs about (owners × page) row
+   * checks, whatever the size of the organisation's work or of the database (docs/queries/worklist-plans.md).
+   */
   async list(owners: WorkOwners, f: WorklistFilter, now: Date, restriction: RowRestriction): Promise<{ rows: WorkRow[]; next?: string }> {
     if (owners.mine.length + owners.pools.length === 0) return { rows: [] };
+    // The view's owners: 'mine' and 'pool' narrow the owners walked rather than filter the rows walked.
+    const walked = [...new Set(f.view === 'mine' ? owners.mine : f.view === 'pool' ? owners.pools : [...owners.mine, ...owners.pools])];
+    if (walked.length === 0) return { rows: [] };
     const p = new Params();
-    const conds = [this.base(owners, f, restriction, p)];
-    const v = this.view(owners, f.view, now, p);
-    if (v) conds.push(v);
     const desc = f.sort === '-due';
-    if (f.cursor) {
-      const c = decodeCursor(f.cursor, ['timestamptz'], 'cursor');
-      const rid = p.add(c.r, 'bigint');
-      const cmp = desc ? '<' : '>';
-      // Undated work sorts last either way (NULLS LAST), so the keyset walks the dated rows, then the undated.
-      conds.push(c.v[0] === null
-        ? `(w.due IS NULL AND w.rid > ${rid})`
-        : `(w.due ${cmp} ${p.add(c.v[0], 'timestamptz')} OR (w.due = ${p.add(c.v[0], 'timestamptz')} AND w.rid > ${rid}) OR w.due IS NULL)`);
-    }
-    const patientRestriction = restriction('pt', 'Patient', p);
+    const order = (a: string) => `${a}due ${desc ? 'DESC' : 'ASC'} NULLS LAST, ${a}rid ASC`;
     const limit = p.add(f.count + 1, 'int');
-    const sql = `SELECT w.rid::text AS rid, r.id, r.content AS task, w.due, pt.content AS patient
-      FROM task_work w
-      JOIN resource r ON r.rid = w.rid
-      LEFT JOIN resource pt ON pt.resource_type = 'Patient' AND pt.id = w.patient_id AND NOT pt.deleted${patientRestriction ? ` AND ${patientRestriction}` : ''}
-      WHERE ${conds.join(' AND ')}
-      ORDER BY w.due ${desc ? 'DESC' : 'ASC'} NULLS LAST, w.rid ASC
-      LIMIT ${limit}`;
+    const cursor = f.cursor ? decodeCursor(f.cursor, ['timestamptz'], 'cursor') : undefined;
+    const branch = (owner: string) => {
+      const conds = [this.base(owners, f, restriction, p), `w.owner = ${p.add(owner)}`];
+      const v = f.view === 'mine' || f.view === 'pool' ? undefined : this.view(owners, f.view, now, p);
+      if (v) conds.push(v);
+      if (cursor) {
+        const rid = p.add(cursor.r, 'bigint');
+        const cmp = desc ? '<' : '>';
+        // Undated work sorts last either way (NULLS LAST), so the keyset walks the dated rows, then the undated.
+        conds.push(cursor.v[0] === null
+          ? `(w.due IS NULL AND w.rid > ${rid})`
+          : `(w.due ${cmp} ${p.add(cursor.v[0], 'timestamptz')} OR (w.due = ${p.add(cursor.v[0], 'timestamptz')} AND w.rid > ${rid}) OR w.due IS NULL)`);
+      }
+      return `(SELECT w.rid, r.id, r.content AS task, w.due, w.patient_id
+          FROM task_work w
+          JOIN resource r ON r.rid = w.rid
+          WHERE ${conds.join(' AND ')}
+          ORDER BY ${order('w.')}
+          LIMIT ${limit})`;
+    };
+    const branches = walked.map(branch).join('\n        UNION ALL\n        ');
+    const patientRestriction = restriction('pt', 'Patient', p);
+    const sql = `SELECT page.rid::text AS rid, page.id, page.task, page.due, pt.content AS patient
+      FROM (
+        SELECT * FROM (
+        ${branches}
+        ) walked
+        ORDER BY ${order('walked.')}
+        LIMIT ${limit}
+      ) page
+      LEFT JOIN resource pt ON pt.resource_type = 'Patient' AND pt.id = page.patient_id AND NOT pt.deleted${patientRestriction ? ` AND ${patientRestriction}` : ''}
+      ORDER BY ${order('page.')}`;
     const res = await this.db.query<WorkRow & { due: Date | null }>(sql, p.values);
     const rows = res.rows.slice(0, f.count);
     let next: string | undefined;
