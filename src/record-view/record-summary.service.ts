@@ -4,11 +4,12 @@ import { notShownTo, type NotShown } from './not-shown.js';
 import { DONE_BY_STATUSES, OUTCOME_NOTE, TASK_KIND_SYSTEM, TASK_KINDS, TASK_STATUS_TEXT, taskHeadline, type TaskStatus } from '../workflow/task.vocabulary.js';
 import type { Queryable } from '../db/database.js';
 import type { Principal } from '../access/principal.js';
-import { BreakGlassService, readableTypes, restrictionFor, roleRule, type BreakGlassGrant } from '../access/policy/index.js';
+import { BreakGlassService, readableTypes, recordedByTags, restrictionFor, roleRule, type BreakGlassGrant } from '../access/policy/index.js';
 import { decodeCursor, encodeCursor } from '../fhir/cursor.js';
 import { NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { badRequest } from '../fhir/outcome.js';
 import { isValidId } from '../fhir/reference.js';
+import { ACTIVE_EPISODE_STATUSES, isActiveCareTeam } from '../fhir/statuses.js';
 import type { RowRestriction } from '../fhir/search.repository.js';
 import {
   addressText, ageOn, conceptText, conceptsText, contactsOf, formatDate, humanName, nameOf, periodText, refId,
@@ -344,9 +345,7 @@ function extensionOf(r: Any, suffix: string): Any {
 }
 
 /** The recorded-by tag of a resource, else undefined (the timeline works the organisation out in SQL). */
-function recordedBy(r: Any): string | undefined {
-  return (r.meta?.tag ?? []).find((t: Any) => t?.system === 'https://onestory.example/fhir/CodeSystem/recorded-by-organization')?.code;
-}
+const recordedBy = (r: Any): string | undefined => recordedByTags(r)[0]?.code;
 
 function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>, facets: { org_id: string | null; resource_type: string; visible: number; hidden: number }[], dir: Directory, now: Date, grant?: BreakGlassGrant): RecordSummary {
   const list = (t: string) => byType.get(t) ?? [];
@@ -388,7 +387,7 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
   const onTeams = new Set<string>();
   let namedProfessional: CareTeamMember | undefined;
   for (const team of list('CareTeam')) {
-    if (team.status && team.status !== 'active') continue;
+    if (!isActiveCareTeam(team)) continue;
     for (const part of team.participant ?? []) {
       if (part.member?.reference) onTeams.add(part.member.reference);
       const m = dir.person(part.member) ?? (part.member?.reference?.startsWith('RelatedPerson/') ? { name: nameOf(carersById.get(refId(part.member))) || 'Carer', contacts: [] } : undefined);
@@ -403,7 +402,7 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
     }
   }
   for (const eoc of list('EpisodeOfCare')) {
-    if (!['active', 'waitlist', 'onhold'].includes(eoc.status)) continue;
+    if (!ACTIVE_EPISODE_STATUSES.has(eoc.status)) continue;
     // A care manager who is already on a care team is listed once, with their team role.
     if (eoc.careManager?.reference && onTeams.has(eoc.careManager.reference)) continue;
     const m = dir.person(eoc.careManager);

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.js';
 import { RECORDED_BY_SYSTEM } from '../access/policy/index.js';
+import { CLOSED_STATUSES } from '../fhir/statuses.js';
 import { patientCompartment } from '../fhir/everything.service.js';
 import { Params, type RowRestriction } from '../fhir/search.repository.js';
 
@@ -54,11 +55,6 @@ export const TIMELINE_DATE_CODES: Record<string, string[]> = {
   RiskAssessment: ['date'],
   Task: ['modified', 'authored-on'],
 };
-
-/** Status codes (status, clinical-status, lifecycle-status) of entries that are over: not shown in the summary's sections. */
-export const CLOSED_STATUSES = [
-  'completed', 'stopped', 'cancelled', 'entered-in-error', 'revoked', 'finished', 'inactive', 'rejected', 'resolved', 'remission',
-];
 
 /**
  * Where a row says which organisation it came from, when it carries no recorded-by tag: the first of

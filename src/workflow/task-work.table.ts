@@ -1,7 +1,7 @@
 import type { Task } from '@medplum/fhirtypes';
 import type { DerivedTable, VersionWrite } from '../fhir/resource.repository.js';
 import { localReference } from '../fhir/reference.js';
-import { RECORDED_BY_SYSTEM } from '../access/policy/policy-codes.js';
+import { recordedByTags } from '../access/policy/policy-codes.js';
 import { TASK_KIND_SYSTEM } from './task.vocabulary.js';
 
 /** A FHIR date or dateTime as an instant the database can compare; undefined when unreadable. */
@@ -17,7 +17,7 @@ export function taskWorkRow(t: Task): unknown[] {
   const owner = localReference(t.owner?.reference);
   const patient = localReference(t.for?.reference);
   const kind = t.code?.coding?.find((c) => c.system === TASK_KIND_SYSTEM)?.code ?? null;
-  const from = t.meta?.tag?.find((c) => c.system === RECORDED_BY_SYSTEM)?.code ?? null;
+  const from = recordedByTags(t)[0]?.code ?? null;
   return [
     t.status ?? 'draft',
     owner ? `${owner.type}/${owner.id}` : null,

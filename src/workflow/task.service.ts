@@ -1,7 +1,7 @@
 import type { Annotation, Reference, Task } from '@medplum/fhirtypes';
 import { accessContext } from '../access/policy/record-access.js';
 import { can } from '../access/policy/policy.js';
-import { recordedByTag, RECORDED_BY_SYSTEM } from '../access/policy/policy-codes.js';
+import { recordedByOf, recordedByTag } from '../access/policy/policy-codes.js';
 import { isPoolOwner, ownerRef, personRef, type TaskSubject } from '../access/policy/task.policy.js';
 import { TeamMembershipRepository } from '../access/policy/team-membership.repository.js';
 import type { Principal } from '../access/principal.js';
@@ -235,7 +235,7 @@ export class TaskService {
       const org = rows.rows[0] ? orgOf(JSON.parse(rows.rows[0].content).organization) : undefined;
       if (org) return org;
     }
-    return (t.meta?.tag ?? []).find((x) => x.system === RECORDED_BY_SYSTEM && x.code)?.code;
+    return recordedByOf(t)[0];
   }
 
   private async change(

@@ -2,6 +2,8 @@
  * The code systems and codes the access policy reads from resources. These are the conventions every
  * writer must follow (docs/access-policy.md describes them for integrators).
  */
+import type { Coding } from '@medplum/fhirtypes';
+
 const BASE = 'https://onestory.example/fhir';
 
 /**
@@ -25,6 +27,16 @@ export const CONSENT_SCOPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/conse
 export const CONSENT_SCOPE_PRIVACY = 'patient-privacy';
 /** Consent.provision.class system naming the resource types a proxy grant covers. */
 export const RESOURCE_TYPES_SYSTEM = 'http://hl7.org/fhir/resource-types';
+
+interface Tagged {
+  meta?: { tag?: Coding[] };
+}
+
+/** A resource's recorded-by tags as written, a tag without a code included (the create check refuses those). */
+export const recordedByTags = (resource: Tagged | undefined): Coding[] => (resource?.meta?.tag ?? []).filter((t) => t?.system === RECORDED_BY_SYSTEM);
+
+/** The organisations a resource's recorded-by tags name (one, as the write path stamps it). */
+export const recordedByOf = (resource: Tagged | undefined): string[] => recordedByTags(resource).flatMap((t) => (t.code ? [t.code] : []));
 
 /** `meta.tag` value for a resource's recording organisation, as the integration sets it. */
 export function recordedByTag(organizationId: string): { system: string; code: string } {

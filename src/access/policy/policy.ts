@@ -3,7 +3,7 @@ import { extractIndex } from '../../fhir/search-index.js';
 import type { Principal, Scope, StaffRole } from '../principal.js';
 import { BREAK_GLASS_ROLES } from './break-glass.policy.js';
 import { decideVerb, isDomainVerb, type DomainVerb, type VerbSubjects } from './domain-verbs.js';
-import { RECORDED_BY_SYSTEM } from './policy-codes.js';
+import { recordedByTags } from './policy-codes.js';
 import { AUDIT_TYPE, compartmentLinks, directoryTypes, isRecordType, recordTypes } from './resource-classes.js';
 
 export const ACTIONS = ['read', 'search', 'history', 'everything', 'export', 'create', 'update', 'patch', 'delete', 'validate'] as const;
@@ -183,7 +183,7 @@ function canRest(p: Principal, action: Action, resourceType: string, resource?: 
   }
   if (!typeOk) return deny(why);
   if (resource && isWrite(action)) {
-    const tagged = (resource.meta?.tag ?? []).filter((t) => t.system === RECORDED_BY_SYSTEM).map((t) => t.code);
+    const tagged = recordedByTags(resource).map((t) => t.code);
     const org = p.kind === 'staff' || p.kind === 'client' ? p.organizationId : undefined;
     // On create the body names its recorder; an update keeps the original recorder's tag (checkWrite compares with the current version).
     if (action === 'create' && tagged.some((c) => c !== org)) return deny('a resource may only be recorded for the writer\'s own organisation');

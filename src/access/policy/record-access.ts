@@ -3,7 +3,7 @@ import type { Queryable } from '../../db/database.js';
 import { forbidden, notFound } from '../../fhir/outcome.js';
 import type { GuardedWrite, Interaction, RecordAccess, RequestContext } from '../../fhir/request-context.js';
 import type { Principal } from '../principal.js';
-import { RECORDED_BY_SYSTEM, recordedByTag } from './policy-codes.js';
+import { RECORDED_BY_SYSTEM, recordedByOf, recordedByTag, recordedByTags } from './policy-codes.js';
 import { can, linkedPatients } from './policy.js';
 import { restrictionFor } from './row-restriction.js';
 import { WriteRemitService } from './write-remit.service.js';
@@ -44,7 +44,7 @@ export class PolicyRecordAccess implements RecordAccess {
   mayKnowDeleted(lastLive: Resource): boolean {
     const p = this.p;
     if (p.kind === 'staff' || p.kind === 'client') {
-      return (lastLive.meta?.tag ?? []).some((t) => t.system === RECORDED_BY_SYSTEM && t.code === p.organizationId);
+      return recordedByOf(lastLive).includes(p.organizationId);
     }
     if (p.kind === 'resident') {
       const pats = linkedPatients(lastLive);
@@ -69,7 +69,7 @@ export function stamp(p: Principal, resource: Resource, current?: Resource): Res
   const others = (resource.meta?.tag ?? []).filter((t) => t.system !== RECORDED_BY_SYSTEM);
   let recorders: Coding[] = [];
   if (p.kind === 'staff' || p.kind === 'client') {
-    const kept = (current?.meta?.tag ?? []).filter((t) => t.system === RECORDED_BY_SYSTEM && t.code);
+    const kept = recordedByTags(current).filter((t) => t.code);
     recorders = kept.length > 0 ? kept : [recordedByTag(p.organizationId)];
   }
   const tag = [...others, ...recorders];

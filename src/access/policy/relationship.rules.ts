@@ -1,5 +1,7 @@
 import { registerDerivedTable, type DerivedTable, type VersionWrite } from '../../fhir/resource.repository.js';
 import { referencedResource } from '../../fhir/reference.js';
+import { ACTIVE_EPISODE_STATUSES, isActiveCareTeam, OPEN_ENCOUNTER_STATUSES } from '../../fhir/statuses.js';
+import { OPEN_TASK_STATUSES } from '../../workflow/task.vocabulary.js';
 import { CONSENT_SCOPE_PRIVACY, CONSENT_SCOPE_SYSTEM, RESOURCE_TYPES_SYSTEM } from './policy-codes.js';
 
 /**
@@ -15,16 +17,15 @@ import { CONSENT_SCOPE_PRIVACY, CONSENT_SCOPE_SYSTEM, RESOURCE_TYPES_SYSTEM } fr
  * | Patient | always (registration) | the Patient | generalPractitioner, managingOrganization |
  * | CareTeam | status active (or absent) | subject | participant.member: a named person, or an organisation taking part as a team (all its staff) |
  * | ServiceRequest (referral) | status active | subject | performer |
- * | Task | status not completed, cancelled, failed, rejected, entered-in-error | for | owner |
+ * | Task | status open: requested, received, accepted, ready, in-progress, on-hold (not draft, not final) | for | owner |
  * | Encounter | status planned, arrived, triaged, in-progress, onleave | subject | serviceProvider, participant.individual |
  * | EpisodeOfCare | status active (or waitlist, onhold) | patient | managingOrganization, careManager |
  */
 export const RELATIONSHIP_SOURCE_TYPES = ['Patient', 'CareTeam', 'ServiceRequest', 'Task', 'Encounter', 'EpisodeOfCare'] as const;
 
 const PARTY_TYPES = new Set(['Organization', 'Practitioner', 'HealthcareService']);
-const OPEN_TASK = (s?: string) => !!s && !['completed', 'cancelled', 'failed', 'rejected', 'entered-in-error', 'draft'].includes(s);
-const OPEN_ENCOUNTER = new Set(['planned', 'arrived', 'triaged', 'in-progress', 'onleave']);
-const ACTIVE_EPISODE = new Set(['active', 'waitlist', 'onhold']);
+/** A task relates its owner to the person while the work is open: what a worklist shows. */
+const isOpenTask = (s?: string) => (OPEN_TASK_STATUSES as readonly (string | undefined)[]).includes(s);
 
 interface Ref {
   reference?: string;
@@ -57,7 +58,7 @@ export function relationshipsOf(resource: any): [string, string, string][] {
       who = parties([...(resource.generalPractitioner ?? []), resource.managingOrganization]);
       break;
     case 'CareTeam':
-      if (resource.status && resource.status !== 'active') return [];
+      if (!isActiveCareTeam(resource)) return [];
       patient = patientOf(resource.subject);
       who = parties((resource.participant ?? []).map((p: any) => p?.member));
       break;
@@ -67,17 +68,17 @@ export function relationshipsOf(resource: any): [string, string, string][] {
       who = parties(resource.performer ?? []);
       break;
     case 'Task':
-      if (!OPEN_TASK(resource.status)) return [];
+      if (!isOpenTask(resource.status)) return [];
       patient = patientOf(resource.for);
       who = parties([resource.owner]);
       break;
     case 'Encounter':
-      if (!OPEN_ENCOUNTER.has(resource.status)) return [];
+      if (!OPEN_ENCOUNTER_STATUSES.has(resource.status)) return [];
       patient = patientOf(resource.subject);
       who = parties([resource.serviceProvider, ...(resource.participant ?? []).map((p: any) => p?.individual)]);
       break;
     case 'EpisodeOfCare':
-      if (!ACTIVE_EPISODE.has(resource.status)) return [];
+      if (!ACTIVE_EPISODE_STATUSES.has(resource.status)) return [];
       patient = patientOf(resource.patient);
       who = parties([resource.managingOrganization, resource.careManager]);
       break;

@@ -1,7 +1,7 @@
 import type { Task } from '@medplum/fhirtypes';
 import { FINAL_TASK_STATUSES, type TaskStatus } from '../../workflow/task.vocabulary.js';
 import type { Principal } from '../principal.js';
-import { RECORDED_BY_SYSTEM } from './policy-codes.js';
+import { recordedByOf } from './policy-codes.js';
 import { can, type Decision } from './policy.js';
 import { refKey } from './relationship.rules.js';
 
@@ -69,7 +69,7 @@ export function ownsTask(p: Principal, s: TaskSubject): boolean {
 /** The requester's side: the organisation that recorded the task, or the requester it names is the principal (or its organisation). */
 export function isRequesterSide(p: Principal, task: Task): boolean {
   if (p.kind !== 'staff' && p.kind !== 'client') return false;
-  if ((task.meta?.tag ?? []).some((t) => t.system === RECORDED_BY_SYSTEM && t.code === p.organizationId)) return true;
+  if (recordedByOf(task).includes(p.organizationId)) return true;
   const k = refKey(task.requester);
   return (k?.type === 'Organization' && k.id === p.organizationId) || (k?.type === 'Practitioner' && p.kind === 'staff' && k.id === p.practitionerId);
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database.js';
+import { isActiveCareTeam } from '../../fhir/statuses.js';
 import type { Principal } from '../principal.js';
 import { refKey } from './relationship.rules.js';
 
@@ -44,7 +45,7 @@ function partiesOf(p: Principal): Set<string> {
 }
 
 function isMember(team: { status?: string; participant?: { member?: { reference?: string } }[] }, parties: Set<string>): boolean {
-  if (team.status && team.status !== 'active') return false;
+  if (!isActiveCareTeam(team)) return false;
   return (team.participant ?? []).some((x) => {
     const k = refKey(x?.member);
     return !!k && parties.has(`${k.type}/${k.id}`);

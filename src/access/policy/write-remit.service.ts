@@ -2,7 +2,7 @@ import type { Resource, Task } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database.js';
 import type { Principal } from '../principal.js';
 import { refKey } from './relationship.rules.js';
-import { RECORDED_BY_SYSTEM } from './policy-codes.js';
+import { recordedByOf } from './policy-codes.js';
 import { can, isWrite, linkedPatients, type Action, type Decision } from './policy.js';
 import { isRecordType } from './resource-classes.js';
 import { restrictionFor } from './row-restriction.js';
@@ -48,8 +48,8 @@ export class WriteRemitService {
         return { allowed: false, reason: 'only the organisation that recorded it (or the referral performer or registered practice) may change it' };
       }
       if (p.kind === 'resident' || p.kind === 'proxy') return { allowed: false, reason: 'people add to their record; they do not change or delete entries' };
-      const allowedTags = new Set([...recorders(current), ...(p.kind === 'staff' || p.kind === 'client' ? [p.organizationId] : [])]);
-      if (resource && recorders(resource).some((o) => !allowedTags.has(o))) {
+      const allowedTags = new Set([...recordedByOf(current), ...(p.kind === 'staff' || p.kind === 'client' ? [p.organizationId] : [])]);
+      if (resource && recordedByOf(resource).some((o) => !allowedTags.has(o))) {
         return { allowed: false, reason: 'an update keeps the recording organisation; it cannot name another' };
       }
     }
@@ -71,12 +71,8 @@ export class WriteRemitService {
   }
 }
 
-function recorders(r: Resource): string[] {
-  return (r.meta?.tag ?? []).filter((t) => t.system === RECORDED_BY_SYSTEM && t.code).map((t) => t.code!);
-}
-
 function recordedBy(r: Resource, org: string): boolean {
-  return (r.meta?.tag ?? []).some((t) => t.system === RECORDED_BY_SYSTEM && t.code === org);
+  return recordedByOf(r).includes(org);
 }
 
 function registeredWith(r: any, org: string): boolean {
