@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isValidId } from '../../fhir/reference.js';
 import type { Principal, Scope } from '../principal.js';
 import type { ClientRecord } from './client.repository.js';
 import type { ClientService } from './client.service.js';
@@ -166,7 +167,7 @@ export class OAuthService {
         if (!req.patient) return { kind: 'choose-patient' };
         // Visible to this user, not merely existing: a code for a hidden patient (and a 400 for a
         // missing one) told anyone signed in which ids exist. Hidden and missing get one answer.
-        if (!/^[A-Za-z0-9\-.]{1,64}$/.test(req.patient) || !(await this.lookup.patientVisibleTo(principal, req.patient, this.clock.now()))) {
+        if (!isValidId(req.patient) || !(await this.lookup.patientVisibleTo(principal, req.patient, this.clock.now()))) {
           return { kind: 'choose-patient', error: 'No patient you can see has that id' };
         }
         patient = req.patient;

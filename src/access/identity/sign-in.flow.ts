@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isValidId } from '../../fhir/reference.js';
 import type { Platform } from '../../platform.js';
 import { auditContextOf } from '../audit/audit-entry.js';
 import type { Principal } from '../principal.js';
@@ -65,7 +66,7 @@ export async function signInFlow(platform: Pick<Platform, 'identity' | 'config'>
   if (identityTextProblem({ username, password, organization: f.organizationId }, SIGN_IN_RULES)) {
     return fail(400, 'too-long', 'The user name or password is not valid', 'user name or password too long or with control characters');
   }
-  const organizationId = f.organizationId && /^[A-Za-z0-9\-.]{1,64}$/.test(f.organizationId) ? f.organizationId : undefined;
+  const organizationId = f.organizationId && isValidId(f.organizationId) ? f.organizationId : undefined;
   const result = await identity.sessions.signIn({ username, password, organizationId, clientKey: req.ip });
   if (result.ok) {
     audit.interaction = 'sign-in-success';
