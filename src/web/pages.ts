@@ -1,10 +1,10 @@
 import type { AccessVisit } from '../access/audit/access-log.grouping.js';
 import { BREAK_GLASS_REASONS, type BreakGlassGrant } from '../access/policy/index.js';
 import { ROLE_NAMES, type StaffRole } from '../access/principal.js';
-import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
+import { formatDate, formatDateTime, humanName } from '../record-view/fhir-text.js';
 import type { PersonSearchResult } from '../record-view/person-search.service.js';
 import { typeWords } from '../record-view/type-words.js';
-import { formatNhsNumber } from '../fhir/nhs-number.js';
+import { formatNhsNumber, NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { html, type Html } from './html.js';
 import { notificationBanner } from './components/notification-banner.js';
 import { pager } from './components/pager.js';
@@ -247,8 +247,16 @@ export function accessLogBody(visits: AccessVisit[], pages: { next?: string; lat
 
 /** One unreviewed break-glass grant, as the privacy officer's review list shows it. */
 export interface ReviewRow {
-  grant: BreakGlassGrant;
+  grant: BreakGlassGrant & { person?: { name?: unknown; identifier?: unknown } };
   organisation: string;
+}
+
+/** "Margaret Hollis, NHS number 999 000 1006" for a Patient as stored; says so when the record is gone. */
+function personLine(person: { name?: unknown; identifier?: unknown } | undefined): string {
+  if (!person) return 'A record that has since been removed';
+  const nhs = (person.identifier as { system?: string; value?: string }[] | undefined)?.find((i) => i?.system === NHS_NUMBER_SYSTEM)?.value;
+  const name = humanName(person.name) || 'Name not recorded';
+  return nhs ? `${name}, NHS number ${formatNhsNumber(nhs)}` : name;
 }
 
 /** The privacy officer's list of emergency accesses not yet reviewed, oldest first, each with a review form. */
@@ -258,7 +266,7 @@ export function breakGlassReviewBody(rows: ReviewRow[], csrfToken: string, error
     <h2 class="nhsuk-card__heading nhsuk-heading-m">${g.userName}, ${ROLE_NAMES[g.role as StaffRole] ?? g.role}</h2>
     <dl class="nhsuk-summary-list">
       <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Organisation</dt><dd class="nhsuk-summary-list__value">${organisation}</dd></div>
-      <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Person's record</dt><dd class="nhsuk-summary-list__value">Patient/${g.patientId}</dd></div>
+      <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Whose record</dt><dd class="nhsuk-summary-list__value">${personLine(g.person)}</dd></div>
       <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">When</dt><dd class="nhsuk-summary-list__value"><time datetime="${g.grantedAt}">${formatDateTime(g.grantedAt)}</time> (access until <time datetime="${g.expiresAt}">${formatDateTime(g.expiresAt)}</time>)</dd></div>
       <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Reason</dt><dd class="nhsuk-summary-list__value">${reasons[g.reasonCode] ?? g.reasonCode}</dd></div>
       <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Their statement</dt><dd class="nhsuk-summary-list__value">${g.reasonText}</dd></div>

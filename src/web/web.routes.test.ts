@@ -140,7 +140,9 @@ describe('web app (server-rendered pages)', () => {
     expect(list.status).toBe(200);
     expect(list.body).toContain('Amira Okafor');
     expect(list.body).toContain('Found on the floor at home, GP closed');
-    expect(list.body).toContain('Patient/pat-baxter');
+    // Whose record, by name and NHS number (not an id).
+    expect(list.body).toContain(`Doreen Baxter, NHS number ${NHS.baxter.slice(0, 3)} ${NHS.baxter.slice(3, 6)} ${NHS.baxter.slice(6)}`);
+    expect(list.body).not.toContain('Patient/pat-baxter');
     const id = /action="\/break-glass-review\/([^"]+)"/.exec(list.body)![1];
     const csrf = /name="csrf_token" value="([^"]+)"/.exec(list.body)![1];
     expect((await b.post(`/break-glass-review/${id}`, { note: 'Checked with the ward' })).status).toBe(403);

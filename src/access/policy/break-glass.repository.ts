@@ -42,6 +42,14 @@ export class BreakGlassRepository {
     return res.rows.map(toGrant);
   }
 
+  /** Who the people are (name and NHS number from their Patient rows), for the privacy officer's review. */
+  async people(q: Queryable, patientIds: string[]): Promise<Map<string, { name?: unknown; identifier?: unknown }>> {
+    if (patientIds.length === 0) return new Map();
+    const res = await q.query<{ id: string; content: string }>(
+      `SELECT id, content FROM resource WHERE resource_type = 'Patient' AND id = ANY($1::text[]) AND NOT deleted`, [patientIds]);
+    return new Map(res.rows.map((r) => [r.id, JSON.parse(r.content)]));
+  }
+
   async forPatient(q: Queryable, patientId: string): Promise<BreakGlassGrant[]> {
     const res = await q.query(`SELECT ${COLUMNS} FROM break_glass WHERE patient_id = $1 ORDER BY granted_at DESC, id`, [patientId]);
     return res.rows.map(toGrant);

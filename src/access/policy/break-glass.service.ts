@@ -58,10 +58,14 @@ export class BreakGlassService {
   }
 
   /** Grants privacy officers have not reviewed yet, oldest first. */
-  async listBreakGlassForReview(p: Principal, limit = 100): Promise<BreakGlassGrant[]> {
+  async listBreakGlassForReview(p: Principal, limit = 100): Promise<(BreakGlassGrant & { person: { name?: unknown; identifier?: unknown } | undefined })[]> {
     const may = can(p, 'breakglass.review');
     if (!may.allowed) throw forbidden(may.reason);
-    return this.repo.unreviewed(this.db, limit);
+    const grants = await this.repo.unreviewed(this.db, limit);
+    // The reviewer must know whose record was opened (name and NHS number, not an id): reviewing
+    // emergency access is the privacy officer's purpose, and the review itself is audited with them.
+    const people = await this.repo.people(this.db, [...new Set(grants.map((g) => g.patientId))]);
+    return grants.map((g) => ({ ...g, person: people.get(g.patientId) }));
   }
 
   async review(p: Principal, id: string, note: string, now: Date): Promise<void> {
