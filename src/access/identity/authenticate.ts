@@ -74,6 +74,8 @@ export async function authenticate(req: FastifyRequest, deps: AuthenticateDeps):
   }
   const live = await sessionOf(req, deps);
   if (!live) return undefined;
+  // A temporary password from an administrator opens only the web app's "Choose a new password" page.
+  if (live.user.mustChangePassword) throw new FhirError(403, outcome([issue('forbidden', 'Choose a new password at /choose-password before using this session')]));
   if (!SAFE_METHODS.has(req.method) && !identityFor(deps).sessions.checkCsrf(live.session, csrfTokenOf(req))) throw csrfRefused();
   return live.principal;
 }

@@ -81,6 +81,25 @@ export class ClientService {
     return { clientId, ...(clientSecret ? { clientSecret } : {}), client };
   }
 
+  /** Clients of `orgIds` ('all' for every organisation), at most `limit`. */
+  list(orgIds: 'all' | string[], limit: number) {
+    return this.repo.list({ orgIds, limit });
+  }
+
+  /** A new secret for a confidential client, shown once; the old one and its tokens stop working at once. */
+  async rotateSecret(clientId: string, now: Date): Promise<{ secret: string; revokedTokens: string[] }> {
+    const client = await this.find(clientId);
+    if (!client || client.disabled) throw new ClientRegistrationError('The client is revoked or unknown');
+    if (!client.secretHash) throw new ClientRegistrationError('A public app has no secret to rotate');
+    const secret = randomToken(32);
+    return { secret, revokedTokens: await this.repo.setSecretHash(clientId, sha256(secret), now) };
+  }
+
+  /** Disables the client and revokes its access tokens; returns their ids. */
+  revoke(clientId: string, now: Date): Promise<string[]> {
+    return this.repo.revoke(clientId, now);
+  }
+
   find(clientId: string): Promise<ClientRecord | undefined> {
     // Unusable text (a NUL) cannot name a client, and PostgreSQL would refuse it with an error.
     return isUsableText(clientId, { max: 200 }) ? this.repo.find(clientId) : Promise.resolve(undefined);

@@ -1,5 +1,6 @@
 import type { Database } from '../../db/database.js';
 import type { Platform } from '../../platform.js';
+import { AccountAdminService } from './account-admin.service.js';
 import { ClientRepository } from './client.repository.js';
 import { ClientService } from './client.service.js';
 import { FhirLookupRepository } from './fhir-lookup.repository.js';
@@ -26,6 +27,8 @@ export interface Identity {
   oauth: OAuthService;
   tokens: TokenVerifier;
   lookup: FhirLookupRepository;
+  /** Staff accounts and API clients, administered in the web app (/admin). */
+  admin: AccountAdminService;
   /**
    * True while `start` is still creating the demonstration accounts: sign-in then answers 503
    * ("starting up") and counts nothing, so early attempts neither fail confusingly nor spend the
@@ -53,16 +56,18 @@ export function createIdentity(db: Database, clock: Clock = systemClock()): Iden
   const oauth = new OAuthService(clients, oauthRepo, users, lookup, jwt, clock, settings);
   const tokens = new TokenVerifier(jwt, oauthRepo, clock);
   oauth.onRevoke = (jtis) => tokens.forget(jtis);
+  const sessions = new SessionService(users, new SessionRepository(db), clock, settings);
   return {
     clock,
     settings,
     users,
-    sessions: new SessionService(users, new SessionRepository(db), clock, settings),
+    sessions,
     clients,
     jwt,
     oauth,
     tokens,
     lookup,
+    admin: new AccountAdminService(users, sessions, clients, lookup, tokens, clock),
     startingUp: false,
   };
 }

@@ -61,6 +61,12 @@ export class SessionRepository {
     ]);
   }
 
+  /** Ends every open session of a user (disabled, or their password reset); returns the ended sessions' ids. */
+  async endAllFor(userId: string, now: Date): Promise<string[]> {
+    const r = await this.db.query<{ id: string }>('UPDATE web_session SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL RETURNING id', [userId, now.toISOString()]);
+    return r.rows.map((x) => x.id);
+  }
+
   async end(id: string, now: Date): Promise<boolean> {
     const r = await this.db.query('UPDATE web_session SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL', [id, now.toISOString()]);
     return r.rowCount > 0;

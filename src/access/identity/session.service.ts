@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../principal.js';
 import type { Clock, IdentitySettings } from './identity.config.js';
-import { decoyHash, verifyPassword } from './password.service.js';
+import { decoyHash, hashPassword, verifyPassword } from './password.service.js';
 import { principalFor } from './principal.builder.js';
 import { RateLimiter } from './rate-limiter.js';
 import { randomToken, safeEqual, sha256 } from './secrets.js';
@@ -35,6 +35,8 @@ const TOUCH_EVERY_MS = 60_000;
  */
 const RESOLVED_TTL_MS = 5_000;
 const MAX_CACHED = 10_000;
+/** The shortest password a user may choose for themself. */
+export const MIN_OWN_PASSWORD = 12;
 
 export class SessionService {
   private readonly limiter: RateLimiter;
@@ -146,6 +148,36 @@ export class SessionService {
 
   checkCsrf(session: SessionRecord, given: string | undefined): boolean {
     return typeof given === 'string' && given.length > 0 && safeEqual(given, session.csrfToken);
+  }
+
+  /**
+   * Ends every session of a user at once, in this process's cache too (an account disabled or given
+   * a new password must not stay signed in for the cache's few seconds). Other processes follow
+   * within RESOLVED_TTL_MS: their next lookup finds the session ended.
+   */
+  async endAllFor(userId: string): Promise<number> {
+    const ended = await this.sessions.endAllFor(userId, this.clock.now());
+    for (const [k, v] of this.resolved) if (v.live.user.id === userId) this.resolved.delete(k);
+    return ended.length;
+  }
+
+  /**
+   * The user's own new password, replacing a temporary one an administrator gave (or their old one).
+   * Returns the problem, naming the field, or undefined when it is set; the session stays signed in.
+   */
+  async choosePassword(user: UserProfile, password: string, confirm: string): Promise<{ field: 'password' | 'confirm'; text: string } | undefined> {
+    if (password.length < MIN_OWN_PASSWORD) return { field: 'password', text: `Password must be at least ${MIN_OWN_PASSWORD} characters` };
+    if (!isUsableText(password, { max: 1024, allowControl: true })) return { field: 'password', text: 'Password must be 1,024 characters or fewer, without a NUL character' };
+    if (confirm !== password) return { field: 'confirm', text: 'The passwords do not match' };
+    if (await verifyPassword(password, user.passwordHash)) return { field: 'password', text: 'Choose a password different from the one you were given' };
+    await this.users.setPassword(user.id, await hashPassword(password), false);
+    this.forgetUser(user.id);
+    return undefined;
+  }
+
+  /** Forgets this process's cached sessions of a user, so their next request reads the account afresh. */
+  forgetUser(userId: string): void {
+    for (const [k, v] of this.resolved) if (v.live.user.id === userId) this.resolved.delete(k);
   }
 
   async signOut(sessionId: string): Promise<boolean> {
