@@ -16,18 +16,27 @@ export interface Signed {
   viewer: Viewer;
 }
 
-export type Area = 'workspace' | 'portal';
+/** `account`: any signed-in user, whatever their area, including one who must first choose a new password. */
+export type Area = 'workspace' | 'portal' | 'account';
 
 const allowed = (p: Principal, verb: Parameters<typeof can>[1], subject?: unknown) => can(p, verb, subject as never).allowed;
 
 /** Where a user lands after sign-in, and when they open the site's root. */
 export function homeOf(p: Principal): string {
+  if (allowed(p, 'admin.users.manage')) return '/admin';
   if (allowed(p, 'breakglass.review')) return '/break-glass-review';
   return allowed(p, 'workspace.use') ? '/work' : '/my-record';
 }
 
 /** The header's menu for a user; `current` names the item of the page shown. */
 export function navFor(p: Principal, current: string): NavItem[] {
+  // Administrators' work is accounts and API clients; the record is not theirs to browse.
+  if (allowed(p, 'admin.users.manage') || allowed(p, 'admin.clients.manage')) {
+    return [
+      ...(allowed(p, 'admin.users.manage') ? [{ href: '/admin/users', text: 'Users', current: current === 'users' }] : []),
+      ...(allowed(p, 'admin.clients.manage') ? [{ href: '/admin/clients', text: 'API clients', current: current === 'clients' }] : []),
+    ];
+  }
   if (allowed(p, 'workspace.use')) {
     return [
       { href: '/work', text: 'My work', current: current === 'work' },
@@ -113,6 +122,12 @@ export class WebContext {
     if (req.method === 'POST' && !this.platform.identity.sessions.checkCsrf(s.live.session, csrfTokenOf(req))) {
       auditContextOf(req).failure = 'CSRF token missing or wrong';
       this.send(reply, 403, errorPage(403, s.viewer, 'The form has expired', 'Go back, reload the page and try again.', navFor(s.principal, current)));
+      return undefined;
+    }
+    if (area === 'account') return s;
+    // An administrator reset the password: nothing else until the user has chosen their own.
+    if (s.live.user.mustChangePassword) {
+      this.redirect(reply, '/choose-password');
       return undefined;
     }
     if (!allowed(s.principal, area === 'workspace' ? 'workspace.use' : 'portal.use')) {

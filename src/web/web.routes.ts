@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { FhirError } from '../fhir/outcome.js';
 import type { Platform } from '../platform.js';
 import { errorPage } from './layout.js';
+import { adminRoutes } from './routes/admin.routes.js';
 import { apiRoutes } from './routes/api.routes.js';
 import { breakGlassReviewRoutes } from './routes/break-glass-review.routes.js';
 import { peopleRoutes } from './routes/people.routes.js';
@@ -41,5 +42,6 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(peopleRoutes, { web });
     await pages.register(breakGlassReviewRoutes, { web });
     await pages.register(portalRoutes, { web });
+    await pages.register(adminRoutes, { web });
   });
 }

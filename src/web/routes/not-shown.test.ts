@@ -40,7 +40,7 @@ describe('nothing hidden in silence: every role × every part of the record page
       const page = await b.get('/people/pat-hollis');
       if (page.status === 404) {
         // Roles that see no one's record (analyst, privacy officer, administrator) get the same page as for anyone.
-        expect(['icb-analyst', 'privacy-officer', 'system-admin']).toContain(role);
+        expect(['icb-analyst', 'privacy-officer', 'system-admin', 'local-admin']).toContain(role);
         expect(page.body).toContain('No record is shown to you here');
         return;
       }
