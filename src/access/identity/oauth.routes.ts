@@ -81,6 +81,8 @@ export async function oauthRoutes(app: FastifyInstance, opts: { platform: Platfo
       const back = `/oauth2/authorize?${new URLSearchParams(params).toString()}`;
       return reply.headers(PAGE_HEADERS).send(signInPage({ returnTo: back }));
     }
+    // A temporary password from an administrator authorises no app: the user chooses their own first.
+    if (live.user.mustChangePassword) return reply.code(303).header('cache-control', 'no-store').header('location', '/choose-password').send();
     const outcome = await identity.oauth.authorize(checked, live.user, live.principal);
     if (outcome.kind === 'redirect') {
       const audit = auditContextOf(req);

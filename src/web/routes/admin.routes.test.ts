@@ -89,6 +89,24 @@ describe('administration in the web app (/admin)', () => {
     expect((await b.get('/admin/users?q=%25')).body).toContain('No accounts match this search');
   });
 
+  it('the list is paged 25 at a time by user name, every account once, the search kept across pages', async () => {
+    const hash = (await t.platform.identity.users.findByUsername('gp.b'))!.passwordHash;
+    for (let i = 0; i < 30; i++) {
+      await t.platform.identity.users.create({ kind: 'staff', username: `page.user.${String(i).padStart(2, '0')}`, displayName: `Paged ${i}`, passwordHash: hash, memberships: [{ organizationId: 'org-b', role: 'gp' }] });
+    }
+    const { b } = await admin();
+    const names = (body: string) => [...body.matchAll(/>(page\.user\.\d\d)</g)].map((m) => m[1]);
+    const first = await b.get('/admin/users?q=page.user');
+    expect(names(first.body)).toHaveLength(25);
+    const next = /href="(\/admin\/users\?[^"]*after=[^"]+)"/.exec(first.body)![1].replaceAll('&amp;', '&');
+    expect(next).toContain('q=page.user');
+    const second = await b.get(next);
+    expect(second.status).toBe(200);
+    expect(names(second.body)).toHaveLength(5);
+    expect(second.body).not.toContain('rel="next"');
+    expect(new Set([...names(first.body), ...names(second.body)]).size).toBe(30);
+  });
+
   it('an administrator creates an account; the person signs in with the temporary password, must choose their own, then is disabled (sessions end, no sign-in) and enabled again', async () => {
     const { b, csrf } = await admin();
     const { id, temporary } = await createUser(b, csrf, { username: 'new.nurse', displayName: 'Nadia Newman', organization: 'A1234', role: 'practice-nurse' });
@@ -153,6 +171,15 @@ describe('administration in the web app (/admin)', () => {
     const again = new Browser(t);
     await again.signIn('gp.a', temporary);
     expect((await again.get('/work')).headers.location).toBe('/choose-password');
+    // Nor does the session authorise an app (SMART App Launch) before the password is chosen.
+    const app = await t.platform.identity.clients.register({ organizationId: 'org-a', scope: 'user/Patient.rs', redirectUris: ['https://app.example/cb'], name: 'An app' });
+    const authorize = new URLSearchParams({
+      response_type: 'code', client_id: app.clientId, redirect_uri: 'https://app.example/cb', scope: 'user/Patient.rs', state: 's',
+      aud: 'http://localhost:80/fhir/R4', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    });
+    const code = await again.get(`/oauth2/authorize?${authorize}`);
+    expect(code.status).toBe(303);
+    expect(code.headers.location).toBe('/choose-password');
     const choose = await again.get('/choose-password');
     expect((await again.post('/choose-password', { csrf_token: csrfOf(choose.body), password: NEW_PW, confirm: NEW_PW })).status).toBe(303);
     expect((await again.get('/work')).status).toBe(200);
