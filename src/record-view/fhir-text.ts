@@ -3,6 +3,7 @@
  * I/O; the record summary and the pages use them so that every screen words things the same way.
  */
 import { localReference } from '../fhir/reference.js';
+import { inWords, ukTermOf, type Words } from './uk-terms.js';
 
 type Any = any; // FHIR JSON as stored; each helper checks the shape it reads.
 
@@ -20,15 +21,67 @@ export function nameOf(resource: Any): string {
   return humanName(resource.name);
 }
 
-export function conceptText(c: Any): string {
+/**
+ * A coded concept in UK terms (uk-terms.ts), in clinical or plain words. Text someone wrote is kept as
+ * written; text that only repeats a coding's display is a display like any other, so a known code's UK
+ * term replaces it, and otherwise it is shown with UK spelling.
+ */
+export function conceptText(c: Any, words: Words = 'clinical'): string {
   if (!c) return '';
-  if (typeof c.text === 'string' && c.text) return c.text;
-  const coding = (c.coding ?? []).find((x: Any) => x?.display) ?? c.coding?.[0];
-  return coding?.display ?? coding?.code ?? '';
+  const codings: Any[] = Array.isArray(c.coding) ? c.coding : [];
+  const text = typeof c.text === 'string' && c.text ? c.text : undefined;
+  if (text && !codings.some((x) => x?.display === text)) return text;
+  for (const x of codings) {
+    const uk = ukTermOf(x, words);
+    if (uk) return uk;
+  }
+  const coding = codings.find((x) => x?.display) ?? codings[0];
+  const shown = text ?? coding?.display;
+  return typeof shown === 'string' ? inWords(shown, words) : coding?.code ?? '';
 }
 
-export function conceptsText(cs: Any): string {
-  return Array.isArray(cs) ? cs.map(conceptText).filter(Boolean).join(', ') : '';
+export function conceptsText(cs: Any, words: Words = 'clinical'): string {
+  return Array.isArray(cs) ? cs.map((c) => conceptText(c, words)).filter(Boolean).join(', ') : '';
+}
+
+/**
+ * The words for a status, the same wherever a page shows one (timeline entries, the referrals table,
+ * care plan actions). A request that is active is "Open": it is waiting for someone to act on it.
+ */
+export const STATUS_TEXT: Readonly<Record<string, string>> = {
+  draft: 'Draft', active: 'Active', 'on-hold': 'On hold', completed: 'Completed', cancelled: 'Cancelled', revoked: 'Cancelled',
+  stopped: 'Stopped', 'entered-in-error': 'Entered in error', unknown: 'Unknown', final: 'Final', amended: 'Amended', preliminary: 'Preliminary',
+  planned: 'Planned', arrived: 'Arrived', triaged: 'Triaged', 'in-progress': 'In progress', onleave: 'On leave', finished: 'Finished',
+  proposed: 'Proposed', pending: 'Pending', booked: 'Booked', fulfilled: 'Attended', noshow: 'Did not attend', waitlist: 'On the waiting list',
+  'not-started': 'Not started', scheduled: 'Scheduled', intended: 'Intended', 'not-taken': 'Not taken', inactive: 'Inactive', resolved: 'Resolved',
+  'in-review': 'In review', superseded: 'Superseded', current: 'Current',
+};
+const REQUEST_TYPES = new Set(['ServiceRequest']);
+
+/** "Open" for an active referral, "Completed", "Did not attend"…; the code itself when it has no words here. */
+export function statusText(status: unknown, resourceType?: string): string {
+  if (typeof status !== 'string' || !status) return '';
+  if (status === 'active' && resourceType && REQUEST_TYPES.has(resourceType)) return 'Open';
+  return STATUS_TEXT[status] ?? status.replace(/-/g, ' ');
+}
+
+/** UCUM units and unit strings as people read them; a score has no unit. */
+const UNIT_TEXT: Readonly<Record<string, string>> = {
+  'kg/m2': 'kg/m²', 'min/wk': 'minutes a week', 'mm[Hg]': 'mmHg', d: 'days', wk: 'weeks', mo: 'months', a: 'years', h: 'hours', min: 'minutes',
+  '/min': 'a minute', '{beats}/min': 'beats a minute', '{breaths}/min': 'breaths a minute', Cel: '°C', '%': '%', score: '', '{score}': '',
+};
+
+/**
+ * A Quantity as people read it: "27.4 kg/m²", "150 minutes a week", "0.19" for a score (scores have
+ * no unit, and three decimal places say more than the score knows).
+ */
+export function quantityText(q: Any): string {
+  if (!q || typeof q !== 'object') return '';
+  const unitKey = typeof q.unit === 'string' && q.unit in UNIT_TEXT ? q.unit : typeof q.code === 'string' && q.code in UNIT_TEXT ? q.code : undefined;
+  const unit = unitKey !== undefined ? UNIT_TEXT[unitKey] : typeof q.unit === 'string' ? q.unit : typeof q.code === 'string' && q.code !== '1' ? q.code : '';
+  const isScore = unitKey === 'score' || unitKey === '{score}' || (q.code === '1' && !unit);
+  const value = typeof q.value === 'number' && isScore ? String(Math.round(q.value * 100) / 100) : q.value ?? '';
+  return `${q.comparator ?? ''}${value}${unit ? (unit === '%' || unit === '°C' ? unit : ` ${unit}`) : ''}`.trim();
 }
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];

@@ -4,7 +4,7 @@ import { BreakGlassService } from '../access/policy/index.js';
 import { FhirError } from '../fhir/outcome.js';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import { CARE_ORGS, seedCareWorld } from './care.fixtures.js';
-import { RecordSummaryService, parseTimelineQuery } from './record-summary.service.js';
+import { RecordSummaryService, observationValue, parseTimelineQuery, questionnaireAnswers } from './record-summary.service.js';
 
 const NOW = new Date('2025-03-01T10:00:00Z');
 const nurse: StaffPrincipal = {
@@ -131,5 +131,30 @@ describe('RecordSummaryService', () => {
         expect(JSON.stringify((err as FhirError).outcome)).toContain(name);
       }
     }
+  });
+});
+
+describe('timeline details in words', () => {
+  it('shows a measurement with readable units, and a score rounded with what it means', () => {
+    expect(observationValue({ valueQuantity: { value: 0.194, unit: 'score', code: '1' }, interpretation: [{ coding: [{ code: 'mild', display: 'Mild frailty' }], text: 'Mild frailty' }] }))
+      .toBe('0.19 (mild frailty)');
+    expect(observationValue({ valueQuantity: { value: 31.2, unit: 'kg/m2', code: 'kg/m2' } })).toBe('31.2 kg/m²');
+    expect(observationValue({ valueQuantity: { value: 20, unit: 'min/wk', code: 'min/wk' } })).toBe('20 minutes a week');
+    expect(observationValue({ component: [
+      { code: { text: 'Systolic blood pressure' }, valueQuantity: { value: 142, unit: 'mmHg', code: 'mm[Hg]' } },
+      { code: { text: 'Diastolic blood pressure' }, valueQuantity: { value: 88, unit: 'mmHg', code: 'mm[Hg]' } },
+    ] })).toBe('Systolic blood pressure 142 mmHg, Diastolic blood pressure 88 mmHg');
+  });
+
+  it('shows each questionnaire answer with its question', () => {
+    expect(questionnaireAnswers({ item: [{ linkId: 'q1', text: 'How often do you feel lonely?', answer: [{ valueCoding: { code: 'never', display: 'Never' } }] }] }))
+      .toBe('How often do you feel lonely: Never');
+    expect(questionnaireAnswers({ item: [
+      { linkId: 'g', text: 'About you', item: [{ linkId: 'a', text: 'Do you live alone', answer: [{ valueBoolean: true }] }] },
+      { linkId: 'b', text: 'Anything else', answer: [{ valueString: 'No' }] },
+    ] })).toBe('Do you live alone: Yes. Anything else: No');
+    // An answer whose question was not sent is still shown.
+    expect(questionnaireAnswers({ item: [{ linkId: 'q1', answer: [{ valueCoding: { code: 'x', display: 'Often or always' } }] }] })).toBe('Often or always');
+    expect(questionnaireAnswers({ item: [] })).toBeUndefined();
   });
 });

@@ -12,8 +12,9 @@ import { isValidId } from '../fhir/reference.js';
 import { ACTIVE_EPISODE_STATUSES, isActiveCareTeam } from '../fhir/statuses.js';
 import type { RowRestriction } from '../fhir/search.repository.js';
 import {
-  addressText, ageOn, conceptText, conceptsText, contactsOf, formatDate, humanName, nameOf, periodText, refId,
+  addressText, ageOn, conceptText, conceptsText, contactsOf, formatDate, humanName, nameOf, periodText, quantityText, refId, statusText,
 } from './fhir-text.js';
+import type { Words } from './uk-terms.js';
 import { RecordRepository, type RecordRow, type TimelineRow } from './record.repository.js';
 import { typeWords } from './type-words.js';
 
@@ -65,7 +66,9 @@ export interface TimelineEntry {
   date?: string;
   title: string;
   detail?: string;
+  /** The FHIR status code, and its words as every page says them (fhir-text's statusText). */
   status?: string;
+  statusText?: string;
   organisation?: OrgRef;
 }
 export interface TimelinePage {
@@ -155,7 +158,7 @@ export class RecordSummaryService {
     const refs = collectRefs(patient, rows, page.rows, facets.map((f) => f.org_id));
     const dir = new Directory(await this.repo.directory(this.db, restriction, refs));
     const summary = assemble(principal, patient, byType, facets, dir, now, grant);
-    summary.timeline = presentTimeline(page.rows, page.next, filter, dir);
+    summary.timeline = presentTimeline(page.rows, page.next, filter, dir, wordsFor(principal));
     summary.notShown = notShownTo(principal, await this.visibleTypes(principal, readable, patientId, now), summary.patient.name, TIMELINE_KINDS);
     return { status: 'ok', summary };
   }
@@ -180,7 +183,7 @@ export class RecordSummaryService {
     const page = await this.timelineRows(restriction, patientId, filter, new Set(readableTypes(principal)));
     const refs = collectRefs(undefined, [], page.rows, page.rows.map((r) => r.org_id));
     const dir = new Directory(await this.repo.directory(this.db, restriction, refs));
-    return presentTimeline(page.rows, page.next, filter, dir);
+    return presentTimeline(page.rows, page.next, filter, dir, wordsFor(principal));
   }
 
   private async timelineRows(restriction: RowRestriction, patientId: string, f: ParsedFilter, readable: Set<string>): Promise<{ rows: TimelineRow[]; next?: string }> {
@@ -344,11 +347,17 @@ function extensionOf(r: Any, suffix: string): Any {
   return (r.extension ?? []).find((e: Any) => typeof e?.url === 'string' && (e.url === `${EXT}${suffix}` || e.url.endsWith(`/${suffix}`)));
 }
 
+/** The person and their carer read plain English ("Breathlessness"); staff read the clinical term. */
+function wordsFor(p: Principal): Words {
+  return p.kind === 'resident' || p.kind === 'proxy' ? 'plain' : 'clinical';
+}
+
 /** The recorded-by tag of a resource, else undefined (the timeline works the organisation out in SQL). */
 const recordedBy = (r: Any): string | undefined => recordedByTags(r)[0]?.code;
 
 function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>, facets: { org_id: string | null; resource_type: string; visible: number; hidden: number }[], dir: Directory, now: Date, grant?: BreakGlassGrant): RecordSummary {
   const list = (t: string) => byType.get(t) ?? [];
+  const words = wordsFor(principal);
   const nhsNumber = (patient.identifier ?? []).find((i: Any) => i?.system === NHS_NUMBER_SYSTEM)?.value;
   const gpId = refId(patient.generalPractitioner?.find((g: Any) => refId(g, 'Organization')) ?? patient.generalPractitioner?.[0], 'Organization');
   const lang = (patient.communication ?? []).find((c: Any) => c?.preferred) ?? patient.communication?.[0];
@@ -423,7 +432,7 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
 
   const problems = list('Condition')
     .filter((c: Any) => !c.clinicalStatus || (c.clinicalStatus.coding ?? []).some((x: Any) => ['active', 'recurrence', 'relapse'].includes(x.code)))
-    .map((c: Any) => ({ text: conceptText(c.code) || 'Unnamed problem', since: formatDate(c.onsetDateTime ?? c.onsetPeriod?.start ?? c.recordedDate) || undefined, organisation: dir.orgOf(c.asserter) ?? dir.orgName(recordedBy(c)), sort: String(c.onsetDateTime ?? c.recordedDate ?? '') }))
+    .map((c: Any) => ({ text: conceptText(c.code, words) || 'Unnamed problem', since: formatDate(c.onsetDateTime ?? c.onsetPeriod?.start ?? c.recordedDate) || undefined, organisation: dir.orgOf(c.asserter) ?? dir.orgName(recordedBy(c)), sort: String(c.onsetDateTime ?? c.recordedDate ?? '') }))
     .sort((a, b) => b.sort.localeCompare(a.sort))
     .map(({ sort: _s, ...rest }) => rest);
 
@@ -440,8 +449,8 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
   const allergies = list('AllergyIntolerance')
     .filter((a: Any) => !a.clinicalStatus || (a.clinicalStatus.coding ?? []).some((x: Any) => x.code === 'active'))
     .map((a: Any) => ({
-      text: conceptText(a.code) || 'Allergy', criticality: a.criticality === 'high' ? 'High risk' : undefined,
-      reaction: (a.reaction ?? []).flatMap((r: Any) => (r.manifestation ?? []).map(conceptText)).filter(Boolean).join(', ') || undefined,
+      text: conceptText(a.code, words) || 'Allergy', criticality: a.criticality === 'high' ? 'High risk' : undefined,
+      reaction: (a.reaction ?? []).flatMap((r: Any) => (r.manifestation ?? []).map((m: Any) => conceptText(m, words))).filter(Boolean).join(', ') || undefined,
     }));
 
   const carers = list('RelatedPerson')
@@ -457,7 +466,7 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
     .map((cp: Any) => {
       const actions = (cp.activity ?? []).map((a: Any) => ({
         text: conceptText(a.detail?.code) || a.detail?.description || conceptText(a.detail?.kind) || 'Action',
-        status: a.detail?.status, when: formatDate(a.detail?.scheduledPeriod?.start ?? a.detail?.scheduledString) || undefined,
+        status: statusText(a.detail?.status) || undefined, when: formatDate(a.detail?.scheduledPeriod?.start ?? a.detail?.scheduledString) || undefined,
         review: /review/i.test(`${conceptText(a.detail?.code)} ${a.detail?.description ?? ''}`) && a.detail?.status !== 'completed'
           ? (a.detail?.scheduledPeriod?.start ?? a.detail?.scheduledString) : undefined,
       }));
@@ -475,7 +484,7 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
   const referrals = list('ServiceRequest')
     .filter((s: Any) => ['active', 'draft', 'on-hold'].includes(s.status))
     .map((s: Any) => ({
-      text: conceptText(s.code) || conceptsText(s.category) || 'Referral', status: s.status === 'active' ? 'Open' : s.status === 'on-hold' ? 'On hold' : 'Draft',
+      text: conceptText(s.code) || conceptsText(s.category) || 'Referral', status: statusText(s.status, 'ServiceRequest'),
       to: (s.performer ?? []).map((p: Any) => dir.person(p)?.name).filter(Boolean).join(', ') || undefined,
       from: dir.orgOf(s.requester) ?? dir.orgName(recordedBy(s)), date: formatDate(s.authoredOn) || undefined,
     }));
@@ -532,18 +541,21 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
   };
 }
 
-function presentTimeline(rows: TimelineRow[], next: string | undefined, f: ParsedFilter, dir: Directory): TimelinePage {
+function presentTimeline(rows: TimelineRow[], next: string | undefined, f: ParsedFilter, dir: Directory, words: Words): TimelinePage {
   const entries = rows.map((row): TimelineEntry => {
     const r = JSON.parse(row.content) as Any;
     const kind = KIND_OF.get(row.resource_type) ?? 'contact';
     const e: TimelineEntry = {
-      type: row.resource_type, id: row.id, kind, kindLabel: TIMELINE_KINDS[kind].label, title: timelineTitle(r),
+      type: row.resource_type, id: row.id, kind, kindLabel: TIMELINE_KINDS[kind].label, title: timelineTitle(r, words),
       ...(row.at ? { date: row.at } : {}),
       ...(row.org_id ? { organisation: { id: row.org_id, name: dir.orgName(row.org_id) ?? row.org_id } } : {}),
     };
-    const detail = timelineDetail(r, dir);
+    const detail = timelineDetail(r, dir, words);
     if (detail) e.detail = detail;
-    if (typeof r.status === 'string') e.status = r.status;
+    if (typeof r.status === 'string') {
+      e.status = r.status;
+      e.statusText = statusText(r.status, r.resourceType);
+    }
     return e;
   });
   return {
@@ -552,13 +564,13 @@ function presentTimeline(rows: TimelineRow[], next: string | undefined, f: Parse
   };
 }
 
-function timelineTitle(r: Any): string {
+function timelineTitle(r: Any, words: Words): string {
   switch (r.resourceType) {
     case 'Encounter': return conceptsText(r.type?.slice(0, 1)) || conceptText(r.serviceType) || r.class?.display || 'Contact';
     case 'EpisodeOfCare': return `${conceptsText(r.type) || 'Episode of care'}${r.status === 'active' ? ' (ongoing)' : ''}`;
     case 'ServiceRequest': return conceptText(r.code) || 'Referral';
-    case 'Condition': return `Diagnosis: ${conceptText(r.code) || 'unnamed'}`;
-    case 'Observation': return conceptText(r.code) || 'Observation';
+    case 'Condition': return `Diagnosis: ${conceptText(r.code, words) || 'unnamed'}`;
+    case 'Observation': return conceptText(r.code, words) || 'Observation';
     case 'MedicationRequest': case 'MedicationStatement': return `Medicine: ${conceptText(r.medicationCodeableConcept) || r.medicationReference?.display || 'unnamed'}`;
     case 'QuestionnaireResponse': return 'Questionnaire answered';
     case 'CarePlan': return r.title || 'Care plan';
@@ -571,29 +583,58 @@ function timelineTitle(r: Any): string {
   }
 }
 
-function observationValue(r: Any): string {
-  if (r.valueQuantity) return `${r.valueQuantity.value ?? ''} ${r.valueQuantity.unit ?? ''}`.trim();
-  if (r.valueCodeableConcept) return conceptText(r.valueCodeableConcept);
-  if (typeof r.valueString === 'string') return r.valueString;
-  if (typeof r.valueBoolean === 'boolean') return r.valueBoolean ? 'Yes' : 'No';
-  if (typeof r.valueInteger === 'number') return String(r.valueInteger);
-  if (Array.isArray(r.component)) {
-    return r.component.map((c: Any) => `${conceptText(c.code)} ${c.valueQuantity?.value ?? ''}${c.valueQuantity?.unit ? ` ${c.valueQuantity.unit}` : ''}`.trim()).join(', ');
-  }
+/** An observation's value with readable units, and what it means when recorded: "0.19 (mild frailty)". */
+export function observationValue(r: Any, words: Words = 'clinical'): string {
+  const value = r.valueQuantity ? quantityText(r.valueQuantity)
+    : r.valueCodeableConcept ? conceptText(r.valueCodeableConcept, words)
+      : typeof r.valueString === 'string' ? r.valueString
+        : typeof r.valueBoolean === 'boolean' ? (r.valueBoolean ? 'Yes' : 'No')
+          : typeof r.valueInteger === 'number' ? String(r.valueInteger)
+            : Array.isArray(r.component)
+              ? r.component.map((c: Any) => `${conceptText(c.code, words)} ${quantityText(c.valueQuantity)}`.trim()).join(', ')
+              : '';
+  const meaning = conceptsText(r.interpretation, words);
+  if (!value || !meaning) return value;
+  return `${value} (${meaning[0].toLowerCase()}${meaning.slice(1)})`;
+}
+
+/** Each answered question as "question: answer", so an answer is never shown without what it answers. */
+export function questionnaireAnswers(r: Any): string | undefined {
+  const lines: string[] = [];
+  const walk = (items: Any) => {
+    for (const item of Array.isArray(items) ? items : []) {
+      const answers = (Array.isArray(item?.answer) ? item.answer : []).map(answerText).filter(Boolean);
+      if (answers.length) lines.push(typeof item.text === 'string' && item.text ? `${item.text.replace(/[?:]\s*$/, '')}: ${answers.join(', ')}` : answers.join(', '));
+      walk(item?.item);
+      for (const a of Array.isArray(item?.answer) ? item.answer : []) walk(a?.item);
+    }
+  };
+  walk(r.item);
+  return lines.length ? lines.join('. ') : undefined;
+}
+
+function answerText(a: Any): string {
+  if (!a) return '';
+  if (a.valueCoding) return a.valueCoding.display ?? a.valueCoding.code ?? '';
+  if (typeof a.valueString === 'string') return a.valueString;
+  if (typeof a.valueBoolean === 'boolean') return a.valueBoolean ? 'Yes' : 'No';
+  if (typeof a.valueInteger === 'number' || typeof a.valueDecimal === 'number') return String(a.valueInteger ?? a.valueDecimal);
+  if (typeof a.valueDate === 'string') return formatDate(a.valueDate);
+  if (a.valueQuantity) return quantityText(a.valueQuantity);
   return '';
 }
 
-function timelineDetail(r: Any, dir: Directory): string | undefined {
+function timelineDetail(r: Any, dir: Directory, words: Words): string | undefined {
   switch (r.resourceType) {
     case 'Encounter': {
-      const reason = conceptsText(r.reasonCode);
+      const reason = conceptsText(r.reasonCode, words);
       const seen = (r.participant ?? []).map((p: Any) => dir.person(p.individual)).filter(Boolean).map((m: CareTeamMember) => m.role ? `${m.name} (${m.role})` : m.name);
       return [reason && `Reason: ${reason}`, seen.length ? `Seen by ${seen.join(', ')}` : '', r.length?.value !== undefined ? `${r.length.value} ${r.length.unit ?? 'days'}` : '']
         .filter(Boolean).join('. ') || undefined;
     }
     case 'ServiceRequest': {
       const to = (r.performer ?? []).map((p: Any) => dir.person(p)?.name).filter(Boolean).join(', ');
-      return [to && `To ${to}`, r.status && `Status: ${r.status}`].filter(Boolean).join('. ') || undefined;
+      return [to && `To ${to}`, r.status && `Status: ${statusText(r.status, r.resourceType)}`].filter(Boolean).join('. ') || undefined;
     }
     case 'EpisodeOfCare': return periodText(r.period) || undefined;
     case 'Task': {
@@ -606,12 +647,9 @@ function timelineDetail(r: Any, dir: Directory): string | undefined {
       const state = !status ? '' : !owner ? status : byPerson && DONE_BY_STATUSES.includes(r.status) ? `${status} by ${owner}` : `${status}, with ${owner}`;
       return [state, outcome && `Outcome: ${outcome}`, r.statusReason?.text && `Reason: ${r.statusReason.text}`].filter(Boolean).join('. ') || undefined;
     }
-    case 'Observation': return observationValue(r) || undefined;
-    case 'MedicationRequest': return (r.dosageInstruction ?? []).map((d: Any) => d.text).filter(Boolean).join('; ') || (r.status ? `Status: ${r.status}` : undefined);
-    case 'QuestionnaireResponse': {
-      const a = r.item?.[0]?.answer?.[0];
-      return a?.valueCoding?.display ?? a?.valueString ?? undefined;
-    }
+    case 'Observation': return observationValue(r, words) || undefined;
+    case 'MedicationRequest': return (r.dosageInstruction ?? []).map((d: Any) => d.text).filter(Boolean).join('; ') || (r.status ? `Status: ${statusText(r.status, r.resourceType)}` : undefined);
+    case 'QuestionnaireResponse': return questionnaireAnswers(r);
     default: return undefined;
   }
 }
