@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CONDITIONS } from '../synth/clinical.catalogue.js';
 import { SNOMED_SYSTEM, inWords, ukSpelling, ukTermOf } from './uk-terms.js';
 
 describe('UK terms', () => {
@@ -37,5 +38,12 @@ describe('UK terms', () => {
     expect(inWords('Dyspnea', 'clinical')).toBe('Dyspnoea');
     expect(inWords('Dyspnea', 'plain')).toBe('Breathlessness');
     expect(inWords('Nocturnal dyspnea', 'plain')).toBe('Nocturnal breathlessness');
+  });
+
+  it('is what the synthetic catalogue writes, so the data carries UK terms before the page reads it', () => {
+    for (const c of CONDITIONS) {
+      expect(ukTermOf({ system: SNOMED_SYSTEM, code: c.code }, 'clinical') ?? c.display, c.key).toBe(c.display);
+      expect(ukSpelling(c.display), c.key).toBe(c.display);
+    }
   });
 });

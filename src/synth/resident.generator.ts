@@ -4,7 +4,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { recordedByTag } from '../access/policy/policy-codes.js';
 import { NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
-import { CONDITIONS, type ConditionDef, medicineCode, OLDER_AGE_MEDICINES, type ResolvedDeficit } from './clinical.catalogue.js';
+import { CONDITIONS, type ConditionDef, dosageOf, medicineCode, OLDER_AGE_MEDICINES, type ResolvedDeficit } from './clinical.catalogue.js';
 import {
   ACT_CODE, coding, concept, CS, ext, isoDate, isoDateTime, local, LOINC, ref, RESIDENT_ID_SYSTEM, snomed, UCUM,
 } from './fhir.helpers.js';
@@ -112,7 +112,7 @@ const ADMIT_EMERGENCY = concept('http://terminology.hl7.org/CodeSystem/admit-sou
 
 const ALCOHOL_REASONS = [snomed('25702006', 'Alcohol intoxication'), snomed('66590003', 'Alcohol dependence'), snomed('15167005', 'Alcohol abuse')];
 const GENERAL_REASONS = [
-  snomed('233604007', 'Pneumonia'), snomed('68566005', 'Urinary tract infectious disease'), snomed('29857009', 'Chest pain'),
+  snomed('233604007', 'Pneumonia'), snomed('68566005', 'Urinary tract infection'), snomed('29857009', 'Chest pain'),
   snomed('91302008', 'Sepsis'), snomed('21522001', 'Abdominal pain'), snomed('195951007', 'Acute exacerbation of chronic obstructive airways disease'),
   snomed('128045006', 'Cellulitis'), snomed('422587007', 'Nausea'), snomed('230145002', 'Difficulty breathing'),
 ];
@@ -367,7 +367,7 @@ class ResidentBuilder {
         resourceType: 'MedicationRequest', id: this.nextId('medreq'), meta: recordedBy(this.practice.orgId), status: 'active', intent: 'order',
         medicationCodeableConcept: medConcept(name), subject: this.subject, authoredOn: isoDate(authored),
         requester: ref('PractitionerRole', this.gpRole),
-        dosageInstruction: [{ text: 'As directed' }],
+        dosageInstruction: [{ text: dosageOf(name) }],
         courseOfTherapyType: { coding: [coding('http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy', 'continuous', 'Continuous long term therapy')] },
       };
       if (conditionId) mr.reasonReference = [ref('Condition', conditionId)];
@@ -386,7 +386,7 @@ class ResidentBuilder {
     this.out.push({
       resourceType: 'Observation', id: this.nextId('obs'), meta: recordedBy(this.practice.orgId), status: 'final', category: SURVEY, code: EFI_CODE, subject: this.subject,
       effectiveDateTime: isoDate(this.yearEnd), valueQuantity: { value: score, unit: 'score', system: UCUM, code: '1' },
-      interpretation: [local('efi-category', category, `${category[0].toUpperCase()}${category.slice(1)}`)],
+      interpretation: [local('efi-category', category, category === 'fit' ? 'Fit' : `${category[0].toUpperCase()}${category.slice(1)} frailty`)],
     } as Observation);
   }
 
@@ -747,7 +747,7 @@ class ResidentBuilder {
     const qr: QuestionnaireResponse = {
       resourceType: 'QuestionnaireResponse', id: this.nextId('qr'), meta: recordedBy(recorder), questionnaire: survey.url, status: 'completed',
       subject: this.subject, authored: isoDate(this.dayInYear()), source, author: source,
-      item: [{ linkId: survey.linkId, answer: [{ valueCoding: coding(survey.answerSystem, a.code, a.display) }] }],
+      item: [{ linkId: survey.linkId, text: survey.question, answer: [{ valueCoding: coding(survey.answerSystem, a.code, a.display) }] }],
     };
     this.out.push(qr);
   }

@@ -9,6 +9,8 @@ import { BASE, CS } from './fhir.helpers.js';
 export interface SurveyDefinition {
   url: string;
   linkId: string;
+  /** The question as asked, written into each response's item so an answer is never read without it. */
+  question: string;
   answerSystem: string;
   answers: { code: string; display: string }[];
   resource: Questionnaire;
@@ -18,7 +20,7 @@ function survey(id: string, title: string, question: string, answers: [string, s
   const url = `${BASE}/Questionnaire/${id}`;
   const answerSystem = `${CS}/${id}-answer`;
   return {
-    url, linkId: 'q1', answerSystem,
+    url, linkId: 'q1', question, answerSystem,
     answers: answers.map(([code, display]) => ({ code, display })),
     resource: {
       resourceType: 'Questionnaire', id, url, name: id.replace(/-/g, '_'), title, status: 'active',

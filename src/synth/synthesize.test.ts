@@ -9,7 +9,9 @@ import { isRecordType } from '../access/policy/resource-classes.js';
 import { SENSITIVE_LABELS } from '../access/policy/security-labels.js';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { validate } from '../fhir/validation.service.js';
+import { CONDITIONS, MEDICINE_DOSAGE, OLDER_AGE_MEDICINES } from './clinical.catalogue.js';
 import { ODS } from './fhir.helpers.js';
+import { QUESTIONNAIRES } from './survey.definitions.js';
 import { REFERENCE_AS_OF } from './timeline.js';
 import { synthesize, synthesizeResidents } from './index.js';
 
@@ -44,6 +46,24 @@ describe('synthesize', () => {
     const other = [...synthesize({ residents: RESIDENTS, seed: 8, asOf: AS_OF })];
     const patients = (rs: Resource[]) => JSON.stringify(rs.filter((r) => r.resourceType === 'Patient'));
     expect(patients(other)).not.toBe(patients(all));
+  });
+
+  it('gives every medicine its own instructions from the catalogue, never "as directed"', () => {
+    const prescribed = new Set([...CONDITIONS.flatMap((c) => c.medicines.map(([name]) => name)), ...OLDER_AGE_MEDICINES.map(([name]) => name), 'Ibuprofen 400mg tablets']);
+    for (const name of prescribed) expect(MEDICINE_DOSAGE[name], name).toMatch(/^(Take|Inhale|Spray|Chew) /);
+    const requests = all.filter((r): r is MedicationRequest => r.resourceType === 'MedicationRequest');
+    expect(requests.length).toBeGreaterThan(100);
+    for (const m of requests) {
+      expect(m.dosageInstruction?.[0]?.text, m.id).toBe(MEDICINE_DOSAGE[m.medicationCodeableConcept!.text!]);
+    }
+    expect(new Set(requests.map((m) => m.dosageInstruction![0].text)).size).toBeGreaterThan(10);
+  });
+
+  it('writes each survey answer with the question it answers', () => {
+    const questions = new Set(Object.values(QUESTIONNAIRES).map((q) => q.resource.item![0].text));
+    const responses = all.filter((r): r is QuestionnaireResponse => r.resourceType === 'QuestionnaireResponse');
+    expect(responses.length).toBeGreaterThan(10);
+    for (const r of responses) expect(questions.has(r.item![0].text), r.id).toBe(true);
   });
 
   it('puts organisations and staff before residents', () => {
