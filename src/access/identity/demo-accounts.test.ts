@@ -57,6 +57,17 @@ describe('demo accounts on the synthetic population', () => {
     expect(accounts.filter((a) => a.practitionerId)).toHaveLength(9); // the eight synthetic roles and the receptionist
   });
 
+  it('names every staff account like a person, none of them the resident\'s namesake', () => {
+    const resident = accounts.find((a) => a.kind === 'resident')!;
+    const surname = resident.displayName.split(' ').at(-1);
+    for (const a of accounts.filter((x) => x.kind === 'staff')) {
+      expect(a.displayName, a.username).toMatch(/^(Dr )?[A-Z][a-z'-]+ [A-Z][A-Za-z'-]+$/);
+      expect(a.displayName, a.username).not.toMatch(/demo/i);
+    }
+    expect(accounts.find((a) => a.role === 'icb-analyst')!.displayName).toBe('Priya Raman');
+    expect(new Set(accounts.filter((x) => x.kind === 'staff' && !x.practitionerId).map((a) => a.displayName.split(' ').at(-1)))).not.toContain(surname);
+  });
+
   it('every account signs in; the carer acts for the resident', async () => {
     for (const a of accounts) {
       const s = await signIn(t.app, a.username, DEMO_PASSWORD);

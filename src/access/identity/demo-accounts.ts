@@ -33,6 +33,18 @@ const SYNTH_ROLE: Partial<Record<StaffRole, string>> = {
 };
 
 /**
+ * Synthetic names for the roles with no synthetic Practitioner (the header, the audit trail and the
+ * person's access log show the name beside the role, and "Demo icb analyst" reads like a placeholder,
+ * not a colleague). Fixed, so the demo reads the same on every start.
+ */
+export const DEMO_STAFF_NAMES: Partial<Record<StaffRole, string>> = {
+  'icb-analyst': 'Priya Raman',
+  'privacy-officer': 'Gillian Marsh',
+  'system-admin': 'Daniel Okoye',
+  'local-admin': 'Fiona Blake',
+};
+
+/**
  * One account per staff role, a resident and their carer (a proxy), on the synthetic population
  * (src/synth): each staff account is a real synthetic Practitioner at an organisation of the right
  * kind (roles the synthetic staff do not include — analyst, privacy officer, system administrator —
@@ -125,7 +137,7 @@ export async function seedDemoAccounts(platform: Pick<Platform, 'db' | 'identity
     const synthRole = SYNTH_ROLE[role];
     let organizationId = orgFor[role];
     let practitionerId: string | undefined;
-    let displayName = `Demo ${ROLE_NAMES[role].toLowerCase()}`;
+    let displayName = DEMO_STAFF_NAMES[role] ?? `${ROLE_NAMES[role]} (demo)`;
     if (synthRole) {
       const pr = await roleAt(synthRole, organizationId);
       if (!pr) continue;
