@@ -6,7 +6,7 @@ import { recordedByTag } from '../access/policy/policy-codes.js';
 import { SENSITIVE_LABELS } from '../access/policy/security-labels.js';
 import type { ConditionDef } from './clinical.catalogue.js';
 import { coding, CS, ext, isoDate, local, ref, snomed } from './fhir.helpers.js';
-import type { Practice } from './organisation.generator.js';
+import { pickStaff, type Practice } from './organisation.generator.js';
 import type { Demography } from './population.model.js';
 import { hashString, Prng } from './prng.js';
 import type { ResidentContext } from './resident.generator.js';
@@ -133,6 +133,10 @@ class CarePlanning {
 
   private practitioner(roleId: string): string {
     return this.b.ctx.directory.practitionerOfRole.get(roleId)!;
+  }
+
+  private get family(): string | undefined {
+    return this.patient.name?.[0]?.family;
   }
 
   private get given(): string {
@@ -264,7 +268,7 @@ class CarePlanning {
     const housebound = this.deficit('Housebound');
     const nurseNeeded = frailty >= 1 || housebound || this.deficit('Skin ulcer');
     const gp: Member = { roleId: b.gpRole, orgId: b.practice.orgId, label: 'GP', code: 'gp' };
-    const nurse = (): Member => ({ roleId: rng.pick(dir.communityNurseRolesByDistrict.get(p.district)!), orgId: dir.orgIds.communityTrust, label: 'Community nurse', code: 'community-nurse' });
+    const nurse = (): Member => ({ roleId: pickStaff(rng, dir.communityNurseRolesByDistrict.get(p.district)!, dir, this.family), orgId: dir.orgIds.communityTrust, label: 'Community nurse', code: 'community-nurse' });
     const ltsManager = this.lts?.careManager?.reference?.split('/')[1];
     const mhManager = this.mh?.careManager?.reference?.split('/')[1];
     const socialWorker: Member | undefined = ltsManager ? { roleId: ltsManager, orgId: council.orgId, label: 'Social worker', code: 'social-worker' } : undefined;
@@ -294,7 +298,7 @@ class CarePlanning {
     } else {
       named = rng.chance(0.5)
         ? { roleId: b.gpRole, orgId: b.practice.orgId, label: 'Named GP', code: 'named-gp' }
-        : { roleId: rng.pick(pcn.careCoordinatorRoles), orgId: b.practice.pcnId, label: 'Care coordinator (primary care network)', code: 'care-coordinator' };
+        : { roleId: pickStaff(rng, pcn.careCoordinatorRoles, dir, this.family), orgId: b.practice.pcnId, label: 'Care coordinator (primary care network)', code: 'care-coordinator' };
       teamName = 'Integrated neighbourhood team';
       if (named.code !== 'named-gp') others.push(gp);
       if (nurseNeeded) others.push(nurse());
@@ -302,7 +306,7 @@ class CarePlanning {
       if (mhWorker) others.push(mhWorker);
     }
     const lonely = this.deficit('Social vulnerability') || (p.age >= 65 && rng.chance(0.15));
-    const linkWorker: Member | undefined = lonely ? { roleId: rng.pick(pcn.linkWorkerRoles), orgId: b.practice.pcnId, label: 'Social prescribing link worker', code: 'link-worker' } : undefined;
+    const linkWorker: Member | undefined = lonely ? { roleId: pickStaff(rng, pcn.linkWorkerRoles, dir, this.family), orgId: b.practice.pcnId, label: 'Social prescribing link worker', code: 'link-worker' } : undefined;
     if (linkWorker) others.push(linkWorker);
 
     const created = this.extractDay - 30 - rng.int(540);

@@ -82,8 +82,34 @@ export interface Directory {
   orgIds: { icb: string; communityTrust: string; mentalHealthTrust: string; ambulanceTrust: string };
   /** The Practitioner behind each PractitionerRole (care teams name the person; relationships follow Practitioners). */
   practitionerOfRole: Map<string, string>;
+  /** Each PractitionerRole's family name, so a care team can avoid giving someone a namesake (pickStaff). */
+  familyOfRole: Map<string, string>;
   /** PCN-employed care coordinators and social prescribing link workers (role ids), and the PCN's social prescribing service. */
   pcnStaff: Map<string, { careCoordinatorRoles: string[]; linkWorkerRoles: string[]; socialPrescribingServiceId: string }>;
+}
+
+/**
+ * A role from the pool as rng.pick would choose it, stepping on to the next person when that one shares
+ * the resident's family name: a namesake on the care team reads as a relative, and the synthetic staff
+ * are nobody's relatives. The same one draw as rng.pick, so the rest of the generator is unchanged.
+ */
+export function pickStaff(rng: Prng, roles: readonly string[], directory: Pick<Directory, 'familyOfRole'>, residentFamily: string | undefined): string {
+  const first = rng.int(roles.length);
+  for (let k = 0; k < roles.length; k++) {
+    const role = roles[(first + k) % roles.length];
+    if (directory.familyOfRole.get(role) !== residentFamily) return role;
+  }
+  return roles[first];
+}
+
+/** A family name other than `avoid`, as rng.pick would choose it, stepping on when it is the same (one draw). */
+export function pickFamilyOtherThan(rng: Prng, names: readonly string[], avoid: readonly (string | undefined)[]): string {
+  const first = rng.int(names.length);
+  for (let k = 0; k < names.length; k++) {
+    const name = names[(first + k) % names.length];
+    if (!avoid.includes(name)) return name;
+  }
+  return names[first];
 }
 
 export interface OrganisationOutput {
@@ -130,6 +156,7 @@ export function generateOrganisations(data: ReferenceData, seed: number): Organi
 
   let practitionerCount = 0, roleCount = 0;
   const practitionerOfRole = new Map<string, string>();
+  const familyOfRole = new Map<string, string>();
   const districtName = new Map(districts.map((d) => [d.id, d.name]));
 
   const addLocation = (id: string, name: string, orgId: string, district: string, locality?: Locality): string => {
@@ -192,6 +219,7 @@ export function generateOrganisations(data: ReferenceData, seed: number): Organi
     if (serviceId) pr.healthcareService = [ref('HealthcareService', serviceId)];
     resources.push(practitioner, pr);
     practitionerOfRole.set(rid, pid);
+    familyOfRole.set(rid, family);
     return rid;
   };
 
@@ -503,7 +531,7 @@ export function generateOrganisations(data: ReferenceData, seed: number): Organi
       mentalHealthRolesByDistrict, careHomesByDistrict, carersSupportByDistrict,
       services: { mentalHealthCommunity: mhCommunity, mentalHealthCrisis: mhCrisis, earlyIntervention: eip },
       orgIds: { icb, communityTrust: community, mentalHealthTrust: mental, ambulanceTrust: ambulance },
-      practitionerOfRole, pcnStaff,
+      practitionerOfRole, familyOfRole, pcnStaff,
     },
   };
 }

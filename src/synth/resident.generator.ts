@@ -13,7 +13,7 @@ import { addCurrentCare } from './current-care.js';
 import { birthChance, HistoryModel, TARGETS } from './history.model.js';
 import { FAMILY_NAMES, GIVEN_FEMALE, GIVEN_MALE, STREETS } from './names.js';
 import { NhsNumberAllocator } from './nhs-numbers.js';
-import { fictionalLandline, fictionalMobile, fictionalPostcode, type Directory, type Practice } from './organisation.generator.js';
+import { fictionalLandline, fictionalMobile, fictionalPostcode, pickFamilyOtherThan, pickStaff, type Directory, type Practice } from './organisation.generator.js';
 import { depFactor, type Demography, femaleShare, type PopulationModel } from './population.model.js';
 import { Prng } from './prng.js';
 import { QUESTIONNAIRES, type SurveyDefinition } from './survey.definitions.js';
@@ -209,6 +209,11 @@ class ResidentBuilder {
     this.subject = { reference: `Patient/${this.patientId}` };
   }
 
+  /** The resident's family name (the Patient is the first resource built). */
+  private get familyName(): string | undefined {
+    return (this.out[0] as Patient | undefined)?.name?.[0]?.family;
+  }
+
   private nextId(prefix: string): string {
     return `${prefix}-${this.index}-${++this.counter}`;
   }
@@ -284,7 +289,8 @@ class ResidentBuilder {
 
     const female = sex === 'female';
     const given = rng.pick(female ? GIVEN_FEMALE : GIVEN_MALE);
-    const family = rng.pick(FAMILY_NAMES);
+    // Not their own GP's family name: a namesake GP reads as a relative.
+    const family = pickFamilyOtherThan(rng, FAMILY_NAMES, [ctx.directory.familyOfRole.get(this.gpRole)]);
     const nhsNumber = ctx.nhs.numberFor(this.index);
     const identifier = [{ system: RESIDENT_ID_SYSTEM, value: this.patientId }];
     if (nhsNumber) identifier.unshift({ system: NHS_NUMBER_SYSTEM, value: nhsNumber });
@@ -643,7 +649,7 @@ class ResidentBuilder {
       status: end && end <= this.yearEnd ? 'finished' : 'active', type: EP_TYPES.mentalHealth,
       patient: this.subject, managingOrganization: ref('Organization', ctx.directory.orgIds.mentalHealthTrust),
       period: end && end <= this.yearEnd ? { start: isoDate(start), end: isoDate(end) } : { start: isoDate(start) },
-      careManager: ref('PractitionerRole', rng.pick(mhRoles)),
+      careManager: ref('PractitionerRole', pickStaff(rng, mhRoles, ctx.directory, this.familyName)),
     };
     this.out.push(eoc);
     if (p.age <= 69) {
@@ -679,7 +685,7 @@ class ResidentBuilder {
     this.out.push({
       resourceType: 'EpisodeOfCare', id: this.nextId('eoc'), meta: recordedBy(care.orgId), status: 'active', type: EP_TYPES.longTermSupport, patient: this.subject,
       managingOrganization: ref('Organization', care.orgId), period: { start: isoDate(start) },
-      careManager: ref('PractitionerRole', rng.pick(care.socialWorkerRoles)),
+      careManager: ref('PractitionerRole', pickStaff(rng, care.socialWorkerRoles, ctx.directory, this.familyName)),
     } as EpisodeOfCare);
     // O3.6 has no baseline: national shares are about 80% at home or with family for learning disability, lower in later life.
     const mix = ld ? [45, 33, 20, 2] : p.age < 65 ? [65, 15, 15, 5] : [55, 6, 24, 15];
@@ -714,7 +720,7 @@ class ResidentBuilder {
         { coding: [coding(V3_ROLE, rel[0], rel[1])] },
         local('carer-role', 'unpaid-carer', 'Unpaid carer'),
       ],
-      name: [{ use: 'official', family: rel[0] === 'FRND' || rel[0] === 'NBOR' ? rng.pick(FAMILY_NAMES) : patient.name![0].family, given: [rng.pick(female ? GIVEN_FEMALE : GIVEN_MALE)] }],
+      name: [{ use: 'official', family: rel[0] === 'FRND' || rel[0] === 'NBOR' ? pickFamilyOtherThan(rng, FAMILY_NAMES, [patient.name![0].family]) : patient.name![0].family, given: [rng.pick(female ? GIVEN_FEMALE : GIVEN_MALE)] }],
       gender: female ? 'female' : 'male',
       telecom: [{ system: 'phone', value: fictionalMobile(rng), use: 'mobile' }],
       period: { start: isoDate(this.extractDay - 30 - rng.int(3000)) },

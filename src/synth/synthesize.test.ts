@@ -303,6 +303,29 @@ describe('care planning: care teams, personalised care and support plans, allerg
     expect(teams).toBeGreaterThan(300);
   });
 
+  it('gives nobody a namesake on their care team: staff, and a friend or neighbour caring, have another family name', () => {
+    let members = 0;
+    for (const b of people) {
+      const family = (b[0] as Patient).name![0].family;
+      const carers = new Map(of<RelatedPerson>(b, 'RelatedPerson').map((r) => [`RelatedPerson/${r.id}`, r]));
+      for (const team of of<CareTeam>(b, 'CareTeam')) {
+        for (const p of team.participant!) {
+          const ref = p.member!.reference!;
+          const carer = carers.get(ref);
+          if (carer) {
+            const notRelated = ['FRND', 'NBOR'].includes(carer.relationship?.[0]?.coding?.[0]?.code ?? '');
+            if (notRelated) expect(carer.name![0].family, ref).not.toBe(family);
+            continue;
+          }
+          if (!ref.startsWith('Practitioner/')) continue;
+          members++;
+          expect((byRef.get(ref) as Practitioner).name![0].family, `${ref} on CareTeam/${team.id}`).not.toBe(family);
+        }
+      }
+    }
+    expect(members).toBeGreaterThan(500);
+  });
+
   it('gives a care team to most people with moderate or severe frailty, long-term social care or an open mental health episode, and to about one resident in ten', () => {
     const hasTeam = (b: Resource[]) => b.some((r) => r.resourceType === 'CareTeam');
     const frail = people.filter((b) => ['moderate', 'severe'].includes(efiCategory(b) ?? ''));
