@@ -26,6 +26,7 @@ describe('UK terms', () => {
     expect(ukSpelling('Diarrhea')).toBe('Diarrhoea');
     expect(ukSpelling('Hemorrhage of rectum')).toBe('Haemorrhage of rectum');
     expect(ukSpelling('Hypoglycemia')).toBe('Hypoglycaemia');
+    expect(ukSpelling('neighbor')).toBe('neighbour'); // HL7's RoleCode display for a neighbour who cares
     // Already UK, or not a US spelling at all.
     expect(ukSpelling('Anaemia')).toBe('Anaemia');
     expect(ukSpelling('Emphysema')).toBe('Emphysema');

@@ -62,6 +62,7 @@ const SPELLINGS: [RegExp, string][] = [
   [/\btumor\b/gi, 'tumour'],
   [/\btumors\b/gi, 'tumours'],
   [/\bbehavior/gi, 'behaviour'],
+  [/\bneighbor/gi, 'neighbour'],
   // -emia/-emic by stem (anemia, ischemic, hypoglycemia): a bare -emic rule would also change systemic and epidemic.
   [/(an|isch|leuk|septic|glyc|kal|natr|calc|phosphat|magnes|ur|lipid|ox|tox|bacter|vir|thalass)emi(a|c)\b/gi, '$1aemi$2'],
 ];
