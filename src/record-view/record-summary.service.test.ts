@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyPrincipal, ResidentPrincipal, StaffPrincipal } from '../access/principal.js';
 import { BreakGlassService } from '../access/policy/index.js';
+import { recordedByTag } from '../access/policy/policy-codes.js';
 import { FhirError } from '../fhir/outcome.js';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import { CARE_ORGS, seedCareWorld } from './care.fixtures.js';
@@ -117,6 +118,31 @@ describe('RecordSummaryService', () => {
     const s = await ok(receptionist, 'pat-hollis', NOW);
     expect(s.problems).toEqual([]);
     expect(s.medications).toEqual([]);
+  });
+
+  it('words a coded problem in UK terms for staff and plain English for the person, and a referral\'s status the same on the timeline as in the table', async () => {
+    await t.platform.resources.update('Condition', 'cond-hollis-sob', {
+      resourceType: 'Condition', id: 'cond-hollis-sob', subject: { reference: 'Patient/pat-hollis' }, meta: { tag: [recordedByTag(CARE_ORGS.gp)] },
+      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+      code: { coding: [{ system: 'http://snomed.info/sct', code: '60845006', display: 'Dyspnea on exertion' }], text: 'Dyspnea on exertion' },
+      onsetDateTime: '2025-02-01', recordedDate: '2025-02-01',
+    });
+    try {
+      const staff = await ok(nurse, 'pat-hollis', NOW);
+      expect(staff.problems.map((p) => p.text)).toContain('Dyspnoea on exertion');
+      const mine = await ok(resident, 'pat-hollis', NOW);
+      expect(mine.problems.map((p) => p.text)).toContain('Breathlessness on exertion');
+      const diagnoses = await service.timeline(resident, 'pat-hollis', NOW, { kind: 'diagnosis', count: 100 });
+      expect(diagnoses!.entries.find((e) => e.id === 'cond-hollis-sob')?.title).toBe('Diagnosis: Breathlessness on exertion');
+
+      const referrals = await service.timeline(nurse, 'pat-hollis', NOW, { kind: 'referral', count: 100 });
+      const ot = referrals!.entries.find((e) => e.id === 'sr-hollis-ot')!;
+      expect(staff.referrals[0].status).toBe('Open');
+      expect(ot).toMatchObject({ status: 'active', statusText: 'Open' });
+      expect(ot.detail).toContain('Status: Open');
+    } finally {
+      await t.platform.resources.delete('Condition', 'cond-hollis-sob');
+    }
   });
 
   it('refuses bad timeline parameters with a 400 naming them', () => {
