@@ -1,7 +1,7 @@
 import type { StaffAccount } from '../access/identity/user.repository.js';
 import { ROLE_NAMES, type StaffRole } from '../access/principal.js';
 import {
-  button, csrfField, errorSummary, notificationBanner, pager, select, summaryList, table, tag, textInput, type FieldErrors,
+  button, csrfField, errorSummary, notificationBanner, pager, radios, select, summaryList, table, tag, textInput, type FieldErrors,
 } from './components/index.js';
 import { html, query, type Html } from './html.js';
 
@@ -16,7 +16,7 @@ export const ADMIN_DONE_TEXT: Record<string, string> = {
   registered: 'API client registered.',
   rotated: 'Secret rotated. The old secret and its tokens no longer work.',
   revoked: 'API client revoked. It gets no new tokens and its current ones no longer work.',
-  'password-chosen': 'Your new password is set.',
+  linked: 'Account created for the person. They must choose their own password when they first sign in.',
 };
 
 /** A secret shown once, on the page the form redirected to. */
@@ -52,6 +52,7 @@ export interface UsersListData {
   done?: string;
   revealed?: Revealed;
   errors: FieldErrors;
+  canLinkPeople: boolean;
 }
 
 const memberships = (a: StaffAccount, names: Map<string, string>): Html =>
@@ -70,6 +71,7 @@ export function usersListBody(d: UsersListData): Html {
   return html`${banners(d.done, d.revealed)}${errorSummary(d.errors)}
   <h1>Users</h1>
   <p><a class="nhsuk-button" href="/admin/users/new">Create an account</a></p>
+  ${d.canLinkPeople ? html`<p><a href="/admin/people/new">Create an account for a resident or a carer</a></p>` : ''}
   <form method="get" action="/admin/users" novalidate>
     ${textInput({ name: 'q', label: 'Search by name or user name', errors: d.errors, value: d.search, width: 20 })}
     ${button('Search', { variant: 'secondary' })}
@@ -211,6 +213,30 @@ export function newClientBody(d: NewClientData): Html {
     ${organisationField({ errors: d.errors, value: d.values.organization, fixedOrg: d.fixedOrg })}
     ${textInput({ name: 'scope', label: 'Scopes', hint: 'SMART system scopes, separated by spaces, for example system/Patient.rs system/Observation.rs', errors: d.errors, value: d.values.scope, autocomplete: 'off' })}
     ${button('Register client')}
+  </form></div></div>`;
+}
+
+export interface NewPersonData {
+  csrfToken: string;
+  errors: FieldErrors;
+  values: { kind?: string; username?: string; displayName?: string; record?: string };
+}
+
+/** /admin/people/new: an account for a resident (their own record) or a carer (acting for the person they care for). */
+export function newPersonBody(d: NewPersonData): Html {
+  return html`<div class="nhsuk-grid-row"><div class="nhsuk-grid-column-two-thirds">
+  ${errorSummary(d.errors)}
+  <h1>Create an account for a resident or a carer</h1>
+  <p>Check who the person is before you create the account: it opens their record (a carer’s, what the person has agreed to share). The account gets a temporary password, shown once; the person chooses their own when they first sign in.</p>
+  <form method="post" action="/admin/people" novalidate>${csrfField(d.csrfToken)}
+    ${radios({ name: 'kind', label: 'Who is the account for?', errors: d.errors, value: d.values.kind, items: [
+      { value: 'resident', text: 'A resident, for their own record', hint: 'Enter the id of their Patient record' },
+      { value: 'carer', text: 'A carer, for the person they care for', hint: 'Enter the id of their RelatedPerson record' },
+    ] })}
+    ${textInput({ name: 'record', label: 'Record id', errors: d.errors, value: d.values.record, width: 20, autocomplete: 'off' })}
+    ${textInput({ name: 'username', label: 'User name', hint: '3 to 64 letters, numbers, dots, hyphens, underscores or @', errors: d.errors, value: d.values.username, width: 20, autocomplete: 'off' })}
+    ${textInput({ name: 'displayName', label: 'Full name', errors: d.errors, value: d.values.displayName, autocomplete: 'off' })}
+    ${button('Create account')}
   </form></div></div>`;
 }
 

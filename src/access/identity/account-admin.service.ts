@@ -188,6 +188,54 @@ export class AccountAdminService {
     this.sessions.forgetUser(id);
   }
 
+  /**
+   * An account for a resident (linked to their own Patient) or a carer (linked to their RelatedPerson,
+   * acting for that person as the person's consent allows), with a temporary password returned once.
+   * Identity is the administrator's to have checked (in person, or against the practice's record):
+   * the link gives the account the person's record, so one Patient or RelatedPerson has one account.
+   */
+  async linkPerson(p: Principal, input: { kind?: string; username?: string; displayName?: string; record?: string }): Promise<{ id: string; temporaryPassword: string; patientId: string }> {
+    this.needPeople(p);
+    const problems: { field: string; text: string }[] = [];
+    const kind = input.kind === 'resident' || input.kind === 'carer' ? input.kind : undefined;
+    if (!kind) problems.push({ field: 'kind', text: 'Choose whether the account is for a resident or a carer' });
+    const username = (input.username ?? '').trim();
+    const displayName = (input.displayName ?? '').trim();
+    const record = (input.record ?? '').trim();
+    if (!username) problems.push({ field: 'username', text: 'Enter a user name' });
+    else if (!USERNAME_PATTERN.test(username)) problems.push({ field: 'username', text: 'User name must be 3 to 64 letters, numbers, dots, hyphens, underscores or @, starting with a letter or number' });
+    if (!displayName) problems.push({ field: 'displayName', text: 'Enter the person’s name' });
+    else if (!isUsableText(displayName, { max: MAX_DISPLAY_NAME })) problems.push({ field: 'displayName', text: `Name must be ${MAX_DISPLAY_NAME} characters or fewer, without control characters` });
+    let patientId: string | undefined;
+    if (!record) problems.push({ field: 'record', text: 'Enter the id of the person’s record' });
+    else if (!/^[A-Za-z0-9\-.]{1,64}$/.test(record)) problems.push({ field: 'record', text: 'A record id is letters, numbers, hyphens and dots, up to 64' });
+    else if (kind) {
+      patientId = kind === 'resident' ? record : await this.lookup.relatedPersonPatient(record);
+      const registeredWith = patientId ? await this.lookup.patientRegistration(patientId) : undefined;
+      if (!patientId || !registeredWith) problems.push({ field: 'record', text: kind === 'resident' ? 'There is no Patient with this id' : 'There is no RelatedPerson with this id, or it names no person' });
+      else if (!can(p, 'admin.people.link', { registeredWith }).allowed) problems.push({ field: 'record', text: 'You can create accounts only for people registered with your organisation' });
+      else if (await this.users.personLinked(kind === 'resident' ? { patientId } : { relatedPersonId: record })) problems.push({ field: 'record', text: 'This person already has an account' });
+    }
+    if (problems.length === 0 && (await this.users.findByUsername(username))) problems.push({ field: 'username', text: 'An account with this user name already exists' });
+    if (problems.length > 0) throw new AdminInputError(problems);
+    const temporaryPassword = temporary();
+    const common = { username, displayName, passwordHash: await hashPassword(temporaryPassword), mustChangePassword: true };
+    try {
+      const id = await this.users.create(kind === 'resident'
+        ? { ...common, kind: 'resident', patientId: patientId! }
+        : { ...common, kind: 'proxy', proxyLinks: [{ relatedPersonId: record, patientId: patientId! }] });
+      return { id, temporaryPassword, patientId: patientId! };
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw new AdminInputError([{ field: 'username', text: 'An account with this user name already exists' }]);
+      throw err;
+    }
+  }
+
+  private needPeople(p: Principal): void {
+    const d = can(p, 'admin.people.link');
+    if (!d.allowed) throw forbidden(`You cannot do this: ${d.reason}`);
+  }
+
   async listClients(p: Principal): Promise<(ClientRecord & { createdAt: Date })[]> {
     this.needClients(p);
     return this.clients.list(this.scopeOf(p), CLIENTS_LIMIT);

@@ -42,6 +42,25 @@ export class FhirLookupRepository {
     return n ? n.text ?? [...(n.given ?? []), n.family].filter(Boolean).join(' ') : undefined;
   }
 
+  /**
+   * The organisations a person is registered with (their Patient's generalPractitioner and
+   * managingOrganization naming an Organization), or undefined when there is no such Patient.
+   */
+  async patientRegistration(id: string): Promise<string[] | undefined> {
+    const r = await this.db.query<{ content: string }>("SELECT content FROM resource WHERE resource_type = 'Patient' AND id = $1 AND NOT deleted", [id]);
+    if (!r.rows[0]) return undefined;
+    const p = JSON.parse(r.rows[0].content) as { generalPractitioner?: { reference?: string }[]; managingOrganization?: { reference?: string } };
+    const refs = [...(p.generalPractitioner ?? []), ...(p.managingOrganization ? [p.managingOrganization] : [])];
+    return [...new Set(refs.flatMap((x) => (x.reference?.startsWith('Organization/') ? [x.reference.slice('Organization/'.length)] : [])))];
+  }
+
+  /** The Patient a RelatedPerson relates to, or undefined (no such RelatedPerson, or it names none). */
+  async relatedPersonPatient(id: string): Promise<string | undefined> {
+    const r = await this.db.query<{ content: string }>("SELECT content FROM resource WHERE resource_type = 'RelatedPerson' AND id = $1 AND NOT deleted", [id]);
+    const ref = r.rows[0] ? (JSON.parse(r.rows[0].content) as { patient?: { reference?: string } }).patient?.reference : undefined;
+    return ref?.startsWith('Patient/') ? ref.slice('Patient/'.length) : undefined;
+  }
+
   /** An Organization's name, or its id. */
   async organizationName(id: string): Promise<string> {
     const r = await this.db.query<{ content: string }>("SELECT content FROM resource WHERE resource_type = 'Organization' AND id = $1 AND NOT deleted", [id]);

@@ -152,6 +152,16 @@ export class UserRepository {
     return r.rows[0]?.at ? new Date(r.rows[0].at) : undefined;
   }
 
+  /** Whether a resident account already links to Patient `patientId`, or a carer account to RelatedPerson `relatedPersonId`. */
+  async personLinked(o: { patientId?: string; relatedPersonId?: string }): Promise<boolean> {
+    const r = await this.db.query(
+      `SELECT 1 FROM app_user WHERE kind = 'resident' AND patient_id = $1
+       UNION ALL SELECT 1 FROM proxy_link WHERE related_person_id = $2 LIMIT 1`,
+      [o.patientId ?? null, o.relatedPersonId ?? null],
+    );
+    return r.rows.length > 0;
+  }
+
   async setDisabled(id: string, disabled: boolean): Promise<void> {
     await this.db.query('UPDATE app_user SET disabled = $2 WHERE id = $1', [id, disabled]);
   }

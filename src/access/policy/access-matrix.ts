@@ -178,6 +178,7 @@ export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): 
     'accesslog.read': { patientId: 'p-rel' },
     'admin.users.manage': { organizationId: 'm-org', role: 'gp', user: { memberships: [{ organizationId: 'm-org', role: 'receptionist' }] } },
     'admin.clients.manage': { organizationId: 'm-org' },
+    'admin.people.link': { registeredWith: ['m-org'] },
   };
   return subjects[verb] as VerbSubjects[V];
 }
@@ -198,6 +199,7 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'accesslog.read': 'p-rel\'s access log (the resident is p-rel)',
   'admin.users.manage': 'give the GP role at m-org to an account that is a receptionist at m-org (a local administrator: only their own organisation\'s accounts, never a system administrator\'s or the system-admin role)',
   'admin.clients.manage': 'an API client of m-org (a local administrator: only their own organisation\'s)',
+  'admin.people.link': 'an account for a resident registered with m-org, or their carer (a local administrator: only people registered with their own organisation)',
 };
 
 const TASK_WORKERS: MatrixPrincipal[] = [...CLINICAL, 'receptionist'];
@@ -217,7 +219,7 @@ export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
     case 'workspace.use': return STAFF_KINDS.includes(k);
     case 'portal.use': return k === 'resident' || k === 'proxy';
     case 'accesslog.read': return k === 'resident';
-    case 'admin.users.manage': case 'admin.clients.manage': return k === 'system-admin' || k === 'local-admin';
+    case 'admin.users.manage': case 'admin.clients.manage': case 'admin.people.link': return k === 'system-admin' || k === 'local-admin';
   }
 }
 

@@ -7,7 +7,17 @@ import type { Decision } from './policy.js';
  * for, and never a system administrator's account or the system-admin role, so a local administrator
  * cannot make themself (or take over) a system administrator.
  */
-export type AdminVerb = 'admin.users.manage' | 'admin.clients.manage';
+export type AdminVerb = 'admin.users.manage' | 'admin.clients.manage' | 'admin.people.link';
+
+/**
+ * admin.people.link: an account for a resident (their own Patient) or a carer (a RelatedPerson of
+ * the person they care for). `registeredWith`: the organisations the person's Patient names as GP or
+ * managing organisation, resolved by the caller; a local administrator links only their own
+ * organisation's registered people (absent: using the form at all).
+ */
+export interface AdminPersonSubject {
+  registeredWith: string[];
+}
 
 /**
  * admin.users.manage: what an action touches. Absent: using the users pages at all. The caller
@@ -42,16 +52,22 @@ export function administeredOrganizations(p: Principal): 'all' | string[] {
   return p.role === 'local-admin' ? [p.organizationId] : [];
 }
 
-export function canAdmin(p: Principal, verb: AdminVerb, s?: AdminUserSubject | AdminClientSubject): Decision {
+export function canAdmin(p: Principal, verb: AdminVerb, s?: AdminUserSubject | AdminClientSubject | AdminPersonSubject): Decision {
   // Administration is a person's job in the web app: never a token's (an app or integration acting through the API).
   if (p.kind !== 'staff' || p.via !== 'session') return deny('accounts are administered by an administrator signed in to the workspace');
   if (p.role === 'system-admin') return allow('a system administrator manages every organisation\'s accounts and clients');
   if (p.role !== 'local-admin') return deny('only administrators manage accounts and API clients');
   const own = p.organizationId;
   if (!s) return allow('a local administrator manages their organisation\'s accounts and clients');
-  if (s.organizationId !== undefined && s.organizationId !== own) return deny('a local administrator manages only the organisation they act for');
+  if (verb === 'admin.people.link') {
+    return (s as AdminPersonSubject).registeredWith.includes(own)
+      ? allow('a local administrator links accounts for people registered with their organisation')
+      : deny('a local administrator links accounts only for people registered with their organisation');
+  }
+  const c = s as AdminUserSubject | AdminClientSubject;
+  if (c.organizationId !== undefined && c.organizationId !== own) return deny('a local administrator manages only the organisation they act for');
   if (verb === 'admin.clients.manage') return allow('a local administrator manages their organisation\'s API clients');
-  const u = s as AdminUserSubject;
+  const u = c as AdminUserSubject;
   if (u.role === 'system-admin') return deny('only a system administrator gives the system administrator role');
   if (u.user) {
     const ms = u.user.memberships;

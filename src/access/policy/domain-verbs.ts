@@ -1,5 +1,5 @@
 import type { Principal } from '../principal.js';
-import { canAdmin, type AdminClientSubject, type AdminUserSubject, type AdminVerb } from './admin.policy.js';
+import { canAdmin, type AdminClientSubject, type AdminPersonSubject, type AdminUserSubject, type AdminVerb } from './admin.policy.js';
 import { canUseApp, type AccessLogSubject, type AppVerb } from './app.policy.js';
 import { canAggregate, type AggregateVerb } from './aggregate.policy.js';
 import { canBreakGlass, type BreakGlassVerb } from './break-glass.policy.js';
@@ -19,7 +19,7 @@ export const DOMAIN_VERBS = [
   'task.claim', 'task.transition', 'task.reassign', 'task.create',
   'breakglass.request', 'breakglass.review', 'aggregate.read', 'referral.accept', 'plan.agree',
   'workspace.use', 'portal.use', 'accesslog.read',
-  'admin.users.manage', 'admin.clients.manage',
+  'admin.users.manage', 'admin.clients.manage', 'admin.people.link',
 ] as const satisfies readonly DomainVerb[];
 /** Fails to compile when a verb of the union is missing from DOMAIN_VERBS (the matrix iterates the list). */
 const everyVerbListed: Exclude<DomainVerb, (typeof DOMAIN_VERBS)[number]> extends never ? true : never = true;
@@ -41,6 +41,7 @@ export interface VerbSubjects {
   'accesslog.read': AccessLogSubject | undefined;
   'admin.users.manage': AdminUserSubject | undefined;
   'admin.clients.manage': AdminClientSubject | undefined;
+  'admin.people.link': AdminPersonSubject | undefined;
 }
 
 export function isDomainVerb(v: string): v is DomainVerb {
@@ -61,7 +62,7 @@ export function decideVerb(p: Principal, verb: DomainVerb, subject: unknown): De
       return canPlan(p, verb, subject as PlanSubject | undefined);
     case 'workspace.use': case 'portal.use': case 'accesslog.read':
       return canUseApp(p, verb, subject as AccessLogSubject | undefined);
-    case 'admin.users.manage': case 'admin.clients.manage':
-      return canAdmin(p, verb, subject as AdminUserSubject | AdminClientSubject | undefined);
+    case 'admin.users.manage': case 'admin.clients.manage': case 'admin.people.link':
+      return canAdmin(p, verb, subject as AdminUserSubject | AdminClientSubject | AdminPersonSubject | undefined);
   }
 }

@@ -20,6 +20,10 @@ describe('administration in the web app (/admin)', () => {
     await createOrganization(t.platform, 'org-a', 'A1234', 'Alder Surgery');
     await createOrganization(t.platform, 'org-b', 'B5678', 'Birch Practice');
     await createPatient(t.platform, 'pat-1');
+    for (const id of ['pat-2', 'pat-3']) {
+      await t.platform.resources.update('Patient', id, { resourceType: 'Patient', id, name: [{ given: ['Pat'], family: id }], generalPractitioner: [{ reference: 'Organization/org-a' }] });
+    }
+    await t.platform.resources.update('RelatedPerson', 'rp-2', { resourceType: 'RelatedPerson', id: 'rp-2', patient: { reference: 'Patient/pat-2' }, name: [{ text: 'Carer of pat-2' }] });
     ids = {
       sysadmin: await createStaff(t.platform, 'sys.admin', PW, [{ organizationId: 'org-a', role: 'system-admin' }]),
       localA: await createStaff(t.platform, 'local.a', PW, [{ organizationId: 'org-a', role: 'local-admin' }]),
@@ -192,7 +196,7 @@ describe('administration in the web app (/admin)', () => {
       await b.signIn(username, PW);
       const home = await b.get(username === 'gp.b' ? '/work' : '/my-record');
       const csrf = csrfOf(home.body);
-      for (const url of ['/admin', '/admin/users', '/admin/users?q=gp', '/admin/users/new', `/admin/users/${ids.gpA}`, '/admin/clients', '/admin/clients/new']) {
+      for (const url of ['/admin', '/admin/users', '/admin/users?q=gp', '/admin/users/new', `/admin/users/${ids.gpA}`, '/admin/people/new', '/admin/clients', '/admin/clients/new']) {
         expect((await b.get(url)).status, `${username} GET ${url}`).toBe(403);
       }
       const before = await counts();
@@ -200,6 +204,7 @@ describe('administration in the web app (/admin)', () => {
         ['/admin/users', { username: 'sneaky', displayName: 'Sneaky', organization: 'org-a', role: 'system-admin' }],
         [`/admin/users/${ids.gpA}/disable`, {}], [`/admin/users/${ids.gpA}/enable`, {}], [`/admin/users/${ids.gpA}/reset-password`, {}],
         [`/admin/users/${ids.gpA}/memberships`, { organization: 'org-b', role: 'system-admin' }], [`/admin/users/${ids.gpA}/memberships/end`, { organization: 'org-a' }],
+        ['/admin/people', { kind: 'resident', record: 'pat-3', username: 'sneaky.resident', displayName: 'S' }],
         ['/admin/clients', { organization: 'org-a', scope: 'system/*.cruds', name: 'x' }], ['/admin/clients/anything/rotate', {}], ['/admin/clients/anything/revoke', {}],
       ];
       for (const [url, fields] of posts) expect((await b.post(url, { csrf_token: csrf, ...fields })).status, `${username} POST ${url}`).toBe(403);
@@ -298,7 +303,7 @@ describe('administration in the web app (/admin)', () => {
     const { b, csrf } = await admin();
     let seed = 15;
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
-    const HOSTILE = ['', ' ', '\u0000', 'a\u0000b', 'x'.repeat(5000), '<script>alert(1)</script>', '%', '_', "'; DROP TABLE app_user; --", '\uD800', '\u202e',
+    const HOSTILE = ['', ' ', 'resident', 'carer', 'pat-1', 'rp-2', '\u0000', 'a\u0000b', 'x'.repeat(5000), '<script>alert(1)</script>', '%', '_', "'; DROP TABLE app_user; --", '\uD800', '\u202e',
       'system-admin', 'local-admin', 'gp', 'org-a', 'org-b', 'A1234', '../../etc', 'system/*.cruds', 'patient/*.rs', 'GP.A', 'ok.user'];
     const pick = () => HOSTILE[rand(HOSTILE.length)] + (rand(3) === 0 ? HOSTILE[rand(HOSTILE.length)] : '');
     const targets = [ids.gpB, ids.both, 'nobody', '%00'];
@@ -307,6 +312,7 @@ describe('administration in the web app (/admin)', () => {
       [() => `/admin/users/${targets[rand(targets.length)]}/memberships`, ['organization', 'role']],
       [() => `/admin/users/${targets[rand(targets.length)]}/memberships/end`, ['organization']],
       [() => '/admin/clients', ['organization', 'scope', 'name']],
+      [() => '/admin/people', ['kind', 'record', 'username', 'displayName']],
     ];
     for (let i = 0; i < 600; i++) {
       const [url, fields] = forms[rand(forms.length)];
@@ -317,6 +323,56 @@ describe('administration in the web app (/admin)', () => {
       expect(res.status, `${u} ${JSON.stringify(body).slice(0, 200)}`).toBeLessThan(500);
       expect(res.body).not.toContain('<script>alert(1)</script>');
     }
+  });
+
+  it('accounts for a resident and their carer, linked to their records: a temporary password, chosen anew at first sign-in; one account per record; a local administrator only for people registered with their organisation', async () => {
+    const { b, csrf, users } = await admin();
+    expect(users.body).toContain('href="/admin/people/new"');
+    expect((await b.get('/admin/people/new')).status).toBe(200);
+    const made: Record<string, string> = {};
+    for (const [kind, record, username] of [['resident', 'pat-2', 'pat.two'], ['carer', 'rp-2', 'carer.two']]) {
+      const res = await b.post('/admin/people', { csrf_token: csrf, kind, record, username, displayName: `The ${kind}` });
+      expect(res.status, res.body.slice(0, 1500)).toBe(303);
+      const shown = await b.get(String(res.headers.location));
+      expect(shown.body).toContain('Account created for the person');
+      made[kind] = secretOf(shown.body)!;
+      const u = new Browser(t);
+      const home = await u.signIn(username, made[kind]);
+      expect((await u.get(home!)).headers.location).toBe('/choose-password');
+      const choose = await u.get('/choose-password');
+      const chosen = await u.post('/choose-password', { csrf_token: csrfOf(choose.body), password: NEW_PW, confirm: NEW_PW });
+      expect(chosen.headers.location).toBe('/my-record');
+      expect((await u.get('/my-record')).status).toBe(200);
+    }
+    const resident = await t.platform.identity.users.findByUsername('pat.two');
+    expect(resident).toMatchObject({ kind: 'resident', patientId: 'pat-2' });
+    expect((await t.platform.identity.users.findByUsername('carer.two'))!.proxyLinks).toEqual([{ relatedPersonId: 'rp-2', patientId: 'pat-2' }]);
+    // The person's record shows that an account was made for it.
+    const audits = await t.platform.db.query<{ n: string }>("SELECT count(*) AS n FROM resource WHERE resource_type = 'AuditEvent' AND content LIKE $1 AND content LIKE '%Patient/pat-2%'", [`%UserAccount/${resident!.id}%`]);
+    expect(Number(audits.rows[0].n)).toBeGreaterThanOrEqual(1);
+
+    const before = await counts();
+    const refused: [Record<string, string>, string][] = [
+      [{ kind: 'resident', record: 'pat-2', username: 'pat.two.again', displayName: 'Again' }, 'This person already has an account'],
+      [{ kind: 'carer', record: 'rp-2', username: 'carer.again', displayName: 'Again' }, 'This person already has an account'],
+      [{ kind: 'resident', record: 'no-such-patient', username: 'x.y.z', displayName: 'X' }, 'There is no Patient with this id'],
+      [{ kind: 'carer', record: 'pat-3', username: 'x.y.z', displayName: 'X' }, 'There is no RelatedPerson with this id'],
+      [{ kind: 'guardian', record: 'pat-3', username: 'x.y.z', displayName: 'X' }, 'Choose whether the account is for a resident or a carer'],
+      [{ kind: 'resident', record: 'pat\u00003', username: 'x.y.z', displayName: 'X' }, 'A record id is letters'],
+    ];
+    for (const [fields, text] of refused) {
+      const res = await b.post('/admin/people', { csrf_token: csrf, ...fields });
+      expect(res.status, text).toBe(400);
+      expect(res.body).toContain(text);
+    }
+    // A local administrator of another organisation cannot link a person registered elsewhere.
+    await createStaff(t.platform, 'local.b', PW, [{ organizationId: 'org-b', role: 'local-admin' }]);
+    const other = await admin('local.b');
+    const res = await other.b.post('/admin/people', { csrf_token: other.csrf, kind: 'resident', record: 'pat-3', username: 'pat.three', displayName: 'Pat Three' });
+    expect(res.status).toBe(400);
+    expect(res.body).toContain('You can create accounts only for people registered with your organisation');
+    expect((await counts()).users).toBe(before.users + 1); // local.b only
+    expect(await t.platform.identity.users.findByUsername('pat.three')).toBeUndefined();
   });
 
   it('a client registered in the web app gets a token; a rotated secret and a revoked client do not, and their tokens stop working', async () => {

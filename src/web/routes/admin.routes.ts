@@ -7,7 +7,7 @@ import { MIN_OWN_PASSWORD } from '../../access/identity/session.service.js';
 import { can } from '../../access/policy/index.js';
 import type { Principal } from '../../access/principal.js';
 import {
-  choosePasswordBody, clientsBody, newClientBody, newUserBody, usersListBody, userBody, type Revealed,
+  choosePasswordBody, clientsBody, newClientBody, newPersonBody, newUserBody, usersListBody, userBody, type Revealed,
 } from '../admin.page.js';
 import type { FieldErrors } from '../components/index.js';
 import { html } from '../html.js';
@@ -17,7 +17,7 @@ import { homeOf, navFor, one, type Signed, type WebContext } from '../web-contex
 /** How long a secret waits, server-side, for the one page that shows it. */
 const REVEAL_TTL_MS = 10 * 60_000;
 
-type AdminVerb = 'admin.users.manage' | 'admin.clients.manage';
+type AdminVerb = 'admin.users.manage' | 'admin.clients.manage' | 'admin.people.link';
 
 /**
  * Administration (/admin): staff accounts (/admin/users) and API clients (/admin/clients) for system
@@ -118,7 +118,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { web: WebContext 
       list = await admin.listUsers(s.principal, {});
     }
     const names = await orgNames(list.users.flatMap((u) => u.memberships.map((m) => m.organizationId)));
-    const body = usersListBody({ users: list.users, orgNames: names, search: errors.length ? search?.slice(0, 200) : search, after, next: list.next, done: one(q.done), revealed: reveal(s, one(q.shown)), errors });
+    const body = usersListBody({ users: list.users, orgNames: names, search: errors.length ? search?.slice(0, 200) : search, after, next: list.next, done: one(q.done), revealed: reveal(s, one(q.shown)), errors, canLinkPeople: can(s.principal, 'admin.people.link').allowed });
     return web.send(reply, errors.length ? 400 : 200, page({ title: 'Users', viewer: s.viewer, nav: navFor(s.principal, 'users'), error: errors.length > 0, body }));
   });
 
@@ -197,6 +197,41 @@ export async function adminRoutes(app: FastifyInstance, opts: { web: WebContext 
   command('reset-password', 'reset', async (p, id) => ({ label: 'Temporary password', value: await admin.resetPassword(p, id) }));
   command('memberships', 'given', (p, id, f) => admin.giveMembership(p, id, { organization: f.organization, role: f.role }));
   command('memberships/end', 'ended', (p, id, f) => admin.endMembership(p, id, f.organization));
+
+  // ---- Residents' and carers' accounts ----
+
+  const newPersonPage = (reply: FastifyReply, s: Signed, status: number, errors: FieldErrors, values: Record<string, string | undefined>) =>
+    web.send(reply, status, page({
+      title: 'Create an account for a resident or a carer', viewer: s.viewer, nav: navFor(s.principal, 'users'), error: errors.length > 0,
+      before: html`<nav class="nhsuk-back-link" aria-label="Back"><a class="nhsuk-back-link__link" href="/admin/users">Back to users</a></nav>`,
+      body: newPersonBody({ csrfToken: s.viewer.csrfToken, errors, values }),
+    }));
+
+  app.get('/admin/people/new', async (req, reply) => {
+    const s = await guard(req, reply, 'admin.people.link', 'users');
+    if (!s) return reply;
+    audit(req, 'read', 'UserAccount');
+    return newPersonPage(reply, s, 200, [], {});
+  });
+
+  app.post('/admin/people', async (req, reply) => {
+    const s = await guard(req, reply, 'admin.people.link', 'users');
+    if (!s) return reply;
+    const f = fieldsOf(req);
+    const a = audit(req, 'create', 'UserAccount');
+    const values = { kind: f.kind, username: f.username, displayName: f.displayName, record: f.record };
+    try {
+      const r = await admin.linkPerson(s.principal, values);
+      a.resources = [{ type: 'UserAccount', id: r.id }];
+      // The person's access log shows that an account was made for their record.
+      a.patientIds = [r.patientId];
+      return web.redirect(reply, `/admin/users?done=linked&shown=${stash(s, { label: 'Temporary password', value: r.temporaryPassword })}`);
+    } catch (err) {
+      if (!(err instanceof AdminInputError)) throw err;
+      a.failure = err.problems[0].text;
+      return newPersonPage(reply, s, 400, problemsOf(err), keep(values));
+    }
+  });
 
   // ---- API clients ----
 
