@@ -62,6 +62,14 @@ describe('administration in Chromium', () => {
     await person.fill('#confirm', 'a-password-of-my-own');
     await Promise.all([person.waitForURL(/\/work$/), person.click('button:has-text("Save password")')]);
 
+    await page.goto(`${base}/admin/users`);
+    await page.click('text=Create an account for a resident or a carer');
+    expect(await page.locator('h1').innerText()).toBe('Create an account for a resident or a carer');
+    await expectAccessible(page);
+    await Promise.all([page.waitForURL(/\/admin\/people$/), page.click('button:has-text("Create account")')]);
+    expect(await page.locator('.nhsuk-error-summary li').count()).toBe(4);
+    await expectAccessible(page);
+
     await page.click('a.nhsuk-header__navigation-link:has-text("API clients")');
     expect(await page.locator('h1').innerText()).toBe('API clients');
     await expectAccessible(page);
