@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Every test runs on the embedded PostgreSQL (one throwaway cluster per run, started by
 // postgres.global-setup.ts); when TEST_DATABASE_URL points at a PostgreSQL server (.ci/run starts
@@ -16,6 +16,9 @@ export default defineConfig({
       test: {
         name: db,
         include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
+        // The embedded server's own tests (start, stop, a second owner, commands beside a running
+        // server) start clusters of their own, whatever the back end: they run in one project only.
+        exclude: [...configDefaults.exclude, ...(db === 'embedded' ? [] : ['src/db/embedded.database.test.ts'])],
         env: { ONESTORY_TEST_DB: db, LOG_LEVEL: 'silent' },
         globalSetup: ['src/testing/postgres.global-setup.ts'],
         testTimeout: 60_000,
