@@ -118,6 +118,18 @@ export class WorklistService {
     return res.rows.map((r) => ({ ref: `Practitioner/${r.id}`, name: nameOf(JSON.parse(r.content)) || r.id })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** A Patient as the caller may see it (JSON), or undefined when hidden or missing: for naming the person of one task. */
+  async patient(p: Principal, now: Date, id: string): Promise<unknown | undefined> {
+    if (!isValidId(id)) return undefined;
+    const params = new Params();
+    const r = restrictionFor(p, now)('pt', 'Patient', params);
+    const res = await this.db.query<{ content: string }>(
+      `SELECT pt.content FROM resource pt WHERE pt.resource_type = 'Patient' AND pt.id = ${params.add(id)} AND NOT pt.deleted${r ? ` AND ${r}` : ''}`,
+      params.values,
+    );
+    return res.rows[0] ? JSON.parse(res.rows[0].content) : undefined;
+  }
+
   /** Display names of the practitioners, organisations and teams named, as far as the caller may see them. */
   async displayNames(p: Principal, now: Date, refs: (string | undefined)[]): Promise<Map<string, string>> {
     const wanted = [...new Set(refs.map((r) => localReference(r)).filter((r) => r && ['Practitioner', 'PractitionerRole', 'Organization', 'CareTeam', 'HealthcareService'].includes(r.type)).map((r) => `${r!.type}/${r!.id}`))];

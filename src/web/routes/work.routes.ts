@@ -66,9 +66,9 @@ export async function workRoutes(app: FastifyInstance, opts: { web: WebContext }
     const now = web.now();
     const owners = await worklist.ownersOf(s.principal);
     const names = await worklist.displayNames(s.principal, now, [t.requester?.reference, t.owner?.reference]);
-    const personRow = patient ? await web.platform.recordView.summaries.summary(s.principal, patient.id, now, { count: '1' } as never).catch(() => undefined) : undefined;
-    const sum = personRow?.status === 'ok' ? personRow.summary : undefined;
-    const item = workItem({ ...t, meta: { ...t.meta, versionId: String(cur.versionId) } }, sum ? { id: patient!.id, name: [{ text: sum.patient.name }], birthDate: sum.patient.birthDate, identifier: sum.patient.nhsNumber ? [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: sum.patient.nhsNumber }] : [] } : undefined, names, new Set(owners.mine), now);
+    // The person, as this user may see them (the row restriction); a hidden person is said to be hidden.
+    const person = patient?.type === 'Patient' ? await worklist.patient(s.principal, now, patient.id) : undefined;
+    const item = workItem({ ...t, meta: { ...t.meta, versionId: String(cur.versionId) } }, person, names, new Set(owners.mine), now);
     const p = s.principal;
     const me = personRef(p);
     const owner = ownerRef(t);
