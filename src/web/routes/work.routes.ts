@@ -1,4 +1,3 @@
-import type { Task } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { auditContextOf } from '../../access/audit/audit-entry.js';
 import { fieldsOf } from '../../access/identity/auth.routes.js';
@@ -51,7 +50,8 @@ export async function workRoutes(app: FastifyInstance, opts: { web: WebContext }
     const list = await worklist.list(s.principal, filter, web.now());
     audit.patientIds = [...new Set(list.items.flatMap((i) => (i.person ? [i.person.id] : [])))];
     const principal = s.principal;
-    const noWork = principal.kind === 'staff' && !can(principal, 'task.create', { task: { resourceType: 'Task', status: 'requested', intent: 'order' } as Task, teamIds: [] }).allowed
+    // A role that may not read Tasks at all (an analyst, an administrator) is told so, not shown an empty list.
+    const noWork = !can(principal, 'search', 'Task').allowed
       ? 'Your role does not take tasks from the shared record, so there is no work list for you here.' : undefined;
     const orgName = principal.kind === 'staff' ? await web.orgName(principal.organizationId) : 'your organisation';
     return web.send(reply, errors.length ? 400 : 200, page({ title: 'My work', viewer: s.viewer, nav: navFor(s.principal, 'work'), error: errors.length > 0, body: worklistBody(list, { orgName, done: one(q.done), errors, noWork }) }));
