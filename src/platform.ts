@@ -8,6 +8,7 @@ import { migrate } from './db/migrate.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { registerDerivedTable } from './fhir/resource.repository.js';
 import { ResourceService } from './fhir/resource.service.js';
+import { CaseloadService } from './record-view/caseload.service.js';
 import { PersonSearchService } from './record-view/person-search.service.js';
 import { RecordSummaryService } from './record-view/record-summary.service.js';
 import { TASK_WORK_TABLE } from './workflow/task-work.table.js';
@@ -31,7 +32,7 @@ export interface Platform {
   /** The access layer's services beyond the per-request policy. */
   access: { breakGlass: BreakGlassService; accessLog: AccessLogService; aggregates: AggregateService };
   /** Read models of a person's record for the web app and its JSON API. */
-  recordView: { summaries: RecordSummaryService; people: PersonSearchService };
+  recordView: { summaries: RecordSummaryService; people: PersonSearchService; caseload: CaseloadService };
   /** Work passed between people and organisations. */
   workflow: { tasks: TaskService; worklist: WorklistService };
   close(): Promise<void>;
@@ -75,7 +76,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     resources,
     identity: createIdentity(database, clock),
     access: { breakGlass, accessLog: new AccessLogService(database), aggregates: new AggregateService(database) },
-    recordView: { summaries: new RecordSummaryService(database), people: new PersonSearchService(database, resources.search) },
+    recordView: { summaries: new RecordSummaryService(database), people: new PersonSearchService(database, resources.search), caseload: new CaseloadService(database) },
     workflow: { tasks: new TaskService(resources, clock, { baseUrl: config.baseUrl }), worklist: new WorklistService(database) },
     close: () => database.close(),
   };

@@ -2,6 +2,7 @@ import type { AccessVisit } from '../access/audit/access-log.grouping.js';
 import { BREAK_GLASS_REASONS, type BreakGlassGrant } from '../access/policy/index.js';
 import { ROLE_NAMES, type StaffRole } from '../access/principal.js';
 import { formatDate, formatDateTime, humanName } from '../record-view/fhir-text.js';
+import type { CaseloadPerson } from '../record-view/caseload.service.js';
 import type { PersonSearchResult } from '../record-view/person-search.service.js';
 import { typeWords } from '../record-view/type-words.js';
 import { formatNhsNumber, NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
@@ -284,4 +285,20 @@ export function breakGlassReviewBody(rows: ReviewRow[], csrfToken: string, error
   return html`${errorSummary(errors)}<h1>Emergency access to review</h1>
   <p>Every use of emergency access (break-glass) is listed here until a privacy officer has reviewed it. The person can see each one, with the statement, in their own access log.</p>
   ${rows.length === 0 ? html`<p class="onestory-muted">There is no emergency access waiting for review.</p>` : items}`;
+}
+
+/** "My people": the people this user or their organisation is recorded as caring for, by family name, paged. */
+export function caseloadBody(c: { people: CaseloadPerson[]; next?: string }, orgName: string, paged: boolean): Html {
+  const rows = c.people.map((p) => [
+    html`<a href="/people/${p.id}">${p.name}</a>`,
+    p.nhsNumber ? html`<span class="onestory-nowrap">${formatNhsNumber(p.nhsNumber)}</span>` : 'Not recorded',
+    p.age !== undefined ? `${p.age}` : 'Not recorded',
+    p.postcode ?? 'Not recorded',
+  ]);
+  return html`<h1>My people</h1>
+  <p>The people you${orgName ? ` and ${orgName}` : ''} are recorded as caring for: registered with your practice, on a care team, in an open episode of care or referral, in hospital with you, or with open work for you. Anyone else can be found with <a href="/people">Find a person</a>.</p>
+  ${c.people.length === 0
+    ? html`<p>${paged ? 'There are no more people on this list.' : 'Nobody is recorded as in your care yet.'}</p>`
+    : table({ caption: 'People in your care, by family name', captionHidden: true, responsive: true, head: ['Name', 'NHS number', 'Age', 'Postcode'], rows })}
+  ${pager({ previous: paged ? { href: '/caseload', label: 'First page' } : undefined, next: c.next ? { href: `/caseload?cursor=${encodeURIComponent(c.next)}`, label: 'Next page' } : undefined, label: 'Pages of people' })}`;
 }

@@ -40,6 +40,7 @@ export function navFor(p: Principal, current: string): NavItem[] {
   if (allowed(p, 'workspace.use')) {
     return [
       { href: '/work', text: 'My work', current: current === 'work' },
+      { href: '/caseload', text: 'My people', current: current === 'caseload' },
       { href: '/people', text: 'Find a person', current: current === 'people' },
       ...(allowed(p, 'breakglass.review') ? [{ href: '/break-glass-review', text: 'Emergency access review', current: current === 'review' }] : []),
     ];

@@ -61,7 +61,7 @@ describe(`every page at ${WIDTH}px`, () => {
   });
 
   it('the workspace: my work, a task, find a person, a record, the timeline, break-glass', { timeout: 180_000 }, async () => {
-    await visit(CARE_USERS.nurse.username, ['/work', '/work/tasks/t-mine', '/people', '/people?by=name&name=Hollis&day=14&month=5&year=1941', '/people/pat-hollis', '/people/pat-hollis?kind=task', '/people/pat-baxter', '/people/pat-baxter/break-glass']);
+    await visit(CARE_USERS.nurse.username, ['/work', '/caseload', '/work/tasks/t-mine', '/people', '/people?by=name&name=Hollis&day=14&month=5&year=1941', '/people/pat-hollis', '/people/pat-hollis?kind=task', '/people/pat-baxter', '/people/pat-baxter/break-glass']);
   });
 
   it('the privacy officer’s review', { timeout: 120_000 }, async () => {

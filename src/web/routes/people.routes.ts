@@ -6,7 +6,7 @@ import type { PersonSearchResult } from '../../record-view/person-search.service
 import { FhirError } from '../../fhir/outcome.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
-import { breakGlassBody, searchBody, type FieldErrors, type SearchForm } from '../pages.js';
+import { breakGlassBody, caseloadBody, searchBody, type FieldErrors, type SearchForm } from '../pages.js';
 import { breakGlassBanner, recordBody } from '../record.page.js';
 import { readDate } from '../components/index.js';
 import { timelineFromPage } from '../timeline-form.js';
@@ -15,7 +15,7 @@ import { fieldErrorOf, navFor, one, type WebContext } from '../web-context.js';
 /** The staff workspace's people pages: find a person, their record, and emergency access. */
 export async function peopleRoutes(app: FastifyInstance, opts: { web: WebContext }): Promise<void> {
   const { web } = opts;
-  const { people, summaries } = web.platform.recordView;
+  const { people, summaries, caseload } = web.platform.recordView;
   const { breakGlass } = web.platform.access;
 
   app.get('/people', async (req, reply) => {
@@ -51,6 +51,20 @@ export async function peopleRoutes(app: FastifyInstance, opts: { web: WebContext
       }
     }
     return web.send(reply, errors.length ? 400 : 200, page({ title: 'Find a person', viewer: s.viewer, nav: navFor(s.principal, 'people'), error: errors.length > 0, body: searchBody(form, errors, result) }));
+  });
+
+  // "My people": whom this user, or their organisation, is recorded as caring for.
+  app.get('/caseload', async (req, reply) => {
+    const s = await web.need(req, reply, 'workspace', 'caseload');
+    if (!s) return reply;
+    const audit = auditContextOf(req);
+    audit.interaction = 'search';
+    audit.resourceType = 'Patient';
+    const cursor = one((req.query as Record<string, unknown>).cursor);
+    const page_ = await caseload.page(s.principal, web.now(), cursor);
+    audit.patientIds = page_.people.map((p) => p.id);
+    const orgName = s.principal.kind === 'staff' ? await web.orgName(s.principal.organizationId) : '';
+    return web.send(reply, 200, page({ title: 'My people', viewer: s.viewer, nav: navFor(s.principal, 'caseload'), body: caseloadBody(page_, orgName, !!cursor) }));
   });
 
   app.get('/people/:id', async (req, reply) => {
