@@ -13,6 +13,14 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   // An idle client that loses its server connection must not crash the process: the pool drops it
   // and opens a new one when next asked.
   pool.on('error', () => undefined);
+  // Every connection always has an 'error' listener, whatever it is doing: checked out by pool.query
+  // or a transaction, being destroyed after a failure, or idle. A server that ends connections
+  // (pg_terminate_backend, a restart, a failover) can make a client emit 'error' after its
+  // statement's own listener is gone (pool.query removes its own before releasing a broken client),
+  // and an unheard 'error' event ends the process. The statement in flight fails by itself.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   await pool.query('SELECT 1');
   // Each distinct text stays prepared on every connection that ran it: past MAX_PREPARED texts
   // (a client inventing query shapes), new ones run unnamed, so server memory stays bounded.
