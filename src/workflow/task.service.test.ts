@@ -204,21 +204,23 @@ describe('commands', () => {
 
   it('bad input is a 4xx naming the field, and nothing is written', async () => {
     const id = await task({ owner: { reference: 'Practitioner/pr-a1' }, status: 'in-progress' });
-    const cases: [Promise<unknown>, number, string][] = [
-      [svc.hold(a1, id, 1, '   '), 400, 'reason'],
-      [svc.hold(a1, id, 1, 'bell \u0007'), 400, 'reason'],
-      [svc.hold(a1, id, 1, 'x'.repeat(2001)), 400, 'reason'],
-      [svc.transition(a1, id, 1, 'failed'), 422, 'reason'],
-      [svc.transition(a1, id, 1, 'nonsense'), 400, 'status'],
-      [svc.transition(a1, id, 1, 'requested'), 422, 'status'],
-      [svc.complete(a1, id, 1, ''), 400, 'note'],
-      [svc.reassign(a1, id, 1, 'Patient/pat-1'), 400, 'owner'],
-      [svc.reassign(a1, id, 1, 'Organization/nowhere'), 422, 'owner'],
-      [svc.reassign(a1, id, 1, 'CareTeam/team-x'), 422, 'owner'],
-      [svc.start(a1, id, 7), 409, 'versionId'],
+    // Each call is made only when its turn comes: a promise made early and refused before it is
+    // awaited would be an unhandled rejection.
+    const cases: [() => Promise<unknown>, number, string][] = [
+      [() => svc.hold(a1, id, 1, '   '), 400, 'reason'],
+      [() => svc.hold(a1, id, 1, 'bell \u0007'), 400, 'reason'],
+      [() => svc.hold(a1, id, 1, 'x'.repeat(2001)), 400, 'reason'],
+      [() => svc.transition(a1, id, 1, 'failed'), 422, 'reason'],
+      [() => svc.transition(a1, id, 1, 'nonsense'), 400, 'status'],
+      [() => svc.transition(a1, id, 1, 'requested'), 422, 'status'],
+      [() => svc.complete(a1, id, 1, ''), 400, 'note'],
+      [() => svc.reassign(a1, id, 1, 'Patient/pat-1'), 400, 'owner'],
+      [() => svc.reassign(a1, id, 1, 'Organization/nowhere'), 422, 'owner'],
+      [() => svc.reassign(a1, id, 1, 'CareTeam/team-x'), 422, 'owner'],
+      [() => svc.start(a1, id, 7), 409, 'versionId'],
     ];
     for (const [p, status, field] of cases) {
-      const e = await refusal(p);
+      const e = await refusal(p());
       expect([e.status, e.outcome.issue![0].expression?.[0]], e.message).toEqual([status, field]);
     }
     expect((await stored(id)).versionId).toBe(1);
