@@ -112,16 +112,6 @@ ${o.body}
   return doc.value;
 }
 
-/** An NHS error summary for a form (field ids link to the inputs). */
-export function errorSummary(errors: { field: string; text: string }[]): Html {
-  if (errors.length === 0) return html``;
-  return html`<div class="nhsuk-error-summary" data-module="nhsuk-error-summary" aria-labelledby="error-summary-title" role="alert" tabindex="-1">
-  <h2 class="nhsuk-error-summary__title" id="error-summary-title">There is a problem</h2>
-  <div class="nhsuk-error-summary__body"><ul class="nhsuk-list nhsuk-error-summary__list">
-    ${errors.map((e) => html`<li><a href="#${e.field}">${e.text}</a></li>`)}
-  </ul></div>
-</div>`;
-}
 
 /** A page for an error the user can do something about (or not), never a stack trace. */
 export function errorPage(status: number, viewer: Viewer | undefined, title: string, message: string, nav?: NavItem[]): string {

@@ -10,7 +10,7 @@ import { html, type Html } from './html.js';
 import { notificationBanner } from './components/notification-banner.js';
 import { pager } from './components/pager.js';
 import { table } from './components/table.js';
-import { errorSummary } from './layout.js';
+import { errorSummary } from './components/form.js';
 
 export type FieldErrors = { field: string; text: string }[];
 
