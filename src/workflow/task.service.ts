@@ -6,6 +6,7 @@ import { isPoolOwner, ownerRef, personRef, type TaskSubject } from '../access/po
 import { TeamMembershipRepository } from '../access/policy/team-membership.repository.js';
 import type { Principal } from '../access/principal.js';
 import type { Clock } from '../clock.js';
+import { hasControlCharacter } from '../text-checks.js';
 import { badRequest, conflict, FhirError, forbidden, invalidResource, issue } from '../fhir/outcome.js';
 import { localReference, referenceTo } from '../fhir/reference.js';
 import type { RequestContext } from '../fhir/request-context.js';
@@ -315,8 +316,7 @@ export function cleanText(value: unknown, field: string, what: string): string {
   const text = value.replace(/\r\n?/g, '\n').trim();
   if (text.length === 0) throw badRequest(`${what} is required`, field);
   if (text.length > MAX_TEXT) throw badRequest(`${what} is limited to ${MAX_TEXT} characters (it has ${text.length})`, field);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000B-\u001F\u007F]/.test(text)) throw badRequest(`${what} contains a character that cannot be shown (a control character)`, field);
+  if (hasControlCharacter(text, { allow: '\n\t' })) throw badRequest(`${what} contains a character that cannot be shown (a control character)`, field);
   return text;
 }
 

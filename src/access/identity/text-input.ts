@@ -5,9 +5,8 @@
  * ends) and none of these values has a use for control characters or broken UTF-16.
  */
 
-// C0 controls, DEL and C1 controls.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+import { hasControlCharacter } from '../../text-checks.js';
+
 const NUL = '\u0000';
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -22,7 +21,8 @@ export interface TextRule {
 /** Whether one value may be used: no NUL, no control characters (unless allowed), no lone surrogate. */
 export function isUsableText(value: string, rule: TextRule = {}): boolean {
   if (value.length > (rule.max ?? 4096)) return false;
-  if (rule.allowControl ? value.includes(NUL) : CONTROL.test(value)) return false;
+  // C0 controls, DEL and C1 controls, or for a password only NUL.
+  if (rule.allowControl ? value.includes(NUL) : hasControlCharacter(value, { c1: true })) return false;
   return !LONE_SURROGATE.test(value);
 }
 
