@@ -1,11 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditService } from '../../src/access/audit/audit.service.js';
 import type { StaffPrincipal } from '../../src/access/principal.js';
 import { CARE_ORGS, CARE_USERS, seedCareWorld } from '../../src/record-view/care.fixtures.js';
 import { createTestPlatform, type TestPlatform } from '../../src/testing/test-platform.js';
-import { expectAccessible, launchChromium, newPage, signIn } from './e2e.helpers.js';
+import { closeChromiumAndServer, expectAccessible, newPage, serveToChromium, signIn } from './e2e.helpers.js';
 
 // "Who has looked at my record" for a resident whose record was looked at 1,000 times, once under
 // emergency access with a 20,000-character statement: the page never scrolls sideways, at a desktop
@@ -32,14 +31,9 @@ beforeAll(async () => {
   const discharge = staff('discharge-coordinator', CARE_ORGS.acute, 4);
   writes.push(audit.record({ interaction: 'break-glass', principal: discharge, resourceType: 'Patient', patientIds, when: '2024-02-01T10:00:00.000Z', reason: { code: 'direct-care', text: STATEMENT } }));
   await Promise.all(writes);
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
+  ({ base, browser } = await serveToChromium(t));
 });
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+afterAll(() => closeChromiumAndServer(browser, t));
 
 describe('the access log in Chromium', () => {
   for (const width of [1280, 320]) {

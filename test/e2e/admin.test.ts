@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization, createStaff } from '../../src/access/identity/identity.test-helpers.js';
 import { createTestPlatform, type TestPlatform } from '../../src/testing/test-platform.js';
-import { expectAccessible, launchChromium, newPage, shot, signIn } from './e2e.helpers.js';
+import { closeChromiumAndServer, expectAccessible, newPage, serveToChromium, shot, signIn } from './e2e.helpers.js';
 
 // Administration in Chromium: an administrator creates an account, the person chooses their own
 // password, and an API client is registered; every page (and a form with errors) passes axe-core,
@@ -21,14 +20,9 @@ beforeAll(async () => {
   for (const [username, displayName, role] of [['amrit.gp', 'Dr Amrit Gill', 'gp'], ['beth.nurse', 'Beth Okafor', 'practice-nurse'], ['cal.reception', 'Cal Rees', 'receptionist']] as const) {
     await t.platform.identity.users.create({ kind: 'staff', username, displayName, passwordHash, memberships: [{ organizationId: 'org-a', role }] });
   }
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
+  ({ base, browser } = await serveToChromium(t));
 });
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+afterAll(() => closeChromiumAndServer(browser, t));
 
 describe('administration in Chromium', () => {
   it('create an account, choose a password, register a client: every page accessible', async () => {

@@ -1,9 +1,12 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { ROOT_DIR } from '../../src/paths.js';
 import { CARE_PASSWORD } from '../../src/record-view/care.fixtures.js';
+import type { TestPlatform } from '../../src/testing/test-platform.js';
 
 /**
  * What the end-to-end tests share: Debian's Chromium (apt-get install chromium) driven by
@@ -15,6 +18,19 @@ export const SHOTS = join(ROOT_DIR, 'docs', 'screenshots');
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}
+
+/** A test file's server listening on loopback, and Chromium to drive it; `base` is the server's address. */
+export async function serveToChromium(t: TestPlatform): Promise<{ base: string; browser: Browser }> {
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  mkdirSync(SHOTS, { recursive: true });
+  return { base: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`, browser: await launchChromium() };
+}
+
+/** Closes what serveToChromium opened, and the test platform (either may be missing if set-up failed). */
+export async function closeChromiumAndServer(browser: Browser | undefined, t: TestPlatform | undefined): Promise<void> {
+  await browser?.close();
+  await t?.close();
 }
 
 /** A fresh browser profile. CSP is bypassed only so that axe-core can be injected; the pages' own scripts are files. */

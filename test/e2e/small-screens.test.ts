@@ -1,11 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaff } from '../../src/access/identity/identity.test-helpers.js';
 import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, seedCareWorld } from '../../src/record-view/care.fixtures.js';
 import { createTestPlatform, type TestPlatform } from '../../src/testing/test-platform.js';
 import { seedWork } from '../../src/workflow/work.fixtures.js';
-import { launchChromium } from './e2e.helpers.js';
+import { closeChromiumAndServer, serveToChromium } from './e2e.helpers.js';
 
 // Every page at 320 CSS pixels wide (WCAG 2.2 reflow, 1.4.10): nothing scrolls sideways, and no
 // page asks for anything its own CSP refuses (the console stays free of errors). Its pages keep their
@@ -21,14 +20,9 @@ beforeAll(async () => {
   await seedCareWorld(t.platform);
   await seedWork(t.platform, t.platform.clock.now());
   await createStaff(t.platform, 'privacy.small', CARE_PASSWORD, [{ organizationId: CARE_ORGS.gp, role: 'privacy-officer' }]);
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
+  ({ base, browser } = await serveToChromium(t));
 });
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+afterAll(() => closeChromiumAndServer(browser, t));
 
 async function visit(username: string | undefined, paths: string[]): Promise<void> {
   const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 }, locale: 'en-GB' });

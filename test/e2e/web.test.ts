@@ -1,12 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARE_ORGS, CARE_PASSWORD, CARE_USERS, NHS } from '../../src/record-view/care.fixtures.js';
 import { seedCareWorld } from '../../src/record-view/care.fixtures.js';
 import { createStaff } from '../../src/access/identity/identity.test-helpers.js';
 import { createTestPlatform, type TestPlatform } from '../../src/testing/test-platform.js';
-import { expectAccessible, launchChromium, newPage, shot, SHOTS, signIn } from './e2e.helpers.js';
+import { closeChromiumAndServer, expectAccessible, newPage, serveToChromium, shot, signIn } from './e2e.helpers.js';
 
 // The web app in Debian's Chromium (apt-get install chromium; .ci/run installs it), driven by
 // playwright-core against the server listening on loopback. Every page is checked with axe-core
@@ -18,15 +16,9 @@ let base: string;
 beforeAll(async () => {
   t = await createTestPlatform();
   await seedCareWorld(t.platform);
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
-  mkdirSync(SHOTS, { recursive: true });
+  ({ base, browser } = await serveToChromium(t));
 });
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+afterAll(() => closeChromiumAndServer(browser, t));
 
 describe('web app in Chromium', () => {
   it('sign-in page: skip link first, keyboard sign-in, accessible', async () => {

@@ -1,11 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARE_USERS, seedCareWorld } from '../../src/record-view/care.fixtures.js';
 import { createTestPlatform, type TestPlatform } from '../../src/testing/test-platform.js';
 import { SECOND_NURSE, seedWork } from '../../src/workflow/work.fixtures.js';
-import { expectAccessible, launchChromium, newPage, shot, SHOTS, signIn } from './e2e.helpers.js';
+import { closeChromiumAndServer, expectAccessible, newPage, serveToChromium, shot, signIn } from './e2e.helpers.js';
 
 // "My work" in Debian's Chromium on loopback: a community nurse lands on her work, takes a pool
 // task, starts it, completes it with an outcome note, and sees it leave the list and appear on the
@@ -19,15 +17,9 @@ beforeAll(async () => {
   t = await createTestPlatform();
   await seedCareWorld(t.platform);
   await seedWork(t.platform, t.platform.clock.now());
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
-  mkdirSync(SHOTS, { recursive: true });
+  ({ base, browser } = await serveToChromium(t));
 });
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+afterAll(() => closeChromiumAndServer(browser, t));
 
 describe('My work in Chromium', () => {
   it('a community nurse takes a pool task, starts it, completes it with an outcome note, and sees it on the person’s timeline', { timeout: 180_000 }, async () => {
