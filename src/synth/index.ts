@@ -3,6 +3,7 @@ import { systemClock } from '../clock.js';
 import { resolveDeficits } from './clinical.catalogue.js';
 import { HistoryModel } from './history.model.js';
 import { NhsNumberAllocator } from './nhs-numbers.js';
+import { generateDirectoryDetail } from './directory.generator.js';
 import { generateOrganisations, type Directory, type Practice } from './organisation.generator.js';
 import { PopulationModel } from './population.model.js';
 import { cumulative } from './prng.js';
@@ -36,11 +37,14 @@ export { REFERENCE_AS_OF, timelineFor, asOfToday, type Timeline } from './timeli
 export function createContext(options: SynthOptions, data: ReferenceData = loadReferenceData()) {
   const model = new PopulationModel(data);
   const { resources, directory } = generateOrganisations(data, options.seed);
+  const asOf = options.asOf ?? asOfToday(systemClock());
+  // The directory's detail, on streams of its own: nothing generated before it shifts.
+  resources.push(...generateDirectoryDetail(data, options.seed, asOf, resources, directory));
   const deficits = resolveDeficits(data.efi);
   const ctx: ResidentContext = {
     seed: options.seed >>> 0, model, history: new HistoryModel(model), directory,
     nhs: new NhsNumberAllocator(options.seed >>> 0), deficits, deficitCumulative: cumulative(deficits.map((d) => d.weight)),
-    timeline: timelineFor(options.asOf ?? asOfToday(systemClock())),
+    timeline: timelineFor(asOf),
     neighbourhood: options.neighbourhood === undefined ? undefined : neighbourhoodOf(directory, options.neighbourhood),
   };
   return { organisations: resources, ctx };
