@@ -8,6 +8,7 @@ import { migrate } from './db/migrate.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { registerDerivedTable } from './fhir/resource.repository.js';
 import { ResourceService } from './fhir/resource.service.js';
+import { FrailtyService } from './proactive-care/frailty.service.js';
 import { CaseloadService } from './record-view/caseload.service.js';
 import { PersonSearchService } from './record-view/person-search.service.js';
 import { RecordSummaryService } from './record-view/record-summary.service.js';
@@ -35,6 +36,8 @@ export interface Platform {
   recordView: { summaries: RecordSummaryService; people: PersonSearchService; caseload: CaseloadService };
   /** Work passed between people and organisations. */
   workflow: { tasks: TaskService; worklist: WorklistService };
+  /** Proactive care: the electronic Frailty Index and the facts cohorts and case finding filter on. */
+  proactiveCare: { frailty: FrailtyService };
   close(): Promise<void>;
 }
 
@@ -78,6 +81,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     access: { breakGlass, accessLog: new AccessLogService(database), aggregates: new AggregateService(database) },
     recordView: { summaries: new RecordSummaryService(database), people: new PersonSearchService(database, resources.search), caseload: new CaseloadService(database) },
     workflow: { tasks: new TaskService(resources, clock, { baseUrl: config.baseUrl }), worklist: new WorklistService(database) },
+    proactiveCare: { frailty: new FrailtyService({ db: database, resources }, clock) },
     close: () => database.close(),
   };
 }

@@ -37,8 +37,25 @@ export function loadDefinitions(): void {
   // Only the base R4 parameters: Medplum's own and US Core's are not part of this API.
   const bundle = readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>;
   indexSearchParameterBundle(bundle);
+  indexSearchParameterBundle(ONESTORY_SEARCH_PARAMETERS);
   loaded = true;
 }
+
+/**
+ * OneStory's own search parameters, where base R4 has none for an element the platform's work
+ * searches on: RiskAssessment.code (the electronic frailty index is a RiskAssessment coded SNOMED CT
+ * 713634000, found by `subject` and `code`; src/proactive-care).
+ */
+export const ONESTORY_SEARCH_PARAMETERS: Bundle<SearchParameter> = {
+  resourceType: 'Bundle', type: 'collection',
+  entry: [{
+    resource: {
+      resourceType: 'SearchParameter', id: 'RiskAssessment-code', url: 'https://onestory.example/fhir/SearchParameter/RiskAssessment-code',
+      name: 'code', status: 'active', description: 'The type of assessment (RiskAssessment.code)', code: 'code', base: ['RiskAssessment'],
+      type: 'token', expression: 'RiskAssessment.code',
+    },
+  }],
+};
 
 /** Medplum-specific parameters that base R4 does not define; never indexed or accepted. */
 const EXCLUDED_PARAMS = new Set(['_compartment']);

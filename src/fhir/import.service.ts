@@ -26,6 +26,9 @@ export interface ImportSummary {
 
 export const BATCH_SIZE = 500;
 
+/** What an import writes through: the database and the record (the platform, or a service holding both). */
+export type ImportTarget = Pick<Platform, 'db' | 'resources'>;
+
 /**
  * Bulk load: resources keep their ids (update-as-create), so references between files hold.
  * Batches are prepared (parsed, validated, indexed) on worker threads while earlier batches are
@@ -33,7 +36,7 @@ export const BATCH_SIZE = 500;
  * Each batch is one transaction, and a rejected resource is never written, not even in part.
  */
 export async function importItems(
-  platform: Platform,
+  platform: ImportTarget,
   items: AsyncIterable<ImportItem> | Iterable<ImportItem>,
   onProgress?: (done: number, rejected: number) => void,
   pool?: PreparePool,
@@ -102,7 +105,7 @@ export async function importItems(
   return { imported, rejected, seconds, perSecond: seconds > 0 ? imported / seconds : imported };
 }
 
-async function writeBatch(platform: Platform, batch: PreparedResource[]): Promise<number> {
+async function writeBatch(platform: ImportTarget, batch: PreparedResource[]): Promise<number> {
   if (batch.length === 0) return 0;
   const { resources } = platform;
   // A resource repeated within one batch keeps its last version only.
@@ -142,7 +145,7 @@ async function writeBatch(platform: Platform, batch: PreparedResource[]): Promis
 
 class RetryBatch extends Error {}
 
-async function importBundle(platform: Platform, bundle: Bundle, source: string, rejected: Rejection[], pool: PreparePool): Promise<number> {
+async function importBundle(platform: ImportTarget, bundle: Bundle, source: string, rejected: Rejection[], pool: PreparePool): Promise<number> {
   if (bundle.type === 'transaction' || bundle.type === 'batch') {
     try {
       const res = await new BatchService(platform.resources).process(bundle, { baseUrl: '' });

@@ -15,7 +15,7 @@ import { FAMILY_NAMES, GIVEN_FEMALE, GIVEN_MALE, STREETS } from './names.js';
 import { NhsNumberAllocator } from './nhs-numbers.js';
 import { fictionalLandline, fictionalMobile, fictionalPostcode, pickFamilyOtherThan, pickStaff, type Directory, type Practice } from './organisation.generator.js';
 import { depFactor, type Demography, femaleShare, type PopulationModel } from './population.model.js';
-import { Prng } from './prng.js';
+import { hashString, Prng } from './prng.js';
 import { QUESTIONNAIRES, type SurveyDefinition } from './survey.definitions.js';
 import type { Timeline } from './timeline.js';
 
@@ -144,6 +144,9 @@ const EP_TYPES = {
   maternity: [local('episode-type', 'maternity', 'Maternity care')],
 };
 
+const MORE_DEFICITS_STREAM = hashString('efi-more-deficits');
+/** Mean extra deficits by age band (65-74, 75-84, 85+); tuned on the 65+ category shares. */
+const MORE_DEFICITS = { under75: 0.7, under85: 1.1, older: 0.6 };
 const ORGANIZATION_PREFIX = 'Organization/'.length;
 
 /**
@@ -231,6 +234,7 @@ class ResidentBuilder {
     this.demographics();
     this.longTermConditions();
     if (this.p.age >= 65) this.frailtyDeficits();
+    if (this.p.age >= 65) this.moreFrailtyDeficits();
     const meds = this.medicines();
     if (this.p.age >= 65) this.efiScore(meds);
     if (this.p.age >= 18) this.lifestyle();
@@ -314,8 +318,8 @@ class ResidentBuilder {
   }
 
   /** A problem on the GP record (every Condition the generator makes is the practice's). */
-  private addCondition(code: CodeableConcept, onsetDay: number, extra?: { deficit?: string; def?: ConditionDef }): string {
-    const id = this.nextId('cond');
+  private addCondition(code: CodeableConcept, onsetDay: number, extra?: { deficit?: string; def?: ConditionDef; id?: string }): string {
+    const id = extra?.id ?? this.nextId('cond');
     const c: Condition = {
       resourceType: 'Condition', id, meta: recordedBy(this.practice.orgId), clinicalStatus: ACTIVE, verificationStatus: CONFIRMED, category: PROBLEM_LIST,
       code, subject: this.subject, onsetDateTime: isoDate(onsetDay), recordedDate: isoDate(onsetDay),
@@ -355,6 +359,30 @@ class ResidentBuilder {
     for (const i of [...chosen].sort((a, b) => a - b)) {
       const d = ctx.deficits[i];
       this.addCondition(snomed(d.code, d.display), this.onsetDay(60), { deficit: d.name });
+    }
+  }
+
+  /**
+   * More recorded deficits for people 65+, from a stream of their own with ids of their own (so every
+   * draw and id above and below stays where it was): the registers and deficits above alone leave the
+   * eFI categories of people 65+ fitter than the published shares (about 50 / 35 / 12 / 3 per cent,
+   * Clegg 2016), which the eFI computed from the record (src/proactive-care/efi.calculator.test.ts) is checked against.
+   */
+  private moreFrailtyDeficits(): void {
+    const { p, ctx } = this;
+    const rng = new Prng(ctx.seed, this.index, MORE_DEFICITS_STREAM);
+    const lambda = (p.age < 75 ? MORE_DEFICITS.under75 : p.age < 85 ? MORE_DEFICITS.under85 : MORE_DEFICITS.older) * depFactor(p.quintile, 0.3);
+    const have = new Set(this.conditions.map((c) => c.deficit));
+    const n = rng.poisson(lambda);
+    let added = 0;
+    for (let tries = 0; added < n && tries < 60; tries++) {
+      const d = ctx.deficits[rng.weighted(ctx.deficitCumulative)];
+      if (have.has(d.name)) continue;
+      have.add(d.name);
+      const lo = this.birthDay + 60 * 365;
+      const hi = this.extractDay - 30;
+      const onset = lo >= hi ? hi : lo + rng.int(hi - lo);
+      this.addCondition(snomed(d.code, d.display), onset, { deficit: d.name, id: `cond-${this.index}-efi-${++added}` });
     }
   }
 
@@ -559,7 +587,7 @@ class ResidentBuilder {
    */
   private dischargePathway(old: boolean, frailCat: number): number {
     const r = this.rng.next() * 100;
-    const table = !old ? [78, 22, 0, 0] : frailCat >= 2 ? [15, 68, 14, 3] : frailCat === 1 ? [26, 67, 5.5, 1.5] : [30, 66, 3.2, 0.8];
+    const table = !old ? [78, 22, 0, 0] : frailCat >= 2 ? [18, 68, 11.5, 2.5] : frailCat === 1 ? [27, 67, 4.8, 1.2] : [30, 66, 3.2, 0.8];
     let acc = 0;
     for (let i = 0; i < 4; i++) if (r < (acc += table[i])) return i;
     return 0;
