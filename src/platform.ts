@@ -9,6 +9,11 @@ import { loadDefinitions } from './fhir/definitions.js';
 import { registerDerivedTable } from './fhir/resource.repository.js';
 import { ResourceService } from './fhir/resource.service.js';
 import { FrailtyService } from './proactive-care/frailty.service.js';
+import { CarePlanningListsService } from './care-planning/care-planning-lists.service.js';
+import { CARE_PLANNING_WRITE_RULES } from './care-planning/care-planning.write-rules.js';
+import { MdtService } from './care-planning/mdt.service.js';
+import { NamedProfessionalService } from './care-planning/named-professional.service.js';
+import { PlanService } from './care-planning/plan.service.js';
 import { CaseloadService } from './record-view/caseload.service.js';
 import { PersonSearchService } from './record-view/person-search.service.js';
 import { RecordSummaryService } from './record-view/record-summary.service.js';
@@ -38,6 +43,8 @@ export interface Platform {
   workflow: { tasks: TaskService; worklist: WorklistService };
   /** Proactive care: the electronic Frailty Index and the facts cohorts and case finding filter on. */
   proactiveCare: { frailty: FrailtyService };
+  /** A team around the person and a plan made with them: plans, MDT meetings, the named professional, their lists. */
+  carePlanning: { plans: PlanService; mdt: MdtService; namedProfessionals: NamedProfessionalService; lists: CarePlanningListsService };
   close(): Promise<void>;
 }
 
@@ -70,7 +77,8 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
   const base = systemClock();
   // One object: replacing `clock.now` moves every service that reads it.
   const clock: Clock = { now: () => base.now() };
-  const resources = new ResourceService(database, { writeRules: [taskWriteRule] });
+  const resources = new ResourceService(database, { writeRules: [taskWriteRule, ...CARE_PLANNING_WRITE_RULES] });
+  const tasks = new TaskService(resources, clock, { baseUrl: config.baseUrl });
   const breakGlass = new BreakGlassService(database);
   return {
     config,
@@ -80,8 +88,12 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     identity: createIdentity(database, clock),
     access: { breakGlass, accessLog: new AccessLogService(database), aggregates: new AggregateService(database) },
     recordView: { summaries: new RecordSummaryService(database), people: new PersonSearchService(database, resources.search), caseload: new CaseloadService(database) },
-    workflow: { tasks: new TaskService(resources, clock, { baseUrl: config.baseUrl }), worklist: new WorklistService(database) },
+    workflow: { tasks, worklist: new WorklistService(database) },
     proactiveCare: { frailty: new FrailtyService({ db: database, resources }, clock) },
+    carePlanning: {
+      plans: new PlanService(resources, tasks, clock), mdt: new MdtService(resources, tasks, clock),
+      namedProfessionals: new NamedProfessionalService(resources, clock), lists: new CarePlanningListsService(database, clock),
+    },
     close: () => database.close(),
   };
 }

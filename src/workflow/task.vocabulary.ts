@@ -42,6 +42,8 @@ export const TASK_KINDS = {
   'medication-review': 'Medication review',
   'carer-support': 'Carer support',
   'escalation': 'Escalation',
+  'mdt-action': 'MDT action',
+  'care-plan-action': 'Care plan action',
 } as const;
 export type TaskKind = keyof typeof TASK_KINDS;
 

@@ -173,6 +173,12 @@ export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): 
       plan: { resourceType: 'CarePlan', status: 'draft', intent: 'plan', subject: { reference: `Patient/${k === 'proxy' ? 'p-proxy' : 'p-rel'}` } } as CarePlan,
       careRelationship: true, proxyGrantCoversPlan: true,
     },
+    'plan.edit': { plan: { resourceType: 'CarePlan', status: 'draft', intent: 'plan', subject: { reference: `Patient/${k === 'proxy' ? 'p-proxy' : 'p-rel'}` } } as CarePlan, careRelationship: true, proxyGrantCoversPlan: true },
+    'plan.contribute': { plan: { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${k === 'proxy' ? 'p-proxy' : 'p-rel'}` } } as CarePlan, careRelationship: true, proxyGrantCoversPlan: true },
+    'plan.review.request': { plan: { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${k === 'proxy' ? 'p-proxy' : 'p-rel'}` } } as CarePlan, careRelationship: true, proxyGrantCoversPlan: true },
+    'mdt.manage': { careRelationship: true },
+    'named-professional.assign': { careRelationship: true },
+    'named-professional.accept': { successor: `Practitioner/pr-${k}` },
     'workspace.use': undefined,
     'portal.use': undefined,
     'accesslog.read': { patientId: 'p-rel' },
@@ -194,6 +200,12 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'aggregate.read': 'counts over the record, small numbers suppressed',
   'referral.accept': 'an active referral addressed to m-org',
   'plan.agree': 'a care plan for p-rel (staff: with a care relationship; the proxy: for p-proxy, whose consent covers CarePlan)',
+  'plan.edit': 'write a personalised care and support plan for p-rel (staff with a care relationship)',
+  'plan.contribute': 'say what matters and rate confidence in p-rel\'s plan (the person; the proxy: for p-proxy, whose consent covers CarePlan)',
+  'plan.review.request': 'ask for a review of p-rel\'s plan (the person, the proxy under a grant, staff with a care relationship)',
+  'mdt.manage': 'add p-rel to an MDT meeting and give actions (staff with a care relationship)',
+  'named-professional.assign': 'name p-rel\'s named professional, or propose a handover (staff with a care relationship)',
+  'named-professional.accept': 'accept a handover that names the principal\'s Practitioner as successor',
   'workspace.use': 'the staff workspace',
   'portal.use': 'the resident and carer portal',
   'accesslog.read': 'p-rel\'s access log (the resident is p-rel)',
@@ -215,7 +227,9 @@ export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
     case 'breakglass.review': return k === 'privacy-officer';
     case 'aggregate.read': return k === 'icb-analyst';
     case 'referral.accept': return CLINICAL.includes(k as StaffRole);
-    case 'plan.agree': return CLINICAL.includes(k as StaffRole) || k === 'resident' || k === 'proxy';
+    case 'plan.agree': case 'plan.review.request': return CLINICAL.includes(k as StaffRole) || k === 'resident' || k === 'proxy';
+    case 'plan.edit': case 'mdt.manage': case 'named-professional.assign': case 'named-professional.accept': return CLINICAL.includes(k as StaffRole);
+    case 'plan.contribute': return k === 'resident' || k === 'proxy';
     case 'workspace.use': return STAFF_KINDS.includes(k);
     case 'portal.use': return k === 'resident' || k === 'proxy';
     case 'accesslog.read': return k === 'resident';

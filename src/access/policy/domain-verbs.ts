@@ -3,6 +3,7 @@ import { canAdmin, type AdminClientSubject, type AdminPersonSubject, type AdminU
 import { canUseApp, type AccessLogSubject, type AppVerb } from './app.policy.js';
 import { canAggregate, type AggregateVerb } from './aggregate.policy.js';
 import { canBreakGlass, type BreakGlassVerb } from './break-glass.policy.js';
+import { canCoordinate, type CareCoordinationSubject, type CareCoordinationVerb } from './care-coordination.policy.js';
 import { canPlan, type PlanSubject, type PlanVerb } from './plan.policy.js';
 import type { Decision } from './policy.js';
 import { canReferral, type ReferralSubject, type ReferralVerb } from './referral.policy.js';
@@ -12,12 +13,13 @@ import { canTask, type TaskSubject, type TaskVerb } from './task.policy.js';
  * The platform's own actions, beyond FHIR's REST interactions: dotted verbs, one area file each.
  * `can(principal, verb, subject)` (policy.ts) sends them here.
  */
-export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | AppVerb | AdminVerb;
+export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | CareCoordinationVerb | AppVerb | AdminVerb;
 // Spelled out here, not spread from the area files, so that they (which call can() back) load in
 // any order; `satisfies` keeps the list within the union, and VerbSubjects below names every verb.
 export const DOMAIN_VERBS = [
   'task.claim', 'task.transition', 'task.reassign', 'task.create',
   'breakglass.request', 'breakglass.review', 'aggregate.read', 'referral.accept', 'plan.agree',
+  'plan.edit', 'plan.contribute', 'plan.review.request', 'mdt.manage', 'named-professional.assign', 'named-professional.accept',
   'workspace.use', 'portal.use', 'accesslog.read',
   'admin.users.manage', 'admin.clients.manage', 'admin.people.link',
 ] as const satisfies readonly DomainVerb[];
@@ -36,6 +38,12 @@ export interface VerbSubjects {
   'aggregate.read': undefined;
   'referral.accept': ReferralSubject;
   'plan.agree': PlanSubject;
+  'plan.edit': PlanSubject;
+  'plan.contribute': PlanSubject;
+  'plan.review.request': PlanSubject;
+  'mdt.manage': CareCoordinationSubject | undefined;
+  'named-professional.assign': CareCoordinationSubject;
+  'named-professional.accept': CareCoordinationSubject;
   'workspace.use': undefined;
   'portal.use': undefined;
   'accesslog.read': AccessLogSubject | undefined;
@@ -58,8 +66,10 @@ export function decideVerb(p: Principal, verb: DomainVerb, subject: unknown): De
       return canAggregate(p, verb);
     case 'referral.accept':
       return canReferral(p, verb, subject as ReferralSubject | undefined);
-    case 'plan.agree':
+    case 'plan.agree': case 'plan.edit': case 'plan.contribute': case 'plan.review.request':
       return canPlan(p, verb, subject as PlanSubject | undefined);
+    case 'mdt.manage': case 'named-professional.assign': case 'named-professional.accept':
+      return canCoordinate(p, verb, subject as CareCoordinationSubject | undefined);
     case 'workspace.use': case 'portal.use': case 'accesslog.read':
       return canUseApp(p, verb, subject as AccessLogSubject | undefined);
     case 'admin.users.manage': case 'admin.clients.manage': case 'admin.people.link':
