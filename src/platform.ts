@@ -4,6 +4,10 @@ import { AggregateService, BreakGlassService, registerPolicyTables } from './acc
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { DischargeBoardService } from './discharge/discharge-board.service.js';
+import { DISCHARGE_STAY_TABLE } from './discharge/discharge-stay.table.js';
+import { DischargeService } from './discharge/discharge.service.js';
+import { Reablement91Service } from './discharge/reablement-91.service.js';
 import { migrate } from './db/migrate.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { registerDerivedTable } from './fhir/resource.repository.js';
@@ -45,6 +49,8 @@ export interface Platform {
   proactiveCare: { frailty: FrailtyService };
   /** A team around the person and a plan made with them: plans, MDT meetings, the named professional, their lists. */
   carePlanning: { plans: PlanService; mdt: MdtService; namedProfessionals: NamedProfessionalService; lists: CarePlanningListsService };
+  /** Discharge from hospital: the board and hub (reads), the coordinator's commands, reablement at 91 days. */
+  discharge: { board: DischargeBoardService; stays: DischargeService; reablement: Reablement91Service };
   close(): Promise<void>;
 }
 
@@ -56,6 +62,7 @@ export interface Platform {
 function registerDerivedTables(): void {
   registerPolicyTables();
   registerDerivedTable(TASK_WORK_TABLE);
+  registerDerivedTable(DISCHARGE_STAY_TABLE);
 }
 
 /**
@@ -80,6 +87,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
   const resources = new ResourceService(database, { writeRules: [taskWriteRule, ...CARE_PLANNING_WRITE_RULES] });
   const tasks = new TaskService(resources, clock, { baseUrl: config.baseUrl });
   const breakGlass = new BreakGlassService(database);
+  const worklist = new WorklistService(database);
   return {
     config,
     db: database,
@@ -88,11 +96,16 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     identity: createIdentity(database, clock),
     access: { breakGlass, accessLog: new AccessLogService(database), aggregates: new AggregateService(database) },
     recordView: { summaries: new RecordSummaryService(database), people: new PersonSearchService(database, resources.search), caseload: new CaseloadService(database) },
-    workflow: { tasks, worklist: new WorklistService(database) },
+    workflow: { tasks, worklist },
     proactiveCare: { frailty: new FrailtyService({ db: database, resources }, clock) },
     carePlanning: {
       plans: new PlanService(resources, tasks, clock), mdt: new MdtService(resources, tasks, clock),
       namedProfessionals: new NamedProfessionalService(resources, clock), lists: new CarePlanningListsService(database, clock),
+    },
+    discharge: {
+      board: new DischargeBoardService(database, worklist),
+      stays: new DischargeService(resources, clock, { baseUrl: config.baseUrl }),
+      reablement: new Reablement91Service(resources, clock, { baseUrl: config.baseUrl }),
     },
     close: () => database.close(),
   };

@@ -5,7 +5,8 @@ import { createLogger } from '../logger.js';
 import { createPlatform } from '../platform.js';
 import { buildServer } from '../server.js';
 import { parseFlags, type Command } from './command.js';
-import { scheduleEscalation } from '../workflow/escalation.scheduler.js';
+import { FOLLOW_UP_INTERVAL_MS } from '../discharge/reablement-91.service.js';
+import { scheduleEscalation, scheduleRecurring } from '../workflow/escalation.scheduler.js';
 import { loadDemoPopulation } from './demo-population.js';
 import { parseAsOf } from './synth.command.js';
 
@@ -75,7 +76,12 @@ export const startCommand: Command = {
     // Only now: an invitation to sign in before the demo accounts exist would fail and count towards the lockout.
     console.log(`OneStory is running at ${url}: open it in a browser for the care workspace and the resident portal (FHIR API ${url}/fhir/R4, database: ${database})`);
     // Overdue work is escalated once each, now and every 15 minutes, while the server runs.
-    escalation.stop = scheduleEscalation(platform.workflow.tasks, logger);
+    const stopEscalation = scheduleEscalation(platform.workflow.tasks, logger);
+    // People reaching day 91 after leaving hospital into reablement get their follow-up, now and every hour.
+    const stopFollowUps = scheduleRecurring(() => platform.discharge.reablement.raiseFollowUps(), logger, FOLLOW_UP_INTERVAL_MS, 'day-91 reablement follow-ups raised');
+    escalation.stop = async () => {
+      await Promise.all([stopEscalation(), stopFollowUps()]);
+    };
     return new Promise<number>(() => undefined);
   },
 };

@@ -1,4 +1,5 @@
 import type { CodeableConcept, Coding, Extension, Reference } from '@medplum/fhirtypes';
+import { EXT as DISCHARGE_EXT } from '../discharge/discharge.vocabulary.js';
 
 /** Where OneStory's own code systems, extensions and identifiers live (not a resolvable host). */
 export const BASE = 'https://onestory.example/fhir';
@@ -21,8 +22,8 @@ export const ext = {
   healthAndCarePartnership: `${SD}/health-and-care-partnership`,
   cost: `${SD}/cost`,
   referralRoute: `${SD}/referral-route`,
-  dischargePathway: `${SD}/discharge-pathway`,
-  criteriaToResideNotMet: `${SD}/no-longer-meets-criteria-to-reside`,
+  dischargePathway: DISCHARGE_EXT.pathway,
+  criteriaToResideNotMet: DISCHARGE_EXT.readyDate,
   alcoholRelated: `${SD}/alcohol-related`,
   frailtyRelated: `${SD}/frailty-related`,
   efiDeficit: `${SD}/efi-deficit`,

@@ -42,6 +42,8 @@ export function navFor(p: Principal, current: string): NavItem[] {
       { href: '/work', text: 'My work', current: current === 'work' },
       { href: '/caseload', text: 'My people', current: current === 'caseload' },
       { href: '/people', text: 'Find a person', current: current === 'people' },
+      ...(allowed(p, 'discharge.board') ? [{ href: '/discharge', text: 'Discharges', current: current === 'discharge' }] : []),
+      ...(allowed(p, 'discharge.hub') ? [{ href: '/discharge/hub', text: 'Transfer of care', current: current === 'hub' }] : []),
       ...(allowed(p, 'breakglass.review') ? [{ href: '/break-glass-review', text: 'Emergency access review', current: current === 'review' }] : []),
     ];
   }
@@ -49,6 +51,7 @@ export function navFor(p: Principal, current: string): NavItem[] {
   return [
     { href: '/my-record', text: carer ? 'Their record' : 'My record', current: current === 'record' },
     { href: '/my-care-team', text: carer ? 'Their care team' : 'My care team', current: current === 'team' },
+    { href: '/my-discharge-plan', text: 'Leaving hospital', current: current === 'leaving' },
     ...(allowed(p, 'accesslog.read') ? [{ href: '/my-access-log', text: 'Who has looked at my record', current: current === 'log' }] : []),
   ];
 }

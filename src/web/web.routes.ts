@@ -5,6 +5,7 @@ import { errorPage } from './layout.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { apiRoutes } from './routes/api.routes.js';
 import { breakGlassReviewRoutes } from './routes/break-glass-review.routes.js';
+import { dischargeRoutes } from './routes/discharge.routes.js';
 import { peopleRoutes } from './routes/people.routes.js';
 import { portalRoutes } from './routes/portal.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
@@ -43,5 +44,6 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(breakGlassReviewRoutes, { web });
     await pages.register(portalRoutes, { web });
     await pages.register(adminRoutes, { web });
+    await pages.register(dischargeRoutes, { web });
   });
 }

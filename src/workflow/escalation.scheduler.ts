@@ -5,19 +5,20 @@ import type { TaskService } from './task.service.js';
 export const ESCALATION_INTERVAL_MS = 15 * 60_000;
 
 /**
- * Raises an escalation for each overdue task (TaskService.escalateOverdue, idempotent: each is raised
- * once however often this runs), now and then every `everyMs`, one run at a time. A failed run is
- * logged and the next one tries again; the timer never keeps the process alive. Returns a stop function.
+ * Runs `run` (an idempotent check of the platform's own: it raises each piece of work once however
+ * often it runs) now and then every `everyMs`, one run at a time. A failed run is logged and the
+ * next one tries again; the timer never keeps the process alive. Returns a stop function.
+ * `what` names the work in the log ("overdue tasks escalated").
  */
-export function scheduleEscalation(tasks: Pick<TaskService, 'escalateOverdue'>, logger: Logger, everyMs = ESCALATION_INTERVAL_MS): () => Promise<void> {
+export function scheduleRecurring(run: () => Promise<number>, logger: Logger, everyMs: number, what: string): () => Promise<void> {
   let running: Promise<void> | undefined;
   const tick = () => {
     if (running) return;
-    running = tasks.escalateOverdue()
+    running = run()
       .then((raised) => {
-        if (raised > 0) logger.info({ raised }, 'overdue tasks escalated');
+        if (raised > 0) logger.info({ raised }, what);
       })
-      .catch((err) => logger.warn({ err }, 'overdue task escalation failed; it will run again'))
+      .catch((err) => logger.warn({ err }, `${what}: the run failed; it will run again`))
       .finally(() => {
         running = undefined;
       });
@@ -29,4 +30,9 @@ export function scheduleEscalation(tasks: Pick<TaskService, 'escalateOverdue'>, 
     clearInterval(timer);
     await running;
   };
+}
+
+/** Raises an escalation for each overdue task (TaskService.escalateOverdue), now and every `everyMs`. */
+export function scheduleEscalation(tasks: Pick<TaskService, 'escalateOverdue'>, logger: Logger, everyMs = ESCALATION_INTERVAL_MS): () => Promise<void> {
+  return scheduleRecurring(() => tasks.escalateOverdue(), logger, everyMs, 'overdue tasks escalated');
 }

@@ -185,6 +185,10 @@ export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): 
     'admin.users.manage': { organizationId: 'm-org', role: 'gp', user: { memberships: [{ organizationId: 'm-org', role: 'receptionist' }] } },
     'admin.clients.manage': { organizationId: 'm-org' },
     'admin.people.link': { registeredWith: ['m-org'] },
+    'discharge.board': undefined,
+    'discharge.hub': undefined,
+    'discharge.plan': { providerOrg: 'm-org' },
+    'pathways.board': undefined,
   };
   return subjects[verb] as VerbSubjects[V];
 }
@@ -212,6 +216,10 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'admin.users.manage': 'give the GP role at m-org to an account that is a receptionist at m-org (a local administrator: only their own organisation\'s accounts, never a system administrator\'s or the system-admin role)',
   'admin.clients.manage': 'an API client of m-org (a local administrator: only their own organisation\'s)',
   'admin.people.link': 'an account for a resident registered with m-org, or their carer (a local administrator: only people registered with their own organisation)',
+  'discharge.board': 'the discharge board (rows: the row restriction)',
+  'discharge.hub': 'the transfer of care hub (rows: the row restriction)',
+  'discharge.plan': 'plan the discharge of a stay at m-org (criteria to reside, dates, pathway, the plan for the person, the discharge)',
+  'pathways.board': 'the mental health pathway board',
 };
 
 const TASK_WORKERS: MatrixPrincipal[] = [...CLINICAL, 'receptionist'];
@@ -234,6 +242,9 @@ export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
     case 'portal.use': return k === 'resident' || k === 'proxy';
     case 'accesslog.read': return k === 'resident';
     case 'admin.users.manage': case 'admin.clients.manage': case 'admin.people.link': return k === 'system-admin' || k === 'local-admin';
+    case 'discharge.board': case 'discharge.hub': return CLINICAL.includes(k as StaffRole);
+    case 'discharge.plan': return k === 'discharge-coordinator';
+    case 'pathways.board': return k === 'mental-health-practitioner';
   }
 }
 

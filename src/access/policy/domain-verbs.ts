@@ -4,6 +4,7 @@ import { canUseApp, type AccessLogSubject, type AppVerb } from './app.policy.js'
 import { canAggregate, type AggregateVerb } from './aggregate.policy.js';
 import { canBreakGlass, type BreakGlassVerb } from './break-glass.policy.js';
 import { canCoordinate, type CareCoordinationSubject, type CareCoordinationVerb } from './care-coordination.policy.js';
+import { canDischarge, type DischargeSubject, type DischargeVerb } from './discharge.policy.js';
 import { canPlan, type PlanSubject, type PlanVerb } from './plan.policy.js';
 import type { Decision } from './policy.js';
 import { canReferral, type ReferralSubject, type ReferralVerb } from './referral.policy.js';
@@ -13,7 +14,7 @@ import { canTask, type TaskSubject, type TaskVerb } from './task.policy.js';
  * The platform's own actions, beyond FHIR's REST interactions: dotted verbs, one area file each.
  * `can(principal, verb, subject)` (policy.ts) sends them here.
  */
-export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | CareCoordinationVerb | AppVerb | AdminVerb;
+export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | CareCoordinationVerb | AppVerb | AdminVerb | DischargeVerb;
 // Spelled out here, not spread from the area files, so that they (which call can() back) load in
 // any order; `satisfies` keeps the list within the union, and VerbSubjects below names every verb.
 export const DOMAIN_VERBS = [
@@ -22,6 +23,7 @@ export const DOMAIN_VERBS = [
   'plan.edit', 'plan.contribute', 'plan.review.request', 'mdt.manage', 'named-professional.assign', 'named-professional.accept',
   'workspace.use', 'portal.use', 'accesslog.read',
   'admin.users.manage', 'admin.clients.manage', 'admin.people.link',
+  'discharge.board', 'discharge.hub', 'discharge.plan', 'pathways.board',
 ] as const satisfies readonly DomainVerb[];
 /** Fails to compile when a verb of the union is missing from DOMAIN_VERBS (the matrix iterates the list). */
 const everyVerbListed: Exclude<DomainVerb, (typeof DOMAIN_VERBS)[number]> extends never ? true : never = true;
@@ -50,6 +52,10 @@ export interface VerbSubjects {
   'admin.users.manage': AdminUserSubject | undefined;
   'admin.clients.manage': AdminClientSubject | undefined;
   'admin.people.link': AdminPersonSubject | undefined;
+  'discharge.board': DischargeSubject | undefined;
+  'discharge.hub': DischargeSubject | undefined;
+  'discharge.plan': DischargeSubject | undefined;
+  'pathways.board': DischargeSubject | undefined;
 }
 
 export function isDomainVerb(v: string): v is DomainVerb {
@@ -74,5 +80,7 @@ export function decideVerb(p: Principal, verb: DomainVerb, subject: unknown): De
       return canUseApp(p, verb, subject as AccessLogSubject | undefined);
     case 'admin.users.manage': case 'admin.clients.manage': case 'admin.people.link':
       return canAdmin(p, verb, subject as AdminUserSubject | AdminClientSubject | AdminPersonSubject | undefined);
+    case 'discharge.board': case 'discharge.hub': case 'discharge.plan': case 'pathways.board':
+      return canDischarge(p, verb, subject as DischargeSubject | undefined);
   }
 }

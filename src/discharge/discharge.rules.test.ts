@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { dayNumber, delayDays, lengthOfStay, leavingTime, losBand, planNotice, readyDateOf } from './discharge.rules.js';
+
+// The arithmetic of the board on hand-worked examples.
+describe('length of stay and its bands', () => {
+  it('counts calendar days from the day of admission (day 0), whatever the hour', () => {
+    expect(lengthOfStay('2026-03-01T23:30:00Z', new Date('2026-03-02T00:10:00Z'))).toBe(1);
+    expect(lengthOfStay('2026-03-02T08:00:00Z', new Date('2026-03-02T20:00:00Z'))).toBe(0);
+    expect(lengthOfStay('2026-02-05T10:00:00Z', new Date('2026-03-02T09:00:00Z'))).toBe(25);
+  });
+  it('puts a stay in its highest band: 21+, 14+, 7+, or none under a week', () => {
+    expect([0, 6, 7, 13, 14, 20, 21, 60].map(losBand)).toEqual([undefined, undefined, 7, 7, 14, 14, 21, 21]);
+  });
+});
+
+describe('the Discharge Ready Date from the daily reviews', () => {
+  it('is the first day of the latest unbroken run of "no longer meets the criteria"', () => {
+    expect(readyDateOf([
+      { date: '2026-02-26', meets: true }, { date: '2026-02-27', meets: false }, { date: '2026-02-28', meets: false }, { date: '2026-03-01', meets: false },
+    ])).toBe('2026-02-27');
+  });
+  it('starts again when the person meets the criteria again in between, and is none while they meet them', () => {
+    expect(readyDateOf([
+      { date: '2026-02-20', meets: false }, { date: '2026-02-21', meets: true }, { date: '2026-02-23', meets: false }, { date: '2026-02-24', meets: false },
+    ])).toBe('2026-02-23');
+    expect(readyDateOf([{ date: '2026-02-20', meets: false }, { date: '2026-02-21', meets: true }])).toBeUndefined();
+    expect(readyDateOf([])).toBeUndefined();
+  });
+  it('reads the reviews in date order whatever order they come in', () => {
+    expect(readyDateOf([{ date: '2026-03-01', meets: false }, { date: '2026-02-28', meets: true }, { date: '2026-02-27', meets: false }])).toBe('2026-03-01');
+  });
+});
+
+describe('delay days', () => {
+  it('counts the days from the Discharge Ready Date to today: ready today is no day lost yet', () => {
+    const now = new Date('2026-03-02T09:00:00Z');
+    expect(delayDays('2026-03-02', now)).toBe(0);
+    expect(delayDays('2026-03-01', now)).toBe(1);
+    expect(delayDays('2026-02-10', now)).toBe(20);
+    expect(delayDays(undefined, now)).toBe(0);
+    expect(delayDays('2026-03-05', now)).toBe(0);
+  });
+});
+
+describe('whether the plan reached the person 24 hours before they leave', () => {
+  const leaving = leavingTime('2026-03-04');
+  it('counts back from midday of the expected date', () => {
+    expect(leaving.toISOString()).toBe('2026-03-04T12:00:00.000Z');
+    expect(dayNumber(leaving)).toBe(dayNumber('2026-03-04'));
+  });
+  it('in time, late, due or overdue', () => {
+    expect(planNotice(new Date('2026-03-03T11:00:00Z'), leaving, new Date('2026-03-03T11:00:00Z'))).toBe('in-time');
+    expect(planNotice(new Date('2026-03-03T13:00:00Z'), leaving, new Date('2026-03-03T13:00:00Z'))).toBe('late');
+    expect(planNotice(undefined, leaving, new Date('2026-03-02T09:00:00Z'))).toBe('due');
+    expect(planNotice(undefined, leaving, new Date('2026-03-03T12:30:00Z'))).toBe('overdue');
+    expect(planNotice(undefined, undefined, new Date('2026-03-03T12:30:00Z'))).toBe('no-date');
+  });
+});
