@@ -25,6 +25,8 @@ import { TASK_WORK_TABLE } from './workflow/task-work.table.js';
 import { TaskService } from './workflow/task.service.js';
 import { taskWriteRule } from './workflow/task.write-rule.js';
 import { WorklistService } from './workflow/worklist.service.js';
+import { ReferralService } from './referrals/referral.service.js';
+import { referralWriteRule } from './referrals/referral.write-rule.js';
 
 /**
  * The running platform's parts, each built once here and handed to the HTTP layer (route plugins
@@ -51,6 +53,8 @@ export interface Platform {
   carePlanning: { plans: PlanService; mdt: MdtService; namedProfessionals: NamedProfessionalService; lists: CarePlanningListsService };
   /** Discharge from hospital: the board and hub (reads), the coordinator's commands, reablement at 91 days. */
   discharge: { board: DischargeBoardService; stays: DischargeService; reablement: Reablement91Service };
+  /** Referrals between partners (src/referrals): a ServiceRequest to a service and the Task its provider works. */
+  referrals: { referrals: ReferralService };
   close(): Promise<void>;
 }
 
@@ -84,7 +88,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
   const base = systemClock();
   // One object: replacing `clock.now` moves every service that reads it.
   const clock: Clock = { now: () => base.now() };
-  const resources = new ResourceService(database, { writeRules: [taskWriteRule, ...CARE_PLANNING_WRITE_RULES] });
+  const resources = new ResourceService(database, { writeRules: [taskWriteRule, ...CARE_PLANNING_WRITE_RULES, referralWriteRule(clock)] });
   const tasks = new TaskService(resources, clock, { baseUrl: config.baseUrl });
   const breakGlass = new BreakGlassService(database);
   const worklist = new WorklistService(database);
@@ -107,6 +111,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
       stays: new DischargeService(resources, clock, { baseUrl: config.baseUrl }),
       reablement: new Reablement91Service(resources, clock, { baseUrl: config.baseUrl }),
     },
+    referrals: { referrals: new ReferralService(resources, clock, { baseUrl: config.baseUrl }) },
     close: () => database.close(),
   };
 }

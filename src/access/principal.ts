@@ -14,6 +14,9 @@ export const STAFF_ROLES = [
   'discharge-coordinator',
   'care-coordinator',
   'link-worker', // social prescribing link worker
+  // A worker of a voluntary, community or social enterprise (VCSE) organisation: sees the referrals
+  // sent to its services and, per the person's consent, only what each referral shares.
+  'vcse-worker',
   'receptionist', // receptionist / admin
   'icb-analyst',
   'privacy-officer',
@@ -32,6 +35,7 @@ export const ROLE_NAMES: Record<StaffRole, string> = {
   'discharge-coordinator': 'Discharge coordinator',
   'care-coordinator': 'Care coordinator',
   'link-worker': 'Social prescribing link worker',
+  'vcse-worker': 'Voluntary sector worker (VCSE)',
   receptionist: 'Receptionist / admin',
   'icb-analyst': 'ICB analyst',
   'privacy-officer': 'Privacy officer',

@@ -75,8 +75,10 @@ export const startCommand: Command = {
     }
     // Only now: an invitation to sign in before the demo accounts exist would fail and count towards the lockout.
     console.log(`OneStory is running at ${url}: open it in a browser for the care workspace and the resident portal (FHIR API ${url}/fhir/R4, database: ${database})`);
-    // Overdue work is escalated once each, now and every 15 minutes, while the server runs.
-    const stopEscalation = scheduleEscalation(platform.workflow.tasks, logger);
+    // Overdue work, and referrals past their service-level clocks, are escalated once each, now and every 15 minutes, while the server runs.
+    const { tasks } = platform.workflow;
+    const { referrals } = platform.referrals;
+    const stopEscalation = scheduleEscalation({ escalateOverdue: async () => (await tasks.escalateOverdue()) + (await referrals.escalateBreaches()) }, logger);
     // People reaching day 91 after leaving hospital into reablement get their follow-up, now and every hour.
     const stopFollowUps = scheduleRecurring(() => platform.discharge.reablement.raiseFollowUps(), logger, FOLLOW_UP_INTERVAL_MS, 'day-91 reablement follow-ups raised');
     escalation.stop = async () => {

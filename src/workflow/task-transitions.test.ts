@@ -3,16 +3,16 @@ import { canTransition, INITIAL_TASK_STATUSES, TASK_TRANSITIONS, transitionProbl
 import { FINAL_TASK_STATUSES, REASON_REQUIRED, TASK_STATUSES } from './task.vocabulary.js';
 
 describe('the Task state machine (FHIR R4 Task state diagram)', () => {
-  it('allows exactly the diagram\'s arrows, plus any status to entered-in-error', () => {
+  it('allows exactly the diagram\'s arrows, plus any status to entered-in-error, and a received request on hold (and back)', () => {
     const allowed = TASK_STATUSES.flatMap((from) => TASK_STATUSES.filter((to) => from !== to && canTransition(from, to)).map((to) => `${from}>${to}`));
     expect(allowed.sort()).toEqual([
       'draft>requested', 'draft>cancelled',
       'requested>received', 'requested>accepted', 'requested>rejected', 'requested>ready', 'requested>cancelled',
-      'received>accepted', 'received>rejected', 'received>ready', 'received>cancelled',
+      'received>accepted', 'received>rejected', 'received>ready', 'received>cancelled', 'received>on-hold',
       'accepted>ready', 'accepted>in-progress', 'accepted>cancelled',
       'ready>in-progress', 'ready>cancelled', 'ready>failed', 'ready>completed',
       'in-progress>on-hold', 'in-progress>completed', 'in-progress>failed', 'in-progress>cancelled',
-      'on-hold>in-progress', 'on-hold>cancelled', 'on-hold>failed',
+      'on-hold>in-progress', 'on-hold>cancelled', 'on-hold>failed', 'on-hold>received',
       ...TASK_STATUSES.filter((s) => s !== 'entered-in-error').map((s) => `${s}>entered-in-error`),
     ].sort());
   });

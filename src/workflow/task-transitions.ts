@@ -7,24 +7,26 @@ import { FINAL_TASK_STATUSES, REASON_REQUIRED, TASK_STATUSES, type TaskStatus } 
  * It follows the FHIR R4 Task state diagram (https://hl7.org/fhir/R4/task.html#statemachine):
  * - draft → requested | cancelled
  * - requested → received | accepted | rejected | ready | cancelled
- * - received → accepted | rejected | ready | cancelled
+ * - received → accepted | rejected | ready | cancelled | on-hold (ours: see below)
  * - accepted → ready | in-progress | cancelled
  * - ready → in-progress | cancelled | failed | completed
  * - in-progress → on-hold | completed | failed | cancelled
- * - on-hold → in-progress | cancelled | failed
+ * - on-hold → in-progress | cancelled | failed | received (ours)
  * - any status, final ones included → entered-in-error (a task recorded by mistake is marked so, whatever it reached)
  * - rejected, cancelled, failed, completed, entered-in-error are final: nothing else follows them.
- * We add nothing to the diagram. Claiming a pool task that is `ready` keeps it `ready` (it is not
+ * We add one pair of arrows: a received request may be put on hold before it is decided (a referral
+ * waiting for information from its referrer, its service-level clocks paused, src/referrals), and
+ * returns to received when resumed. Claiming a pool task that is `ready` keeps it `ready` (it is not
  * moved back to `accepted`), see TaskService.claim.
  */
 export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
   'draft': ['requested', 'cancelled'],
   'requested': ['received', 'accepted', 'rejected', 'ready', 'cancelled'],
-  'received': ['accepted', 'rejected', 'ready', 'cancelled'],
+  'received': ['accepted', 'rejected', 'ready', 'cancelled', 'on-hold'],
   'accepted': ['ready', 'in-progress', 'cancelled'],
   'ready': ['in-progress', 'cancelled', 'failed', 'completed'],
   'in-progress': ['on-hold', 'completed', 'failed', 'cancelled'],
-  'on-hold': ['in-progress', 'cancelled', 'failed'],
+  'on-hold': ['in-progress', 'cancelled', 'failed', 'received'],
   'rejected': [],
   'cancelled': [],
   'failed': [],

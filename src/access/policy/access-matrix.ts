@@ -38,6 +38,8 @@ const PRESCRIBING: StaffRole[] = ['gp', 'practice-nurse', 'mental-health-practit
 const ADMIN_READ = ['Patient', 'RelatedPerson', 'Appointment', 'Encounter', 'EpisodeOfCare', 'Task', 'ServiceRequest', 'CareTeam', 'Communication', 'Consent', 'Flag'];
 const ADMIN_WRITE = ['Patient', 'RelatedPerson', 'Appointment', 'Task', 'Communication', 'Consent'];
 const NO_API_WRITE = [AUDIT_TYPE, 'Provenance'];
+const VCSE_READ = ['Patient', 'ServiceRequest', 'Task', 'Communication', 'QuestionnaireResponse'];
+const VCSE_WRITE = ['ServiceRequest', 'Task', 'Communication', 'QuestionnaireResponse'];
 
 interface TypeRule {
   read: (type: string) => boolean;
@@ -54,6 +56,7 @@ const isRecord = (t: string) => recordTypes().includes(t) && t !== AUDIT_TYPE;
 export const TYPE_RULE_TEXT: Record<string, string> = {
   clinical: 'read: directory + every record type except AuditEvent; write: record types except AuditEvent, Provenance, and MedicationRequest unless a prescribing role (GP, practice nurse, mental health practitioner)',
   receptionist: `read: directory + ${ADMIN_READ.join(', ')}; write: ${ADMIN_WRITE.join(', ')}`,
+  'vcse-worker': `read: directory + ${VCSE_READ.join(', ')} (rows: the person while referred to them; of the record, only the referrals and tasks addressed to their organisation, its services or themselves, and what they recorded); write: ${VCSE_WRITE.join(', ')}`,
   'icb-analyst': 'read: directory only (aggregates through aggregateCounts); no writes',
   'privacy-officer': 'read: directory + AuditEvent; no writes',
   'system-admin': 'read and write: directory only',
@@ -70,6 +73,8 @@ function typeRule(k: MatrixPrincipal): TypeRule {
   switch (k) {
     case 'receptionist':
       return { read: (t) => isDir(t) || ADMIN_READ.includes(t), write: (t) => ADMIN_WRITE.includes(t) };
+    case 'vcse-worker':
+      return { read: (t) => isDir(t) || VCSE_READ.includes(t), write: (t) => VCSE_WRITE.includes(t) };
     case 'icb-analyst':
       return { read: isDir, write: () => false };
     case 'privacy-officer':
@@ -136,6 +141,7 @@ export const ROW_MATRIX: Record<MatrixPrincipal, Record<Scenario, string>> = {
   'discharge-coordinator': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'POECD', proxy: 'D' },
   'care-coordinator': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'D', proxy: 'D' },
   'link-worker': { relationship: 'POECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'D', proxy: 'D' },
+  'vcse-worker': { relationship: 'PD', none: 'D', 'consent-withheld': 'PD', sensitive: 'PD', 'break-glass': 'D', proxy: 'D' },
   receptionist: { relationship: 'PECD', none: 'D', 'consent-withheld': 'PCD', sensitive: 'PD', 'break-glass': 'D', proxy: 'D' },
   'icb-analyst': { relationship: 'D', none: 'D', 'consent-withheld': 'D', sensitive: 'D', 'break-glass': 'D', proxy: 'D' },
   'privacy-officer': { relationship: 'AD', none: 'AD', 'consent-withheld': 'AD', sensitive: 'AD', 'break-glass': 'AD', proxy: 'AD' },
@@ -155,6 +161,15 @@ const poolTask: Task = {
   owner: { reference: 'Organization/m-org' }, requester: { reference: 'Organization/o-org' }, meta: { tag: [recordedByTag('o-org')] },
 };
 
+/** An active referral from o-org to m-org's service. */
+const toMe = {
+  serviceRequest: {
+    resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/p-rel' },
+    performer: [{ reference: 'HealthcareService/m-service' }], requester: { reference: 'Organization/o-org' }, meta: { tag: [recordedByTag('o-org')] },
+  } as ServiceRequest,
+  serviceOrganizations: { 'm-service': 'm-org' }, teamIds: [] as string[],
+};
+
 /** The subject each verb is decided on in the matrix, for principal `k`. */
 export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): VerbSubjects[V] {
   const subjects: { [W in DomainVerb]: VerbSubjects[W] } = {
@@ -165,9 +180,14 @@ export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): 
     'breakglass.request': undefined,
     'breakglass.review': undefined,
     'aggregate.read': undefined,
-    'referral.accept': {
-      serviceRequest: { resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/p-rel' }, performer: [{ reference: 'Organization/m-org' }] } as ServiceRequest,
-      serviceOrganizations: {}, teamIds: [],
+    'referral.send': undefined,
+    'referral.accept': toMe,
+    'referral.reject': toMe,
+    'referral.progress': toMe,
+    'referral.reroute': toMe,
+    'referral.cancel': {
+      serviceRequest: { ...toMe.serviceRequest, performer: [{ reference: 'HealthcareService/o-service' }], requester: { reference: 'Organization/m-org' }, meta: { tag: [recordedByTag('m-org')] } },
+      serviceOrganizations: { 'o-service': 'o-org' }, teamIds: [],
     },
     'plan.agree': {
       plan: { resourceType: 'CarePlan', status: 'draft', intent: 'plan', subject: { reference: `Patient/${k === 'proxy' ? 'p-proxy' : 'p-rel'}` } } as CarePlan,
@@ -202,7 +222,12 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'breakglass.request': 'be offered and assert emergency access',
   'breakglass.review': 'review emergency access',
   'aggregate.read': 'counts over the record, small numbers suppressed',
-  'referral.accept': 'an active referral addressed to m-org',
+  'referral.send': 'refer a person to a service',
+  'referral.accept': 'an active referral from o-org to m-org\'s service (m-service)',
+  'referral.reject': 'the same referral',
+  'referral.progress': 'the same referral (start, hold, resume, complete, fail)',
+  'referral.reroute': 'the same referral, to another service',
+  'referral.cancel': 'an active referral from m-org to o-org\'s service',
   'plan.agree': 'a care plan for p-rel (staff: with a care relationship; the proxy: for p-proxy, whose consent covers CarePlan)',
   'plan.edit': 'write a personalised care and support plan for p-rel (staff with a care relationship)',
   'plan.contribute': 'say what matters and rate confidence in p-rel\'s plan (the person; the proxy: for p-proxy, whose consent covers CarePlan)',
@@ -222,7 +247,9 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'pathways.board': 'the mental health pathway board',
 };
 
-const TASK_WORKERS: MatrixPrincipal[] = [...CLINICAL, 'receptionist'];
+const TASK_WORKERS: MatrixPrincipal[] = [...CLINICAL, 'receptionist', 'vcse-worker'];
+/** Who updates ServiceRequests: clinical roles and VCSE workers (reception only reads them). */
+const REFERRAL_WORKERS: MatrixPrincipal[] = [...CLINICAL, 'vcse-worker'];
 const BREAK_GLASS: MatrixPrincipal[] = ['gp', 'practice-nurse', 'community-nurse', 'social-worker', 'mental-health-practitioner', 'discharge-coordinator'];
 const STAFF_KINDS = STAFF_ROLES as readonly MatrixPrincipal[];
 
@@ -234,7 +261,9 @@ export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
     case 'breakglass.request': return BREAK_GLASS.includes(k);
     case 'breakglass.review': return k === 'privacy-officer';
     case 'aggregate.read': return k === 'icb-analyst';
-    case 'referral.accept': return CLINICAL.includes(k as StaffRole);
+    case 'referral.send': return REFERRAL_WORKERS.includes(k);
+    case 'referral.accept': case 'referral.reject': case 'referral.progress': case 'referral.reroute': case 'referral.cancel':
+      return REFERRAL_WORKERS.includes(k);
     case 'plan.agree': case 'plan.review.request': return CLINICAL.includes(k as StaffRole) || k === 'resident' || k === 'proxy';
     case 'plan.edit': case 'mdt.manage': case 'named-professional.assign': case 'named-professional.accept': return CLINICAL.includes(k as StaffRole);
     case 'plan.contribute': return k === 'resident' || k === 'proxy';

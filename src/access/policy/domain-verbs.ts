@@ -19,7 +19,8 @@ export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVer
 // any order; `satisfies` keeps the list within the union, and VerbSubjects below names every verb.
 export const DOMAIN_VERBS = [
   'task.claim', 'task.transition', 'task.reassign', 'task.create',
-  'breakglass.request', 'breakglass.review', 'aggregate.read', 'referral.accept', 'plan.agree',
+  'breakglass.request', 'breakglass.review', 'aggregate.read',
+  'referral.send', 'referral.accept', 'referral.reject', 'referral.progress', 'referral.reroute', 'referral.cancel', 'plan.agree',
   'plan.edit', 'plan.contribute', 'plan.review.request', 'mdt.manage', 'named-professional.assign', 'named-professional.accept',
   'workspace.use', 'portal.use', 'accesslog.read',
   'admin.users.manage', 'admin.clients.manage', 'admin.people.link',
@@ -38,7 +39,12 @@ export interface VerbSubjects {
   'breakglass.request': undefined;
   'breakglass.review': undefined;
   'aggregate.read': undefined;
+  'referral.send': undefined;
   'referral.accept': ReferralSubject;
+  'referral.reject': ReferralSubject;
+  'referral.progress': ReferralSubject;
+  'referral.reroute': ReferralSubject;
+  'referral.cancel': ReferralSubject;
   'plan.agree': PlanSubject;
   'plan.edit': PlanSubject;
   'plan.contribute': PlanSubject;
@@ -70,7 +76,7 @@ export function decideVerb(p: Principal, verb: DomainVerb, subject: unknown): De
       return canBreakGlass(p, verb);
     case 'aggregate.read':
       return canAggregate(p, verb);
-    case 'referral.accept':
+    case 'referral.send': case 'referral.accept': case 'referral.reject': case 'referral.progress': case 'referral.reroute': case 'referral.cancel':
       return canReferral(p, verb, subject as ReferralSubject | undefined);
     case 'plan.agree': case 'plan.edit': case 'plan.contribute': case 'plan.review.request':
       return canPlan(p, verb, subject as PlanSubject | undefined);

@@ -25,6 +25,15 @@ export const PLATFORM_WRITTEN = new Set([AUDIT_TYPE, 'Provenance']);
 /** What reception/admin staff work with: who the person is, appointments, referrals and tasks, not clinical content. */
 export const ADMIN_RECORD_TYPES = ['Patient', 'RelatedPerson', 'Appointment', 'Encounter', 'EpisodeOfCare', 'Task', 'ServiceRequest', 'CareTeam', 'Communication', 'Consent', 'Flag'];
 const ADMIN_WRITE_TYPES = ['Patient', 'RelatedPerson', 'Appointment', 'Task', 'Communication', 'Consent'];
+/**
+ * What a VCSE worker works with: the person's identity and contact details (a referral is made so the
+ * service can get in touch), the referrals and tasks addressed to their organisation, and what they
+ * record themselves (contacts, questionnaires). Never clinical content: what a referral shares beyond
+ * that travels in the referral itself, as the person consented (src/referrals/referral.vocabulary.ts).
+ * Rows: the row restriction shows them only referrals and tasks addressed to them (row-restriction.ts).
+ */
+export const VCSE_RECORD_TYPES = ['Patient', 'ServiceRequest', 'Task', 'Communication', 'QuestionnaireResponse'];
+const VCSE_WRITE_TYPES = ['ServiceRequest', 'Task', 'Communication', 'QuestionnaireResponse'];
 const PRESCRIBERS: StaffRole[] = ['gp', 'practice-nurse', 'mental-health-practitioner'];
 export const CLINICAL_ROLES: StaffRole[] = [
   'gp', 'practice-nurse', 'community-nurse', 'social-worker', 'mental-health-practitioner',
@@ -53,6 +62,8 @@ export function roleRule(role: StaffRole): RoleRule {
   switch (role) {
     case 'receptionist':
       return { ...none, readRecord: ADMIN_RECORD_TYPES, writeRecord: ADMIN_WRITE_TYPES };
+    case 'vcse-worker':
+      return { ...none, readRecord: VCSE_RECORD_TYPES, writeRecord: VCSE_WRITE_TYPES };
     case 'icb-analyst':
       return { ...none, aggregates: true };
     case 'privacy-officer':

@@ -1,12 +1,15 @@
 import type { ServiceRequest } from '@medplum/fhirtypes';
 import type { Principal } from '../principal.js';
+import { recordedByOf } from './policy-codes.js';
 import { can, type Decision } from './policy.js';
 import { refKey } from './relationship.rules.js';
 
 /**
- * Accepting a referral (an active ServiceRequest): staff of the organisation it is addressed to
- * (`performer`), directly, through one of its HealthcareServices, or as a member of a performer
- * CareTeam. The caller resolves the services' organisations and the principal's teams.
+ * Referrals between partners (src/referrals): a ServiceRequest addressed to a service (`performer`:
+ * a HealthcareService, an Organization, a Practitioner or a CareTeam) and the Task its receiver works.
+ * Only the receiver moves a referral on (accept, reject, start, hold, complete, fail, re-route to
+ * another service); only the requester's side (the organisation that recorded it, or the requester it
+ * names) cancels it. The caller resolves the services' organisations and the principal's teams.
  */
 export interface ReferralSubject {
   serviceRequest: ServiceRequest;
@@ -16,15 +19,21 @@ export interface ReferralSubject {
   teamIds: readonly string[];
 }
 
-export type ReferralVerb = 'referral.accept';
+/**
+ * - `referral.send`: make a referral (staff who write ServiceRequests and Tasks: clinical roles, VCSE workers, reception).
+ * - `referral.accept`, `referral.reject`, `referral.progress` (start, hold, resume, complete, fail),
+ *   `referral.reroute`: the receiver, on an active referral.
+ * - `referral.cancel`: the requester's side, on an active referral.
+ */
+export type ReferralVerb = 'referral.send' | 'referral.accept' | 'referral.reject' | 'referral.progress' | 'referral.reroute' | 'referral.cancel';
 
-export function canReferral(p: Principal, _verb: ReferralVerb, s: ReferralSubject | undefined): Decision {
-  if (p.kind !== 'staff') return { allowed: false, reason: 'a referral is accepted by staff of the service it is addressed to' };
-  const u = can(p, 'update', 'ServiceRequest');
-  if (!u.allowed) return u;
-  if (!s?.serviceRequest) return { allowed: false, reason: 'referral.accept needs the referral' };
-  if (s.serviceRequest.status !== 'active') return { allowed: false, reason: `a ${s.serviceRequest.status} referral cannot be accepted` };
-  const addressed = (s.serviceRequest.performer ?? []).some((r) => {
+const allow = (reason: string): Decision => ({ allowed: true, reason });
+const deny = (reason: string): Decision => ({ allowed: false, reason });
+
+/** Whether the referral is addressed to the principal: their organisation, one of its services, themselves, or a team of theirs. */
+export function isReceiver(p: Principal, s: ReferralSubject): boolean {
+  if (p.kind !== 'staff') return false;
+  return (s.serviceRequest.performer ?? []).some((r) => {
     const k = refKey(r);
     if (!k) return false;
     if (k.type === 'Organization') return k.id === p.organizationId;
@@ -33,7 +42,34 @@ export function canReferral(p: Principal, _verb: ReferralVerb, s: ReferralSubjec
     if (k.type === 'CareTeam') return s.teamIds.includes(k.id);
     return false;
   });
-  return addressed
-    ? { allowed: true, reason: 'the referral is addressed to the user\'s organisation, service or team' }
-    : { allowed: false, reason: 'the referral is addressed to another organisation' };
+}
+
+/** Whether the principal is on the referral's requesting side: their organisation recorded it, or it names them (or their organisation) as requester. */
+export function isReferrer(p: Principal, sr: ServiceRequest): boolean {
+  if (p.kind !== 'staff' && p.kind !== 'client') return false;
+  if (recordedByOf(sr).includes(p.organizationId)) return true;
+  const k = refKey(sr.requester);
+  return (k?.type === 'Organization' && k.id === p.organizationId) || (k?.type === 'Practitioner' && p.kind === 'staff' && k.id === p.practitionerId);
+}
+
+export function canReferral(p: Principal, verb: ReferralVerb, s: ReferralSubject | undefined): Decision {
+  if (p.kind !== 'staff') return deny('referrals are sent and worked by staff');
+  if (verb === 'referral.send') {
+    const c = can(p, 'create', 'ServiceRequest');
+    if (!c.allowed) return c;
+    const t = can(p, 'create', 'Task');
+    return t.allowed ? allow(`${p.role} may refer people to services`) : t;
+  }
+  const u = can(p, 'update', 'ServiceRequest');
+  if (!u.allowed) return u;
+  if (!s?.serviceRequest) return deny(`${verb} needs the referral`);
+  if (s.serviceRequest.status !== 'active') return deny(`a ${s.serviceRequest.status} referral cannot be changed`);
+  if (verb === 'referral.cancel') {
+    return isReferrer(p, s.serviceRequest)
+      ? allow('the requester may cancel their referral')
+      : deny('only the person or organisation that made the referral may cancel it');
+  }
+  return isReceiver(p, s)
+    ? allow('the referral is addressed to the user\'s organisation, service or team')
+    : deny('the referral is addressed to another organisation: only its receiver moves it on');
 }

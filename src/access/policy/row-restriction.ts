@@ -88,7 +88,8 @@ class RowRules {
         return `(${this.labelsOk()} AND ${allOk(this.proxyOk('c.target_id', type ? this.add(type) : `${a}.resource_type`))})`;
       default: {
         const exempt = type ? OBJECTION_EXEMPT_TYPES.includes(type) : `${a}.resource_type = ANY(${this.add(OBJECTION_EXEMPT_TYPES, 'text[]')})`;
-        const inner = `(${this.labelsOk()} AND ${allOk(this.careOk('c.target_id', exempt))})`;
+        let inner = `(${this.labelsOk()} AND ${allOk(this.careOk('c.target_id', exempt))})`;
+        if (p.kind === 'staff' && p.role === 'vcse-worker') inner = this.addressedOnly(type, inner);
         return this.authoredOverride() ? `(${this.authored()} OR ${inner})` : inner;
       }
     }
@@ -119,16 +120,37 @@ class RowRules {
     return `NOT EXISTS (SELECT 1 FROM sp_token s WHERE s.rid = ${this.a}.rid AND s.code = '_security' AND (s.system || '|' || s.value) = ANY(${this.add(denied, 'text[]')}))`;
   }
 
+  /**
+   * A VCSE worker sees, of a person's record, only the referrals (ServiceRequest.performer) and tasks
+   * (Task.owner) addressed to their organisation, its services or themselves, besides what they
+   * recorded: never the person's other referrals, to other services, nor anything else about them.
+   */
+  private addressedOnly(type: string | undefined, inner: string): string {
+    const a = this.a;
+    const addressed = `EXISTS (SELECT 1 FROM sp_reference x WHERE x.rid = ${a}.rid
+      AND ((x.resource_type = 'ServiceRequest' AND x.code = 'performer') OR (x.resource_type = 'Task' AND x.code = 'owner'))
+      AND (x.target_type || '/' || x.target_id) = ANY(${this.parties()}))`;
+    if (type) return type === 'ServiceRequest' || type === 'Task' ? `(${inner} AND ${addressed})` : 'false';
+    return `(${a}.resource_type IN ('ServiceRequest', 'Task') AND ${inner} AND ${addressed})`;
+  }
+
+  /** The parties the principal acts as: their organisation, their Practitioner, and the organisation's services (HealthcareService.providedBy). */
+  private parties(): string {
+    const p = this.p;
+    if (p.kind !== 'staff' && p.kind !== 'client') return `ARRAY[]::text[]`;
+    const org = p.organizationId;
+    const own = [`Organization/${org}`, ...(p.kind === 'staff' && p.practitionerId ? [`Practitioner/${p.practitionerId}`] : [])];
+    // An InitPlan, run once per query.
+    return `(${this.add(own, 'text[]')} || ARRAY(SELECT 'HealthcareService/' || h.id FROM sp_reference hs JOIN resource h ON h.rid = hs.rid AND NOT h.deleted
+      WHERE hs.resource_type = 'HealthcareService' AND hs.code = 'organization' AND hs.target_type = 'Organization' AND hs.target_id = ${this.add(org)}))`;
+  }
+
   /** Staff/client: break-glass, or a care relationship not overridden by an objection. */
   private careOk(pid: string, exempt: boolean | string): string {
     const p = this.p;
     if (p.kind !== 'staff' && p.kind !== 'client') return 'false';
-    const org = p.organizationId;
-    const own = [`Organization/${org}`, ...(p.kind === 'staff' && p.practitionerId ? [`Practitioner/${p.practitionerId}`] : [])];
-    // The organisation's services (HealthcareService.providedBy) are its parties too; an InitPlan, run once per query.
-    const parties = `(${this.add(own, 'text[]')} || ARRAY(SELECT 'HealthcareService/' || h.id FROM sp_reference hs JOIN resource h ON h.rid = hs.rid AND NOT h.deleted
-      WHERE hs.resource_type = 'HealthcareService' AND hs.code = 'organization' AND hs.target_type = 'Organization' AND hs.target_id = ${this.add(org)}))`;
-    const related = `EXISTS (SELECT 1 FROM care_relationship cr WHERE cr.patient_id = ${pid} AND cr.party = ANY(${parties}))`;
+    // The organisation's services (HealthcareService.providedBy) are its parties too.
+    const related = `EXISTS (SELECT 1 FROM care_relationship cr WHERE cr.patient_id = ${pid} AND cr.party = ANY(${this.parties()}))`;
     const objection = exempt === true ? 'true' : `(${exempt === false ? 'false' : exempt} OR NOT EXISTS (SELECT 1 FROM sharing_objection so WHERE so.patient_id = ${pid}))`;
     const glass = p.kind === 'staff'
       ? `EXISTS (SELECT 1 FROM break_glass g WHERE g.patient_id = ${pid} AND g.user_id = ${this.add(p.id)} AND g.granted_at <= ${this.add(this.now.toISOString(), 'timestamptz')} AND g.expires_at > ${this.add(this.now.toISOString(), 'timestamptz')})`

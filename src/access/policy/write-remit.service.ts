@@ -44,7 +44,7 @@ export class WriteRemitService {
         // Who may change a Task, its status or its owner: the task verbs (task.policy.ts).
         const t = await taskRemit(this.db, p, current as Task, resource as Task | undefined);
         if (!t.allowed) return t;
-      } else if ((p.kind === 'staff' || p.kind === 'client') && !theirsToChange(current, p.organizationId)) {
+      } else if ((p.kind === 'staff' || p.kind === 'client') && !(await theirsToChange(this.db, current, p.organizationId))) {
         return { allowed: false, reason: 'only the organisation that recorded it (or the referral performer or registered practice) may change it' };
       }
       if (p.kind === 'resident' || p.kind === 'proxy') return { allowed: false, reason: 'people add to their record; they do not change or delete entries' };
@@ -82,13 +82,24 @@ function registeredWith(r: any, org: string): boolean {
   });
 }
 
-function theirsToChange(r: any, org: string): boolean {
+async function theirsToChange(q: Queryable, r: any, org: string): Promise<boolean> {
   if (recordedBy(r, org)) return true;
   const isOrg = (x: unknown) => {
     const k = refKey(x as { reference?: string });
     return k?.type === 'Organization' && k.id === org;
   };
-  if (r.resourceType === 'ServiceRequest') return (r.performer ?? []).some(isOrg);
+  if (r.resourceType === 'ServiceRequest') {
+    if ((r.performer ?? []).some(isOrg)) return true;
+    // A referral to one of the organisation's services (HealthcareService.providedBy) is theirs to answer.
+    const services = (r.performer ?? []).map((x: unknown) => refKey(x as { reference?: string })).filter((k: any) => k?.type === 'HealthcareService').map((k: any) => k.id as string);
+    if (services.length === 0) return false;
+    const res = await q.query(
+      `SELECT 1 FROM sp_reference s JOIN resource h ON h.rid = s.rid AND NOT h.deleted
+        WHERE s.resource_type = 'HealthcareService' AND s.code = 'organization' AND s.target_type = 'Organization' AND s.target_id = $1 AND h.id = ANY($2::text[]) LIMIT 1`,
+      [org, services],
+    );
+    return res.rows.length > 0;
+  }
   if (r.resourceType === 'Patient') return registeredWith(r, org);
   return false;
 }
