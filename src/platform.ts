@@ -9,6 +9,9 @@ import { DISCHARGE_STAY_TABLE } from './discharge/discharge-stay.table.js';
 import { DischargeService } from './discharge/discharge.service.js';
 import { Reablement91Service } from './discharge/reablement-91.service.js';
 import { migrate } from './db/migrate.js';
+import { backfillDirectoryIndex } from './directory/directory-index.backfill.js';
+import { DIRECTORY_LOCATION_TABLE, DIRECTORY_SERVICE_TABLE } from './directory/directory-index.table.js';
+import { DirectoryService } from './directory/directory.service.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { registerDerivedTable } from './fhir/resource.repository.js';
 import { ResourceService } from './fhir/resource.service.js';
@@ -55,18 +58,22 @@ export interface Platform {
   discharge: { board: DischargeBoardService; stays: DischargeService; reablement: Reablement91Service };
   /** Referrals between partners (src/referrals): a ServiceRequest to a service and the Task its provider works. */
   referrals: { referrals: ReferralService };
+  /** The service directory: search, services, taxonomies, out-of-date reports (the Open Referral UK API and the search pages). */
+  directory: { services: DirectoryService };
   close(): Promise<void>;
 }
 
 /**
  * Derived tables kept in step with every write (src/fhir/resource.repository.ts): the access
- * policy's (care relationships, sharing objections, proxy grants) and the worklist's. Registered
+ * policy's (care relationships, sharing objections, proxy grants), the worklist's and the directory's. Registered
  * here, explicitly, before the first write.
  */
 function registerDerivedTables(): void {
   registerPolicyTables();
   registerDerivedTable(TASK_WORK_TABLE);
   registerDerivedTable(DISCHARGE_STAY_TABLE);
+  registerDerivedTable(DIRECTORY_SERVICE_TABLE);
+  registerDerivedTable(DIRECTORY_LOCATION_TABLE);
 }
 
 /**
@@ -80,6 +87,8 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embedded: config.embedded, mode: open.mode }));
   try {
     await migrate(database);
+    // Directory rows of services written before migration 011 (computed in TypeScript, as on every write).
+    await backfillDirectoryIndex(database);
   } catch (err) {
     // Close what this call opened, so the embedded data directory's lock is released with it.
     if (!db) await database.close().catch(() => undefined);
@@ -112,6 +121,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
       reablement: new Reablement91Service(resources, clock, { baseUrl: config.baseUrl }),
     },
     referrals: { referrals: new ReferralService(resources, clock, { baseUrl: config.baseUrl }) },
+    directory: { services: new DirectoryService(database, resources, clock) },
     close: () => database.close(),
   };
 }

@@ -5,6 +5,7 @@ import { identityRoutes } from './access/identity/identity.routes.js';
 import { breakGlassRoutes } from './access/policy/break-glass.routes.js';
 import { isDatabaseUnavailable } from './db/connection-errors.js';
 import { databaseReadiness } from './db/readiness.js';
+import { openReferralRoutes } from './directory/openreferral.routes.js';
 import type { Logger } from './logger.js';
 import { FhirError, issue, outcome } from './fhir/outcome.js';
 import { parseJson } from './fhir/decimal-json.js';
@@ -149,6 +150,7 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
   });
   await app.register(identityRoutes, { platform });
   await app.register(webRoutes, { platform });
+  await app.register(openReferralRoutes, { prefix: '/openreferral', platform });
   await app.register(breakGlassRoutes, { prefix: '/fhir/R4', platform });
   await app.register(bulkExportRoutes, { prefix: '/fhir/R4', platform });
   await app.register(fhirRoutes, { prefix: '/fhir/R4', platform });

@@ -1,3 +1,5 @@
+import { loadReferenceData } from '../synth/reference-data.js';
+
 /**
  * Where a postcode is, as far as the product knows: the locality centroids of
  * data/geography/kent-medway-localities.csv give each Kent and Medway postcode district (the outward
@@ -46,4 +48,19 @@ export function distanceMetres(a: Point, b: Point): number {
 
 function round5(x: number): number {
   return Math.round(x * 1e5) / 1e5;
+}
+
+let kent: Map<string, Point> | undefined;
+
+/** The points of Kent and Medway's postcode districts, from the reference data (loaded once). */
+export function kentPostcodeDistricts(): Map<string, Point> {
+  kent ??= postcodeDistrictCentroids(loadReferenceData().localities);
+  return kent;
+}
+
+/** Where a postcode is: its outward code and that district's point; `undefined` point when the district is not in Kent and Medway. */
+export function locatePostcode(postcode: string): { outward: string; point?: Point } | undefined {
+  const outward = outwardCode(postcode);
+  if (!outward) return undefined;
+  return { outward, point: kentPostcodeDistricts().get(outward) };
 }

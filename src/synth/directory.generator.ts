@@ -1,7 +1,8 @@
 import type { HealthcareService, HealthcareServiceAvailableTime, Location, Organization, Resource } from '@medplum/fhirtypes';
 import { postcodeDistrictCentroids } from '../directory/postcode-geography.js';
 import { LAST_CHECKED_EXTENSION } from '../directory/service-freshness.js';
-import { BASE, concept, ext, extString, isoDate, local, ref, dayOf, SD } from './fhir.helpers.js';
+import { SERVICE_EXTENSIONS } from '../directory/directory-index.table.js';
+import { BASE, concept, ext, extString, isoDate, local, ref, dayOf } from './fhir.helpers.js';
 import { fictionalLandline, fictionalPostcode, type Directory } from './organisation.generator.js';
 import { hashString, Prng } from './prng.js';
 import type { ReferenceData } from './reference-data.js';
@@ -20,7 +21,7 @@ import { STREETS } from './names.js';
  */
 
 /** Ages a kind of service serves (ORUK minimum_age / maximum_age), as a FHIR Range in years. */
-export const AGE_RANGE_EXTENSION = `${SD}/age-range`;
+const AGE_RANGE_EXTENSION = SERVICE_EXTENSIONS.ageRange;
 const AGES: Record<string, [number | undefined, number | undefined]> = {
   'family-hub': [0, 25], 'crisis-cafe': [18, undefined], 'stop-smoking': [12, undefined], befriending: [18, undefined],
   'weight-management': [18, undefined], 'social-prescribing': [18, undefined], 'dementia-support': [18, undefined],

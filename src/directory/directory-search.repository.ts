@@ -1,0 +1,143 @@
+import type { Database } from '../db/database.js';
+import { Params } from '../fhir/search.repository.js';
+import type { Point } from './postcode-geography.js';
+
+/** A directory search, already checked (directory-query.ts): every value here is safe to bind. */
+export interface DirectoryQuery {
+  /** Words to match (PostgreSQL websearch syntax: quotes, or, -not). */
+  text?: string;
+  /** Taxonomy term ids (UUIDs): a service matches when it has any of them. */
+  termIds?: string[];
+  /** A taxonomy id (UUID): services with any term of it. */
+  taxonomyId?: string;
+  /** From a point: ordered by distance; only services with a location within `within` metres when given. */
+  near?: { point: Point; within?: number };
+  /** Changed on or after this instant (ISO). */
+  modifiedAfter?: string;
+  /** Open at this minute of the week. */
+  openAt?: number;
+  /** Open at some time in each of these windows (int4multirange literals): evenings, weekends, a day. */
+  openDuring?: string[];
+  /** Open for the whole of this window (an int4multirange literal of one range). */
+  openThroughout?: string;
+  free?: boolean;
+  selfReferral?: boolean;
+  /** Open Referral's minimum_age: services whose minimum age is at least this. */
+  minimumAge?: number;
+  /** Open Referral's maximum_age: services whose maximum age is at most this. */
+  maximumAge?: number;
+  /** Only these services (Open Referral ids), for a shortlist. */
+  orukIds?: string[];
+  /** One row per service and location (Open Referral's service_at_location) instead of one per service. */
+  perLocation?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface DirectoryHit {
+  rid: string;
+  serviceId: string;
+  orukId: string;
+  content: string;
+  /** The Location of the row, with `perLocation`. */
+  locationId?: string;
+  /** Metres from the query's point to the service's nearest location; undefined when not asked or not located. */
+  distance?: number;
+}
+
+const EARTH_RADIUS_M = 6_371_008.8;
+const METRES_PER_DEGREE = 111_320;
+
+/** Haversine in SQL, the same formula as distanceMetres (postcode-geography.ts). */
+function distanceSql(lat: string, lon: string, pLat: string, pLon: string): string {
+  return `(2 * ${EARTH_RADIUS_M} * asin(least(1, sqrt(power(sin(radians(${lat} - ${pLat}) / 2), 2)
+    + cos(radians(${pLat})) * cos(radians(${lat})) * power(sin(radians(${lon} - ${pLon}) / 2), 2)))))`;
+}
+
+/**
+ * The directory's search SQL: one statement over directory_service (migration 011), joined to the
+ * locations only when a distance is asked for, counted with a window function, then the page's
+ * stored JSON by rid. Only active services are listed. The directory is public, so there is no row
+ * restriction: its rows name services, never people.
+ */
+export class DirectorySearchRepository {
+  constructor(private readonly db: Database) {}
+
+  /** The statement of a search, for EXPLAIN (bench, docs/queries) as well as for running. */
+  build(q: DirectoryQuery): { sql: string; params: unknown[] } {
+    const p = new Params();
+    const where: string[] = [`s.status = 'active'`];
+    let tsq: string | undefined;
+    if (q.text) {
+      tsq = `websearch_to_tsquery('english', ${p.add(q.text)})`;
+      where.push(`s.document @@ ${tsq}`);
+    }
+    if (q.termIds?.length) where.push(`s.terms && ${p.add(q.termIds, 'text[]')}`);
+    if (q.taxonomyId) where.push(`s.taxonomies @> ARRAY[${p.add(q.taxonomyId, 'text')}]`);
+    if (q.modifiedAfter) where.push(`s.modified >= ${p.add(q.modifiedAfter, 'timestamptz')}`);
+    if (q.openAt !== undefined) where.push(`s.open_week @> ${p.add(q.openAt, 'int4')}`);
+    for (const w of q.openDuring ?? []) where.push(`s.open_week && ${p.add(w, 'int4multirange')}`);
+    if (q.openThroughout) where.push(`s.open_week @> ${p.add(q.openThroughout, 'int4multirange')}`);
+    if (q.free !== undefined) where.push(`s.free = ${p.add(q.free, 'bool')}`);
+    if (q.selfReferral !== undefined) where.push(`s.self_referral = ${p.add(q.selfReferral, 'bool')}`);
+    if (q.minimumAge !== undefined) where.push(`s.min_age >= ${p.add(q.minimumAge, 'numeric')}`);
+    if (q.maximumAge !== undefined) where.push(`s.max_age <= ${p.add(q.maximumAge, 'numeric')}`);
+    if (q.orukIds) where.push(`s.oruk_id = ANY(${p.add(q.orukIds, 'text[]')})`);
+
+    const perLocation = q.perLocation === true;
+    let from = perLocation ? 'directory_service s CROSS JOIN LATERAL unnest(s.locations) AS n(location_id)' : 'directory_service s';
+    let distance = 'NULL::float8';
+    if (q.near) {
+      const lat = p.add(q.near.point.lat, 'float8'), lon = p.add(q.near.point.lon, 'float8');
+      const dist = distanceSql('l.lat', 'l.lon', lat, lon);
+      if (q.near.within !== undefined) {
+        // Bounded: the locations in a box around the point (index on lat, lon), then each one's
+        // services through the GIN index on their location lists; for a service, its nearest location counts.
+        const dLat = q.near.within / METRES_PER_DEGREE;
+        const dLon = q.near.within / (METRES_PER_DEGREE * Math.max(0.01, Math.cos((q.near.point.lat * Math.PI) / 180)));
+        const box = `l.lat BETWEEN ${p.add(q.near.point.lat - dLat, 'float8')} AND ${p.add(q.near.point.lat + dLat, 'float8')}
+                    AND l.lon BETWEEN ${p.add(q.near.point.lon - dLon, 'float8')} AND ${p.add(q.near.point.lon + dLon, 'float8')}`;
+        from = perLocation
+          ? `(SELECT s2.rid, l.location_id, ${dist} AS distance FROM directory_location l JOIN directory_service s2 ON s2.locations @> ARRAY[l.location_id]
+               WHERE ${box}) n JOIN directory_service s ON s.rid = n.rid`
+          : `(SELECT s2.rid, min(${dist}) AS distance FROM directory_location l JOIN directory_service s2 ON s2.locations @> ARRAY[l.location_id]
+               WHERE ${box} GROUP BY s2.rid) n JOIN directory_service s ON s.rid = n.rid`;
+        where.push(`n.distance <= ${p.add(q.near.within, 'float8')}`);
+      } else {
+        from = perLocation
+          ? `directory_service s CROSS JOIN LATERAL unnest(s.locations) AS u(location_id)
+               CROSS JOIN LATERAL (SELECT u.location_id, (SELECT ${dist} FROM directory_location l WHERE l.location_id = u.location_id AND l.lat IS NOT NULL LIMIT 1) AS distance) n`
+          : `directory_service s LEFT JOIN LATERAL (SELECT min(${dist}) AS distance
+               FROM directory_location l WHERE l.location_id = ANY(s.locations) AND l.lat IS NOT NULL) n ON true`;
+      }
+      distance = 'n.distance';
+    }
+    const tie = perLocation ? 's.name, s.service_id, n.location_id' : 's.name, s.service_id';
+    const order = q.near ? `${distance} ASC NULLS LAST, ${tie}` : tsq ? `ts_rank(s.document, ${tsq}) DESC, ${tie}` : tie;
+    const sql = `SELECT page.rid::text AS rid, page.service_id, page.oruk_id, page.location_id, page.distance, page.total, r.content
+      FROM (SELECT s.rid, s.service_id, s.oruk_id, ${perLocation ? 'n.location_id' : 'NULL::text'} AS location_id, ${distance} AS distance,
+                   count(*) OVER () AS total, row_number() OVER (ORDER BY ${order}) AS pos
+              FROM ${from} WHERE ${where.join(' AND ')}
+             ORDER BY ${order} LIMIT ${p.add(q.limit, 'int')} OFFSET ${p.add(q.offset, 'int')}) page
+      JOIN resource r ON r.rid = page.rid AND NOT r.deleted
+      ORDER BY page.pos`;
+    return { sql, params: p.values };
+  }
+
+  async search(q: DirectoryQuery): Promise<{ total: number; hits: DirectoryHit[] }> {
+    const { sql, params } = this.build(q);
+    const res = await this.db.query<{ rid: string; service_id: string; oruk_id: string; location_id: string | null; distance: number | null; total: string; content: string }>(sql, params);
+    return {
+      total: res.rows.length ? Number(res.rows[0].total) : await this.countBeyond(q),
+      hits: res.rows.map((r) => ({ rid: r.rid, serviceId: r.service_id, orukId: r.oruk_id, content: r.content, ...(r.location_id ? { locationId: r.location_id } : {}), ...(r.distance !== null ? { distance: Number(r.distance) } : {}) })),
+    };
+  }
+
+  /** A page past the end has no rows to carry the count: count once more without the page. */
+  private async countBeyond(q: DirectoryQuery): Promise<number> {
+    if (q.offset === 0) return 0;
+    const { sql, params } = this.build({ ...q, limit: 1, offset: 0 });
+    const res = await this.db.query<{ total: string }>(sql, params);
+    return res.rows.length ? Number(res.rows[0].total) : 0;
+  }
+}
