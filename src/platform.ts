@@ -15,12 +15,15 @@ import { DirectoryService } from './directory/directory.service.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { registerDerivedTable } from './fhir/resource.repository.js';
 import { ResourceService } from './fhir/resource.service.js';
+import { CaseFindingService } from './proactive-care/case-finding.service.js';
+import { CohortService } from './proactive-care/cohort.service.js';
 import { FrailtyService } from './proactive-care/frailty.service.js';
 import { CarePlanningListsService } from './care-planning/care-planning-lists.service.js';
 import { CARE_PLANNING_WRITE_RULES } from './care-planning/care-planning.write-rules.js';
 import { MdtService } from './care-planning/mdt.service.js';
 import { NamedProfessionalService } from './care-planning/named-professional.service.js';
 import { PlanService } from './care-planning/plan.service.js';
+import { RiskSummaryService } from './proactive-care/risk-summary.service.js';
 import { CaseloadService } from './record-view/caseload.service.js';
 import { PersonSearchService } from './record-view/person-search.service.js';
 import { RecordSummaryService } from './record-view/record-summary.service.js';
@@ -51,7 +54,7 @@ export interface Platform {
   /** Work passed between people and organisations. */
   workflow: { tasks: TaskService; worklist: WorklistService };
   /** Proactive care: the electronic Frailty Index and the facts cohorts and case finding filter on. */
-  proactiveCare: { frailty: FrailtyService };
+  proactiveCare: { frailty: FrailtyService; cohorts: CohortService; caseFinding: CaseFindingService; risk: RiskSummaryService };
   /** A team around the person and a plan made with them: plans, MDT meetings, the named professional, their lists. */
   carePlanning: { plans: PlanService; mdt: MdtService; namedProfessionals: NamedProfessionalService; lists: CarePlanningListsService };
   /** Discharge from hospital: the board and hub (reads), the coordinator's commands, reablement at 91 days. */
@@ -101,6 +104,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
   const tasks = new TaskService(resources, clock, { baseUrl: config.baseUrl });
   const breakGlass = new BreakGlassService(database);
   const worklist = new WorklistService(database);
+  const cohorts = new CohortService(database, resources);
   return {
     config,
     db: database,
@@ -110,7 +114,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     access: { breakGlass, accessLog: new AccessLogService(database), aggregates: new AggregateService(database) },
     recordView: { summaries: new RecordSummaryService(database), people: new PersonSearchService(database, resources.search), caseload: new CaseloadService(database) },
     workflow: { tasks, worklist },
-    proactiveCare: { frailty: new FrailtyService({ db: database, resources }, clock) },
+    proactiveCare: { frailty: new FrailtyService({ db: database, resources }, clock), cohorts, caseFinding: new CaseFindingService(database, cohorts), risk: new RiskSummaryService(database) },
     carePlanning: {
       plans: new PlanService(resources, tasks, clock), mdt: new MdtService(resources, tasks, clock),
       namedProfessionals: new NamedProfessionalService(resources, clock), lists: new CarePlanningListsService(database, clock),

@@ -41,6 +41,9 @@ export async function loadDemoPopulation(platform: Platform, residents: number, 
   const summary = await importItems(platform, items);
   console.log(`Loaded ${summary.imported.toLocaleString('en-GB')} synthetic resources in ${summary.seconds.toFixed(1)} s.`);
   if (summary.rejected.length > 0) logger.error({ rejected: summary.rejected.slice(0, 5) }, 'some synthetic resources were rejected');
+  // The frailty index and the cohort facts, so case finding and the record show them from the first sign-in.
+  const efi = await platform.proactiveCare.frailty.computeAll();
+  console.log(`Computed the electronic Frailty Index for ${efi.older.toLocaleString('en-GB')} people aged 65 and over in ${efi.seconds.toFixed(1)} s.`);
   await showDemoAccounts(platform, options.clock);
 }
 

@@ -7,6 +7,7 @@ import { buildServer } from '../server.js';
 import { parseFlags, type Command } from './command.js';
 import { FOLLOW_UP_INTERVAL_MS } from '../discharge/reablement-91.service.js';
 import { scheduleEscalation, scheduleRecurring } from '../workflow/escalation.scheduler.js';
+import { scheduleFrailty } from '../proactive-care/frailty.scheduler.js';
 import { loadDemoPopulation } from './demo-population.js';
 import { parseAsOf } from './synth.command.js';
 
@@ -81,8 +82,10 @@ export const startCommand: Command = {
     const stopEscalation = scheduleEscalation({ escalateOverdue: async () => (await tasks.escalateOverdue()) + (await referrals.escalateBreaches()) }, logger);
     // People reaching day 91 after leaving hospital into reablement get their follow-up, now and every hour.
     const stopFollowUps = scheduleRecurring(() => platform.discharge.reablement.raiseFollowUps(), logger, FOLLOW_UP_INTERVAL_MS, 'day-91 reablement follow-ups raised');
+    // The frailty index and the cohort facts: every night (and now, if never computed).
+    const stopFrailty = scheduleFrailty(platform.proactiveCare.frailty, logger, () => platform.clock.now());
     escalation.stop = async () => {
-      await Promise.all([stopEscalation(), stopFollowUps()]);
+      await Promise.all([stopEscalation(), stopFollowUps(), stopFrailty()]);
     };
     return new Promise<number>(() => undefined);
   },

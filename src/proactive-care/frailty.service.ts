@@ -39,6 +39,11 @@ export class FrailtyService {
     this.repo = new EfiRepository(platform.db);
   }
 
+  /** Whether the computation has ever run on this database (person_risk has a row). */
+  async everComputed(): Promise<boolean> {
+    return (await this.platform.db.query('SELECT 1 FROM person_risk LIMIT 1')).rows.length > 0;
+  }
+
   /** Everyone on the record. */
   async computeAll(onProgress?: (done: number) => void): Promise<EfiRun> {
     const started = performance.now();

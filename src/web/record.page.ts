@@ -142,7 +142,8 @@ export function timeline(s: RecordSummary, page: TimelinePage, base: string, aud
 }
 
 /** The whole record page body (after any break-glass banner). */
-export function recordBody(s: RecordSummary, page: TimelinePage, base: string, audience: Audience, form?: TimelineForm): Html {
+/** `extra`: a part of another capability shown between the banner and the contents (staff: frailty and risk). */
+export function recordBody(s: RecordSummary, page: TimelinePage, base: string, audience: Audience, form?: TimelineForm, extra?: Html): Html {
   const staff = audience === 'staff';
   const you = audience === 'self';
   const contents = [
@@ -153,6 +154,7 @@ export function recordBody(s: RecordSummary, page: TimelinePage, base: string, a
   const named = s.namedProfessional;
   return html`${banner(s, audience)}
   ${withheld(s, audience)}
+  ${extra ?? ''}
   <nav class="nhsuk-contents-list" role="navigation" aria-label="Sections of this record">
     <h2 class="nhsuk-u-visually-hidden">Contents</h2>
     <ol class="nhsuk-contents-list__list">${contents.map(([id, t]) => html`<li class="nhsuk-contents-list__item"><a class="nhsuk-contents-list__link" href="#${id}">${t}</a></li>`)}</ol>

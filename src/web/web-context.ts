@@ -44,6 +44,10 @@ export function navFor(p: Principal, current: string): NavItem[] {
       { href: '/people', text: 'Find a person', current: current === 'people' },
       ...(allowed(p, 'discharge.board') ? [{ href: '/discharge', text: 'Discharges', current: current === 'discharge' }] : []),
       ...(allowed(p, 'discharge.hub') ? [{ href: '/discharge/hub', text: 'Transfer of care', current: current === 'hub' }] : []),
+      ...(allowed(p, 'cohort.build') ? [
+        { href: '/case-finding', text: 'Case finding', current: current === 'case-finding' },
+        { href: '/cohorts', text: 'Cohorts', current: current === 'cohorts' },
+      ] : []),
       ...(allowed(p, 'breakglass.review') ? [{ href: '/break-glass-review', text: 'Emergency access review', current: current === 'review' }] : []),
     ];
   }

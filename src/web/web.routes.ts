@@ -8,6 +8,7 @@ import { breakGlassReviewRoutes } from './routes/break-glass-review.routes.js';
 import { dischargeRoutes } from './routes/discharge.routes.js';
 import { peopleRoutes } from './routes/people.routes.js';
 import { portalRoutes } from './routes/portal.routes.js';
+import { proactiveCareRoutes } from './routes/proactive-care.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
 import { workRoutes } from './routes/work.routes.js';
 import { staticRoutes } from './static.routes.js';
@@ -45,5 +46,6 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(portalRoutes, { web });
     await pages.register(adminRoutes, { web });
     await pages.register(dischargeRoutes, { web });
+    await pages.register(proactiveCareRoutes, { web });
   });
 }

@@ -209,6 +209,7 @@ export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): 
     'discharge.hub': undefined,
     'discharge.plan': { providerOrg: 'm-org' },
     'pathways.board': undefined,
+    'cohort.build': undefined,
   };
   return subjects[verb] as VerbSubjects[V];
 }
@@ -245,6 +246,7 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'discharge.hub': 'the transfer of care hub (rows: the row restriction)',
   'discharge.plan': 'plan the discharge of a stay at m-org (criteria to reside, dates, pathway, the plan for the person, the discharge)',
   'pathways.board': 'the mental health pathway board',
+  'cohort.build': 'cohorts and case finding: counts, and by name only the people the row restriction shows',
 };
 
 const TASK_WORKERS: MatrixPrincipal[] = [...CLINICAL, 'receptionist', 'vcse-worker'];
@@ -274,6 +276,7 @@ export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
     case 'discharge.board': case 'discharge.hub': return CLINICAL.includes(k as StaffRole);
     case 'discharge.plan': return k === 'discharge-coordinator';
     case 'pathways.board': return k === 'mental-health-practitioner';
+    case 'cohort.build': return CLINICAL.includes(k as StaffRole) || k === 'icb-analyst';
   }
 }
 

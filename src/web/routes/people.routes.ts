@@ -7,6 +7,7 @@ import { FhirError } from '../../fhir/outcome.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
 import { breakGlassBody, caseloadBody, searchBody, type FieldErrors, type SearchForm } from '../pages.js';
+import { frailtyCard } from '../proactive-care.page.js';
 import { breakGlassBanner, recordBody } from '../record.page.js';
 import { readDate } from '../components/index.js';
 import { timelineFromPage } from '../timeline-form.js';
@@ -103,10 +104,11 @@ export async function peopleRoutes(app: FastifyInstance, opts: { web: WebContext
     }
     const sum = result.summary;
     if (sum.access.breakGlass) audit.reason = { code: sum.access.breakGlass.reason, text: sum.access.breakGlass.text };
+    const risk = await web.platform.proactiveCare.risk.forPerson(s.principal, id, web.now());
     return web.send(reply, form.errors.length ? 400 : 200, page({
       title: `${sum.patient.name}: record`, viewer: s.viewer, nav: navFor(s.principal, 'people'), error: form.errors.length > 0,
       before: html`<nav class="nhsuk-back-link" aria-label="Back"><a class="nhsuk-back-link__link" href="/people">Find another person</a></nav>`,
-      body: html`${breakGlassBanner(sum)}${recordBody(sum, sum.timeline, `/people/${id}`, 'staff', form)}`,
+      body: html`${breakGlassBanner(sum)}${recordBody(sum, sum.timeline, `/people/${id}`, 'staff', form, frailtyCard(risk, sum.patient.age))}`,
     }));
   });
 
