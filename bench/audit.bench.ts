@@ -26,7 +26,7 @@ const staff: StaffPrincipal = {
 };
 
 async function runOnce(platform: Pick<Platform, 'db' | 'resources'>, groupCommit: boolean, count: number, concurrency: number): Promise<AuditBenchRun> {
-  const audit = new AuditService(platform.db, platform.resources, { groupCommit });
+  const audit = new AuditService(platform.db, { groupCommit });
   let next = 0;
   const started = performance.now();
   // `concurrency` workers, each awaiting its record before the next, like requests held for durability.

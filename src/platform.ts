@@ -1,4 +1,6 @@
 import { AccessLogService } from './access/audit/access-log.service.js';
+import { AuditEventService } from './access/audit/audit-event.service.js';
+import { AuditService } from './access/audit/audit.service.js';
 import { createIdentity, type Identity } from './access/identity/identity.js';
 import { AggregateService, BreakGlassService, registerPolicyTables } from './access/policy/index.js';
 import { systemClock, type Clock } from './clock.js';
@@ -47,8 +49,14 @@ export interface Platform {
   resources: ResourceService;
   /** Users, sessions, tokens, API clients. */
   identity: Identity;
-  /** The access layer's services beyond the per-request policy. */
-  access: { breakGlass: BreakGlassService; accessLog: AccessLogService; aggregates: AggregateService };
+  /**
+   * The access layer's services beyond the per-request policy: `audit` records (one group-commit
+   * queue per process), `auditEvents` serves AuditEvent on the FHIR API from the audit table.
+   */
+  access: {
+    breakGlass: BreakGlassService; accessLog: AccessLogService; aggregates: AggregateService;
+    audit: AuditService; auditEvents: AuditEventService;
+  };
   /** Read models of a person's record for the web app and its JSON API. */
   recordView: { summaries: RecordSummaryService; people: PersonSearchService; caseload: CaseloadService };
   /** Work passed between people and organisations. */
@@ -105,13 +113,19 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
   const breakGlass = new BreakGlassService(database);
   const worklist = new WorklistService(database);
   const cohorts = new CohortService(database, resources);
+  const audit = new AuditService(database);
+  // Events a write committed but the chain had not linked when the last process stopped (a crash): link them now.
+  await audit.sealPending();
   return {
     config,
     db: database,
     clock,
     resources,
     identity: createIdentity(database, clock),
-    access: { breakGlass, accessLog: new AccessLogService(database), aggregates: new AggregateService(database) },
+    access: {
+      breakGlass, accessLog: new AccessLogService(database), aggregates: new AggregateService(database),
+      audit, auditEvents: new AuditEventService(database),
+    },
     recordView: { summaries: new RecordSummaryService(database), people: new PersonSearchService(database, resources.search), caseload: new CaseloadService(database) },
     workflow: { tasks, worklist },
     proactiveCare: { frailty: new FrailtyService({ db: database, resources }, clock), cohorts, caseFinding: new CaseFindingService(database, cohorts), risk: new RiskSummaryService(database) },
@@ -126,6 +140,9 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     },
     referrals: { referrals: new ReferralService(resources, clock, { baseUrl: config.baseUrl }) },
     directory: { services: new DirectoryService(database, resources, clock) },
-    close: () => database.close(),
+    close: async () => {
+      await audit.flush();
+      await database.close();
+    },
   };
 }

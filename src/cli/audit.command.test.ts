@@ -23,16 +23,16 @@ function captured() {
 }
 
 async function tamper(db: { query: (sql: string, p?: unknown[]) => Promise<unknown> }, seq: number) {
-  await db.query('ALTER TABLE resource DISABLE TRIGGER resource_audit_append_only');
-  await db.query(`UPDATE resource SET content = replace(content, 'GP', 'Receptionist') WHERE rid = (SELECT rid FROM audit_chain WHERE seq = $1)`, [seq]);
-  await db.query('ALTER TABLE resource ENABLE TRIGGER resource_audit_append_only');
+  await db.query('ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only');
+  await db.query(`UPDATE audit_event SET role = 'receptionist' WHERE seq = (SELECT rid FROM audit_chain WHERE seq = $1)`, [seq]);
+  await db.query('ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only');
 }
 
 describe('audit verify (on the database under test)', () => {
   let t: TestPlatform;
   beforeAll(async () => {
     t = await createTestPlatform({ integration: false });
-    const audit = new AuditService(t.platform.db, t.platform.resources);
+    const audit = new AuditService(t.platform.db);
     await Promise.all(Array.from({ length: 12 }, () => audit.record({ interaction: 'read', principal: gp, patientIds: ['p1'] })));
   });
   afterAll(async () => t?.close());
@@ -69,7 +69,7 @@ describe('npx onestory audit verify', () => {
     vi.stubEnv('DATABASE_URL', '');
     vi.stubEnv('ONESTORY_DATA_DIR', dir);
     const platform = await createPlatform(loadConfig());
-    const audit = new AuditService(platform.db, platform.resources);
+    const audit = new AuditService(platform.db);
     for (let i = 0; i < 3; i++) await audit.record({ interaction: 'read', principal: gp });
     await platform.close();
 

@@ -16,6 +16,7 @@ export async function auditVerify(db: Queryable, opts: { head?: string } = {}): 
   const report: ChainReport = await verifyChain(db, { expectedHead: opts.head });
   if (report.ok) {
     console.log(`Audit chain intact: ${report.records.toLocaleString('en-GB')} records verified. Head ${report.head}`);
+    if (report.pending) console.log(`${report.pending.toLocaleString('en-GB')} events committed with their writes are waiting for their link (the running server adds it within milliseconds).`);
     return 0;
   }
   const bad = report.firstBad!;

@@ -6,7 +6,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Resource } from '@medplum/fhirtypes';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { ONESTORY_REQUEST } from '../access/audit/audit-event.builder.js';
 import { identityFor } from '../access/identity/identity.js';
 import { directoryTypes } from '../access/policy/resource-classes.js';
 import { loadConfig } from '../config.js';
@@ -124,12 +123,9 @@ export async function createTestPlatform(opts: { integration?: boolean } = {}): 
 async function checkOneAuditEventPerRequest(platform: Platform, requests: Map<string, number>): Promise<void> {
   if (requests.size === 0) return;
   const events = new Map<string, number>();
-  const rows = await platform.db.query<{ content: string }>("SELECT content FROM resource WHERE resource_type = 'AuditEvent' AND NOT deleted");
-  for (const r of rows.rows) {
-    const e = JSON.parse(r.content) as { entity?: { what?: { identifier?: { system?: string; value?: string } } }[] };
-    const id = e.entity?.find((x) => x.what?.identifier?.system === ONESTORY_REQUEST)?.what?.identifier?.value;
-    if (id) events.set(id, (events.get(id) ?? 0) + 1);
-  }
+  // The request id is a column of the audit table (audit-record.ts), as it is an entity of the rendered AuditEvent.
+  const rows = await platform.db.query<{ request_id: string }>('SELECT request_id FROM audit_event WHERE request_id IS NOT NULL');
+  for (const { request_id: id } of rows.rows) events.set(id, (events.get(id) ?? 0) + 1);
   const wrong = [...requests].filter(([id, n]) => events.get(id) !== n).map(([id, n]) => `${id}: ${n} request(s), ${events.get(id) ?? 0} AuditEvent(s)`);
   if (wrong.length > 0) throw new Error(`Requests without exactly one AuditEvent each (${wrong.length} of ${requests.size}): ${wrong.slice(0, 5).join('; ')}`);
 }

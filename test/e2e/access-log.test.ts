@@ -17,7 +17,7 @@ const STATEMENT = `Emergency:${'x'.repeat(19_990)}`;
 beforeAll(async () => {
   t = await createTestPlatform();
   await seedCareWorld(t.platform);
-  const audit = new AuditService(t.platform.db, t.platform.resources);
+  const audit = new AuditService(t.platform.db);
   const patientIds = [CARE_USERS.resident.patientId];
   const staff = (role: StaffPrincipal['role'], organizationId: string, n: number): StaffPrincipal => ({
     kind: 'staff', id: `u-${role}-${n}`, displayName: `Staff ${n}`, via: 'session', credentialId: `s-${n}`, role, organizationId, organizationIds: [organizationId],

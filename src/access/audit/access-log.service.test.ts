@@ -12,7 +12,7 @@ beforeAll(async () => {
   t = await createTestPlatform({ integration: false });
   log = new AccessLogService(t.platform.db);
   await t.platform.resources.update('Organization', 'org-practice-1', { resourceType: 'Organization', id: 'org-practice-1', name: 'Sunny Lane Surgery' });
-  const audit = new AuditService(t.platform.db, t.platform.resources);
+  const audit = new AuditService(t.platform.db);
   const at = (m: number) => new Date(Date.UTC(2025, 0, 1, 9, m)).toISOString();
   // In order of time: 25 reads by the GP, then one break-glass by a social worker, then a carer, then a client.
   for (let i = 0; i < 25; i++) {
@@ -71,11 +71,15 @@ describe('accessLogFor', () => {
     }
   });
 
-  it('reads through the partial index, not a scan of the AuditEvents', async () => {
-    const plan = (await t.platform.db.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN ${EVENTS_ABOUT_PATIENT_SQL}`,
-      ['alice', '100', 11],
-    )).rows.map((r) => r['QUERY PLAN']).join('\n');
-    expect(plan).toMatch(/sp_reference_audit_patient/);
+  it('reads through the index of the people each event names, not a scan of the audit table', async () => {
+    // With the few rows of this file a scan would be cheapest; the plan shape is what is checked.
+    await t.platform.db.transaction(async (tx) => {
+      await tx.query('SET LOCAL enable_seqscan = off');
+      const plan = (await tx.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN ${EVENTS_ABOUT_PATIENT_SQL}`,
+        ['alice', null, 11],
+      )).rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).toMatch(/audit_event_patient/);
+    });
   });
 });

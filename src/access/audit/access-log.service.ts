@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor } from '../../fhir/cursor.js';
 import { badRequest } from '../../fhir/outcome.js';
 import { groupVisits, VISIT_WINDOW_MS, type AccessVisit } from './access-log.grouping.js';
 import { ONESTORY_INTERACTION, ONESTORY_ROLE } from './audit-event.builder.js';
+import { renderAuditEvent } from './audit-record.js';
 import { AuditRepository } from './audit.repository.js';
 
 /** Who made a request, as the person is told: staff by role and organisation (never by name), a carer by name. */
@@ -66,9 +67,9 @@ export class AccessLogService {
     const count = checkCount(opts.count);
     const before = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, [], 'cursor').r;
     const rows = await this.repo.eventsAboutPatient(this.db, patientId, before, count + 1);
-    const entries = rows.slice(0, count).map((r) => toEntry(JSON.parse(r.content) as AuditEvent));
+    const entries = rows.slice(0, count).map((r) => toEntry(renderAuditEvent(r)));
     await this.name(entries);
-    return rows.length > count ? { entries, next: encodeCursor({ v: [], r: rows[count - 1].rid }) } : { entries };
+    return rows.length > count ? { entries, next: encodeCursor({ v: [], r: rows[count - 1].seq }) } : { entries };
   }
 
   /**
@@ -85,12 +86,12 @@ export class AccessLogService {
     // the last of them), the events run out, or the scan limit is reached.
     for (;;) {
       const rows = await this.repo.eventsAboutPatient(this.db, patientId, before, SCAN_BATCH);
-      for (const r of rows) scanned.push({ ...toEntry(JSON.parse(r.content) as AuditEvent), rid: r.rid });
+      for (const r of rows) scanned.push({ ...toEntry(renderAuditEvent(r)), rid: r.seq });
       if (rows.length < SCAN_BATCH) {
         exhausted = true;
         break;
       }
-      before = rows[rows.length - 1].rid;
+      before = rows[rows.length - 1].seq;
       if (scanned.length >= SCAN_LIMIT) break;
       const visits = groupVisits(scanned);
       if (visits.length > count && Date.parse(scanned[scanned.length - 1].when) < Date.parse(visits[count - 1].latest) - VISIT_WINDOW_MS) break;

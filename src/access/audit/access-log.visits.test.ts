@@ -32,7 +32,7 @@ const at = (day: number, h: number, m: number) => new Date(Date.UTC(2025, 2, day
 beforeAll(async () => {
   t = await createTestPlatform({ integration: false });
   await seedCareWorld(t.platform);
-  const audit = new AuditService(t.platform.db, t.platform.resources);
+  const audit = new AuditService(t.platform.db);
   const writes: Promise<void>[] = [];
   // 1,000 views: on each of 100 days the GP reads 10 things over 18 minutes.
   for (let d = 0; d < 100; d++) {

@@ -247,3 +247,21 @@ export function buildAuditEvent(entry: AuditEntry, id: string): AuditEvent {
   if (entities.length > 0) event.entity = entities;
   return event;
 }
+
+/**
+ * The type and the subtypes an interaction's AuditEvents can carry (every level of a search or
+ * history; consent-change on a successful Consent write), for searching the compact records by
+ * `type` and `subtype` without rendering them.
+ */
+export function auditCodesOf(interaction: AuditInteraction): { type: Coding; subtypes: Coding[] } {
+  const mapping = MAPPINGS[interaction] ?? MAPPINGS.other;
+  const subtypes: Coding[] = [{ system: ONESTORY_INTERACTION, code: interaction }];
+  if (interaction === 'search') subtypes.push(...['search-type', 'search-system'].map((code) => ({ system: RESTFUL_INTERACTION, code })));
+  else if (interaction === 'history') subtypes.push(...['history-instance', 'history-type', 'history-system'].map((code) => ({ system: RESTFUL_INTERACTION, code })));
+  else {
+    const standard = mapping.subtype?.({ interaction });
+    if (standard) subtypes.push(standard);
+  }
+  if (['create', 'update', 'patch', 'delete'].includes(interaction)) subtypes.push({ system: ONESTORY_INTERACTION, code: 'consent-change' });
+  return { type: mapping.type, subtypes };
+}

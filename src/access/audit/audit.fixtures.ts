@@ -19,3 +19,7 @@ export const carer: ProxyPrincipal = {
 export const client: ClientPrincipal = {
   kind: 'client', id: 'client-abc', displayName: 'Hospital EPR', via: 'token', credentialId: 'jti-7', organizationId: 'org-trust-1',
 };
+export const privacyOfficer: StaffPrincipal = {
+  kind: 'staff', id: 'u-po-1', displayName: 'Pat Privacy', via: 'session', credentialId: 'sess-4',
+  role: 'privacy-officer', organizationId: 'org-icb-1', organizationIds: ['org-icb-1'],
+};

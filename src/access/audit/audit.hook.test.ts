@@ -8,7 +8,9 @@ import { auditContextOf } from './audit-entry.js';
 import { ONESTORY_INTERACTION } from './audit-event.builder.js';
 import { auditFrameworkErrors, auditHook } from './audit.hook.js';
 import { AuditService } from './audit.service.js';
-import { gp } from './audit.fixtures.js';
+import { gp, privacyOfficer } from './audit.fixtures.js';
+import { renderAuditEvent } from './audit-record.js';
+import { fromRow, RECORD_COLUMNS } from './audit.repository.js';
 import { verifyChain } from './hash-chain.js';
 
 let t: TestPlatform;
@@ -17,7 +19,7 @@ let audit: AuditService;
 
 beforeAll(async () => {
   t = await createTestPlatform({ integration: false });
-  audit = new AuditService(t.platform.db, t.platform.resources);
+  audit = new AuditService(t.platform.db);
   // The FHIR routes as server.ts registers them, with the audit hook in front and a stand-in for identity.
   app = Fastify({
     routerOptions: { maxParamLength: 200 },
@@ -60,9 +62,9 @@ afterAll(async () => {
 });
 
 const count = async () => Number((await t.platform.db.query<{ n: string }>('SELECT count(*) AS n FROM audit_chain')).rows[0].n);
-const lastEvent = async () => {
-  const row = (await t.platform.db.query<{ content: string }>('SELECT r.content FROM audit_chain c JOIN resource r ON r.rid = c.rid ORDER BY c.seq DESC LIMIT 1')).rows[0];
-  return JSON.parse(row.content);
+const lastEvent = async (): Promise<any> => {
+  const row = (await t.platform.db.query(`SELECT ${RECORD_COLUMNS} FROM audit_chain c JOIN audit_event e ON e.seq = c.rid ORDER BY c.seq DESC LIMIT 1`)).rows[0];
+  return renderAuditEvent(fromRow(row));
 };
 const code = (e: any) => e.subtype.find((c: any) => c.system === ONESTORY_INTERACTION).code;
 const gpHeaders = { 'x-test-user': 'gp' };
@@ -133,8 +135,7 @@ describe('auditHook', () => {
     expect(e).toMatchObject({ outcome: '4', outcomeDesc: expect.stringMatching(/^HTTP 401/) });
     expect(e.agent[0].who.display).toBe('anonymous');
 
-    const search = t.platform.resources.search;
-    const found = await search.run(search.parse('AuditEvent', [['patient', pid]]), {});
+    const found = await t.platform.access.auditEvents.search([['patient', pid]], { principal: privacyOfficer });
     expect(found.matches.length).toBeGreaterThanOrEqual(3);
   });
 

@@ -3,18 +3,11 @@ import { issue, outcome } from '../../fhir/outcome.js';
 import { isValidId, parseReference } from '../../fhir/reference.js';
 import type { Platform } from '../../platform.js';
 import type { AuditContext, AuditEntry, AuditInteraction, AuditResourceRef } from './audit-entry.js';
-import { AuditService, type AuditServiceOptions } from './audit.service.js';
-
-const services = new WeakMap<object, AuditService>();
+import type { AuditService } from './audit.service.js';
 
 /** The platform's one AuditService (one group-commit queue per process and database). */
-export function auditServiceFor(platform: Pick<Platform, 'db' | 'resources'>, opts?: AuditServiceOptions): AuditService {
-  let s = services.get(platform);
-  if (!s) {
-    s = new AuditService(platform.db, platform.resources, opts);
-    services.set(platform, s);
-  }
-  return s;
+export function auditServiceFor(platform: Pick<Platform, 'access'>): AuditService {
+  return platform.access.audit;
 }
 
 export interface AuditHookOptions {
@@ -35,7 +28,7 @@ const recorded = new WeakSet<FastifyRequest>();
  * Routes describe what they touched in `request.auditContext` (see AuditContext); what they leave
  * out is derived from the route, parameters, status and Location header.
  */
-export function auditHook(platform: Pick<Platform, 'db' | 'resources'>, opts: AuditHookOptions = {}) {
+export function auditHook(platform: Pick<Platform, 'access'>, opts: AuditHookOptions = {}) {
   const audit = opts.service ?? auditServiceFor(platform);
   const plugin = async (app: FastifyInstance) => {
     app.decorateRequest('auditContext', undefined);
@@ -100,7 +93,7 @@ type FrameworkErrorHandler = (err: Error & { code?: string }, req: FastifyReques
  * audited too, the answer again waiting for the record:
  * `Fastify({ frameworkErrors: auditFrameworkErrors(platform, handler) })`.
  */
-export function auditFrameworkErrors(platform: Pick<Platform, 'db' | 'resources'>, handler: FrameworkErrorHandler, opts: AuditHookOptions = {}): FrameworkErrorHandler {
+export function auditFrameworkErrors(platform: Pick<Platform, 'access'>, handler: FrameworkErrorHandler, opts: AuditHookOptions = {}): FrameworkErrorHandler {
   return (err, req, reply) => {
     const audit = opts.service ?? auditServiceFor(platform);
     const send = reply.send.bind(reply);

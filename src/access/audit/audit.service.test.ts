@@ -3,7 +3,7 @@ import type { Database } from '../../db/database.js';
 import { validate } from '../../fhir/validation.service.js';
 import { createTestPlatform, type TestPlatform } from '../../testing/test-platform.js';
 import { AuditService } from './audit.service.js';
-import { gp, resident } from './audit.fixtures.js';
+import { gp, privacyOfficer, resident } from './audit.fixtures.js';
 import { verifyChain } from './hash-chain.js';
 
 let t: TestPlatform;
@@ -47,7 +47,7 @@ function gatedDb(db: Database) {
 describe('AuditService', () => {
   it('resolves only after the event is committed, and stores a valid, searchable AuditEvent', async () => {
     const g = gatedDb(t.platform.db);
-    const audit = new AuditService(g.db, t.platform.resources);
+    const audit = new AuditService(g.db);
     const before = await chainLength();
     let settled = false;
     const p = audit.record({ interaction: 'read', principal: gp, resources: [{ type: 'Observation', id: 'o1' }], patientIds: ['p-dur'], status: 200 })
@@ -59,15 +59,14 @@ describe('AuditService', () => {
     expect(settled).toBe(true);
     expect(await chainLength()).toBe(before + 1);
 
-    const search = t.platform.resources.search;
-    const found = await search.run(search.parse('AuditEvent', [['patient', 'p-dur']]), {});
+    const found = await t.platform.access.auditEvents.search([['patient', 'p-dur']], { principal: privacyOfficer });
     expect(found.matches).toHaveLength(1);
     expect(validate(JSON.parse(found.matches[0].content))).toEqual([]);
     expect(JSON.parse(found.matches[0].content).meta.versionId).toBe('1');
   });
 
   it('group commit: concurrent records share transactions; all are stored and the chain verifies', async () => {
-    const audit = new AuditService(t.platform.db, t.platform.resources, { maxBatch: 50 });
+    const audit = new AuditService(t.platform.db, { maxBatch: 50 });
     const before = await chainLength();
     const n = 300;
     await Promise.all(Array.from({ length: n }, (_, i) => audit.record({ interaction: 'search', principal: resident, patientIds: ['p-gc'], query: `n=${i}` })));
@@ -81,9 +80,9 @@ describe('AuditService', () => {
 
   it('keeps one valid chain with several writers at once (as several processes would)', async () => {
     const writers = [
-      new AuditService(t.platform.db, t.platform.resources),
-      new AuditService(t.platform.db, t.platform.resources, { writers: 3, maxBatch: 7 }),
-      new AuditService(t.platform.db, t.platform.resources, { groupCommit: false }),
+      new AuditService(t.platform.db),
+      new AuditService(t.platform.db, { maxBatch: 7 }),
+      new AuditService(t.platform.db, { groupCommit: false }),
     ];
     await Promise.all(writers.flatMap((w, k) => Array.from({ length: 60 }, () => w.record({ interaction: 'read', principal: gp, patientIds: [`p-w${k}`] }))));
     expect((await verifyChain(t.platform.db)).ok).toBe(true);
@@ -91,7 +90,7 @@ describe('AuditService', () => {
 
   it('a failed batch rejects every waiter in it, and later batches still go through', async () => {
     const g = gatedDb(t.platform.db);
-    const audit = new AuditService(g.db, t.platform.resources);
+    const audit = new AuditService(g.db);
     const first = audit.record({ interaction: 'read', principal: gp });
     await new Promise((r) => setTimeout(r, 20));
     // These queue behind the first batch and are written together; that transaction fails.
@@ -106,7 +105,7 @@ describe('AuditService', () => {
   });
 
   it('flush waits for everything queued', async () => {
-    const audit = new AuditService(t.platform.db, t.platform.resources);
+    const audit = new AuditService(t.platform.db);
     const before = await chainLength();
     for (let i = 0; i < 20; i++) void audit.record({ interaction: 'read', principal: gp });
     await audit.flush();

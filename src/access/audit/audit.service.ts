@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEvent } from '@medplum/fhirtypes';
-import type { Database } from '../../db/database.js';
-import type { VersionWrite } from '../../fhir/resource.repository.js';
-import type { ResourceService } from '../../fhir/resource.service.js';
+import type { Database, Queryable } from '../../db/database.js';
 import type { AuditEntry } from './audit-entry.js';
-import { buildAuditEvent } from './audit-event.builder.js';
-import { auditEventIndex } from './audit-event.indexer.js';
-import { AuditRepository } from './audit.repository.js';
+import { hashedContent, toAuditRecord, type AuditRecord } from './audit-record.js';
+import { AuditRepository, type NewLink } from './audit.repository.js';
 import { GENESIS_HASH, linkHash } from './hash-chain.js';
 
 export interface AuditServiceOptions {
@@ -17,13 +13,6 @@ export interface AuditServiceOptions {
    * next transaction. false: every entry is its own transaction (for the benchmark's baseline).
    */
   groupCommit?: boolean;
-  /**
-   * Batches written at once. Their expensive part (the event rows and index rows) runs in parallel;
-   * only the chain append is serialised. Default 1: on a 2-core PostgreSQL, 2 writers made smaller
-   * batches and were no faster (bench/audit.bench.ts); more may pay on a bigger server. Each batch
-   * holds a pool connection while it writes. On PGlite (one connection) more than 1 gains nothing.
-   */
-  writers?: number;
 }
 
 export interface AuditStats {
@@ -31,36 +20,29 @@ export interface AuditStats {
   /** Transactions committed (batches written). */
   transactions: number;
   largestBatch: number;
-}
-
-/**
- * The stored form of a new AuditEvent, as ResourceService.version() makes it (server meta set), but
- * indexed by auditEventIndex: the same rows as the generic FHIRPath extraction at a fraction of the
- * CPU. The rid is set when its batch is written; everything else is fixed here, outside any transaction.
- */
-function prepare(event: AuditEvent): VersionWrite {
-  const lastUpdated = new Date().toISOString();
-  const stored: AuditEvent = { ...event, meta: { ...event.meta, versionId: '1', lastUpdated } };
-  return {
-    rid: '0', resourceType: 'AuditEvent', id: stored.id!, versionId: 1, lastUpdated, deleted: false, method: 'POST',
-    content: JSON.stringify(stored), index: auditEventIndex(stored),
-  };
+  /** Records written inside a write's own transaction (recordInTransaction), then linked by a batch. */
+  inWriteTransaction: number;
 }
 
 interface Pending {
-  /** The stored form, prepared (serialised and indexed) before the batch's transaction. */
-  write: VersionWrite;
+  record: AuditRecord;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
 /**
- * Records AuditEvents durably, in a tamper-evident chain, with group commit.
+ * Records audit events durably, in a tamper-evident chain, with group commit: one compact row of
+ * `audit_event` per event (audit-record.ts), from which AuditEvent resources are rendered on read.
  *
- * `record()` resolves only once its event is committed. While one batch is being written, new
- * entries queue; when it commits, everything queued (up to `maxBatch`) is written in the next single
- * transaction. Under load a request waits for at most about two commits, and the database sees one
- * transaction per batch instead of one per request. A failed batch rejects every entry in it.
+ * `record()` resolves only once its row and its chain link are committed. While one batch is being
+ * written, new entries queue; when it commits, everything queued (up to `maxBatch`) is written in the
+ * next single transaction: one INSERT for the rows, then, under the chain lock, one for the links.
+ * Under load a request waits for at most about two commits, and the database sees one transaction
+ * per batch instead of one per request (PostgreSQL's own WAL group commit, one level up).
+ *
+ * A write's event is instead written in the write's own transaction (`recordInTransaction`), so a
+ * write and its audit row commit or vanish together; the next batch links it into the chain
+ * (`audit_pending` says which rows wait), and so does every start of the platform after a crash.
  *
  * Never await `record()` inside another open transaction: on single-connection PGlite the audit
  * transaction would wait for that one, which would wait for the audit.
@@ -69,33 +51,29 @@ export class AuditService {
   private readonly repo = new AuditRepository();
   private readonly maxBatch: number;
   private readonly groupCommit: boolean;
-  private readonly writers: number;
   private queue: Pending[] = [];
+  /** A write committed a row that waits for its chain link. */
+  private sealWanted = false;
   /** Batches being written (group commit), and single writes (without group commit). */
   private readonly inFlight = new Set<Promise<void>>();
-  private activeBatches = 0;
-  readonly stats: AuditStats = { records: 0, transactions: 0, largestBatch: 0 };
+  private active = false;
+  readonly stats: AuditStats = { records: 0, transactions: 0, largestBatch: 0, inWriteTransaction: 0 };
 
-  constructor(
-    private readonly db: Database,
-    private readonly resources: ResourceService,
-    opts: AuditServiceOptions = {},
-  ) {
+  constructor(private readonly db: Database, opts: AuditServiceOptions = {}) {
     this.maxBatch = Math.max(1, opts.maxBatch ?? 500);
     this.groupCommit = opts.groupCommit ?? true;
-    this.writers = Math.max(1, opts.writers ?? 1);
   }
 
-  /** Records one entry; resolves when its AuditEvent is committed. */
+  /** Records one entry; resolves when its row and chain link are committed. */
   record(entry: AuditEntry): Promise<void> {
-    let write: VersionWrite;
+    let record: AuditRecord;
     try {
-      write = prepare(buildAuditEvent(entry, randomUUID()));
+      record = toAuditRecord(entry, randomUUID()).record;
     } catch (err) {
       return Promise.reject(err);
     }
     return new Promise<void>((resolve, reject) => {
-      const pending = { write, resolve, reject };
+      const pending = { record, resolve, reject };
       if (!this.groupCommit) {
         this.track(this.run([pending]));
         return;
@@ -105,9 +83,31 @@ export class AuditService {
     });
   }
 
-  /** Resolves when everything recorded so far is durable (or has failed). */
+  /**
+   * Writes one entry's row in the caller's transaction (a write's): durable exactly when the write
+   * is. Call `sealSoon()` once that transaction has committed, so the row is linked into the chain.
+   */
+  async recordInTransaction(tx: Queryable, entry: AuditEntry): Promise<void> {
+    await this.repo.insertPending(tx, toAuditRecord(entry, randomUUID()).record);
+    this.stats.inWriteTransaction++;
+  }
+
+  /** Links rows committed by writes' transactions into the chain, in the next batch. */
+  sealSoon(): void {
+    this.sealWanted = true;
+    this.pump();
+  }
+
+  /** Links every row waiting for its chain link now (at start-up, after a crash left some). */
+  async sealPending(): Promise<void> {
+    if (await this.repo.hasPending(this.db)) this.sealSoon();
+    await this.flush();
+  }
+
+  /** Resolves when everything recorded so far is durable and linked (or has failed). */
   async flush(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight.size > 0) {
+    while (this.queue.length > 0 || this.inFlight.size > 0 || this.sealWanted) {
+      if (this.inFlight.size === 0) this.pump();
       await Promise.allSettled([...this.inFlight]);
     }
   }
@@ -118,47 +118,49 @@ export class AuditService {
   }
 
   private pump(): void {
-    while (this.activeBatches < this.writers && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      this.activeBatches++;
-      this.track(
-        this.run(batch).finally(() => {
-          this.activeBatches--;
-          this.pump();
-        }),
-      );
-    }
+    if (this.active || (this.queue.length === 0 && !this.sealWanted)) return;
+    const batch = this.queue.splice(0, this.maxBatch);
+    this.active = true;
+    this.track(
+      this.run(batch).finally(() => {
+        this.active = false;
+        this.pump();
+      }),
+    );
   }
 
-  /** Writes a batch and settles its waiters; never rejects itself. */
+  /** Writes a batch (and links any rows writes left waiting) and settles its waiters; never rejects itself. */
   private async run(batch: Pending[]): Promise<void> {
+    const sealing = this.sealWanted;
+    this.sealWanted = false;
     try {
-      await this.write(batch.map((p) => p.write));
+      await this.write(batch.map((p) => p.record), sealing || this.groupCommit);
       this.stats.transactions++;
       this.stats.records += batch.length;
       this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
       for (const p of batch) p.resolve();
     } catch (err) {
+      // Rows a write left waiting stay in audit_pending: the next batch (or the next start) links them.
       for (const p of batch) p.reject(err);
     }
   }
 
   /**
-   * One transaction: write every event in one statement (in parallel with other batches), then take
-   * the chain lock, read the last hash and append the batch's links in order; the lock is held only
-   * from there to the commit. The hash covers each event exactly as stored (meta included).
+   * One transaction: insert the batch's rows in one statement, then take the chain lock, read the
+   * last hash and append the links (the rows writes committed first, then this batch's) in one more;
+   * the lock is held only from there to the commit.
    */
-  private async write(prepared: VersionWrite[]): Promise<void> {
+  private async write(records: AuditRecord[], linkPending: boolean): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const rids = await this.repo.allocateRids(tx, prepared.length);
-      const writes = prepared.map((w, i) => ({ ...w, rid: rids[i] }));
-      const written = await this.resources.repo.write(tx, writes);
-      if (written.size !== writes.length) throw new Error('An AuditEvent id was already taken');
+      const seqs = records.length > 0 ? await this.repo.insertRecords(tx, records) : new Map<string, string>();
       await this.repo.lockChain(tx);
+      const waiting = linkPending ? await this.repo.takePending(tx) : [];
+      const ordered = [...waiting, ...records.map((r) => ({ ...r, seq: seqs.get(r.id)! }))];
+      if (ordered.length === 0) return;
       let prev = (await this.repo.lastHash(tx)) ?? GENESIS_HASH;
-      const links = writes.map((w) => {
-        const hash = linkHash(prev, JSON.parse(w.content!));
-        const link = { eventId: w.id, rid: w.rid, hash, prevHash: prev };
+      const links: NewLink[] = ordered.map((r) => {
+        const hash = linkHash(prev, hashedContent(r));
+        const link = { eventId: r.id, rid: r.seq, hash, prevHash: prev };
         prev = hash;
         return link;
       });

@@ -9,18 +9,20 @@ let t: TestPlatform;
 let saved: { chain: unknown[]; events: unknown[] };
 beforeAll(async () => {
   t = await createTestPlatform({ integration: false });
-  const audit = new AuditService(t.platform.db, t.platform.resources);
+  const audit = new AuditService(t.platform.db);
   for (let i = 0; i < 5; i++) await audit.record({ interaction: 'read', principal: gp, resources: [{ type: 'Observation', id: `o${i}` }], patientIds: ['p1'] });
   saved = {
     chain: (await t.platform.db.query('SELECT * FROM audit_chain')).rows,
-    events: (await t.platform.db.query(`SELECT * FROM resource WHERE resource_type = 'AuditEvent'`)).rows,
+    events: (await t.platform.db.query('SELECT * FROM audit_event')).rows,
   };
 });
 afterEach(async () => {
   await asOwner(`DELETE FROM audit_chain`);
+  await asOwner(`DELETE FROM audit_event`);
+  await asOwner(`DELETE FROM audit_pending`);
   await asOwner(`DELETE FROM resource WHERE resource_type = 'AuditEvent'`);
   await asOwner(`INSERT INTO audit_chain SELECT * FROM json_populate_recordset(NULL::audit_chain, $1::json)`, [JSON.stringify(saved.chain)]);
-  await asOwner(`INSERT INTO resource SELECT * FROM json_populate_recordset(NULL::resource, $1::json)`, [JSON.stringify(saved.events)]);
+  await asOwner(`INSERT INTO audit_event SELECT * FROM json_populate_recordset(NULL::audit_event, $1::json)`, [JSON.stringify(saved.events)]);
   expect((await verifyChain(t.platform.db)).ok).toBe(true);
 });
 afterAll(async () => t?.close());
@@ -31,13 +33,12 @@ const links = async () =>
 /** What someone with direct database access (the table owner) could do: switch the append-only triggers off. */
 async function asOwner(sql: string, params: unknown[] = []) {
   const db = t.platform.db;
-  await db.query('ALTER TABLE resource DISABLE TRIGGER resource_audit_append_only');
-  await db.query('ALTER TABLE audit_chain DISABLE TRIGGER audit_chain_append_only');
+  const triggers = [['resource', 'resource_audit_append_only'], ['audit_chain', 'audit_chain_append_only'], ['audit_event', 'audit_event_append_only']];
+  for (const [table, trigger] of triggers) await db.query(`ALTER TABLE ${table} DISABLE TRIGGER ${trigger}`);
   try {
     await db.query(sql, params);
   } finally {
-    await db.query('ALTER TABLE resource ENABLE TRIGGER resource_audit_append_only');
-    await db.query('ALTER TABLE audit_chain ENABLE TRIGGER audit_chain_append_only');
+    for (const [table, trigger] of triggers) await db.query(`ALTER TABLE ${table} ENABLE TRIGGER ${trigger}`);
   }
 }
 
@@ -57,15 +58,23 @@ describe('verifyChain', () => {
 
   it('detects changed content', async () => {
     const all = await links();
-    await asOwner(`UPDATE resource SET content = replace(content, 'Observation/o2', 'Observation/o9') WHERE rid = $1`, [all[2].rid]);
+    await asOwner(`UPDATE audit_event SET resources = ARRAY['Observation/o9'] WHERE seq = $1`, [all[2].rid]);
     const report = await verifyChain(t.platform.db);
     expect(report).toMatchObject({ ok: false, records: 2, firstBad: { seq: all[2].seq, eventId: all[2].event_id } });
     expect(report.firstBad!.problem).toMatch(/content or hash has been changed/);
   });
 
+  it('detects a person taken out of an event (so their access log would not show it), or its detail changed', async () => {
+    const all = await links();
+    await asOwner(`UPDATE audit_event SET patient_ids = '{}' WHERE seq = $1`, [all[1].rid]);
+    expect(await verifyChain(t.platform.db)).toMatchObject({ ok: false, firstBad: { seq: all[1].seq } });
+    await asOwner(`UPDATE audit_event SET patient_ids = '{p1}', detail = replace(detail, 'Dr Asha Patel', 'Someone Else') WHERE seq = $1`, [all[1].rid]);
+    expect(await verifyChain(t.platform.db)).toMatchObject({ ok: false, firstBad: { seq: all[1].seq } });
+  });
+
   it('detects a deleted record (chain link and event both removed)', async () => {
     const all = await links();
-    await asOwner('DELETE FROM resource WHERE rid = $1', [all[1].rid]);
+    await asOwner('DELETE FROM audit_event WHERE seq = $1', [all[1].rid]);
     await asOwner('DELETE FROM audit_chain WHERE seq = $1', [all[1].seq]);
     const report = await verifyChain(t.platform.db);
     expect(report).toMatchObject({ ok: false, firstBad: { seq: all[2].seq } });
@@ -74,7 +83,7 @@ describe('verifyChain', () => {
 
   it('detects a deleted event whose link remains', async () => {
     const all = await links();
-    await asOwner('DELETE FROM resource WHERE rid = $1', [all[3].rid]);
+    await asOwner('DELETE FROM audit_event WHERE seq = $1', [all[3].rid]);
     expect(await verifyChain(t.platform.db)).toMatchObject({ ok: false, firstBad: { seq: all[3].seq, problem: expect.stringMatching(/deleted/) } });
   });
 
@@ -103,9 +112,20 @@ describe('verifyChain', () => {
     expect(await verifyChain(t.platform.db)).toMatchObject({ ok: false, firstBad: { seq: null, eventId: 'forged-1' } });
   });
 
+  it('detects a row added to the audit table without its link, and tells a row waiting for its link from one', async () => {
+    const [first] = (await t.platform.db.query('SELECT * FROM audit_event ORDER BY seq LIMIT 1')).rows;
+    await t.platform.db.query(`INSERT INTO audit_event SELECT * FROM json_populate_record(NULL::audit_event, $1::json)`, [
+      JSON.stringify({ ...first, seq: 900001, id: 'forged-2', request_id: 'forged' }),
+    ]);
+    expect(await verifyChain(t.platform.db)).toMatchObject({ ok: false, firstBad: { seq: null, eventId: 'forged-2' } });
+    // A row a write committed, which the chain links in its next batch, is pending, not broken.
+    await t.platform.db.query('INSERT INTO audit_pending (seq) VALUES (900001)');
+    expect(await verifyChain(t.platform.db)).toMatchObject({ ok: true, records: 5, pending: 1 });
+  });
+
   it('detects records removed from the end, given the head recorded earlier', async () => {
     const all = await links();
-    await asOwner('DELETE FROM resource WHERE rid = $1', [all[4].rid]);
+    await asOwner('DELETE FROM audit_event WHERE seq = $1', [all[4].rid]);
     await asOwner('DELETE FROM audit_chain WHERE seq = $1', [all[4].seq]);
     expect((await verifyChain(t.platform.db)).ok).toBe(true);
     expect(await verifyChain(t.platform.db, { expectedHead: all[4].hash })).toMatchObject({ ok: false, firstBad: { problem: expect.stringMatching(/expected head/) } });
@@ -117,9 +137,9 @@ describe('append-only', () => {
   it('the database refuses to change or remove an AuditEvent, its history or its link', async () => {
     const [first] = await links();
     const db = t.platform.db;
-    await expect(db.query(`UPDATE resource SET content = '{}' WHERE rid = $1`, [first.rid])).rejects.toThrow(/append-only/);
-    await expect(db.query('DELETE FROM resource WHERE rid = $1', [first.rid])).rejects.toThrow(/append-only/);
-    await expect(db.query(`DELETE FROM resource_history WHERE resource_type = 'AuditEvent'`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`UPDATE audit_event SET detail = '{}' WHERE seq = $1`, [first.rid])).rejects.toThrow(/append-only/);
+    await expect(db.query('DELETE FROM audit_event WHERE seq = $1', [first.rid])).rejects.toThrow(/append-only/);
+    await expect(db.query('TRUNCATE audit_event')).rejects.toThrow(/append-only/);
     await expect(db.query('UPDATE audit_chain SET hash = hash WHERE seq = $1', [first.seq])).rejects.toThrow(/append-only/);
     await expect(db.query('DELETE FROM audit_chain')).rejects.toThrow(/append-only/);
     await expect(db.query('TRUNCATE audit_chain')).rejects.toThrow(/append-only/);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../../db/database.js';
+import { hashedContent } from './audit-record.js';
 import { AuditRepository } from './audit.repository.js';
 
 /** The prev_hash of the first link. */
@@ -36,15 +37,17 @@ export interface ChainReport {
   records: number;
   /** The hash of the last link: publish it elsewhere to detect later truncation with `expectedHead`. */
   head: string;
+  /** Events committed with a write that the chain has not linked yet (the running server links them within milliseconds, a restart at once). */
+  pending?: number;
   firstBad?: ChainProblem;
 }
 
 /**
- * Walks the whole chain in order and reports the first broken link: an event whose content no
- * longer matches its hash (changed), a link whose prev_hash is not its predecessor's hash (a link
- * deleted, inserted or reordered), an event row that is gone, or an AuditEvent that is not in the
- * chain at all. Deleting the newest links leaves a shorter valid chain: pass a head hash recorded
- * earlier as `expectedHead` to detect that.
+ * Walks the whole chain in order and reports the first broken link: an event whose row no longer
+ * matches its hash (changed), a link whose prev_hash is not its predecessor's hash (a link deleted,
+ * inserted or reordered), an event row that is gone, or an event that is not in the chain at all
+ * (and not waiting for its link). Deleting the newest links leaves a shorter valid chain: pass a head
+ * hash recorded earlier as `expectedHead` to detect that.
  */
 export async function verifyChain(db: Queryable, opts: { expectedHead?: string; pageSize?: number } = {}): Promise<ChainReport> {
   const repo = new AuditRepository();
@@ -61,15 +64,15 @@ export async function verifyChain(db: Queryable, opts: { expectedHead?: string; 
       if (link.prev_hash !== prev) {
         return fail({ ...at, problem: `its prev_hash does not match the hash of the record before it: a record was deleted, inserted or reordered before #${link.seq}` });
       }
-      if (link.content === null || link.deleted || link.resource_type === null) {
+      if (link.record === null) {
         return fail({ ...at, problem: 'its AuditEvent has been deleted' });
       }
-      if (link.resource_type !== 'AuditEvent' || link.id !== link.event_id) {
-        return fail({ ...at, problem: `the chain points at ${link.resource_type}/${link.id}, not AuditEvent/${link.event_id}` });
+      if (link.record.id !== link.event_id) {
+        return fail({ ...at, problem: `the chain points at AuditEvent/${link.record.id}, not AuditEvent/${link.event_id}` });
       }
       let content: unknown;
       try {
-        content = JSON.parse(link.content);
+        content = hashedContent(link.record);
       } catch {
         return fail({ ...at, problem: 'its stored content is not valid JSON' });
       }
@@ -88,5 +91,6 @@ export async function verifyChain(db: Queryable, opts: { expectedHead?: string; 
   if (!sawExpected) {
     return fail({ seq: null, eventId: '', problem: `the expected head ${opts.expectedHead} is not in the chain: records were removed from its end, or it belongs to another database` });
   }
-  return { ok: true, records, head: prev };
+  const pending = await repo.pendingCount(db);
+  return { ok: true, records, head: prev, ...(pending > 0 ? { pending } : {}) };
 }

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Resource } from '@medplum/fhirtypes';
+import type { AuditEvent, Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUPPORTED_TYPES } from '../../fhir/definitions.js';
 import { PLATFORM_WRITTEN } from '../../fhir/resource.service.js';
@@ -13,6 +13,7 @@ import { can } from './policy.js';
 import { NOW } from './policy.fixtures.js';
 import { readAs, searchAs } from './policy.test-helpers.js';
 import './index.js';
+import { recordAuditEventFixture } from '../../testing/audit-events.js';
 
 const DOC = new URL('../../../docs/access-matrix.md', import.meta.url);
 
@@ -57,8 +58,9 @@ let t: TestPlatform;
 beforeAll(async () => {
   t = await createTestPlatform({ integration: false });
   for (const r of scenarioWorld()) {
-    // AuditEvents are written by the platform, never through the client-facing service.
-    if (PLATFORM_WRITTEN.has(r.resourceType)) await writeAsPlatform(t.platform, r as Resource & { id: string });
+    // AuditEvents are recorded by the platform in its audit table, never through the client-facing service.
+    if (r.resourceType === 'AuditEvent') await recordAuditEventFixture(t.platform, r as AuditEvent & { id: string });
+    else if (PLATFORM_WRITTEN.has(r.resourceType)) await writeAsPlatform(t.platform, r as Resource & { id: string });
     else await t.platform.resources.update(r.resourceType, r.id!, r);
   }
   const bg = new BreakGlassService(t.platform.db);

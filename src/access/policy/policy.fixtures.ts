@@ -1,10 +1,11 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { AuditEvent, Resource } from '@medplum/fhirtypes';
 import { PLATFORM_WRITTEN } from '../../fhir/resource.service.js';
 import type { Platform } from '../../platform.js';
 import { writeAsPlatform } from '../../testing/test-platform.js';
 import type { ClientPrincipal, ProxyPrincipal, ResidentPrincipal, Scope, StaffPrincipal, StaffRole } from '../principal.js';
 import { ACT_CODE_SYSTEM, CONSENT_SCOPE_PRIVACY, CONSENT_SCOPE_SYSTEM, ONESTORY_LABEL_SYSTEM, recordedByTag, RESOURCE_TYPES_SYSTEM, WITHHELD_FROM_PATIENT } from './policy-codes.js';
 import './index.js';
+import { recordAuditEventFixture } from '../../testing/audit-events.js';
 
 /**
  * A small world for policy tests. Organisations: two practices (gp-a, gp-b), a mental health trust
@@ -70,8 +71,9 @@ export const WORLD: Resource[] = [
 
 export async function seedWorld(platform: Platform): Promise<void> {
   for (const r of WORLD) {
-    // AuditEvents are written by the platform, never through the client-facing service.
-    if (PLATFORM_WRITTEN.has(r.resourceType)) await writeAsPlatform(platform, r as Resource & { id: string });
+    // AuditEvents are recorded by the platform in its audit table, never through the client-facing service.
+    if (r.resourceType === 'AuditEvent') await recordAuditEventFixture(platform, r as AuditEvent & { id: string });
+    else if (PLATFORM_WRITTEN.has(r.resourceType)) await writeAsPlatform(platform, r as Resource & { id: string });
     else await platform.resources.update(r.resourceType, r.id!, r);
   }
 }

@@ -7,6 +7,11 @@ import { everything } from '../../fhir/everything.service.js';
 
 /** Runs a search as `p` (restricted in SQL, as the routes will); returns match ids, included ids and _total. */
 export async function searchAs(t: TestPlatform, p: Principal, type: string, query = '', now = NOW) {
+  if (type === 'AuditEvent') {
+    // AuditEvents are served from the audit table (src/access/audit/audit-event.service.ts), under the same rule.
+    const r = await t.platform.access.auditEvents.search([...new URLSearchParams(`${query}&_total=accurate`)] as [string, string][], { principal: p });
+    return { ids: r.matches.map((m) => m.id).sort(), included: [] as string[], total: r.total };
+  }
   const s = t.platform.resources.search;
   const q = s.parse(type, [...new URLSearchParams(query)] as [string, string][]);
   q.total = 'accurate';
@@ -16,6 +21,7 @@ export async function searchAs(t: TestPlatform, p: Principal, type: string, quer
 
 /** A read as `p`: true when visible, false for hidden and missing alike. */
 export function readAs(t: TestPlatform, p: Principal, type: string, id: string, now = NOW): Promise<boolean> {
+  if (type === 'AuditEvent') return t.platform.access.auditEvents.read(id, { principal: p }).then(() => true, () => false);
   return new VisibilityRepository().visible(t.platform.db, restrictionFor(p, now), type, id);
 }
 

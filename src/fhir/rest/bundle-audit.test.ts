@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessLogService } from '../../access/audit/access-log.service.js';
 import { createTestPlatform, fhir, type TestPlatform } from '../../testing/test-platform.js';
+import { auditEventsOf } from '../../testing/audit-events.js';
 
 // A batch or transaction is one request and one AuditEvent: it must still name every resource and
 // every person its entries touched, or a person's access log misses reads made inside a Bundle.
@@ -27,9 +28,9 @@ afterAll(async () => t?.close());
 
 /** The AuditEvent of a request, by its X-Request-Id. */
 async function auditEventOf(requestId: string) {
-  const rows = await t.platform.db.query<{ content: string }>("SELECT content FROM resource WHERE resource_type = 'AuditEvent' AND content LIKE $1", [`%${requestId}%`]);
-  expect(rows.rows).toHaveLength(1);
-  return JSON.parse(rows.rows[0].content) as { entity?: { what?: { reference?: string } }[] };
+  const found = await auditEventsOf(t.platform.db, requestId);
+  expect(found).toHaveLength(1);
+  return found[0].event;
 }
 
 const referencesIn = (event: { entity?: { what?: { reference?: string } }[] }) => (event.entity ?? []).map((e) => e.what?.reference).filter(Boolean);

@@ -17,11 +17,16 @@ import { searchsetJson } from '../search.service.js';
 import { validate } from '../validation.service.js';
 import { baseUrl, ifMatch, prefer, queryPairs, rawQuery, sendJson, withCursor } from './fhir-http.js';
 
+const AUDIT_EVENT = 'AuditEvent';
+
 type Req = FastifyRequest<{ Params: { type: string; id: string; vid: string } }>;
 
 /** The FHIR REST API under /fhir/R4. Handlers parse the request, call a service and present the result. */
 export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platform }): Promise<void> {
   const { resources, config } = opts.platform;
+  // AuditEvents are rendered from the compact audit table (src/access/audit), not stored as resources.
+  const { auditEvents } = opts.platform.access;
+  const auditReader = (req: FastifyRequest) => ({ principal: req.principal!, access: context(req).access });
   const batch = new BatchService(resources);
   // Every interaction runs as the request's principal: the services enforce its access policy.
   app.addHook('preHandler', requirePrincipal(opts.platform));
@@ -77,6 +82,13 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
   const search = async (req: FastifyRequest, reply: FastifyReply, type: string, pairs: [string, string][], patientId?: string) => {
     resources.checkType(type);
     const ctx = context(req);
+    if (type === AUDIT_EVENT) {
+      const result = await auditEvents.search(patientId !== undefined ? [...pairs, ['patient', patientId]] : pairs, auditReader(req), prefer(req).lenient);
+      if (result.patientIds.length > 0) auditContextOf(req).patientIds = result.patientIds;
+      const selfQuery = new URLSearchParams(pairs.filter(([k]) => k !== '_cursor')).toString();
+      const self = `${ctx.baseUrl}/${patientId !== undefined ? `Patient/${patientId}/` : ''}${type}${selfQuery ? `?${selfQuery}` : ''}`;
+      return sendJson(reply, 200, searchsetJson(result, ctx, self, result.next ? withCursor(self, result.next) : undefined));
+    }
     const q = resources.search.parse(type, pairs, prefer(req).lenient);
     if (patientId !== undefined) resources.search.inPatientCompartment(q, patientId);
     const result = await resources.search.run(q, ctx);
@@ -125,6 +137,7 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     resources.checkType(req.params.type);
     const ctx = context(req);
     ctx.access?.authorize('history', req.params.type);
+    if (req.params.type === AUDIT_EVENT) throw badRequest('AuditEvent has no type history (each AuditEvent has one version): search AuditEvent?date=… instead');
     return history(req, reply, { type: req.params.type }, ctx.restriction);
   });
 
@@ -146,6 +159,7 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
 
   app.get('/:type/:id', async (req: Req, reply) => {
     const view = viewOfQuery(queryPairs(req));
+    if (req.params.type === AUDIT_EVENT) return sendVersion(reply, req, viewed(await auditEvents.read(req.params.id, auditReader(req)), view));
     return sendVersion(reply, req, viewed(await resources.read(req.params.type, req.params.id, resources.db, context(req)), view));
   });
 
@@ -167,6 +181,11 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
   app.get('/:type/:id/_history', async (req: Req, reply) => {
     resources.checkType(req.params.type);
     resources.checkId(req.params.id);
+    if (req.params.type === AUDIT_EVENT) {
+      const base = baseUrl(req, config);
+      const selfQuery = rawQuery(req);
+      return sendJson(reply, 200, await auditEvents.history(req.params.id, auditReader(req), base, `${base}/AuditEvent/${req.params.id}/_history${selfQuery ? `?${selfQuery}` : ''}`));
+    }
     let deleted = false;
     const ctx = context(req);
     await resources.read(req.params.type, req.params.id, resources.db, ctx, 'history').catch((err) => {
@@ -179,6 +198,7 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
 
   app.get('/:type/:id/_history/:vid', async (req: Req, reply) => {
     const view = viewOfQuery(queryPairs(req));
+    if (req.params.type === AUDIT_EVENT) return sendVersion(reply, req, viewed(await auditEvents.vread(req.params.id, req.params.vid, auditReader(req)), view));
     return sendVersion(reply, req, viewed(await resources.vread(req.params.type, req.params.id, req.params.vid, resources.db, context(req)), view));
   });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization, createPatient, createResident, createStaff } from '../../access/identity/identity.test-helpers.js';
 import { clientCredentials, createTestPlatform, fhir, type TestPlatform } from '../../testing/test-platform.js';
 import { Browser } from '../web.test-helpers.js';
+import { auditEventsOf } from '../../testing/audit-events.js';
 
 const PW = 'correct-horse-battery';
 const NEW_PW = 'my-own-new-password';
@@ -156,8 +157,7 @@ describe('administration in the web app (/admin)', () => {
     expect(await new Browser(t).signIn('new.nurse', NEW_PW)).toBe('/work');
 
     // Each of these requests left its AuditEvent naming the account.
-    const audits = await t.platform.db.query<{ n: string }>("SELECT count(*) AS n FROM resource WHERE resource_type = 'AuditEvent' AND content LIKE $1", [`%UserAccount/${id}%`]);
-    expect(Number(audits.rows[0].n)).toBeGreaterThanOrEqual(5);
+    expect((await auditEventsOf(t.platform.db, `UserAccount/${id}`)).length).toBeGreaterThanOrEqual(5);
   });
 
   it('a reset password ends the sessions and forces a new one at the next sign-in', async () => {
@@ -348,8 +348,7 @@ describe('administration in the web app (/admin)', () => {
     expect(resident).toMatchObject({ kind: 'resident', patientId: 'pat-2' });
     expect((await t.platform.identity.users.findByUsername('carer.two'))!.proxyLinks).toEqual([{ relatedPersonId: 'rp-2', patientId: 'pat-2' }]);
     // The person's record shows that an account was made for it.
-    const audits = await t.platform.db.query<{ n: string }>("SELECT count(*) AS n FROM resource WHERE resource_type = 'AuditEvent' AND content LIKE $1 AND content LIKE '%Patient/pat-2%'", [`%UserAccount/${resident!.id}%`]);
-    expect(Number(audits.rows[0].n)).toBeGreaterThanOrEqual(1);
+    expect((await auditEventsOf(t.platform.db, `UserAccount/${resident!.id}`, 'Patient/pat-2')).length).toBeGreaterThanOrEqual(1);
 
     const before = await counts();
     const refused: [Record<string, string>, string][] = [
