@@ -21,6 +21,8 @@ export interface DueReview extends ListedPerson {
 }
 export interface DueAction extends PlanAction {
   patientId?: string;
+  /** The person's name when this user may see them; otherwise the list says "a person". */
+  patientName?: string;
 }
 
 /** Days ahead a review counts as due. */
@@ -67,10 +69,14 @@ export class CarePlanningListsService {
 
   async mdtActionsDue(p: Principal): Promise<DueAction[]> {
     const owners = [...this.parties(p)];
-    const rows = await this.repo.openMdtActions(this.db, restrictionFor(p, this.clock.now()), owners, LIST_SIZE);
-    return rows.map((r) => {
-      const t = JSON.parse(r.content) as Task;
-      return { ...actionOf(t), ...(localReference(t.for?.reference)?.id ? { patientId: localReference(t.for?.reference)!.id } : {}) };
+    const restriction = restrictionFor(p, this.clock.now());
+    const tasks = (await this.repo.openMdtActions(this.db, restriction, owners, LIST_SIZE)).map((r) => JSON.parse(r.content) as Task);
+    const ids = tasks.flatMap((t) => { const k = localReference(t.for?.reference); return k?.type === 'Patient' ? [k.id] : []; });
+    const people = await this.repo.visible(this.db, restriction, 'Patient', [...new Set(ids)]);
+    return tasks.map((t) => {
+      const id = localReference(t.for?.reference)?.id;
+      const pat = id ? people.get(id) : undefined;
+      return { ...actionOf(t), ...(id ? { patientId: id } : {}), ...(pat ? { patientName: nameOf(JSON.parse(pat.content)) || 'Unnamed person' } : {}) };
     });
   }
 }

@@ -202,13 +202,18 @@ export class MdtService {
   }
 
   /**
-   * Whom an action may be given to: the person's care team (people and organisations) and the
-   * organisations taking part in the meeting.
+   * Whom an action may be given to at a meeting: each person's care team (people and
+   * organisations) and the organisations taking part in the meeting.
    */
   async ownerChoices(p: Principal, meeting: Meeting): Promise<Map<string, OwnerChoice[]>> {
+    const byPerson = await this.careTeamChoices(p, meeting.people.map((x) => x.patientId), meeting.organisations.map((o) => o.reference));
+    return new Map(meeting.people.map((x) => [x.itemId, byPerson.get(x.patientId) ?? []]));
+  }
+
+  /** The people and organisations on each person's active care teams (visible to the caller), plus `extra`, named, by person. */
+  async careTeamChoices(p: Principal, patientIds: string[], extra: string[] = []): Promise<Map<string, OwnerChoice[]>> {
     const r = restrictionFor(p, this.clock.now());
-    const teams = await this.repo.referring(this.resources.db, r, 'CareTeam', 'subject', 'Patient', meeting.people.map((x) => x.patientId));
-    const refs = new Set<string>(meeting.organisations.map((o) => o.reference));
+    const teams = await this.repo.referring(this.resources.db, r, 'CareTeam', 'subject', 'Patient', patientIds);
     const byPerson = new Map<string, string[]>();
     for (const t of teams.map((x) => JSON.parse(x.content) as CareTeam)) {
       if (t.status && t.status !== 'active') continue;
@@ -221,12 +226,11 @@ export class MdtService {
       }
       byPerson.set(pid, list);
     }
-    const all = new Set<string>([...refs, ...[...byPerson.values()].flat()]);
-    const names = await this.directoryNames([...all]);
+    const names = await this.directoryNames([...new Set([...extra, ...[...byPerson.values()].flat()])]);
     const out = new Map<string, OwnerChoice[]>();
-    for (const person of meeting.people) {
-      const mine = [...new Set([...(byPerson.get(person.patientId) ?? []), ...refs])].filter((x) => names.has(x));
-      out.set(person.itemId, mine.map((reference) => ({ reference, name: names.get(reference)! })).sort((a, b) => a.name.localeCompare(b.name)));
+    for (const pid of patientIds) {
+      const mine = [...new Set([...(byPerson.get(pid) ?? []), ...extra])].filter((x) => names.has(x));
+      out.set(pid, mine.map((reference) => ({ reference, name: names.get(reference)! })).sort((a, b) => a.name.localeCompare(b.name)));
     }
     return out;
   }

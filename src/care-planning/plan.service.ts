@@ -2,7 +2,7 @@ import type { Annotation, CarePlan, Extension, Goal, Reference, RelatedPerson, T
 
 type Ref = Reference<any>;
 import { can } from '../access/policy/policy.js';
-import { recordedByTags } from '../access/policy/policy-codes.js';
+import { recordedByTag, recordedByTags } from '../access/policy/policy-codes.js';
 import { sourceOf, stamp } from '../access/policy/record-access.js';
 import { restrictionFor } from '../access/policy/row-restriction.js';
 import { VisibilityRepository } from '../access/policy/visibility.repository.js';
@@ -13,6 +13,7 @@ import { badRequest, conflict, FhirError, forbidden, notFound } from '../fhir/ou
 import { isValidId, localReference } from '../fhir/reference.js';
 import type { ResourceService } from '../fhir/resource.service.js';
 import { cleanText, type TaskService } from '../workflow/task.service.js';
+import { OPEN_TASK_STATUSES } from '../workflow/task.vocabulary.js';
 import {
   GOAL_CONFIDENCE, isPersonalisedPlan, PCSP_EXT, PLAN_ACTION_KIND, PLAN_CATEGORY, PLAN_REVIEW_KIND, taskKindCode, type PlanStatus,
 } from './care-planning.vocabulary.js';
@@ -315,6 +316,54 @@ export class PlanService {
     );
     const seen = await this.repo.visible(this.db, restrictionFor(p, now), 'RelatedPerson', res.rows.map((r) => r.id));
     return res.rows.filter((r) => seen.has(r.id)).map((r) => ({ reference: `RelatedPerson/${r.id}`, name: nameOf(JSON.parse(r.content)) }));
+  }
+
+  /**
+   * A carer's own support, in the portal: what the person has agreed to share with them (their
+   * proxy grant, as the row restriction reads it), carers' support services to contact (the shared
+   * directory), and whether they have asked for a carer's assessment.
+   */
+  async carerSupport(p: Principal, patientId: string): Promise<{ shared: string[] | null; services: { name: string; phone?: string; description?: string }[]; assessmentAsked: boolean }> {
+    if (p.kind !== 'proxy') return { shared: [], services: [], assessmentAsked: false };
+    const now = this.clock.now();
+    const shared = p.patientIds.includes(patientId) ? await this.visibility.proxyGrantedTypes(this.db, p.relatedPersonIds, patientId, now) : [];
+    const res = await this.db.query<{ content: string }>(
+      `SELECT content FROM resource WHERE resource_type = 'HealthcareService' AND NOT deleted AND content ILIKE '%carers%' ORDER BY id LIMIT 3`,
+    );
+    const services = res.rows.map((r) => JSON.parse(r.content)).map((h) => ({
+      name: h.name as string, ...(h.telecom?.find((x: { system?: string }) => x.system === 'phone')?.value ? { phone: h.telecom.find((x: { system?: string }) => x.system === 'phone').value } : {}),
+      ...(h.comment || h.extraDetails ? { description: (h.comment ?? h.extraDetails) as string } : {}),
+    }));
+    const me = await this.proxyRef(p, patientId).catch(() => undefined);
+    const asked = me ? await this.db.query(
+      `SELECT 1 FROM resource r JOIN task_work w ON w.rid = r.rid WHERE r.resource_type = 'Task' AND NOT r.deleted AND w.kind = 'carer-support' AND w.patient_id = $1
+        AND r.content::jsonb -> 'requester' ->> 'reference' = $2 LIMIT 1`, [patientId, me.reference]) : { rows: [] };
+    return { shared, services, assessmentAsked: asked.rows.length > 0 };
+  }
+
+  /** A carer asks for a carer's assessment: a Task for the team that holds the person's plan (else their GP practice). */
+  async askForCarerAssessment(p: Principal, patientId: string): Promise<void> {
+    if (p.kind !== 'proxy' || !p.patientIds.includes(patientId)) throw forbidden('Only a carer can ask for a carer\'s assessment here');
+    const me = await this.proxyRef(p, patientId);
+    const now = this.clock.now();
+    const { current } = await this.forPerson(p, patientId).catch(() => ({ current: undefined }));
+    const row = await this.db.query<{ content: string }>("SELECT content FROM resource WHERE resource_type = 'Patient' AND id = $1 AND NOT deleted", [patientId]);
+    const gp = row.rows[0] ? localReference(JSON.parse(row.rows[0].content).generalPractitioner?.[0]?.reference) : undefined;
+    const org = current ? recordedByTags(current.plan)[0]?.code : gp?.type === 'Organization' ? gp.id : undefined;
+    if (!org) throw conflict('There is nobody to send this to: call the GP practice');
+    await this.db.transaction(async (tx) => {
+      await lockPerson(tx, 'plan', patientId);
+      const asked = await tx.query(
+        `SELECT 1 FROM resource r JOIN task_work w ON w.rid = r.rid WHERE r.resource_type = 'Task' AND NOT r.deleted AND w.kind = 'carer-support' AND w.patient_id = $1
+          AND w.status = ANY($3::text[]) AND r.content::jsonb -> 'requester' ->> 'reference' = $2 LIMIT 1`, [patientId, me.reference, [...OPEN_TASK_STATUSES]]);
+      if (asked.rows.length) throw conflict('You have already asked for a carer\'s assessment: the team will be in touch');
+      await this.resources.create('Task', {
+        resourceType: 'Task', status: 'requested', intent: 'order', code: taskKindCode('carer-support'),
+        description: `Carer's assessment asked for by ${me.display}`, for: { reference: `Patient/${patientId}` }, requester: me,
+        owner: { reference: `Organization/${org}` }, authoredOn: now.toISOString(), restriction: { period: { end: new Date(now.getTime() + 28 * 86_400_000).toISOString().slice(0, 10) } },
+        meta: { tag: [recordedByTag(org)], source: sourceOf(p) },
+      } as Task, { tx });
+    });
   }
 
   // --- internals -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { readConsents } from '../access/policy/consent.reading.js';
 import { VisibilityRepository } from '../access/policy/visibility.repository.js';
 import { notShownTo, type NotShown } from './not-shown.js';
+import { isCareCoordination } from '../care-planning/care-planning.vocabulary.js';
 import { DONE_BY_STATUSES, OUTCOME_NOTE, TASK_KIND_SYSTEM, TASK_KINDS, TASK_STATUS_TEXT, taskHeadline, type TaskStatus } from '../workflow/task.vocabulary.js';
 import type { Queryable } from '../db/database.js';
 import type { Principal } from '../access/principal.js';
@@ -412,6 +413,18 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
   }
   for (const eoc of list('EpisodeOfCare')) {
     if (!ACTIVE_EPISODE_STATUSES.has(eoc.status)) continue;
+    // The named professional is the care manager of the one active care-coordination episode
+    // (src/care-planning): it outranks a care team's role words.
+    if (eoc.status === 'active' && isCareCoordination(eoc)) {
+      const m = dir.person(eoc.careManager);
+      const named: CareTeamMember = { ...(m ?? { name: eoc.careManager?.display ?? 'Not recorded', contacts: [] }), role: 'Named professional (care coordinator)', named: true, organisation: m?.organisation ?? dir.orgName(refId(eoc.managingOrganization, 'Organization')) };
+      if (namedProfessional) namedProfessional.named = false;
+      namedProfessional = named;
+      const onTeam = careTeam.find((x) => eoc.careManager?.reference && x.name === named.name);
+      if (onTeam) { onTeam.named = true; continue; }
+      careTeam.push(named);
+      continue;
+    }
     // A care manager who is already on a care team is listed once, with their team role.
     if (eoc.careManager?.reference && onTeams.has(eoc.careManager.reference)) continue;
     const m = dir.person(eoc.careManager);

@@ -29,6 +29,7 @@ function banner(s: RecordSummary, audience: Audience): Html {
     ...(p.gender ? [['Gender', p.gender[0].toUpperCase() + p.gender.slice(1)] as [string, string]] : []),
     ['Address', p.address ?? 'Not recorded'],
     ['GP practice', p.gp?.name ?? 'Not recorded'],
+    ...(s.namedProfessional ? [[audience === 'staff' ? 'Named professional' : audience === 'self' ? 'Your main contact' : 'Main contact', s.namedProfessional.name] as [string, string]] : []),
     ...(p.contacts.length ? [['Phone', p.contacts.join(', ')] as [string, string]] : []),
   ];
   const tags: Html[] = s.alerts.map((a) => html`<li><strong class="nhsuk-tag ${a.kind === 'safeguarding' ? 'nhsuk-tag--red' : a.kind === 'communication' ? 'nhsuk-tag--yellow' : 'nhsuk-tag--orange'}">${a.kind === 'safeguarding' ? 'Safeguarding: ' : a.kind === 'communication' ? 'Communication: ' : 'Alert: '}${a.text}</strong></li>`);
@@ -181,7 +182,8 @@ export function recordBody(s: RecordSummary, page: TimelinePage, base: string, a
   ${section('carers', 'Carers and relationships', s.carers.length
     ? list(s.carers.map((c) => html`<strong>${c.name}</strong>, ${c.relationship}${c.contacts.length ? ` (${c.contacts.join(', ')})` : ''}${c.proxy ? html` <strong class="nhsuk-tag nhsuk-tag--blue">Has proxy access</strong>` : ''}`))
     : absent(s, 'carers', 'No carers or relationships are recorded.'))}
-  ${section('care-plan', you ? 'Your care plan' : 'Care plan', s.carePlans.length
+  ${section('care-plan', you ? 'Your care plan' : 'Care plan', html`${staff ? html`<p><a href="/people/${s.patient.id}/plan">Open the personalised care and support plan</a> · <a href="/mdt/add?patient=${encodeURIComponent(s.patient.id)}">Add to an MDT meeting</a></p>`
+    : html`<p><a href="${you ? '/my-plan' : `/my-plan?person=${encodeURIComponent(s.patient.id)}`}">${you ? 'See and agree your plan' : 'See their plan'}</a></p>`}${s.carePlans.length
     ? s.carePlans.map((cp) => html`<div class="nhsuk-card"><div class="nhsuk-card__content">
         <h3 class="nhsuk-card__heading">${cp.title}</h3>
         <p class="onestory-muted">${cp.period ?? ''}${cp.organisation ? ` · ${cp.organisation}` : ''}</p>
@@ -189,7 +191,7 @@ export function recordBody(s: RecordSummary, page: TimelinePage, base: string, a
         <h4>Actions</h4>${cp.actions.length ? list(cp.actions.map((a) => html`${a.text}${a.status ? html` <span class="onestory-muted">(${a.status.replace(/-/g, ' ')})</span>` : ''}`)) : empty('No actions recorded.')}
         <p><strong>Next review:</strong> ${cp.nextReview ?? 'not set'}</p>
       </div></div>`)
-    : absent(s, 'carePlan', 'There is no care plan.'))}
+    : absent(s, 'carePlan', 'There is no care plan.')}`)}
   ${section('referrals', staff ? 'Open referrals' : 'Referrals in progress', s.referrals.length
     ? table({ caption: 'Open referrals', captionHidden: true, responsive: true, head: ['Referral', 'To', 'From', 'Date', 'Status'],
       rows: s.referrals.map((r) => [r.text, r.to ?? '', r.from ?? '', r.date ?? '', r.status]) })

@@ -48,6 +48,8 @@ export function navFor(p: Principal, current: string): NavItem[] {
         { href: '/case-finding', text: 'Case finding', current: current === 'case-finding' },
         { href: '/cohorts', text: 'Cohorts', current: current === 'cohorts' },
       ] : []),
+      // Clinical staff plan care with people and meet as a team around them.
+      ...(allowed(p, 'mdt.manage') ? [{ href: '/care-plans', text: 'Care plans', current: current === 'plans' }, { href: '/mdt', text: 'MDT meetings', current: current === 'mdt' }] : []),
       ...(allowed(p, 'breakglass.review') ? [{ href: '/break-glass-review', text: 'Emergency access review', current: current === 'review' }] : []),
     ];
   }
@@ -56,6 +58,7 @@ export function navFor(p: Principal, current: string): NavItem[] {
     { href: '/my-record', text: carer ? 'Their record' : 'My record', current: current === 'record' },
     { href: '/my-care-team', text: carer ? 'Their care team' : 'My care team', current: current === 'team' },
     { href: '/my-discharge-plan', text: 'Leaving hospital', current: current === 'leaving' },
+    { href: '/my-plan', text: carer ? 'Their care plan' : 'My care plan', current: current === 'plan' },
     ...(allowed(p, 'accesslog.read') ? [{ href: '/my-access-log', text: 'Who has looked at my record', current: current === 'log' }] : []),
   ];
 }

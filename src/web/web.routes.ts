@@ -6,7 +6,10 @@ import { adminRoutes } from './routes/admin.routes.js';
 import { apiRoutes } from './routes/api.routes.js';
 import { breakGlassReviewRoutes } from './routes/break-glass-review.routes.js';
 import { dischargeRoutes } from './routes/discharge.routes.js';
+import { mdtRoutes } from './routes/mdt.routes.js';
+import { myPlanRoutes } from './routes/my-plan.routes.js';
 import { peopleRoutes } from './routes/people.routes.js';
+import { planRoutes } from './routes/plan.routes.js';
 import { portalRoutes } from './routes/portal.routes.js';
 import { proactiveCareRoutes } from './routes/proactive-care.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
@@ -47,5 +50,8 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(adminRoutes, { web });
     await pages.register(dischargeRoutes, { web });
     await pages.register(proactiveCareRoutes, { web });
+    await pages.register(planRoutes, { web });
+    await pages.register(mdtRoutes, { web });
+    await pages.register(myPlanRoutes, { web });
   });
 }
