@@ -14,6 +14,7 @@ import { migrate } from './db/migrate.js';
 import { backfillDirectoryIndex } from './directory/directory-index.backfill.js';
 import { DIRECTORY_LOCATION_TABLE, DIRECTORY_SERVICE_TABLE } from './directory/directory-index.table.js';
 import { DirectoryService } from './directory/directory.service.js';
+import { ShortlistService } from './directory/shortlist.service.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { registerDerivedTable } from './fhir/resource.repository.js';
 import { ResourceService } from './fhir/resource.service.js';
@@ -70,7 +71,7 @@ export interface Platform {
   /** Referrals between partners (src/referrals): a ServiceRequest to a service and the Task its provider works. */
   referrals: { referrals: ReferralService };
   /** The service directory: search, services, taxonomies, out-of-date reports (the Open Referral UK API and the search pages). */
-  directory: { services: DirectoryService };
+  directory: { services: DirectoryService; shortlists: ShortlistService };
   close(): Promise<void>;
 }
 
@@ -139,7 +140,10 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
       reablement: new Reablement91Service(resources, clock, { baseUrl: config.baseUrl }),
     },
     referrals: { referrals: new ReferralService(resources, clock, { baseUrl: config.baseUrl }) },
-    directory: { services: new DirectoryService(database, resources, clock) },
+    directory: (() => {
+      const services = new DirectoryService(database, resources, clock);
+      return { services, shortlists: new ShortlistService(resources, services, clock) };
+    })(),
     close: async () => {
       await audit.flush();
       await database.close();

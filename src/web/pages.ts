@@ -47,6 +47,8 @@ export function signInBody(o: { error?: string; notice?: string; username?: stri
   </form>
   <div class="nhsuk-inset-text"><span class="nhsuk-u-visually-hidden">Information: </span>
     <p>Demonstration accounts are printed on the console when OneStory starts. All data here is synthetic.</p></div>
+  <h2 class="nhsuk-heading-m">Looking for local help?</h2>
+  <p>You do not need to sign in to <a href="/services">find help near me</a>: local groups, advice and support in Kent and Medway, with their phone numbers.</p>
   </div></div>`;
 }
 

@@ -42,6 +42,7 @@ export function navFor(p: Principal, current: string): NavItem[] {
       { href: '/work', text: 'My work', current: current === 'work' },
       { href: '/caseload', text: 'My people', current: current === 'caseload' },
       { href: '/people', text: 'Find a person', current: current === 'people' },
+      { href: '/services', text: 'Find a service', current: current === 'services' },
       ...(allowed(p, 'discharge.board') ? [{ href: '/discharge', text: 'Discharges', current: current === 'discharge' }] : []),
       ...(allowed(p, 'discharge.hub') ? [{ href: '/discharge/hub', text: 'Transfer of care', current: current === 'hub' }] : []),
       ...(allowed(p, 'cohort.build') ? [

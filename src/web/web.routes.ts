@@ -5,6 +5,7 @@ import { errorPage } from './layout.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { apiRoutes } from './routes/api.routes.js';
 import { breakGlassReviewRoutes } from './routes/break-glass-review.routes.js';
+import { directoryRoutes } from './routes/directory.routes.js';
 import { dischargeRoutes } from './routes/discharge.routes.js';
 import { mdtRoutes } from './routes/mdt.routes.js';
 import { myPlanRoutes } from './routes/my-plan.routes.js';
@@ -48,6 +49,7 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(breakGlassReviewRoutes, { web });
     await pages.register(portalRoutes, { web });
     await pages.register(adminRoutes, { web });
+    await pages.register(directoryRoutes, { web });
     await pages.register(dischargeRoutes, { web });
     await pages.register(proactiveCareRoutes, { web });
     await pages.register(planRoutes, { web });
