@@ -8,6 +8,7 @@ import { createTestPlatform, type TestPlatform } from '../testing/test-platform.
 import { OPEN_TASK_STATUSES } from '../workflow/task.vocabulary.js';
 import { demoPrincipal, loadDemoPopulation, WORKING_ROLES } from './demo-population.js';
 import { seedDemoAccounts } from '../access/identity/demo-accounts.js';
+import { DEMO_CASE_FINDING_PEOPLE } from '../proactive-care/case-finding.demo.js';
 
 // The demo as a first start loads it (2,000 residents), on a fixed day so the counts are the same on every run.
 const NOW = new Date('2025-07-01T09:00:00Z');
@@ -89,5 +90,16 @@ describe('the demo: caseloads and work for every staff account, through the row 
     const members = teams.rows.flatMap((r) => JSON.parse(r.content).participant.map((p: any) => p.member.reference));
     expect(members.some((m: string) => m === `Practitioner/${nurse.practitionerId}` || m === `Organization/${nurse.organizationId}`)).toBe(true);
     expect(await count(nurse, 'Patient', `r.id = '${resident.patientId}'`)).toBe(1);
+  });
+
+  it('computes the eFI at load, and the GP and the care coordinator land on a populated case-finding list', async () => {
+    const older = await t.platform.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM person_risk WHERE efi_category IS NOT NULL`);
+    expect(older.rows[0].n).toBeGreaterThan(200);
+    for (const role of ['gp', 'care-coordinator'] as const) {
+      const a = accounts.find((x) => x.role === role)!;
+      const list = await t.platform.proactiveCare.caseFinding.list(demoPrincipal(a), NOW);
+      expect(list.members.length, role).toBeGreaterThanOrEqual(DEMO_CASE_FINDING_PEOPLE);
+      for (const m of list.members) expect(m.why).toContain('No active care plan');
+    }
   });
 });

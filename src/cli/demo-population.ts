@@ -4,6 +4,7 @@ import { recordedByTag } from '../access/policy/policy-codes.js';
 import type { StaffPrincipal, StaffRole } from '../access/principal.js';
 import type { Clock } from '../clock.js';
 import { Params } from '../fhir/search.repository.js';
+import { seedDemoCaseFinding } from '../proactive-care/case-finding.demo.js';
 import { prepareDemoStory } from '../record-view/demo-story.js';
 import type { Logger } from '../logger.js';
 import { importItems } from '../fhir/import.service.js';
@@ -42,7 +43,7 @@ export async function loadDemoPopulation(platform: Platform, residents: number, 
   console.log(`Loaded ${summary.imported.toLocaleString('en-GB')} synthetic resources in ${summary.seconds.toFixed(1)} s.`);
   if (summary.rejected.length > 0) logger.error({ rejected: summary.rejected.slice(0, 5) }, 'some synthetic resources were rejected');
   // The frailty index and the cohort facts, so case finding and the record show them from the first sign-in.
-  const efi = await platform.proactiveCare.frailty.computeAll();
+  const efi = await platform.proactiveCare.frailty.computeAll({ now: options.clock.now() });
   console.log(`Computed the electronic Frailty Index for ${efi.older.toLocaleString('en-GB')} people aged 65 and over in ${efi.seconds.toFixed(1)} s.`);
   await showDemoAccounts(platform, options.clock);
 }
@@ -52,6 +53,8 @@ async function showDemoAccounts(platform: Platform, clock: Clock): Promise<void>
   const accounts = await seedDemoAccounts(platform);
   if (accounts.length > 0) console.log(formatDemoAccounts(accounts));
   await seedDemoWork(platform, accounts, clock.now());
+  // Case finding: the GP's and the care coordinator's lists have people on them.
+  await seedDemoCaseFinding(platform, accounts, clock.now());
   // The web app's demo: the resident's carer gets proxy access, and the console says whom to look up.
   const hint = await prepareDemoStory(platform, accounts).catch((err: Error) => `(demo story not prepared: ${err.message})`);
   if (hint) console.log(hint);

@@ -91,10 +91,12 @@ export class CohortService {
       this.db.query<{ at: Date | null }>('SELECT max(computed_at) AS at FROM person_risk'),
     ]);
     const names = await this.names(criteria, m.rows);
+    // Everyone left is someone the reader sees by name: the count tells them nothing the list does not.
+    const last = (n: number, i: number) => (i === criteria.length && m.total === m.visible ? { count: n, suppressed: false } : shown(n));
     return {
       criteria,
-      steps: [{ words: 'Everyone on the record', count: shown(counts[0]) }, ...criteria.map((c, i) => ({ words: criterionWords(c, names), count: shown(counts[i + 1]) }))],
-      total: shown(counts[counts.length - 1]),
+      steps: [{ words: 'Everyone on the record', count: last(counts[0], 0) }, ...criteria.map((c, i) => ({ words: criterionWords(c, names), count: last(counts[i + 1], i + 1) }))],
+      total: last(counts[counts.length - 1], criteria.length),
       members: m.rows.map((r) => this.member(r, criteria, now, names)),
       named: m.visible,
       notNamed: shown(m.total - m.visible),

@@ -44,10 +44,11 @@ export class FrailtyService {
     return (await this.platform.db.query('SELECT 1 FROM person_risk LIMIT 1')).rows.length > 0;
   }
 
-  /** Everyone on the record. */
-  async computeAll(onProgress?: (done: number) => void): Promise<EfiRun> {
+  /** Everyone on the record (as of `now`: the platform's clock unless given, e.g. the demo's as-of day). */
+  async computeAll(o: { onProgress?: (done: number) => void; now?: Date } = {}): Promise<EfiRun> {
     const started = performance.now();
-    const now = this.clock.now();
+    const now = o.now ?? this.clock.now();
+    const onProgress = o.onProgress;
     const networks = await this.repo.networks();
     const pool = new PreparePool();
     const run: EfiRun = { people: 0, older: 0, written: 0, seconds: 0 };
@@ -69,9 +70,8 @@ export class FrailtyService {
   }
 
   /** The named people only (e.g. after their record changed). */
-  async computeFor(patientIds: string[]): Promise<EfiRun> {
+  async computeFor(patientIds: string[], now = this.clock.now()): Promise<EfiRun> {
     const started = performance.now();
-    const now = this.clock.now();
     const run: EfiRun = { people: 0, older: 0, written: 0, seconds: 0 };
     const pool = new PreparePool();
     try {
