@@ -1,0 +1,229 @@
+/**
+ * How each indicator is computed: from the record (SQL over the stored FHIR resources), from
+ * figures a partner submits, or not yet (and why). The SQL of a record indicator yields one row
+ * per counted unit — `pid` (the Patient id the unit belongs to, which places and strata follow),
+ * `num` (numerator contribution) and `den` (denominator contribution: 1 per unit; for a rate, 1 per
+ * resident of the population, turned into person-years by the evaluator) — for the period from
+ * `$1` to `$2` (dates, both inclusive). It may read the CTE `person` (pid, birth, sex…) that the
+ * evaluator defines. Codes are the record's own (src/synth writes the same ones a feed would).
+ */
+
+const CS = 'https://onestory.example/fhir/CodeSystem';
+const SD = 'https://onestory.example/fhir/StructureDefinition';
+const Q = 'https://onestory.example/fhir/Questionnaire';
+
+export type Scoring = 'proportion' | 'rate' | 'count';
+
+export interface RecordComputation {
+  kind: 'record';
+  scoring: Scoring;
+  /** Rates: per this many person-years. Proportions are per cent. */
+  per?: number;
+  population: string;
+  numerator: string;
+  denominator?: string;
+  /** The published definition followed, or what ours is built from. */
+  basis: string;
+  sql: string;
+}
+export interface SubmittedComputation { kind: 'submitted'; owner: string; why: string }
+export interface NotYetComputation { kind: 'not-yet'; why: string }
+export type Computation = RecordComputation | SubmittedComputation | NotYetComputation;
+
+// ---- SQL building blocks (constants only: no value here comes from a request) ----
+
+const day = (expr: string) => `left(${expr}, 10)::date`;
+const inPeriod = (expr: string) => `${day(expr)} BETWEEN $1::date AND $2::date`;
+const subjectId = (c = 'c') => `substr(${c}->'subject'->>'reference', 9)`;
+const codeOf = (path: string, c = 'c') => `${c}#>>'{${path},coding,0,code}'`;
+/** Rows `c` (jsonb) of a type (OFFSET 0 keeps the subquery whole, so each row's JSON is parsed once, not once per reference to `c`) with a token search value, found through the token index. */
+const coded = (type: string, param: string, value: string) =>
+  `(SELECT r.content::jsonb AS c FROM resource r WHERE r.resource_type = '${type}' AND NOT r.deleted AND r.rid IN (SELECT t.rid FROM sp_token t WHERE t.resource_type = '${type}' AND t.code = '${param}' AND t.value = '${value}') OFFSET 0)`;
+const ageAtEnd = 'date_part(\'year\', age($2::date, p.birth))';
+/** The latest observation of a code per person recorded on or before the period's end (and since `since`, when given). */
+const latest = (code: string, since?: string) =>
+  `(SELECT DISTINCT ON (pid) ${subjectId()} AS pid, c FROM ${coded('Observation', 'code', code)} o
+     WHERE ${day("c->>'effectiveDateTime'")} <= $2::date${since ? ` AND ${day("c->>'effectiveDateTime'")} > $2::date - interval '${since}'` : ''}
+     ORDER BY pid, c->>'effectiveDateTime' DESC)`;
+/** People with an episode of a type open at some time in the period. */
+const episodeInPeriod = (type: string) =>
+  `(SELECT DISTINCT substr(c->'patient'->>'reference', 9) AS pid FROM ${coded('EpisodeOfCare', 'type', type)} e
+     WHERE ${day("c#>>'{period,start}'")} <= $2::date AND (c#>>'{period,end}' IS NULL OR ${day("c#>>'{period,end}'")} >= $1::date))`;
+const survey = (id: string, yes: string[]) =>
+  `SELECT ${subjectId()} AS pid, (c#>>'{item,0,answer,0,valueCoding,code}' IN (${yes.map((y) => `'${y}'`).join(', ')}))::int AS num, 1 AS den
+   FROM (SELECT r.content::jsonb AS c FROM resource r WHERE r.resource_type = 'QuestionnaireResponse' AND NOT r.deleted OFFSET 0) q
+   WHERE c->>'questionnaire' = '${Q}/${id}' AND c->>'status' = 'completed' AND ${inPeriod("c->>'authored'")}`;
+const admissions = `${coded('Encounter', 'type', 'emergency-admission')}`;
+const hasExt = (name: string, c = 'c') => `EXISTS (SELECT 1 FROM jsonb_array_elements(${c}->'extension') x WHERE x->>'url' = '${SD}/${name}')`;
+
+const SMOKER = '77176002';
+const NON_SMOKER = '8392000';
+
+export const COMPUTATIONS: Record<string, Computation> = {
+  'O1.1': {
+    kind: 'record', scoring: 'proportion',
+    population: 'Maternities (deliveries) in the period', denominator: 'Maternities with a known smoking status at the time of delivery',
+    numerator: 'Mothers recorded as smokers at the time of delivery',
+    basis: 'OHID Fingertips "Smoking status at time of delivery" (SATOD): smokers over maternities with a known status; unknown status excluded',
+    sql: `SELECT ${subjectId()} AS pid, (${codeOf('valueCodeableConcept')} = '${SMOKER}')::int AS num, 1 AS den
+          FROM ${coded('Observation', 'code', 'smoking-at-delivery')} o
+          WHERE ${inPeriod("c->>'effectiveDateTime'")} AND ${codeOf('valueCodeableConcept')} IN ('${SMOKER}', '${NON_SMOKER}')`,
+  },
+  'O1.2': {
+    kind: 'record', scoring: 'proportion',
+    population: 'Year 6 children measured by the National Child Measurement Programme in the period', denominator: 'Year 6 children measured',
+    numerator: 'Measured as a healthy weight (BMI centile 2.1 to 84.9)',
+    basis: 'OHID Fingertips NCMP "Year 6: prevalence of healthy weight" (measured children, population monitoring BMI centiles)',
+    sql: `SELECT ${subjectId()} AS pid, (${codeOf('valueCodeableConcept')} = 'healthy')::int AS num, 1 AS den
+          FROM ${coded('Observation', 'code', 'ncmp-year6-weight-category')} o WHERE ${inPeriod("c->>'effectiveDateTime'")}`,
+  },
+  'O1.3': {
+    kind: 'record', scoring: 'proportion',
+    population: 'Year 6 children measured by the National Child Measurement Programme in the period', denominator: 'Year 6 children measured',
+    numerator: 'Measured as severely obese (BMI centile 99.6 or above)',
+    basis: 'OHID Fingertips NCMP "Year 6: prevalence of severe obesity"',
+    sql: `SELECT ${subjectId()} AS pid, (${codeOf('valueCodeableConcept')} = 'severely-obese')::int AS num, 1 AS den
+          FROM ${coded('Observation', 'code', 'ncmp-year6-weight-category')} o WHERE ${inPeriod("c->>'effectiveDateTime'")}`,
+  },
+  'O1.4': { kind: 'submitted', owner: 'Kent County Council and Medway Council (education)', why: 'School attendance is held by schools and returned to the Department for Education, not in the health and care record' },
+  'O1.5': { kind: 'submitted', owner: 'Kent County Council and Medway Council (early years)', why: 'The Early Years Foundation Stage Profile is an education return' },
+  'O1.6': { kind: 'submitted', owner: 'Kent County Council and Medway Council (education)', why: 'Attainment 8 scores are school results published by the Department for Education' },
+  'O2.1': {
+    kind: 'record', scoring: 'proportion',
+    population: 'Residents aged 16 and over answering the loneliness question in the period', denominator: 'Residents answering',
+    numerator: 'Answering "often or always"',
+    basis: 'ONS loneliness measure (Active Lives / Community Life survey question "How often do you feel lonely?"), from the survey responses held in the record',
+    sql: survey('loneliness', ['often-always']),
+  },
+  'O2.2': {
+    kind: 'record', scoring: 'proportion',
+    population: 'People aged 18 to 69 in contact with secondary mental health services in the period', denominator: 'Those with an employment status recorded by the end of the period',
+    numerator: 'In paid employment (latest status)',
+    basis: 'ASCOF 1F / NHS Digital MHSDS: adults in contact with secondary mental health services in paid employment; latest recorded status',
+    sql: `SELECT e.pid, (${codeOf('valueCodeableConcept', 's.c')} = 'paid-employment')::int AS num, 1 AS den
+          FROM ${episodeInPeriod('secondary-mental-health')} e JOIN person p ON p.pid = e.pid JOIN ${latest('employment-status')} s ON s.pid = e.pid
+          WHERE ${ageAtEnd} BETWEEN 18 AND 69`,
+  },
+  'O2.3': { kind: 'submitted', owner: 'Each NHS organisation and council', why: 'Progress towards net-zero targets is reported by each organisation (qualitative)' },
+  'O2.4': {
+    kind: 'record', scoring: 'proportion',
+    population: 'People aged 18 to 64 with a learning disability receiving long-term support in the period', denominator: 'Those with an employment status recorded',
+    numerator: 'In paid employment (latest status)',
+    basis: 'ASCOF 1E: adults with a learning disability in paid employment (learning disability coded SNOMED 110359009 on the GP record)',
+    sql: `SELECT e.pid, (${codeOf('valueCodeableConcept', 's.c')} = 'paid-employment')::int AS num, 1 AS den
+          FROM ${episodeInPeriod('long-term-support')} e JOIN person p ON p.pid = e.pid JOIN ${latest('employment-status')} s ON s.pid = e.pid
+          JOIN (SELECT DISTINCT ${subjectId()} AS pid FROM ${coded('Condition', 'code', '110359009')} ld) ld ON ld.pid = e.pid
+          WHERE ${ageAtEnd} BETWEEN 18 AND 64`,
+  },
+  'O3.1': {
+    kind: 'record', scoring: 'proportion',
+    population: 'Adults (18 and over) with physical activity recorded in the two years to the end of the period', denominator: 'Adults with activity recorded',
+    numerator: 'Fewer than 30 minutes of moderate or vigorous activity a week (latest record)',
+    basis: 'OHID Fingertips "Percentage of physically inactive adults" (Active Lives: fewer than 30 moderate-intensity minutes a week), from the latest recorded activity',
+    sql: `SELECT s.pid, ((s.c#>>'{valueQuantity,value}')::numeric < 30)::int AS num, 1 AS den
+          FROM ${latest('activity-minutes-per-week', '2 years')} s JOIN person p ON p.pid = s.pid WHERE ${ageAtEnd} >= 18`,
+  },
+  'O3.2': {
+    kind: 'record', scoring: 'proportion',
+    population: 'Adults (18 and over) with a BMI recorded in the two years to the end of the period', denominator: 'Adults with a BMI recorded',
+    numerator: 'BMI of 25 or more (latest record)',
+    basis: 'OHID Fingertips "Percentage of adults classified as overweight or obese" (BMI 25 or more), from the latest recorded BMI',
+    sql: `SELECT s.pid, ((s.c#>>'{valueQuantity,value}')::numeric >= 25)::int AS num, 1 AS den
+          FROM ${latest('39156-5', '2 years')} s JOIN person p ON p.pid = s.pid WHERE ${ageAtEnd} >= 18`,
+  },
+  'O3.3': {
+    kind: 'record', scoring: 'rate', per: 100_000,
+    population: 'All residents', denominator: 'Person-years of residents in the period',
+    numerator: 'Emergency admissions flagged alcohol-related starting in the period',
+    basis: 'OHID Fingertips "Admission episodes for alcohol-specific conditions" (crude rate per 100,000; ours counts emergency admissions with an alcohol-specific reason)',
+    sql: `SELECT p.pid, coalesce(a.n, 0) AS num, 1 AS den FROM person p LEFT JOIN (
+            SELECT ${subjectId()} AS pid, count(*) AS n FROM ${admissions} a
+            WHERE ${inPeriod("c#>>'{period,start}'")} AND ${hasExt('alcohol-related')} GROUP BY 1) a ON a.pid = p.pid`,
+  },
+  'O3.4': {
+    kind: 'record', scoring: 'rate', per: 100_000,
+    population: 'Residents aged 65 and over', denominator: 'Person-years of residents aged 65 and over',
+    numerator: 'Emergency admissions flagged frailty-related (falls, fragility fractures) of people aged 65 and over',
+    basis: 'After OHID "Emergency hospital admissions due to falls in people aged 65 and over"; the strategy gives no definition; baseline is the first stored figure',
+    sql: `SELECT p.pid, coalesce(a.n, 0) AS num, 1 AS den FROM person p LEFT JOIN (
+            SELECT ${subjectId()} AS pid, count(*) AS n FROM ${admissions} a
+            WHERE ${inPeriod("c#>>'{period,start}'")} AND ${hasExt('frailty-related')} GROUP BY 1) a ON a.pid = p.pid
+          WHERE ${ageAtEnd} >= 65`,
+  },
+  'O3.5': {
+    kind: 'record', scoring: 'rate', per: 100_000,
+    population: 'People with diabetes recorded before the end of the period', denominator: 'Person-years of people with diabetes',
+    numerator: 'New stroke, heart attack or amputation recorded in the period',
+    basis: 'After the National Diabetes Audit complications (stroke, myocardial infarction, amputation) per person with diabetes; onset dates from the GP problem list',
+    sql: `SELECT d.pid, (SELECT count(*) FROM resource r CROSS JOIN LATERAL (SELECT r.content::jsonb AS c OFFSET 0) j
+              WHERE r.resource_type = 'Condition' AND NOT r.deleted AND r.rid IN (SELECT x.rid FROM sp_reference x WHERE x.resource_type = 'Condition' AND x.code = 'subject' AND x.target_id = d.pid)
+                AND ${codeOf('code')} IN ('230690007', '22298006', '81723002') AND ${inPeriod("c->>'onsetDateTime'")}) AS num, 1 AS den
+          FROM (SELECT DISTINCT ${subjectId()} AS pid FROM (
+                  SELECT c FROM ${coded('Condition', 'code', '44054006')} a UNION ALL SELECT c FROM ${coded('Condition', 'code', '46635009')} b) dm
+                WHERE ${day("c->>'onsetDateTime'")} <= $2::date) d JOIN person p ON p.pid = d.pid`,
+  },
+  'O3.6': {
+    kind: 'record', scoring: 'proportion',
+    population: 'Adults receiving long-term support from adult social care in the period', denominator: 'Those with their accommodation recorded',
+    numerator: 'Living in their own home or with family (latest record)',
+    basis: 'ASCOF 1G (settled accommodation), widened to everyone receiving long-term support as the strategy words it',
+    sql: `SELECT e.pid, (${codeOf('valueCodeableConcept', 's.c')} IN ('own-home', 'with-family'))::int AS num, 1 AS den
+          FROM ${episodeInPeriod('long-term-support')} e JOIN ${latest('accommodation-status')} s ON s.pid = e.pid`,
+  },
+  'O4.1': {
+    kind: 'record', scoring: 'proportion',
+    population: 'Residents aged 16 and over answering the GP appointment question in the period', denominator: 'Residents answering',
+    numerator: 'Describing their experience of making an appointment as very or fairly good',
+    basis: 'GP Patient Survey Q "Overall, how would you describe your experience of making an appointment?"; from survey responses held in the record',
+    sql: survey('gp-appointment-experience', ['very-good', 'fairly-good']),
+  },
+  'O4.2': {
+    kind: 'record', scoring: 'count',
+    population: 'People with high or very high needs (electronic frailty index moderate or severe)',
+    numerator: 'Those with an active care-coordination team drawing on two or more organisations at the end of the period',
+    basis: 'The strategy gives no definition: high needs read as eFI moderate or severe frailty; an integrated team as a care-coordination CareTeam (LOINC LA28865-6) with members from two or more organisations',
+    sql: `SELECT f.pid, 1 AS num, NULL::int AS den
+          FROM ${latest('efi-score')} f
+          WHERE f.c#>>'{interpretation,0,coding,0,code}' IN ('moderate', 'severe')
+            AND EXISTS (SELECT 1 FROM (SELECT r.content::jsonb AS c FROM resource r WHERE r.resource_type = 'CareTeam' AND NOT r.deleted
+                          AND r.rid IN (SELECT x.rid FROM sp_reference x WHERE x.resource_type = 'CareTeam' AND x.code = 'subject' AND x.target_id = f.pid) OFFSET 0) t
+                        WHERE t.c->>'status' = 'active' AND ${day("t.c#>>'{period,start}'")} <= $2::date
+                          AND (SELECT count(DISTINCT m->'onBehalfOf'->>'reference') FROM jsonb_array_elements(t.c->'participant') m) >= 2)`,
+  },
+  'O4.3': { kind: 'submitted', owner: 'Each NHS organisation and council', why: 'Whether a carers\' strategy is implemented is an organisational statement (qualitative)' },
+  'O4.4': {
+    kind: 'record', scoring: 'proportion',
+    population: 'Carers answering the survey of adult carers in the period (placed by the person they care for)', denominator: 'Carers answering',
+    numerator: 'Extremely or very satisfied with social services',
+    basis: 'ASCOF 3B (Survey of Adult Carers in England): carers extremely or very satisfied; from survey responses held in the record',
+    sql: survey('carers-satisfaction', ['very-satisfied']),
+  },
+  'O5.1': { kind: 'not-yet', why: 'The record holds no diagnostic test requests with their waiting times; the DM01 waiting times return comes from the acute trusts. Partners may submit the figure until it does' },
+  'O5.2': {
+    kind: 'record', scoring: 'proportion',
+    population: 'People aged 65 and over discharged from hospital into reablement in the period', denominator: 'Reablement episodes starting at discharge in the period',
+    numerator: 'Still at home 91 days after discharge',
+    basis: 'ASCOF 2B(1) / BCF: older people still at home 91 days after discharge into reablement; computed here from the reablement EpisodeOfCare and its 91-day outcome',
+    sql: `SELECT substr(e.c->'patient'->>'reference', 9) AS pid,
+            EXISTS (SELECT 1 FROM ${coded('Observation', 'code', 'at-home-91-days-after-discharge')} o
+                     WHERE o.c->'focus'->0->>'reference' = 'EpisodeOfCare/' || (e.c->>'id') AND (o.c->>'valueBoolean')::boolean)::int AS num, 1 AS den
+          FROM ${coded('EpisodeOfCare', 'type', 'reablement')} e JOIN person p ON p.pid = substr(e.c->'patient'->>'reference', 9)
+          WHERE ${inPeriod("e.c#>>'{period,start}'")} AND ${ageAtEnd} >= 65`,
+  },
+  'O5.3': {
+    kind: 'record', scoring: 'count',
+    population: 'Emergency admissions discharged in the period',
+    numerator: 'Stays of 21 days or more in which the patient no longer met the criteria to reside',
+    basis: 'NHS England discharge sitrep "patients with a length of stay of 21+ days who no longer meet the criteria to reside", counted per stay ended in the period',
+    sql: `SELECT ${subjectId()} AS pid, 1 AS num, NULL::int AS den FROM ${admissions} a
+          WHERE ${inPeriod("c#>>'{period,end}'")} AND (c#>>'{length,value}')::numeric >= 21 AND ${hasExt('no-longer-meets-criteria-to-reside')}`,
+  },
+  'O5.4': { kind: 'not-yet', why: 'The record holds no mental health inpatient placements with where they were and why; out-of-area placements are a national return (NHS England OAPs collection). Partners may submit the figure until it does' },
+  'O6.1': { kind: 'submitted', owner: 'NHS and council employers (workforce)', why: 'A shared workforce indicator is still to be developed; vacancy figures are employers\' returns' },
+  'O6.2': { kind: 'submitted', owner: 'NHS and council employers (workforce)', why: 'Staff wellbeing comes from the NHS Staff Survey and councils\' own surveys' },
+  'O6.3': { kind: 'submitted', owner: 'NHS and council employers (workforce)', why: 'Sickness absence is held in employers\' HR systems' },
+  'O6.4': { kind: 'submitted', owner: 'The voluntary, community and social enterprise sector', why: 'The VCSE workforce is counted by the sector\'s own returns' },
+  'O6.5': { kind: 'submitted', owner: 'NHS and council employers (workforce)', why: 'Employment of under-represented groups comes from employers\' equality returns' },
+};
+
+export { CS as OUTCOMES_CS, SD as OUTCOMES_SD };

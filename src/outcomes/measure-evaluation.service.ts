@@ -1,0 +1,288 @@
+import type { MeasureReport, MeasureReportGroup, MeasureReportGroupPopulation } from '@medplum/fhirtypes';
+import type { Queryable } from '../db/database.js';
+import { badRequest } from '../fhir/outcome.js';
+import { byar, wilson } from './confidence.js';
+import type { RecordComputation } from './indicator.definitions.js';
+import { OUTCOMES_CS, OUTCOMES_SD } from './indicator.definitions.js';
+import { MEASURE_BASE, STRATIFIER_IDS, STRATIFIERS, type Indicator, type IndicatorRegistry, type StratifierId } from './indicator.registry.js';
+import { loadGeography, practicePlaces, residencePlaces, type Geography, type Place } from './place.directory.js';
+import { protect, type Relation } from './small-numbers.js';
+
+/**
+ * Evaluates record indicators for a period: one SQL statement per indicator gives the counts by
+ * district, practice, sex, age band, deprivation quintile and ethnic group (the "cube"); every
+ * place and stratum is a sum of its cells, so districts add up to the whole by construction. The
+ * figures of all places are then protected together (small-numbers.ts) before any leaves.
+ */
+
+export interface Period { start: string; end: string }
+
+export interface CubeRow {
+  district: string; practice: string; sex: string; ageBand: string; quintile: string; ethnicity: string;
+  num: number; den: number;
+}
+
+/** One published figure: counts rounded, or null when suppressed; the score and its 95% interval. */
+export interface Figure {
+  numerator: number | null;
+  denominator: number | null;
+  score: number | null;
+  low: number | null;
+  high: number | null;
+  suppressed: boolean;
+}
+
+export interface PlaceResult {
+  place: Place;
+  total: Figure;
+  /** Stratifier → stratum value → figure (residence places only). */
+  strata?: Record<string, Record<string, Figure>>;
+}
+
+export interface Evaluation {
+  indicator: Indicator;
+  period: Period;
+  places: PlaceResult[];
+}
+
+const SEX = new Set(['female', 'male', 'other', 'unknown']);
+const ETHNIC_GROUP = `CASE WHEN p.ethnic IN ('A','B','C') THEN 'White' WHEN p.ethnic IN ('D','E','F','G') THEN 'Mixed'
+  WHEN p.ethnic IN ('H','J','K','L') THEN 'Asian' WHEN p.ethnic IN ('M','N','P') THEN 'Black' WHEN p.ethnic IN ('R','S') THEN 'Other' ELSE 'Not stated' END`;
+const AGE_BAND = `CASE WHEN a < 18 THEN '0-17' WHEN a < 35 THEN '18-34' WHEN a < 50 THEN '35-49' WHEN a < 65 THEN '50-64'
+  WHEN a < 75 THEN '65-74' WHEN a < 85 THEN '75-84' ELSE '85+' END`;
+const ext = (name: string) => `(SELECT x FROM jsonb_array_elements(c->'extension') x WHERE x->>'url' = '${OUTCOMES_SD}/${name}' LIMIT 1)`;
+
+/** The residents as the indicators' SQL sees them (`person`): alive in the record, born by the period's end. */
+export const PERSON_CTE = `person AS (
+  SELECT r.id AS pid, coalesce(c->>'gender', 'unknown') AS sex, left(c->>'birthDate', 10)::date AS birth,
+         ${ext('district')}->>'valueString' AS district, ${ext('deprivation-quintile')}->>'valueInteger' AS quintile,
+         ${ext('ethnic-category')}#>>'{valueCodeableConcept,coding,0,code}' AS ethnic,
+         substr(c#>>'{generalPractitioner,0,reference}', 14) AS practice
+    FROM resource r CROSS JOIN LATERAL (SELECT r.content::jsonb AS c OFFSET 0) j
+   WHERE r.resource_type = 'Patient' AND NOT r.deleted AND coalesce(c->>'active', 'true') <> 'false'
+     AND $1::date <= $2::date AND c->>'birthDate' IS NOT NULL AND left(c->>'birthDate', 10)::date <= $2::date AND c->>'deceasedDateTime' IS NULL
+)`;
+
+/** The statement computing one record indicator's cube for a period ($1, $2). */
+export function cubeSql(c: RecordComputation): string {
+  return `WITH ${PERSON_CTE}, cases AS (${c.sql})
+    SELECT coalesce(p.district, 'unknown') AS district, coalesce(p.practice, 'unknown') AS practice, p.sex,
+           ${AGE_BAND} AS age_band, coalesce(p.quintile, 'unknown') AS quintile, ${ETHNIC_GROUP} AS ethnicity,
+           sum(k.num)::float8 AS num, sum(coalesce(k.den, 0))::float8 AS den
+      FROM cases k JOIN person p ON p.pid = k.pid
+      CROSS JOIN LATERAL (SELECT date_part('year', age($2::date, p.birth))::int AS a) g
+     GROUP BY 1, 2, 3, 4, 5, 6`;
+}
+
+/** Checks a period: two calendar dates, start on the first day of a quarter, end on its last day. */
+export function parsePeriod(start: string | undefined, end: string | undefined): Period {
+  if (!start || !end) throw badRequest('periodStart and periodEnd are required (YYYY-MM-DD)', ['periodStart', 'periodEnd']);
+  const valid = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+  if (!valid(start)) throw badRequest(`periodStart '${start}' is not a calendar date (YYYY-MM-DD)`, 'periodStart');
+  if (!valid(end)) throw badRequest(`periodEnd '${end}' is not a calendar date (YYYY-MM-DD)`, 'periodEnd');
+  if (end < start) throw badRequest('periodEnd is before periodStart', 'periodEnd');
+  const q = quarterOf(start);
+  if (q.start !== start || q.end !== end) {
+    // Overlapping periods (a year and its quarters) could be differenced to reveal suppressed cells.
+    throw badRequest(`Figures are published for whole quarters only (so no suppressed figure can be recovered from overlapping periods): for ${start} ask for ${q.start} to ${q.end}`, ['periodStart', 'periodEnd']);
+  }
+  return { start, end };
+}
+
+/** The calendar quarter containing a day (YYYY-MM-DD). */
+export function quarterOf(dayIso: string): Period {
+  const y = Number(dayIso.slice(0, 4));
+  const m = Number(dayIso.slice(5, 7));
+  const qm = Math.floor((m - 1) / 3) * 3;
+  const start = new Date(Date.UTC(y, qm, 1));
+  const end = new Date(Date.UTC(y, qm + 3, 0));
+  return { start: start.toISOString().slice(0, 10), end: end.toISOString().slice(0, 10) };
+}
+
+/** The `n` complete quarters before the day (YYYY-MM-DD), oldest first. */
+export function quartersBefore(dayIso: string, n: number): Period[] {
+  const out: Period[] = [];
+  let q = quarterOf(dayIso);
+  for (let i = 0; i < n; i++) {
+    const prevEnd = new Date(Date.parse(`${q.start}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    q = quarterOf(prevEnd);
+    out.unshift(q);
+  }
+  return out;
+}
+
+export const periodDays = (p: Period) => Math.round((Date.parse(`${p.end}T00:00:00Z`) - Date.parse(`${p.start}T00:00:00Z`)) / 86_400_000) + 1;
+
+interface Cell { num: number; den: number }
+
+export class MeasureEvaluationService {
+  readonly geography: Geography;
+
+  constructor(private readonly db: Queryable, readonly registry: IndicatorRegistry, geography?: Geography) {
+    this.geography = geography ?? loadGeography();
+  }
+
+  /** The exact counts (not for publication: tests and the protected evaluation read them). */
+  async cube(indicator: Indicator, period: Period): Promise<CubeRow[]> {
+    const c = indicator.computation;
+    if (c.kind !== 'record') throw badRequest(`${indicator.id} is not computed from the record`);
+    const res = await this.db.query<{ district: string; practice: string; sex: string; age_band: string; quintile: string; ethnicity: string; num: number; den: number }>(
+      cubeSql(c), [period.start, period.end]);
+    return res.rows.map((r) => ({
+      district: r.district, practice: r.practice, sex: SEX.has(r.sex) ? r.sex : 'other', ageBand: r.age_band, quintile: String(r.quintile),
+      ethnicity: r.ethnicity, num: Number(r.num), den: Number(r.den),
+    }));
+  }
+
+  /** Every place's protected figures for a period. */
+  async evaluate(indicator: Indicator, period: Period): Promise<Evaluation> {
+    const rows = await this.cube(indicator, period);
+    const practiceIds = [...new Set(rows.map((r) => r.practice).filter((p) => p !== 'unknown'))].sort();
+    const places = [...residencePlaces(this.geography), ...(await practicePlaces(this.db, practiceIds))];
+    return { indicator, period, places: this.protectAll(indicator, period, rows, places) };
+  }
+
+  /** Sums the cube for every place and stratum, protects the counts, and scores what is published. */
+  protectAll(indicator: Indicator, period: Period, rows: CubeRow[], places: Place[]): PlaceResult[] {
+    const c = indicator.computation as RecordComputation;
+    const districtsOf = new Map<string, string[]>();
+    const g = this.geography;
+    const inGeo = new Set(g.districts.map((d) => d.id));
+    districtsOf.set('system', [...g.districts.map((d) => d.id), 'unknown']);
+    districtsOf.set('county:kent', g.districts.filter((d) => d.id !== 'medway').map((d) => d.id));
+    districtsOf.set('county:medway', ['medway']);
+    for (const h of g.hcps) districtsOf.set(`hcp:${h.id}`, g.districts.filter((d) => d.hcp === h.id).map((d) => d.id));
+    for (const d of g.districts) districtsOf.set(`district:${d.id}`, [d.id]);
+    const residence = places.filter((p) => districtsOf.has(p.id));
+    if (rows.some((r) => r.district === 'unknown' || !inGeo.has(r.district))) {
+      residence.push({ id: 'district:unknown', level: 'district', name: 'Residence not recorded', parent: 'system' });
+      districtsOf.set('district:unknown', ['unknown']);
+    }
+    const districtKey = (r: CubeRow) => (inGeo.has(r.district) ? r.district : 'unknown');
+    const practices = places.filter((p) => p.level === 'practice');
+    const known = new Set(practices.map((p) => p.id.slice('practice:'.length)));
+    if (rows.some((r) => !known.has(r.practice))) practices.push({ id: 'practice:unknown', level: 'practice', name: 'No practice recorded', parent: 'system' });
+    const pcns = places.filter((p) => p.level === 'pcn');
+    const pcnOf = new Map(practices.map((p) => [p.id, p.parent]));
+
+    // Cells: index → exact value, for numerator and denominator alike (two tables, same shape).
+    const cells: Cell[] = [];
+    const index = new Map<string, number>();
+    const cell = (key: string) => {
+      let i = index.get(key);
+      if (i === undefined) { i = cells.length; index.set(key, i); cells.push({ num: 0, den: 0 }); }
+      return i;
+    };
+    const valueOf = (r: CubeRow, s: StratifierId) => (s === 'age-band' ? r.ageBand : s === 'sex' ? r.sex : s === 'deprivation-quintile' ? r.quintile : r.ethnicity);
+    const strataKeys: string[] = ['*'];
+    for (const s of STRATIFIER_IDS) for (const v of STRATIFIERS[s].values) strataKeys.push(`${s}=${v}`);
+    // Residence places: every stratum; practices and networks: totals only (strata there are not offered).
+    for (const p of residence) for (const k of strataKeys) cell(`${p.id}|${k}`);
+    for (const p of [...pcns, ...practices]) cell(`${p.id}|*`);
+    for (const r of rows) {
+      const d = districtKey(r);
+      for (const p of residence) {
+        if (!districtsOf.get(p.id)!.includes(d)) continue;
+        const add = (k: string) => { const x = cells[cell(`${p.id}|${k}`)]; x.num += r.num; x.den += r.den; };
+        add('*');
+        for (const s of STRATIFIER_IDS) add(`${s}=${valueOf(r, s)}`);
+      }
+      const practice = known.has(r.practice) ? r.practice : 'unknown';
+      const pr = cells[cell(`practice:${practice}|*`)];
+      pr.num += r.num; pr.den += r.den;
+      const pcn = pcnOf.get(`practice:${practice}`);
+      if (pcn && pcn.startsWith('pcn:')) { const x = cells[cell(`${pcn}|*`)]; x.num += r.num; x.den += r.den; }
+    }
+
+    // Relations: a place's total is the sum of its strata (per stratifier); a grouping of districts is
+    // the sum of its districts (per stratum); the system is the sum of its practices, a network of its.
+    const relations: Relation[] = [];
+    for (const p of residence) {
+      for (const s of STRATIFIER_IDS) relations.push({ parent: cell(`${p.id}|*`), children: STRATIFIERS[s].values.map((v) => cell(`${p.id}|${s}=${v}`)) });
+    }
+    for (const p of residence) {
+      if (p.level === 'district') continue;
+      const ds = districtsOf.get(p.id)!.filter((d) => index.has(`district:${d}|*`));
+      for (const k of strataKeys) relations.push({ parent: cell(`${p.id}|${k}`), children: ds.map((d) => cell(`district:${d}|${k}`)) });
+    }
+    relations.push({ parent: cell('system|*'), children: practices.map((p) => cell(`${p.id}|*`)) });
+    for (const n of pcns) relations.push({ parent: cell(`${n.id}|*`), children: practices.filter((p) => p.parent === n.id).map((p) => cell(`${p.id}|*`)) });
+
+    const hasDen = c.scoring !== 'count';
+    const numP = protect(cells.map((x) => x.num), relations);
+    const denP = hasDen ? protect(cells.map((x) => x.den), relations) : undefined;
+    const years = periodDays(period) / 365.25;
+    const figure = (i: number): Figure => {
+      const suppressed = numP.suppressed[i] || (denP?.suppressed[i] ?? false);
+      const { num, den } = cells[i];
+      const base: Figure = { numerator: numP.published[i], denominator: denP ? denP.published[i] : null, score: null, low: null, high: null, suppressed };
+      if (suppressed) return { ...base, score: null };
+      if (c.scoring === 'proportion') {
+        if (den === 0) return base;
+        const ci = wilson(num, den)!;
+        return { ...base, score: round1((100 * num) / den), low: round1(100 * ci.low), high: round1(100 * ci.high) };
+      }
+      if (c.scoring === 'rate') {
+        const py = den * years;
+        if (py === 0) return base;
+        const per = c.per ?? 100_000;
+        const ci = byar(num);
+        return { ...base, score: round1((num / py) * per), low: round1((ci.low / py) * per), high: round1((ci.high / py) * per) };
+      }
+      const ci = byar(num);
+      return { ...base, score: numP.published[i], low: Math.round(ci.low), high: Math.round(ci.high) };
+    };
+    const out: PlaceResult[] = [];
+    for (const p of residence) {
+      const strata: Record<string, Record<string, Figure>> = {};
+      for (const s of STRATIFIER_IDS) {
+        strata[s] = {};
+        for (const v of STRATIFIERS[s].values) strata[s][v] = figure(cell(`${p.id}|${s}=${v}`));
+      }
+      out.push({ place: p, total: figure(cell(`${p.id}|*`)), strata });
+    }
+    for (const p of [...pcns, ...practices]) out.push({ place: p, total: figure(cell(`${p.id}|*`)) });
+    return out;
+  }
+
+  /** A place's figures as a FHIR MeasureReport (summary). */
+  report(e: Evaluation, placeId: string, now: Date, stratifiers: StratifierId[] = STRATIFIER_IDS): MeasureReport {
+    const r = e.places.find((x) => x.place.id === placeId);
+    if (!r) throw badRequest(`No figures for place '${placeId}'`, 'place');
+    const c = e.indicator.computation as RecordComputation;
+    const unit = c.scoring === 'proportion' ? '%' : c.scoring === 'rate' ? `per ${(c.per ?? 100_000).toLocaleString('en-GB')} person-years` : 'count';
+    const group = (f: Figure): Pick<MeasureReportGroup, 'population' | 'measureScore' | 'extension'> => {
+      const pops: MeasureReportGroupPopulation[] = [pop(c.scoring === 'count' ? 'measure-population' : 'numerator', f.numerator)];
+      if (c.scoring !== 'count') pops.push(pop('denominator', f.denominator));
+      const g: Pick<MeasureReportGroup, 'population' | 'measureScore' | 'extension'> = { population: pops };
+      if (f.score !== null) g.measureScore = { value: f.score, unit };
+      if (f.low !== null && f.high !== null) g.extension = [{ url: `${OUTCOMES_SD}/measure-score-interval-95`, valueRange: { low: { value: f.low, unit }, high: { value: f.high, unit } } }];
+      if (f.suppressed) g.extension = [...(g.extension ?? []), MASKED];
+      return g;
+    };
+    const top = group(r.total);
+    return {
+      resourceType: 'MeasureReport', status: 'complete', type: 'summary', measure: `${MEASURE_BASE}/${e.indicator.id}`,
+      date: now.toISOString(), period: { start: e.period.start, end: e.period.end },
+      extension: [{ url: `${OUTCOMES_SD}/place`, valueCoding: { system: `${OUTCOMES_CS}/place`, code: r.place.id, display: r.place.name } }],
+      ...(e.indicator.direction !== 'maintain' ? { improvementNotation: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/measure-improvement-notation', code: e.indicator.direction === 'up' ? 'increase' : 'decrease' }] } } : {}),
+      group: [{
+        ...top,
+        stratifier: r.strata ? stratifiers.map((s) => ({
+          code: [{ coding: [{ system: `${OUTCOMES_SD}/stratifier`, code: s }], text: STRATIFIERS[s].title }],
+          stratum: Object.entries(r.strata![s]).map(([v, f]) => ({ value: { text: v }, ...group(f) })),
+        })) : undefined,
+      }],
+    };
+  }
+}
+
+const MASKED = { url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: 'masked' };
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+function pop(code: string, count: number | null): MeasureReportGroupPopulation {
+  const p: MeasureReportGroupPopulation = { code: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/measure-population', code }] } };
+  if (count === null) p.extension = [MASKED];
+  else p.count = count;
+  return p;
+}
