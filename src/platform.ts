@@ -27,6 +27,10 @@ import { MdtService } from './care-planning/mdt.service.js';
 import { NamedProfessionalService } from './care-planning/named-professional.service.js';
 import { PlanService } from './care-planning/plan.service.js';
 import { RiskSummaryService } from './proactive-care/risk-summary.service.js';
+import { IndicatorRegistry } from './outcomes/indicator.registry.js';
+import { MeasureEvaluationService } from './outcomes/measure-evaluation.service.js';
+import { OutcomeReportRepository } from './outcomes/outcome-report.repository.js';
+import { OutcomesService } from './outcomes/outcomes.service.js';
 import { CaseloadService } from './record-view/caseload.service.js';
 import { PersonSearchService } from './record-view/person-search.service.js';
 import { RecordSummaryService } from './record-view/record-summary.service.js';
@@ -72,6 +76,8 @@ export interface Platform {
   referrals: { referrals: ReferralService };
   /** The service directory: search, services, taxonomies, out-of-date reports (the Open Referral UK API and the search pages). */
   directory: { services: DirectoryService; shortlists: ShortlistService };
+  /** The strategy's outcomes framework: indicators as Measures, their protected figures per place and quarter. */
+  outcomes: { service: OutcomesService };
   close(): Promise<void>;
 }
 
@@ -117,6 +123,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
   const audit = new AuditService(database);
   // Events a write committed but the chain had not linked when the last process stopped (a crash): link them now.
   await audit.sealPending();
+  const indicators = new IndicatorRegistry();
   return {
     config,
     db: database,
@@ -147,6 +154,9 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     close: async () => {
       await audit.flush();
       await database.close();
+    },
+    outcomes: {
+      service: new OutcomesService(indicators, new MeasureEvaluationService(database, indicators), new OutcomeReportRepository(database), resources, clock),
     },
   };
 }

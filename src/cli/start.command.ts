@@ -8,6 +8,7 @@ import { parseFlags, type Command } from './command.js';
 import { FOLLOW_UP_INTERVAL_MS } from '../discharge/reablement-91.service.js';
 import { scheduleEscalation, scheduleRecurring } from '../workflow/escalation.scheduler.js';
 import { scheduleFrailty } from '../proactive-care/frailty.scheduler.js';
+import { scheduleOutcomes } from '../outcomes/outcomes.scheduler.js';
 import { loadDemoPopulation } from './demo-population.js';
 import { parseAsOf } from './synth.command.js';
 
@@ -40,10 +41,12 @@ export const startCommand: Command = {
     platform.identity.startingUp = demo;
     // Set once the escalation runs (after the demo loads); shutdown stops it first.
     const escalation = { stop: async (): Promise<void> => undefined };
+    const outcomesRun = { stop: async (): Promise<void> => undefined };
     const shutdown = async () => {
       let code = 0;
       try {
         await escalation.stop();
+        await outcomesRun.stop();
         await app.close();
       } catch (err) {
         console.error(err);
@@ -72,6 +75,15 @@ export const startCommand: Command = {
       console.log(`OneStory is listening at ${url} and creating the demonstration accounts (database: ${database})…`);
       const residents = Number(flags['demo-residents'] ?? 2000);
       await loadDemoPopulation(platform, residents, logger, { clock: platform.clock, asOf });
+    }
+    // The strategy's indicators as Measures in the record; the demo evaluates the recent quarters now,
+    // so its outcomes dashboard shows stored figures on first start.
+    await platform.outcomes.service.publishMeasures();
+    let evaluatedToday: string | undefined;
+    if (demo) {
+      const n = await platform.outcomes.service.nightly();
+      evaluatedToday = platform.clock.now().toISOString().slice(0, 10);
+      console.log(`Evaluated and stored ${n} outcome indicator figures (the last four quarters).`);
       platform.identity.startingUp = false;
     }
     // Only now: an invitation to sign in before the demo accounts exist would fail and count towards the lockout.
@@ -87,6 +99,8 @@ export const startCommand: Command = {
     escalation.stop = async () => {
       await Promise.all([stopEscalation(), stopFollowUps(), stopFrailty()]);
     };
+    // The outcome indicators are evaluated and stored nightly, so a trend builds up.
+    outcomesRun.stop = scheduleOutcomes(platform.outcomes.service, platform.clock, logger, evaluatedToday);
     return new Promise<number>(() => undefined);
   },
 };

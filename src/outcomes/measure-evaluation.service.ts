@@ -205,12 +205,29 @@ export class MeasureEvaluationService {
       const ds = districtsOf.get(p.id)!.filter((d) => index.has(`district:${d}|*`));
       for (const k of strataKeys) relations.push({ parent: cell(`${p.id}|${k}`), children: ds.map((d) => cell(`district:${d}|${k}`)) });
     }
+    // Sums implied by those (system = Kent + Medway = the four partnerships; = the networks and the practices
+    // outside one) are listed too: they add nothing an attacker lacks, but let the protection see them directly.
+    const implied = (parent: string, children: string[]) => {
+      if (!index.has(`${parent}|*`) || children.some((ch) => !index.has(`${ch}|*`))) return;
+      for (const k of strataKeys) if (index.has(`${parent}|${k}`)) relations.push({ parent: cell(`${parent}|${k}`), children: children.map((ch) => cell(`${ch}|${k}`)) });
+    };
+    implied('system', ['county:kent', 'county:medway', ...(index.has('district:unknown|*') ? ['district:unknown'] : [])]);
+    implied('system', [...g.hcps.map((h) => `hcp:${h.id}`), ...(index.has('district:unknown|*') ? ['district:unknown'] : [])]);
     relations.push({ parent: cell('system|*'), children: practices.map((p) => cell(`${p.id}|*`)) });
+    relations.push({ parent: cell('system|*'), children: [...pcns.map((n) => cell(`${n.id}|*`)), ...practices.filter((p) => !p.parent?.startsWith('pcn:')).map((p) => cell(`${p.id}|*`))] });
     for (const n of pcns) relations.push({ parent: cell(`${n.id}|*`), children: practices.filter((p) => p.parent === n.id).map((p) => cell(`${p.id}|*`)) });
 
+    // What to hide last: the system's figures, then the councils' and partnerships', then districts' totals.
+    const keep: number[] = [];
+    const LEVEL_KEEP: Record<string, number> = { system: 6, county: 4, hcp: 4, district: 2, pcn: 1, practice: 0 };
+    for (const [key, i] of index) {
+      const [placeId, stratum] = key.split('|');
+      const level = placeId === 'system' ? 'system' : placeId.split(':')[0];
+      keep[i] = (LEVEL_KEEP[level] ?? 0) + (stratum === '*' ? 1 : 0);
+    }
     const hasDen = c.scoring !== 'count';
-    const numP = protect(cells.map((x) => x.num), relations);
-    const denP = hasDen ? protect(cells.map((x) => x.den), relations) : undefined;
+    const numP = protect(cells.map((x) => x.num), relations, keep);
+    const denP = hasDen ? protect(cells.map((x) => x.den), relations, keep) : undefined;
     const years = periodDays(period) / 365.25;
     const figure = (i: number): Figure => {
       const suppressed = numP.suppressed[i] || (denP?.suppressed[i] ?? false);

@@ -36,22 +36,25 @@ export function roundCount(n: number): number {
 
 /**
  * Protects `values` (exact counts) under `relations`. Deterministic: the same table always gives
- * the same pattern. Secondary cells are chosen smallest first (the least information lost).
+ * the same pattern. Secondary cells are chosen by `keep` first (a cell with a higher number, such as
+ * the whole system's total, is hidden only when nothing lower will do), then smallest first (the
+ * least information lost).
  */
-export function protect(values: number[], relations: Relation[]): Protected {
+export function protect(values: number[], relations: Relation[], keep: number[] = []): Protected {
   const suppressed = values.map((v) => v >= 1 && v <= SUPPRESS_UP_TO);
   const members = relations.map((r) => [r.parent, ...r.children]);
   const relationsOf: number[][] = values.map(() => []);
   members.forEach((m, i) => m.forEach((c) => relationsOf[c].push(i)));
 
+  const rank = (c: number) => keep[c] ?? 0;
+  const size = (c: number) => (values[c] === 0 ? Number.MAX_SAFE_INTEGER : values[c]);
   /** Suppresses the smallest published cell of relation `ri` other than `except`; false if none. */
   const suppressAnother = (ri: number, except: number): boolean => {
     let best = -1;
     for (const c of members[ri]) {
       if (c === except || suppressed[c]) continue;
-      // Prefer non-zero cells (a zero hides nothing), then the smallest, then the lowest index.
-      const key = (v: number) => (v === 0 ? Number.MAX_SAFE_INTEGER : v);
-      if (best < 0 || key(values[c]) < key(values[best]) || (key(values[c]) === key(values[best]) && c < best)) best = c;
+      // Prefer cells less worth keeping, then non-zero ones (a zero hides nothing), then the smallest, then the lowest index.
+      if (best < 0 || rank(c) < rank(best) || (rank(c) === rank(best) && (size(c) < size(best) || (size(c) === size(best) && c < best)))) best = c;
     }
     if (best < 0) return false;
     suppressed[best] = true;
@@ -72,27 +75,28 @@ export function protect(values: number[], relations: Relation[]): Protected {
     const exposed = recoverableCells(suppressed, relations);
     if (exposed.length === 0) break;
     // Widen from the exposed cell through the relations it shares with other suppressed cells (a
-    // grouping of places hidden whole can still be its complement within a larger total): hide the
-    // smallest published cell of the nearest relation that has one.
-    const c = exposed[0];
+    // grouping of places hidden whole can still be its complement within a larger total), and hide
+    // the published cell of that connected set least worth keeping (then the smallest).
     const seenRel = new Set<number>();
-    const seenCell = new Set<number>([c]);
-    let frontier = [c];
-    let progressed = false;
-    while (frontier.length > 0 && !progressed) {
+    const seenCell = new Set<number>([exposed[0]]);
+    let frontier = [exposed[0]];
+    let best = -1;
+    while (frontier.length > 0) {
       const next: number[] = [];
       for (const x of frontier) {
         for (const ri of relationsOf[x]) {
           if (seenRel.has(ri)) continue;
           seenRel.add(ri);
-          if (suppressAnother(ri, -1)) { progressed = true; break; }
-          for (const y of members[ri]) if (!seenCell.has(y)) { seenCell.add(y); next.push(y); }
+          for (const y of members[ri]) {
+            if (!suppressed[y] && (best < 0 || rank(y) < rank(best) || (rank(y) === rank(best) && (size(y) < size(best) || (size(y) === size(best) && y < best))))) best = y;
+            if (suppressed[y] && !seenCell.has(y)) { seenCell.add(y); next.push(y); }
+          }
         }
-        if (progressed) break;
       }
       frontier = next;
     }
-    if (!progressed) break; // every cell connected to it is already hidden
+    if (best < 0) break; // every cell connected to it is already hidden
+    suppressed[best] = true;
   }
   return { suppressed, published: values.map((v, i) => (suppressed[i] ? null : roundCount(v))) };
 }

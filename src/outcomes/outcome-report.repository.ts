@@ -1,0 +1,88 @@
+import type { Queryable } from '../db/database.js';
+import type { Evaluation, Figure, PlaceResult, Period } from './measure-evaluation.service.js';
+import type { PlaceLevel } from './place.directory.js';
+
+/** A stored (protected) figure of one indicator, place and period. */
+export interface StoredReport {
+  measureId: string;
+  place: string;
+  placeLevel: PlaceLevel;
+  placeName: string;
+  parentPlace: string | null;
+  period: Period;
+  evaluatedAt: string;
+  figure: Figure;
+  strata: Record<string, Record<string, Figure>> | null;
+}
+
+interface Row {
+  measure_id: string; place: string; place_level: PlaceLevel; place_name: string; parent_place: string | null;
+  period_start: string; period_end: string; evaluated_at: string;
+  numerator: number | null; denominator: number | null; score: string | null; score_low: string | null; score_high: string | null;
+  suppressed: boolean; strata: Record<string, Record<string, Figure>> | null;
+}
+
+const num = (x: string | null) => (x === null ? null : Number(x));
+const SELECT = `SELECT measure_id, place, place_level, place_name, parent_place, to_char(period_start, 'YYYY-MM-DD') AS period_start,
+  to_char(period_end, 'YYYY-MM-DD') AS period_end, evaluated_at::text, numerator, denominator, score::text, score_low::text, score_high::text, suppressed, strata
+  FROM outcome_report`;
+
+function fromRow(r: Row): StoredReport {
+  return {
+    measureId: r.measure_id, place: r.place, placeLevel: r.place_level, placeName: r.place_name, parentPlace: r.parent_place,
+    period: { start: r.period_start, end: r.period_end }, evaluatedAt: r.evaluated_at,
+    figure: { numerator: r.numerator, denominator: r.denominator, score: num(r.score), low: num(r.score_low), high: num(r.score_high), suppressed: r.suppressed },
+    strata: typeof r.strata === 'string' ? JSON.parse(r.strata) : r.strata,
+  };
+}
+
+/** outcome_report (migration 016): the stored, protected figures. */
+export class OutcomeReportRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** Stores every place's figures of one evaluation (replacing that indicator and period's earlier run), in one statement. */
+  async store(e: Evaluation, evaluatedAt: Date): Promise<void> {
+    const rows = e.places;
+    const col = <T>(f: (p: PlaceResult) => T) => rows.map(f);
+    await this.db.query(
+      `WITH gone AS (DELETE FROM outcome_report WHERE measure_id = $1 AND period_start = $2::date AND period_end = $3::date)
+       INSERT INTO outcome_report (measure_id, place, place_level, place_name, parent_place, period_start, period_end, evaluated_at,
+                                   numerator, denominator, score, score_low, score_high, suppressed, strata)
+       SELECT $1, u.place, u.level, u.name, u.parent, $2::date, $3::date, $4::timestamptz, u.n, u.d, u.s, u.lo, u.hi, u.sup, u.strata::jsonb
+         FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[], $11::numeric[], $12::numeric[], $13::numeric[], $14::boolean[], $15::text[])
+              AS u(place, level, name, parent, n, d, s, lo, hi, sup, strata)
+       ON CONFLICT (measure_id, place, period_start, period_end) DO UPDATE SET
+         place_level = EXCLUDED.place_level, place_name = EXCLUDED.place_name, parent_place = EXCLUDED.parent_place, evaluated_at = EXCLUDED.evaluated_at,
+         numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator, score = EXCLUDED.score, score_low = EXCLUDED.score_low,
+         score_high = EXCLUDED.score_high, suppressed = EXCLUDED.suppressed, strata = EXCLUDED.strata`,
+      [
+        e.indicator.id, e.period.start, e.period.end, evaluatedAt.toISOString(),
+        col((p) => p.place.id), col((p) => p.place.level), col((p) => p.place.name), col((p) => p.place.parent ?? null),
+        col((p) => p.total.numerator), col((p) => p.total.denominator), col((p) => p.total.score), col((p) => p.total.low), col((p) => p.total.high),
+        col((p) => p.total.suppressed), col((p) => (p.strata ? JSON.stringify(p.strata) : null)),
+      ],
+    );
+  }
+
+  /** One place's stored figures for an indicator, oldest period first (its trend). */
+  async trend(measureId: string, place: string): Promise<StoredReport[]> {
+    const res = await this.db.query<Row>(`${SELECT} WHERE measure_id = $1 AND place = $2 ORDER BY period_end`, [measureId, place]);
+    return res.rows.map(fromRow);
+  }
+
+  /** Every place's figures for an indicator's latest stored period. */
+  async latest(measureId: string): Promise<StoredReport[]> {
+    const res = await this.db.query<Row>(
+      `${SELECT} WHERE measure_id = $1 AND period_end = (SELECT max(period_end) FROM outcome_report WHERE measure_id = $1) ORDER BY place_level, place_name`,
+      [measureId]);
+    return res.rows.map(fromRow);
+  }
+
+  /** The system's trend of every indicator (the overview). */
+  async systemTrends(): Promise<Map<string, StoredReport[]>> {
+    const res = await this.db.query<Row>(`${SELECT} WHERE place = 'system' ORDER BY measure_id, period_end`);
+    const out = new Map<string, StoredReport[]>();
+    for (const r of res.rows) out.set(r.measure_id, [...(out.get(r.measure_id) ?? []), fromRow(r)]);
+    return out;
+  }
+}
