@@ -103,3 +103,30 @@ describe('the demo: caseloads and work for every staff account, through the row 
     }
   });
 });
+
+describe('the demo: discharges (src/discharge/discharge.demo.ts)', () => {
+  const as = (role: string) => demoPrincipal(accounts.find((x) => x.role === role)!);
+  it('puts the discharge coordinator on a board with 21+ day patients no longer meeting the criteria, tasks in every state, and plans shared', async () => {
+    const b = await t.platform.discharge.board.board(as('discharge-coordinator'), { sort: 'los' }, NOW);
+    const states = new Set(b.stays.flatMap((s) => s.tasks.map((x) => x.status)));
+    console.info('discharge board', b.counts, [...states]);
+    expect(b.counts.total).toBeGreaterThanOrEqual(18);
+    expect(b.counts.ready21).toBeGreaterThanOrEqual(3);
+    expect(b.delayDaysByReason.length).toBeGreaterThanOrEqual(3);
+    for (const s of ['requested', 'accepted', 'in-progress', 'on-hold', 'completed', 'cancelled']) expect(states, s).toContain(s);
+    expect(b.stays.some((s) => s.planNotice === 'in-time')).toBe(true);
+    expect(b.wards.length).toBe(3);
+  });
+
+  it('gives the community nurse a board and the social worker a hub with referrals and day-91 follow-ups; the carer a plan', async () => {
+    expect((await t.platform.discharge.board.board(as('community-nurse'), { sort: 'los' }, NOW)).stays.length).toBeGreaterThan(0);
+    const hub = await t.platform.discharge.board.hub(as('social-worker'), NOW);
+    const types = hub.mine.map((i) => i.type);
+    console.info('social worker hub', types);
+    expect(types).toContain('reablement');
+    expect(types).toContain('reablement-91');
+    const carer = accounts.find((a) => a.kind === 'proxy')!;
+    const proxy = { kind: 'proxy' as const, id: carer.username, displayName: carer.displayName, relatedPersonIds: [carer.relatedPersonId!], patientIds: [carer.patientId!], via: 'session' as const, credentialId: 'demo' };
+    expect((await t.platform.discharge.board.plansFor(proxy, carer.patientId!, NOW)).length).toBe(1);
+  });
+});

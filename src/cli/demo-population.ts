@@ -3,6 +3,7 @@ import { restrictionFor } from '../access/policy/index.js';
 import { recordedByTag } from '../access/policy/policy-codes.js';
 import type { StaffPrincipal, StaffRole } from '../access/principal.js';
 import type { Clock } from '../clock.js';
+import { seedDemoDischarge } from '../discharge/discharge.demo.js';
 import { Params } from '../fhir/search.repository.js';
 import { seedDemoCaseFinding } from '../proactive-care/case-finding.demo.js';
 import { prepareDemoStory } from '../record-view/demo-story.js';
@@ -55,6 +56,8 @@ async function showDemoAccounts(platform: Platform, clock: Clock): Promise<void>
   await seedDemoWork(platform, accounts, clock.now());
   // Case finding: the GP's and the care coordinator's lists have people on them.
   await seedDemoCaseFinding(platform, accounts, clock.now());
+  // People in hospital, their discharge work and reablement reaching day 91 (src/discharge/discharge.demo.ts).
+  await seedDemoDischarge(platform, accounts, clock.now());
   // The web app's demo: the resident's carer gets proxy access, and the console says whom to look up.
   const hint = await prepareDemoStory(platform, accounts).catch((err: Error) => `(demo story not prepared: ${err.message})`);
   if (hint) console.log(hint);

@@ -140,15 +140,23 @@ export class DischargeBoardService {
   async board(p: Principal, filter: BoardFilter, now: Date): Promise<Board> {
     const trusts = await this.repo.trusts(this.db);
     const own = p.kind === 'staff' && trusts.includes(p.organizationId) ? p.organizationId : undefined;
-    const org = filter.org ?? own ?? trusts[0];
+    const restriction = restrictionFor(p, now);
+    // Staff of a trust open their own trust's board; others (community, council) the trust where they see most people in.
+    let seen: StayRow[] | undefined;
+    let org = filter.org ?? own;
+    if (!org) {
+      seen = await this.repo.currentStays(this.db, restriction, { ward: filter.ward, limit: BOARD_LIMIT });
+      const n = new Map<string, number>();
+      for (const r of seen) if (r.provider_org) n.set(r.provider_org, (n.get(r.provider_org) ?? 0) + 1);
+      org = [...n].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? trusts[0];
+    }
     const empty: Board = {
       filter, org, trusts, wards: [], stays: [], delayDaysByReason: [],
       counts: { total: 0, band7: 0, band14: 0, band21: 0, ready: 0, ready21: 0, notReviewed: 0, planOverdue: 0 },
     };
     if (!org) return empty;
-    const restriction = restrictionFor(p, now);
     const [rows, wards] = await Promise.all([
-      this.repo.currentStays(this.db, restriction, { org, ward: filter.ward, limit: BOARD_LIMIT }),
+      seen ? Promise.resolve(seen.filter((r) => r.provider_org === org)) : this.repo.currentStays(this.db, restriction, { org, ward: filter.ward, limit: BOARD_LIMIT }),
       this.repo.wards(this.db, org),
     ]);
     const tasks = await this.repo.tasksFor(this.db, restriction, [...new Set(rows.map((r) => r.patient_id))]);

@@ -35,9 +35,10 @@ export class Reablement91Service {
    * council (its managing organisation), raised once (a conditional create on the episode's id, so
    * any number of runs, or concurrent ones, raise one). The platform's own work, like escalation:
    * no principal; tagged as recorded by the council, so it sees and works it. Returns how many were raised.
+   * `at`: the day to run as (the demo seeds as of its own day); the clock's now by default.
    */
-  async raiseFollowUps(): Promise<number> {
-    const now = this.clock.now();
+  async raiseFollowUps(at?: Date): Promise<number> {
+    const now = at ?? this.clock.now();
     const today = dayNumber(now);
     const res = await this.resources.db.query<{ id: string; content: string; birth_date: string | null }>(
       `SELECT r.id, r.content, pt.content::jsonb->>'birthDate' AS birth_date FROM resource r
