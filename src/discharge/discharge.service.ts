@@ -234,6 +234,9 @@ export class DischargeService {
     const pathway = extOf(stay, EXT.pathway)?.valueCodeableConcept?.coding?.find((c) => c.system === PATHWAY_SYSTEM)?.code;
     const patient = await this.patientOf(ctx, stay);
     const reablement = pathway === '1' && destination === 'home' ? await this.openRequest(stay, 'reablement') : undefined;
+    // The council whose reablement service took the referral (its owner may since be a named member of its team).
+    const owner = localReference(reablement?.owner?.reference);
+    const councilId = owner?.type === 'Organization' ? owner.id : reablement ? (await this.partnersRepo.partners(this.resources.db, 'reablement', patient))[0]?.orgId : undefined;
     const practice = localReference(patient.generalPractitioner?.find((g) => g.reference?.startsWith('Organization/'))?.reference);
     const next: Encounter = {
       ...stay, status: 'finished', period: { ...stay.period, end: now.toISOString() },
@@ -242,10 +245,9 @@ export class DischargeService {
     // The stay is finished last: until then the trust's care relationship with the person stands, so its other writes are in its remit.
     return this.resources.db.transaction(async (tx) => {
       if (reablement) {
-        const council = localReference(reablement.owner?.reference);
         const episode: EpisodeOfCare = {
           resourceType: 'EpisodeOfCare', status: 'active', type: [{ coding: [REABLEMENT_EPISODE], text: REABLEMENT_EPISODE.display }], patient: stay.subject as EpisodeOfCare['patient'],
-          ...(council?.type === 'Organization' ? { managingOrganization: { reference: `Organization/${council.id}` } } : {}),
+          ...(councilId ? { managingOrganization: { reference: `Organization/${councilId}` } } : {}),
           period: { start: isoDay(dayNumber(now)) }, referralRequest: reablement.basedOn?.filter((b) => b.reference?.startsWith('ServiceRequest/')) as EpisodeOfCare['referralRequest'],
         };
         await this.resources.create('EpisodeOfCare', episode, { tx, ctx });

@@ -184,6 +184,10 @@ describe('recording the discharge plan', () => {
   });
 
   it('discharges home: the stay ends with its destination, reablement starts with the council, and the practice is told at once', async () => {
+    // The council's reablement team has taken the referral: it is now owned by a named social worker.
+    const referral = (await t.platform.db.query<{ id: string; version_id: number }>(
+      "SELECT r.id, r.version_id FROM resource r JOIN sp_token k ON k.rid = r.rid AND k.code = 'code' AND k.value = 'reablement' WHERE r.resource_type = 'Task'")).rows[0];
+    await t.platform.workflow.tasks.claim(councilWorker, referral.id, Number(referral.version_id));
     const leaving = new Date(DISCHARGE_NOW.getTime() + 86_400_000 + 4 * 3_600_000);
     clockAt(leaving);
     try {
