@@ -41,6 +41,10 @@ export function notShownTo(p: Principal, visible: ReadonlySet<string> | undefine
   for (const [part, def] of Object.entries(RECORD_PARTS) as [RecordPart, (typeof RECORD_PARTS)[RecordPart]][]) {
     if (def.types.every((t) => !visible.has(t))) parts[part] = why(def.words);
   }
+  // A VCSE worker reads referrals, but only those sent to their own organisation (row-restriction.ts).
+  if (p.kind === 'staff' && p.role === 'vcse-worker' && !parts.referrals) {
+    parts.referrals = `Information about referrals is not shown to your role (${ROLE_NAMES[p.role]}), except referrals sent to your organisation. This does not mean there is none.`;
+  }
   const hiddenKinds = Object.values(timelineKinds).filter((k) => k.types.every((t) => !visible.has(t))).map((k) => k.label.toLowerCase());
   const timeline = hiddenKinds.length === 0 ? undefined
     : p.kind === 'staff' ? `Not shown to your role (${ROLE_NAMES[p.role]}): ${hiddenKinds.join('; ')}.`

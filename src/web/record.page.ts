@@ -81,13 +81,15 @@ function withheld(s: RecordSummary, audience: Audience): Html {
 
 export function careTeamTable(s: RecordSummary, caption: string): Html {
   if (s.careTeam.length === 0) return absent(s, 'careTeam', 'No care team is recorded.');
-  return table({
+  // The registration (the GP practice) is shown even to a reader who may not see care teams: say the rest is not shown.
+  const hidden = s.notShown.parts.careTeam;
+  return html`${table({
     caption, captionHidden: true, responsive: true, head: ['Name', 'Role', 'Organisation', 'Contact'],
     rows: s.careTeam.map((m: CareTeamMember) => [
       html`${m.name}${m.named ? html` ${tag('Named professional', 'blue')}` : ''}`, m.role ?? '', m.organisation ?? '',
       m.contacts.length ? m.contacts.join(', ') : html`<span class="onestory-muted">None recorded</span>`,
     ]),
-  });
+  })}${hidden ? notShownNote(hidden) : ''}`;
 }
 
 /** Said where the policy hides a kind of information from this reader: never "none recorded" for what they may not see. */

@@ -43,6 +43,7 @@ export function navFor(p: Principal, current: string): NavItem[] {
       { href: '/caseload', text: 'My people', current: current === 'caseload' },
       { href: '/people', text: 'Find a person', current: current === 'people' },
       { href: '/services', text: 'Find a service', current: current === 'services' },
+      ...(can(p, 'search', 'ServiceRequest').allowed ? [{ href: '/referrals', text: 'Referrals', current: current === 'referrals' }] : []),
       ...(allowed(p, 'discharge.board') ? [{ href: '/discharge', text: 'Discharges', current: current === 'discharge' }] : []),
       ...(allowed(p, 'discharge.hub') ? [{ href: '/discharge/hub', text: 'Transfer of care', current: current === 'hub' }] : []),
       ...(allowed(p, 'cohort.build') ? [
@@ -58,6 +59,7 @@ export function navFor(p: Principal, current: string): NavItem[] {
   return [
     { href: '/my-record', text: carer ? 'Their record' : 'My record', current: current === 'record' },
     { href: '/my-care-team', text: carer ? 'Their care team' : 'My care team', current: current === 'team' },
+    { href: '/my-referrals', text: carer ? 'Their referrals' : 'My referrals', current: current === 'referrals' },
     { href: '/my-discharge-plan', text: 'Leaving hospital', current: current === 'leaving' },
     { href: '/my-plan', text: carer ? 'Their care plan' : 'My care plan', current: current === 'plan' },
     ...(allowed(p, 'accesslog.read') ? [{ href: '/my-access-log', text: 'Who has looked at my record', current: current === 'log' }] : []),

@@ -13,6 +13,7 @@ import { peopleRoutes } from './routes/people.routes.js';
 import { planRoutes } from './routes/plan.routes.js';
 import { portalRoutes } from './routes/portal.routes.js';
 import { proactiveCareRoutes } from './routes/proactive-care.routes.js';
+import { referralRoutes } from './routes/referrals.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
 import { workRoutes } from './routes/work.routes.js';
 import { staticRoutes } from './static.routes.js';
@@ -48,6 +49,7 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(peopleRoutes, { web });
     await pages.register(breakGlassReviewRoutes, { web });
     await pages.register(portalRoutes, { web });
+    await pages.register(referralRoutes, { web });
     await pages.register(adminRoutes, { web });
     await pages.register(directoryRoutes, { web });
     await pages.register(dischargeRoutes, { web });
