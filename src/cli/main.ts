@@ -1,13 +1,14 @@
 import { DataDirInUseError } from '../db/data-dir.lock.js';
 import { auditCommand } from './audit.command.js';
 import { clientCommand } from './client.command.js';
+import { directoryCommand } from './directory.command.js';
 import { efiCommand } from './efi.command.js';
 import type { Command } from './command.js';
 import { importCommand } from './import.command.js';
 import { startCommand } from './start.command.js';
 import { synthCommand } from './synth.command.js';
 
-const commands: Command[] = [startCommand, importCommand, synthCommand, auditCommand, clientCommand, efiCommand];
+const commands: Command[] = [startCommand, importCommand, synthCommand, auditCommand, clientCommand, efiCommand, directoryCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
