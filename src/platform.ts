@@ -156,7 +156,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
       await database.close();
     },
     outcomes: {
-      service: new OutcomesService(indicators, new MeasureEvaluationService(database, indicators), new OutcomeReportRepository(database), resources, clock),
+      service: new OutcomesService(indicators, new MeasureEvaluationService(database, indicators), new OutcomeReportRepository(database), resources, clock, database),
     },
   };
 }

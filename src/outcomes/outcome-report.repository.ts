@@ -13,6 +13,8 @@ export interface StoredReport {
   evaluatedAt: string;
   figure: Figure;
   strata: Record<string, Record<string, Figure>> | null;
+  /** Practices: the district the practice is in (from the directory, for the drill-down from a district). */
+  district?: string;
 }
 
 interface Row {
@@ -75,6 +77,13 @@ export class OutcomeReportRepository {
     const res = await this.db.query<Row>(
       `${SELECT} WHERE measure_id = $1 AND period_end = (SELECT max(period_end) FROM outcome_report WHERE measure_id = $1) ORDER BY place_level, place_name`,
       [measureId]);
+    return res.rows.map(fromRow);
+  }
+
+  /** Every stored figure of an indicator (one place's when given), by place then period: the CSV download. */
+  async all(measureId: string, place?: string): Promise<StoredReport[]> {
+    const res = await this.db.query<Row>(
+      `${SELECT} WHERE measure_id = $1 AND ($2::text IS NULL OR place = $2) ORDER BY place_level, place, period_end`, [measureId, place ?? null]);
     return res.rows.map(fromRow);
   }
 

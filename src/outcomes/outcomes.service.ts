@@ -7,7 +7,8 @@ import type { ResourceService } from '../fhir/resource.service.js';
 import { STRATIFIER_IDS, type Indicator, type IndicatorRegistry, type StratifierId } from './indicator.registry.js';
 import { MeasureEvaluationService, parsePeriod, quartersBefore, type Evaluation, type Period } from './measure-evaluation.service.js';
 import { OutcomeReportRepository, type StoredReport } from './outcome-report.repository.js';
-import { residencePlaces } from './place.directory.js';
+import { practiceDistricts, residencePlaces } from './place.directory.js';
+import type { Queryable } from '../db/database.js';
 import { progressOf, type Progress } from './progress.js';
 
 /** How many complete quarters the nightly run (and the demo's first start) evaluates. */
@@ -28,6 +29,7 @@ export class OutcomesService {
     private readonly reports: OutcomeReportRepository,
     private readonly resources: ResourceService,
     private readonly clock: Clock,
+    private readonly db: Queryable,
   ) {}
 
   private authorise(p: Principal): void {
@@ -99,14 +101,23 @@ export class OutcomesService {
     });
   }
 
-  /** One indicator: a place's trend and progress, and every place's latest figures. */
+  /** One indicator: a place's trend and progress, and every place's latest figures (practices with their district). */
   async indicator(p: Principal, id: string, place = 'system'): Promise<{ indicator: Indicator; history: StoredReport[]; progress: Progress; latest: StoredReport[] } | undefined> {
     this.authorise(p);
     const indicator = this.registry.get(id);
     if (!indicator) return undefined;
     const history = await this.reports.trend(id, place);
     const latest = await this.reports.latest(id);
+    const practices = latest.filter((r) => r.placeLevel === 'practice').map((r) => r.place.slice('practice:'.length));
+    const districts = await practiceDistricts(this.db, practices);
+    for (const r of latest) if (r.placeLevel === 'practice') r.district = districts.get(r.place.slice('practice:'.length));
     return { indicator, history, latest, progress: progressOf(indicator, history.map((h) => ({ period: h.period, figure: h.figure }))) };
+  }
+
+  /** Every stored figure of an indicator (or one place's), for the CSV download. */
+  async figures(p: Principal, id: string, place?: string): Promise<StoredReport[]> {
+    this.authorise(p);
+    return this.reports.all(id, place);
   }
 
   /** For tests and the bench: a full protected evaluation without storing it. */

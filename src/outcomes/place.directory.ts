@@ -70,3 +70,15 @@ export async function practicePlaces(db: Queryable, practiceIds: string[]): Prom
   }
   return [...[...pcns].map(([id, name]): Place => ({ id: `pcn:${id}`, level: 'pcn', name, parent: 'system' })), ...out];
 }
+
+/** The district each practice (Organization id) is in, from the directory's district extension. */
+export async function practiceDistricts(db: Queryable, practiceIds: string[]): Promise<Map<string, string>> {
+  if (practiceIds.length === 0) return new Map();
+  const res = await db.query<{ id: string; district: string | null }>(
+    `SELECT o.id, (SELECT x->>'valueString' FROM jsonb_array_elements(o.content::jsonb->'extension') x
+                    WHERE x->>'url' = 'https://onestory.example/fhir/StructureDefinition/district' LIMIT 1) AS district
+       FROM resource o WHERE o.resource_type = 'Organization' AND NOT o.deleted AND o.id = ANY($1::text[])`,
+    [practiceIds],
+  );
+  return new Map(res.rows.filter((r) => r.district).map((r) => [r.id, r.district!]));
+}

@@ -11,6 +11,7 @@ import { mdtRoutes } from './routes/mdt.routes.js';
 import { myPlanRoutes } from './routes/my-plan.routes.js';
 import { peopleRoutes } from './routes/people.routes.js';
 import { planRoutes } from './routes/plan.routes.js';
+import { outcomesRoutes } from './routes/outcomes.routes.js';
 import { portalRoutes } from './routes/portal.routes.js';
 import { proactiveCareRoutes } from './routes/proactive-care.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
@@ -51,6 +52,7 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(portalRoutes, { web });
     await pages.register(referralRoutes, { web });
     await pages.register(adminRoutes, { web });
+    await pages.register(outcomesRoutes, { web });
     await pages.register(directoryRoutes, { web });
     await pages.register(dischargeRoutes, { web });
     await pages.register(proactiveCareRoutes, { web });

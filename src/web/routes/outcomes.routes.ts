@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { auditContextOf } from '../../access/audit/audit-entry.js';
+import { can } from '../../access/policy/index.js';
+import { forbidden, notFound } from '../../fhir/outcome.js';
+import { html } from '../html.js';
+import { page } from '../layout.js';
+import { indicatorBody, indicatorCsv, overviewBody } from '../outcomes.page.js';
+import { navFor, one, type Signed, type WebContext } from '../web-context.js';
+
+/**
+ * The outcomes dashboard for ICB analysts (aggregate.read): /outcomes (every indicator with its
+ * rating), /outcomes/:id (trend, tile map, places, drill-down by `place`), /outcomes/:id.csv.
+ * Reads only stored, protected figures (src/outcomes/outcomes.service.ts).
+ */
+export async function outcomesRoutes(app: FastifyInstance, opts: { web: WebContext }): Promise<void> {
+  const { web } = opts;
+  const outcomes = web.platform.outcomes.service;
+  const mayRead = (s: Signed) => {
+    const d = can(s.principal, 'aggregate.read');
+    if (!d.allowed) throw forbidden(`The outcomes dashboard is for ICB analysts: ${d.reason}`);
+  };
+  const audited = (req: FastifyRequest) => {
+    const audit = auditContextOf(req);
+    audit.interaction = 'read';
+    audit.resourceType = 'MeasureReport';
+  };
+
+  app.get('/outcomes', async (req, reply) => {
+    const s = await web.need(req, reply, 'workspace', 'outcomes');
+    if (!s) return reply;
+    mayRead(s);
+    audited(req);
+    const items = await outcomes.overview(s.principal);
+    return web.send(reply, 200, page({ title: 'Outcomes', viewer: s.viewer, nav: navFor(s.principal, 'outcomes'), body: overviewBody(items) }));
+  });
+
+  app.get('/outcomes/:file', async (req: FastifyRequest<{ Params: { file: string } }>, reply) => {
+    const s = await web.need(req, reply, 'workspace', 'outcomes');
+    if (!s) return reply;
+    mayRead(s);
+    audited(req);
+    const csv = req.params.file.endsWith('.csv');
+    const id = csv ? req.params.file.slice(0, -4) : req.params.file;
+    const indicator = outcomes.registry.get(id);
+    if (!indicator) throw notFound(`There is no indicator '${id}': the strategy's indicators are O1.1 to O6.5.`);
+    const place = one((req.query as Record<string, unknown>).place);
+    if (place !== undefined && !/^[a-z]+(:[A-Za-z0-9\-.]{1,64})?$/.test(place)) throw notFound(`There is no place '${place}'.`);
+    if (csv) {
+      const rows = await outcomes.figures(s.principal, id, place);
+      return reply.code(200).headers({
+        'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="outcome-${id}.csv"`, 'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      }).send(indicatorCsv(indicator, rows));
+    }
+    const d = (await outcomes.indicator(s.principal, id, place ?? 'system'))!;
+    const known = d.latest.find((r) => r.place === (place ?? 'system'));
+    if (place !== undefined && place !== 'system' && !known && d.history.length === 0) throw notFound(`There are no figures for place '${place}'.`);
+    const placeInfo = { id: place ?? 'system', name: known?.placeName ?? d.history[0]?.placeName ?? 'Kent and Medway' };
+    return web.send(reply, 200, page({
+      title: `${indicator.id} ${indicator.name}`, viewer: s.viewer, nav: navFor(s.principal, 'outcomes'),
+      before: BACK, body: indicatorBody({ ...d, place: placeInfo }),
+    }));
+  });
+}
+
+const BACK = html`<div class="nhsuk-back-link"><a class="nhsuk-back-link__link" href="/outcomes">All outcomes</a></div>`;
