@@ -43,6 +43,7 @@ import { ACCESS_PAIRED, HTTP_SCENARIOS, isOpen, OPEN_PREFIX, openOf, TRANSACTION
 import { ceilingSummary, ratio, summarise } from './stats.js';
 import { mergeRecordSection, renderRecordSection, type RecordBenchResult } from './record.bench.js';
 import { mergeWorklistSection, renderWorklistSection, type WorklistBenchResult } from './worklist.bench.js';
+import { mergeProactiveCareSection, renderProactiveCareSection, type ProactiveCareBenchResult } from './proactive-care.bench.js';
 
 /** Keeps the web app's figures (bench/record.bench.ts, run on its own) in RESULTS.md when it is rewritten. */
 function withRecordSection(markdown: string): string {
@@ -61,8 +62,15 @@ function withWorklistSection(markdown: string): string {
 /** Keeps the soak's figures (bench/soak.ts, `npm run soak`) in RESULTS.md when it is rewritten. */
 function withSoakSection(markdown: string): string {
   const file = join(BENCH, 'results', 'soak.json');
+  if (!existsSync(file)) return withProactiveCareSection(markdown);
+  return withProactiveCareSection(mergeSoakSection(markdown, renderSoakSection(JSON.parse(readFileSync(file, 'utf8')) as SoakResult)));
+}
+
+/** Keeps the proactive care figures (bench/proactive-care.bench.ts, run on its own) in RESULTS.md when it is rewritten. */
+function withProactiveCareSection(markdown: string): string {
+  const file = join(BENCH, 'results', 'proactive-care.json');
   if (!existsSync(file)) return markdown;
-  return mergeSoakSection(markdown, renderSoakSection(JSON.parse(readFileSync(file, 'utf8')) as SoakResult));
+  return mergeProactiveCareSection(markdown, renderProactiveCareSection(JSON.parse(readFileSync(file, 'utf8')) as ProactiveCareBenchResult));
 }
 
 // dist/bench/run.js → the repository root, wherever it is run from.

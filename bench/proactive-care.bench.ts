@@ -1,0 +1,210 @@
+/**
+ * Proactive care (issue 12): the electronic Frailty Index's throughput, a cohort count's p95 and the
+ * case-finding list's p95. Measured here, never asserted in a test.
+ *
+ *   1. Loads N synthetic residents (src/synth, the whole-county default, seed 2024) through the record's
+ *      bulk import path, on a throwaway PostgreSQL cluster (Debian's binaries, bench/postgres.ts).
+ *   2. eFI: FrailtyService.computeAll over everyone (RiskAssessments written for everyone 65+, person_risk
+ *      for all), timed; then the same batches' rows only read (each person's entries through the
+ *      reference index, their JSON fetched): the ratio says what the computation costs over reading.
+ *      Extrapolated to 1.9 million people 65+ (and the whole population they sit in) at the measured rate.
+ *   3. Cohort count: CohortService.evaluate for a user of one practice with six criteria (age, eFI
+ *      category, admissions, no care plan, no named professional, a condition code set), sequentially.
+ *   4. Case finding: CaseFindingService.list for the GP of the practice with the most people 65+.
+ *
+ *   npm run build && node dist/bench/proactive-care.bench.js                 20,000 residents
+ *   node dist/bench/proactive-care.bench.js --residents=100000 --requests=100 --note="…"
+ *
+ * Writes bench/results/proactive-care.json and the "Proactive care" section of bench/RESULTS.md
+ * (between markers, kept by `npm run bench`: see renderProactiveCareSection).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { StaffPrincipal } from '../src/access/principal.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase, type Database } from '../src/db/database.js';
+import { importItems } from '../src/fhir/import.service.js';
+import { createPlatform, type Platform } from '../src/platform.js';
+import type { Criterion } from '../src/proactive-care/cohort.criteria.js';
+import { efiCodeSets } from '../src/proactive-care/efi.vocabulary.js';
+import { synthesize } from '../src/synth/index.js';
+import { startCluster, type Cluster } from './postgres.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BENCH = join(ROOT, 'bench');
+export const PROACTIVE_START = '<!-- proactive-care-bench:start -->';
+export const PROACTIVE_END = '<!-- proactive-care-bench:end -->';
+const TARGETS = { efiMinutesAt19m: 10, cohortP95: 1000, caseFindingP95: 300 };
+const OLDER_TARGET = 1_900_000;
+const AS_OF = '2025-07-01';
+
+const log = (m: string) => console.log(`[proactive-care-bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
+
+interface Latency { p50: number; p95: number; mean: number; n: number }
+
+export interface ProactiveCareBenchResult {
+  date: string;
+  commit: string;
+  residents: number;
+  resources: number;
+  older: number;
+  efi: {
+    seconds: number; peoplePerSecond: number; olderPerSecond: number; resourcesPerSecond: number; written: number;
+    readSeconds: number; readRows: number; ratioToRead: number; extrapolatedMinutesFor19m: number;
+  };
+  cohort: Latency & { patients: number; criteria: number };
+  caseFinding: Latency & { listed: number };
+  cores: number;
+  loadAvg1m: number;
+  note?: string;
+}
+
+function latency(ms: number[]): Latency {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+  return { p50: at(0.5), p95: at(0.95), mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length };
+}
+
+const staff = (organizationId: string, role: StaffPrincipal['role']): StaffPrincipal => ({
+  kind: 'staff', id: `bench-${role}`, displayName: 'Bench', role, organizationId, organizationIds: [organizationId], via: 'session', credentialId: 'bench',
+});
+
+/** Reads the same people's rows as one eFI batch does, without computing: the floor the computation is compared with. */
+async function readOnly(db: Database): Promise<{ seconds: number; rows: number }> {
+  const started = performance.now();
+  let rows = 0;
+  let after = '0';
+  for (;;) {
+    const batch = await db.query<{ rid: string; id: string }>(`SELECT rid::text AS rid, id FROM resource WHERE resource_type = 'Patient' AND NOT deleted AND rid > $1::bigint ORDER BY rid LIMIT 1000`, [after]);
+    if (batch.rows.length === 0) break;
+    after = batch.rows[batch.rows.length - 1].rid;
+    const r = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT length(r.content) FROM sp_reference ref JOIN resource r ON r.rid = ref.rid AND NOT r.deleted
+        WHERE ref.resource_type IN ('Condition', 'Observation', 'MedicationRequest', 'Encounter', 'RelatedPerson') AND ref.code IN ('subject', 'patient')
+          AND ref.target_type = 'Patient' AND ref.target_id = ANY($1::text[])) x`,
+      [batch.rows.map((b) => b.id)],
+    );
+    rows += r.rows[0].n + batch.rows.length;
+  }
+  return { seconds: (performance.now() - started) / 1000, rows };
+}
+
+async function timed(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+export function renderProactiveCareSection(r: ProactiveCareBenchResult): string {
+  const ok = (b: boolean) => (b ? 'meets' : 'misses');
+  return `${PROACTIVE_START}
+## Proactive care (eFI, cohorts, case finding)
+
+${r.date}, commit ${r.commit}, ${r.cores} cores (load average ${r.loadAvg1m.toFixed(1)} at the end): ${r.residents.toLocaleString('en-GB')} synthetic residents (${r.resources.toLocaleString('en-GB')} resources), ${r.older.toLocaleString('en-GB')} aged 65+, on a throwaway PostgreSQL cluster. \`node dist/bench/proactive-care.bench.js\`.${r.note ? ` ${r.note}` : ''}
+
+| measure | figure | target |
+|---|---|---|
+| eFI for everyone (RiskAssessments for 65+, person_risk for all) | ${r.efi.seconds.toFixed(1)} s: ${Math.round(r.efi.peoplePerSecond).toLocaleString('en-GB')} people/s, ${Math.round(r.efi.olderPerSecond).toLocaleString('en-GB')} people 65+/s, ${Math.round(r.efi.resourcesPerSecond).toLocaleString('en-GB')} resources/s (${r.efi.written.toLocaleString('en-GB')} written) | |
+| reading the same rows only | ${r.efi.readSeconds.toFixed(1)} s (${r.efi.readRows.toLocaleString('en-GB')} rows): the computation takes ${r.efi.ratioToRead.toFixed(1)}× the read | |
+| extrapolated to 1.9 million people 65+ (and the population around them, at this population's 65+ share) | ${r.efi.extrapolatedMinutesFor19m.toFixed(0)} minutes | under ${TARGETS.efiMinutesAt19m} minutes: ${ok(r.efi.extrapolatedMinutesFor19m < TARGETS.efiMinutesAt19m)} |
+| cohort count, ${r.cohort.criteria} criteria over ${r.cohort.patients.toLocaleString('en-GB')} patients (${r.cohort.n} sequential) | p50 ${r.cohort.p50.toFixed(0)} ms, p95 ${r.cohort.p95.toFixed(0)} ms | p95 under 1 s at 100,000 patients: ${ok(r.cohort.p95 < TARGETS.cohortP95)} at this size |
+| case-finding list (${r.caseFinding.listed} people listed; ${r.caseFinding.n} sequential) | p50 ${r.caseFinding.p50.toFixed(0)} ms, p95 ${r.caseFinding.p95.toFixed(0)} ms | p95 under 300 ms: ${ok(r.caseFinding.p95 < TARGETS.caseFindingP95)} |
+${PROACTIVE_END}`;
+}
+
+export function mergeProactiveCareSection(markdown: string, section: string): string {
+  const s = markdown.indexOf(PROACTIVE_START);
+  const e = markdown.indexOf(PROACTIVE_END);
+  if (s >= 0 && e > s) return `${markdown.slice(0, s)}${section}${markdown.slice(e + PROACTIVE_END.length)}`;
+  return `${markdown.trimEnd()}\n\n${section}\n`;
+}
+
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
+  const residents = arg('residents', 20_000);
+  const requests = arg('requests', 50);
+  const note = process.argv.find((a) => a.startsWith('--note='))?.slice(7);
+  let cluster: Cluster | undefined;
+  let platform: Platform | undefined;
+  try {
+    cluster = await startCluster();
+    const db = await openDatabase({ databaseUrl: cluster.url, poolSize: 10 });
+    platform = await createPlatform({ ...loadConfig(), databaseUrl: undefined, logLevel: 'warn' }, db);
+    const now = new Date(`${AS_OF}T12:00:00Z`);
+    platform.clock.now = () => now;
+    log(`loading ${residents.toLocaleString('en-GB')} synthetic residents`);
+    const items = (function* () {
+      let n = 0;
+      for (const resource of synthesize({ residents, seed: 2024, asOf: AS_OF })) yield { resource, source: `synth #${++n}` };
+    })();
+    const loaded = await importItems(platform, items);
+    log(`loaded ${loaded.imported.toLocaleString('en-GB')} resources in ${loaded.seconds.toFixed(0)} s`);
+    await db.query('ANALYZE');
+    efiCodeSets();
+
+    log('eFI: computing for everyone');
+    const run = await platform.proactiveCare.frailty.computeAll();
+    log(`eFI: ${run.people} people, ${run.older} 65+, ${run.written} written in ${run.seconds.toFixed(1)} s`);
+    await db.query('ANALYZE person_risk');
+    const read = await readOnly(db);
+    log(`read only: ${read.rows} rows in ${read.seconds.toFixed(1)} s`);
+    const olderShare = run.older / run.people;
+    const extrapolatedSeconds = (OLDER_TARGET / olderShare) / (run.people / run.seconds);
+
+    const busiest = await db.query<{ practice_id: string }>(`SELECT practice_id FROM person_risk WHERE efi_category IS NOT NULL GROUP BY practice_id ORDER BY count(*) DESC LIMIT 1`);
+    const practice = busiest.rows[0].practice_id;
+    const gp = staff(practice, 'gp');
+    const criteria: Criterion[] = [
+      { name: 'age', min: 65 }, { name: 'efi', values: ['moderate', 'severe'] }, { name: 'admissions', min: 1 },
+      { name: 'care-plan', none: true }, { name: 'named-professional', none: true },
+      { name: 'condition', set: 'efi:hypertension', codes: efiCodeSets().byKey.get('hypertension')!.codes },
+    ];
+    const { cohorts, caseFinding } = platform.proactiveCare;
+    await cohorts.evaluate(gp, criteria, now);
+    const cohortMs = await timed(requests, () => cohorts.evaluate(gp, criteria, now));
+    const first = await caseFinding.list(gp, now);
+    const caseMs = await timed(requests, () => caseFinding.list(gp, now));
+
+    const result: ProactiveCareBenchResult = {
+      date: new Date().toISOString().slice(0, 10), commit: commit(), residents, resources: loaded.imported, older: run.older,
+      efi: {
+        seconds: run.seconds, peoplePerSecond: run.people / run.seconds, olderPerSecond: run.older / run.seconds,
+        resourcesPerSecond: read.rows / run.seconds, written: run.written,
+        readSeconds: read.seconds, readRows: read.rows, ratioToRead: run.seconds / read.seconds, extrapolatedMinutesFor19m: extrapolatedSeconds / 60,
+      },
+      cohort: { ...latency(cohortMs), patients: run.people, criteria: criteria.length },
+      caseFinding: { ...latency(caseMs), listed: first.members.length },
+      cores: cpus().length, loadAvg1m: loadavg()[0], note,
+    };
+    mkdirSync(join(BENCH, 'results'), { recursive: true });
+    writeFileSync(join(BENCH, 'results', 'proactive-care.json'), `${JSON.stringify(result, null, 2)}\n`);
+    const md = join(BENCH, 'RESULTS.md');
+    writeFileSync(md, mergeProactiveCareSection(existsSync(md) ? readFileSync(md, 'utf8') : '# Benchmark results\n', renderProactiveCareSection(result)));
+    log(`cohort p95 ${result.cohort.p95.toFixed(0)} ms; case finding p95 ${result.caseFinding.p95.toFixed(0)} ms; eFI at 1.9M 65+: ${result.efi.extrapolatedMinutesFor19m.toFixed(0)} min`);
+  } finally {
+    await platform?.close().catch(() => undefined);
+    cluster?.stop();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
