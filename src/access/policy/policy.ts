@@ -42,8 +42,8 @@ export const CLINICAL_ROLES: StaffRole[] = [
 
 /** Which record types a role works with, before relationships, consent and labels narrow it to rows. */
 export interface RoleRule {
-  readRecord: string[];
-  writeRecord: string[];
+  readRecord: readonly string[];
+  writeRecord: readonly string[];
   readAudit: boolean;
   writeDirectory: boolean;
   breakGlass: boolean;
@@ -53,7 +53,21 @@ export interface RoleRule {
 const recordNoAudit = () => recordTypes().filter((t) => t !== AUDIT_TYPE);
 const writable = (types: string[]) => types.filter((t) => !PLATFORM_WRITTEN.has(t));
 
+const roleRules = new Map<StaffRole, RoleRule>();
+
+/** A role's rule: fixed per role, asked for on every request of its users, so built once (and frozen) per role. */
 export function roleRule(role: StaffRole): RoleRule {
+  let rule = roleRules.get(role);
+  if (!rule) {
+    rule = Object.freeze(buildRoleRule(role));
+    Object.freeze(rule.readRecord);
+    Object.freeze(rule.writeRecord);
+    roleRules.set(role, rule);
+  }
+  return rule;
+}
+
+function buildRoleRule(role: StaffRole): RoleRule {
   const none: RoleRule = { readRecord: [], writeRecord: [], readAudit: false, writeDirectory: false, breakGlass: false, aggregates: false };
   if (CLINICAL_ROLES.includes(role)) {
     const write = writable(recordNoAudit()).filter((t) => t !== 'MedicationRequest' || PRESCRIBERS.includes(role));
@@ -78,8 +92,25 @@ export function roleRule(role: StaffRole): RoleRule {
 const RESIDENT_WRITES = ['QuestionnaireResponse', 'Communication', 'Consent'];
 const PROXY_WRITES = ['QuestionnaireResponse', 'Communication'];
 
-/** The types a principal may read at all (role and scopes), before row rules. */
-export function readableTypes(p: Principal): string[] {
+const readableWithoutScopes = new Map<string, readonly string[]>();
+
+/**
+ * The types a principal may read at all (role and scopes), before row rules. Without scopes (a web
+ * session) the answer depends on the kind of principal and the role only, and every request asks: kept
+ * per kind and role. A token's scopes are its own: worked out each time.
+ */
+export function readableTypes(p: Principal): readonly string[] {
+  if (p.scopes) return computeReadableTypes(p);
+  const key = p.kind === 'staff' ? `staff:${p.role}` : p.kind;
+  let types = readableWithoutScopes.get(key);
+  if (!types) {
+    types = Object.freeze(computeReadableTypes(p));
+    readableWithoutScopes.set(key, types);
+  }
+  return types;
+}
+
+function computeReadableTypes(p: Principal): string[] {
   const dir = directoryTypes();
   let types: string[];
   switch (p.kind) {
@@ -147,11 +178,29 @@ export function can(p: Principal, action: Action | DomainVerb, second?: unknown,
   return canRest(p, action, second as string, resource);
 }
 
+const typeDecisions = new Map<string, Decision>();
+
+/**
+ * canRest for a principal without scopes (a web session) and no body: the answer depends only on the
+ * kind of principal, its role, the action and the type, and every signed-in request asks it, so it is
+ * kept per combination (a few thousand at most). Decisions are frozen: callers share them.
+ */
 function canRest(p: Principal, action: Action, resourceType: string, resource?: Resource): Decision {
+  if (resource || p.scopes) return decideRest(p, action, resourceType, resource);
+  const key = `${p.kind === 'staff' ? `staff:${p.role}` : p.kind}|${action}|${resourceType}`;
+  let d = typeDecisions.get(key);
+  if (!d) {
+    d = Object.freeze(decideRest(p, action, resourceType));
+    if (typeDecisions.size < 10_000) typeDecisions.set(key, d);
+  }
+  return d;
+}
+
+function decideRest(p: Principal, action: Action, resourceType: string, resource?: Resource): Decision {
   const scopeOk = LETTERS[action].some((ls) => ls.every((l) => scopeAllows(p, resourceType, l)));
   if (!scopeOk) return deny(`the token's scopes do not allow ${action} on ${resourceType}`);
   if (action === 'validate') {
-    const c = can(p, 'create', resourceType);
+    const c = canRest(p, 'create', resourceType);
     return c.allowed ? allow('validating a resource one may create') : can(p, 'update', resourceType);
   }
   if (PLATFORM_WRITTEN.has(resourceType) && isWrite(action)) return deny(`${resourceType} is written only by the platform (append-only)`);
@@ -212,10 +261,14 @@ function canRest(p: Principal, action: Action, resourceType: string, resource?: 
  * Patients its `link` names (replaced-by, seealso…): a link names a person as surely as an
  * Observation's subject does, so a writer must see them too.
  */
+const PATIENT_LINK = ['link'];
+
 export function linkedPatients(resource: Resource): string[] {
   if (resource.resourceType === 'Patient') {
     const ids = new Set(resource.id ? [resource.id] : []);
-    for (const [code, type, id, url] of extractIndex(resource).reference) {
+    // Only the reference parameters are evaluated: every signed-in write asks this, and the full index
+    // (every search parameter's FHIRPath) is extracted once more when the version is written.
+    for (const [code, type, id, url] of extractIndex(resource, { table: 'reference', codes: PATIENT_LINK }).reference) {
       if (code === 'link' && type === 'Patient' && id && url === null) ids.add(id);
     }
     return [...ids];
@@ -223,7 +276,7 @@ export function linkedPatients(resource: Resource): string[] {
   const codes = compartmentLinks().get(resource.resourceType);
   if (!codes) return [];
   const ids = new Set<string>();
-  for (const [code, type, id, url] of extractIndex(resource).reference) {
+  for (const [code, type, id, url] of extractIndex(resource, { table: 'reference', codes }).reference) {
     // As in the row restriction: an absolute reference names a patient elsewhere, not one of this record.
     if (type === 'Patient' && id && url === null && codes.includes(code)) ids.add(id);
   }

@@ -24,10 +24,16 @@ export function isRecordType(type: string): boolean {
   return type === 'Patient' || compartmentLinks().has(type);
 }
 
-export function directoryTypes(): string[] {
-  return SUPPORTED_TYPES.filter((t) => !isRecordType(t));
+// Fixed for the life of the process (the supported types and the compartment are constants), and asked
+// for on every signed-in request (the row restriction, can()): computed once. Frozen, so a caller that
+// tried to change the shared list would fail loudly instead of changing every later answer.
+let directory: readonly string[] | undefined;
+let record: readonly string[] | undefined;
+
+export function directoryTypes(): readonly string[] {
+  return (directory ??= Object.freeze(SUPPORTED_TYPES.filter((t) => !isRecordType(t))));
 }
 
-export function recordTypes(): string[] {
-  return SUPPORTED_TYPES.filter((t) => isRecordType(t));
+export function recordTypes(): readonly string[] {
+  return (record ??= Object.freeze(SUPPORTED_TYPES.filter((t) => isRecordType(t))));
 }

@@ -28,13 +28,14 @@ export const OBJECTION_EXEMPT_TYPES = ['Patient', 'Consent'];
  */
 export function restrictionFor(p: Principal, now: Date): RowRestriction {
   const readable = readableTypes(p);
-  const readableSet = new Set(readable);
+  const readableSet = setOf(readable);
   const directory = directoryTypes();
-  const directorySet = new Set(directory);
+  const directorySet = setOf(directory);
   const auditAll = p.kind === 'staff' && roleRule(p.role).readAudit;
+  const nowIso = now.toISOString();
 
   return (a: string, type: string, params: Params): string | undefined => {
-    const rules = new RowRules(p, now, a, params);
+    const rules = new RowRules(p, nowIso, a, params);
     if (type) {
       if (!readableSet.has(type)) return 'false';
       if (directorySet.has(type)) return undefined;
@@ -50,9 +51,22 @@ export function restrictionFor(p: Principal, now: Date): RowRestriction {
   };
 }
 
+const sets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/** A Set of a list of types; the shared lists (per role, the directory) get theirs once, not per request. */
+function setOf(types: readonly string[]): ReadonlySet<string> {
+  let s = sets.get(types);
+  if (!s) {
+    s = new Set(types);
+    if (Object.isFrozen(types)) sets.set(types, s);
+  }
+  return s;
+}
+
 /** Builds the pieces of one restriction for one alias; every value goes through `params`. */
 class RowRules {
-  constructor(private readonly p: Principal, private readonly now: Date, private readonly a: string, private readonly params: Params) {}
+  /** `now`: the request's time as ISO text (break-glass and proxy grant expiry). */
+  constructor(private readonly p: Principal, private readonly now: string, private readonly a: string, private readonly params: Params) {}
 
   private add(v: unknown, cast = '') {
     return this.params.add(v, cast);
@@ -152,9 +166,11 @@ class RowRules {
     // The organisation's services (HealthcareService.providedBy) are its parties too.
     const related = `EXISTS (SELECT 1 FROM care_relationship cr WHERE cr.patient_id = ${pid} AND cr.party = ANY(${this.parties()}))`;
     const objection = exempt === true ? 'true' : `(${exempt === false ? 'false' : exempt} OR NOT EXISTS (SELECT 1 FROM sharing_objection so WHERE so.patient_id = ${pid}))`;
-    const glass = p.kind === 'staff'
-      ? `EXISTS (SELECT 1 FROM break_glass g WHERE g.patient_id = ${pid} AND g.user_id = ${this.add(p.id)} AND g.granted_at <= ${this.add(this.now.toISOString(), 'timestamptz')} AND g.expires_at > ${this.add(this.now.toISOString(), 'timestamptz')})`
-      : 'false';
+    let glass = 'false';
+    if (p.kind === 'staff') {
+      const now = this.add(this.now, 'timestamptz');
+      glass = `EXISTS (SELECT 1 FROM break_glass g WHERE g.patient_id = ${pid} AND g.user_id = ${this.add(p.id)} AND g.granted_at <= ${now} AND g.expires_at > ${now})`;
+    }
     const launch = launchPatient(p);
     const cond = `(${glass} OR (${related} AND ${objection}))`;
     return launch ? `(${pid} = ${this.add(launch)} AND ${cond})` : cond;
@@ -164,7 +180,7 @@ class RowRules {
   private proxyOk(pid: string, typeExpr: string | undefined): string {
     const p = this.p;
     if (p.kind !== 'proxy') return 'false';
-    const now = this.add(this.now.toISOString(), 'timestamptz');
+    const now = this.add(this.now, 'timestamptz');
     return `(${pid} = ANY(${this.add(p.patientIds, 'text[]')}) AND EXISTS (SELECT 1 FROM proxy_grant g WHERE g.patient_id = ${pid}
       AND g.related_person_id = ANY(${this.add(p.relatedPersonIds, 'text[]')})
       ${typeExpr ? `AND (g.resource_type IS NULL OR g.resource_type = ${typeExpr})` : ''}

@@ -1,6 +1,9 @@
 import type { Queryable } from '../../db/database.js';
 import { Params, type RowRestriction } from '../../fhir/search.repository.js';
 
+/** Asked on every signed-in write with the record in hand, in a fixed shape per principal kind: planned once per connection. */
+const PREPARED = { prepare: true } as const;
+
 /** Single-resource visibility under a row restriction: what a read or a write check asks. */
 export class VisibilityRepository {
   /** Whether `type/id` exists, is not deleted, and passes the restriction. Missing and hidden answer alike. */
@@ -10,6 +13,7 @@ export class VisibilityRepository {
     const res = await q.query(
       `SELECT 1 FROM resource r WHERE r.resource_type = ${p.add(type)} AND r.id = ${p.add(id)} AND NOT r.deleted${cond ? ` AND ${cond}` : ''}`,
       p.values,
+      PREPARED,
     );
     return res.rows.length > 0;
   }
@@ -22,6 +26,7 @@ export class VisibilityRepository {
     const res = await q.query<{ id: string }>(
       `SELECT r.id FROM resource r WHERE r.resource_type = 'Patient' AND r.id = ANY(${p.add(ids, 'text[]')}) AND NOT r.deleted${cond ? ` AND ${cond}` : ''}`,
       p.values,
+      PREPARED,
     );
     return new Set(res.rows.map((r) => r.id));
   }

@@ -54,12 +54,13 @@ export class WriteRemitService {
       }
     }
     if (resource) {
-      const pats = linkedPatients(resource);
-      const seen = await this.visibility.visiblePatients(this.db, restrictionFor(p, now), pats);
       // A new Patient (create) is not visible yet: registering someone is allowed if it names the
       // writer's organisation (below). Only its own id is exempt: every Patient it links to must be visible.
       const registering = (id: string) => type === 'Patient' && !current && id === resource.id;
-      const missing = pats.filter((id) => !seen.has(id) && !pendingPatients?.has(id) && !registering(id));
+      // Only the patients not already accounted for are asked about (none, for a new Patient without links: no query).
+      const asked = linkedPatients(resource).filter((id) => !pendingPatients?.has(id) && !registering(id));
+      const seen = await this.visibility.visiblePatients(this.db, restriction, asked);
+      const missing = asked.filter((id) => !seen.has(id));
       if (missing.length > 0) {
         return { allowed: false, reason: `no care relationship with Patient/${missing[0]}`, notFound: true };
       }
