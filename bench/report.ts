@@ -115,6 +115,8 @@ export interface RunResult {
   quick: boolean;
   datasets: DatasetResult[];
   extra: ScenarioResult[];
+  /** How the run was made, when not in one go (bench --combine). */
+  note?: string;
 }
 
 /** The issue's targets ("on this 2-core machine against real PostgreSQL"). */
@@ -278,6 +280,7 @@ export function renderMarkdown(r: RunResult): string {
     '',
   );
   out.push('## Set-up', '');
+  if (r.note) out.push(`- ${r.note}`);
   out.push(`- Commit \`${r.commit.slice(0, 12)}\`${r.uncommittedSrc ? ' (with uncommitted changes under src/)' : ''}, Node ${r.node}, ${r.os}.`);
   out.push(`- ${r.cpu.cores} cores (${r.cpu.model}), shared by the server, the database and the load generator; the machine is shared and noisy.`);
   const databases = r.databases ?? [r.database];

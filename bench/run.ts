@@ -13,6 +13,8 @@
  *   npm run bench -- --pglite         PGlite only (the ONESTORY_EMBEDDED=pglite fallback)
  *   options: --sizes=10000,100000 --seconds=10 --warmup=2 --connections=16 --only=read,create
  *   npm run bench -- --render        rewrite RESULTS.md from results/latest.json (no measuring)
+ *   npm run bench -- --databases=embedded --out=a.json  (and postgres to b.json, at the same time), then
+ *   npm run bench -- --combine=a.json,b.json            one RESULTS.md from runs made in separate processes
  *   npm run bench -- --only=read --diagnose-no-audit   diagnosis only: the audit write replaced by a no-op, to
  *                                     see what the rest of the signed-in path costs (writes bench/work/partial.md)
  */
@@ -469,6 +471,24 @@ async function benchSynthRow(quick: boolean): Promise<ScenarioResult | undefined
 }
 
 async function main(): Promise<void> {
+  const combine = process.argv.find((a) => a.startsWith('--combine='))?.slice('--combine='.length);
+  if (combine) {
+    // Runs made apart (e.g. each database in its own process, --out=…) put together as one result.
+    const runs = combine.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as RunResult);
+    const merged: RunResult = {
+      ...runs[0],
+      databases: runs.flatMap((r) => r.databases ?? [r.database]),
+      datasets: runs.flatMap((r) => r.datasets.map((d) => ({ ...d, database: d.database ?? r.database }))),
+      extra: runs.flatMap((r) => r.extra),
+      uncommittedSrc: runs.some((r) => r.uncommittedSrc),
+      note: `Put together from ${runs.length} runs made at the same time, each in its own process (${runs.map((r) => `${(r.databases ?? [r.database]).map((d) => d.kind).join(', ')} from ${r.date.slice(11, 16)} UTC, commit ${r.commit.slice(0, 12)}`).join('; ')}): each one's figures were measured while the others ran.`,
+    };
+    mkdirSync(join(BENCH, 'results'), { recursive: true });
+    writeFileSync(join(BENCH, 'results', 'latest.json'), JSON.stringify(merged, null, 2) + '\n');
+    writeFileSync(join(BENCH, 'RESULTS.md'), withRecordSection(renderMarkdown(merged)));
+    log(`combined ${runs.length} runs into bench/RESULTS.md and bench/results/latest.json`);
+    return;
+  }
   if (process.argv.includes('--render')) {
     // Re-renders RESULTS.md from the last run's latest.json (figures unchanged) after a change to the report's wording.
     const last = JSON.parse(readFileSync(join(BENCH, 'results', 'latest.json'), 'utf8')) as RunResult;
@@ -555,7 +575,11 @@ async function main(): Promise<void> {
       datasets,
       extra,
     };
-    if (opts.only || process.argv.includes('--diagnose-no-audit')) {
+    const out = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+    if (out) {
+      writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+      log(`wrote ${out} (put runs together with --combine=a.json,b.json)`);
+    } else if (opts.only || process.argv.includes('--diagnose-no-audit')) {
       // A partial or diagnostic run (e.g. for profiling) must not replace the full run's committed figures.
       writeFileSync(join(WORK, 'partial.json'), JSON.stringify(result, null, 2) + '\n');
       writeFileSync(join(WORK, 'partial.md'), renderMarkdown(result));
