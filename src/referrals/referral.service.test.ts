@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn } from '../access/identity/identity.test-helpers.js';
+import { LAST_CHECKED_EXTENSION } from '../directory/service-freshness.js';
 import { FhirError } from '../fhir/outcome.js';
 import { createTestPlatform, fhir, type TestPlatform } from '../testing/test-platform.js';
 import { PEOPLE, REF, REF_PASSWORD, newReferral, seedReferralWorld } from './referral.fixtures.js';
@@ -123,6 +124,12 @@ describe('referrals between partners: the lifecycle, duplicates, consent and the
   it('refuses a service that no longer takes referrals, a referral without consent, and shared text the consent does not cover; nothing is written', async () => {
     const before = [await count('ServiceRequest'), await count('Task')];
     expect((await refusal(referrals.send(PEOPLE.linkWorker, newReferral({ serviceId: REF.closed })))).outcome.issue?.[0].diagnostics).toMatch(/no longer active/);
+    // Unchecked for over 12 months (the directory's freshness rule): no longer takes referrals.
+    await t.platform.resources.update('HealthcareService', 'hs-ref-stale', {
+      resourceType: 'HealthcareService', id: 'hs-ref-stale', active: true, name: 'Walking group', providedBy: { reference: `Organization/${REF.vcsA}` },
+      extension: [{ url: LAST_CHECKED_EXTENSION, valueDate: '2024-12-01' }],
+    });
+    expect((await refusal(referrals.send(PEOPLE.linkWorker, newReferral({ serviceId: 'hs-ref-stale' })))).outcome.issue?.[0].diagnostics).toMatch(/not been checked for over 12 months/);
     expect((await refusal(referrals.send(PEOPLE.linkWorker, newReferral({ consentGiven: false })))).status).toBe(422);
     expect((await refusal(referrals.send(PEOPLE.linkWorker, newReferral({ share: [], whatMatters: 'Gardening' })))).outcome.issue?.[0].expression).toEqual(['whatMatters']);
     expect((await refusal(referrals.send(PEOPLE.linkWorker, newReferral({ serviceId: 'no-such-service' })))).status).toBe(422);
