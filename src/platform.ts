@@ -38,6 +38,7 @@ import { TASK_WORK_TABLE } from './workflow/task-work.table.js';
 import { TaskService } from './workflow/task.service.js';
 import { taskWriteRule } from './workflow/task.write-rule.js';
 import { WorklistService } from './workflow/worklist.service.js';
+import { ProcessMessageService } from './referrals/process-message.service.js';
 import { ReferralService } from './referrals/referral.service.js';
 import { referralWriteRule } from './referrals/referral.write-rule.js';
 
@@ -73,7 +74,7 @@ export interface Platform {
   /** Discharge from hospital: the board and hub (reads), the coordinator's commands, reablement at 91 days. */
   discharge: { board: DischargeBoardService; stays: DischargeService; reablement: Reablement91Service };
   /** Referrals between partners (src/referrals): a ServiceRequest to a service and the Task its provider works. */
-  referrals: { referrals: ReferralService };
+  referrals: { referrals: ReferralService; processMessage: ProcessMessageService };
   /** The service directory: search, services, taxonomies, out-of-date reports (the Open Referral UK API and the search pages). */
   directory: { services: DirectoryService; shortlists: ShortlistService };
   /** The strategy's outcomes framework: indicators as Measures, their protected figures per place and quarter. */
@@ -117,6 +118,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
   const clock: Clock = { now: () => base.now() };
   const resources = new ResourceService(database, { writeRules: [taskWriteRule, ...CARE_PLANNING_WRITE_RULES, referralWriteRule(clock)] });
   const tasks = new TaskService(resources, clock, { baseUrl: config.baseUrl });
+  const referrals = new ReferralService(resources, clock, { baseUrl: config.baseUrl });
   const breakGlass = new BreakGlassService(database);
   const worklist = new WorklistService(database);
   const cohorts = new CohortService(database, resources);
@@ -146,7 +148,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
       stays: new DischargeService(resources, clock, { baseUrl: config.baseUrl }),
       reablement: new Reablement91Service(resources, clock, { baseUrl: config.baseUrl }),
     },
-    referrals: { referrals: new ReferralService(resources, clock, { baseUrl: config.baseUrl }) },
+    referrals: { referrals, processMessage: new ProcessMessageService(database, referrals, clock) },
     directory: (() => {
       const services = new DirectoryService(database, resources, clock);
       return { services, shortlists: new ShortlistService(resources, services, clock) };

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { auditFrameworkErrors, auditHook } from './access/audit/audit.hook.js';
 import { identityRoutes } from './access/identity/identity.routes.js';
 import { breakGlassRoutes } from './access/policy/break-glass.routes.js';
+import { processMessageRoutes } from './referrals/process-message.routes.js';
 import { measureRoutes } from './outcomes/measure.routes.js';
 import { isDatabaseUnavailable } from './db/connection-errors.js';
 import { databaseReadiness } from './db/readiness.js';
@@ -153,6 +154,7 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
   await app.register(webRoutes, { platform });
   await app.register(openReferralRoutes, { prefix: '/openreferral', platform });
   await app.register(breakGlassRoutes, { prefix: '/fhir/R4', platform });
+  await app.register(processMessageRoutes, { prefix: '/fhir/R4', platform });
   await app.register(measureRoutes, { prefix: '/fhir/R4', platform });
   await app.register(bulkExportRoutes, { prefix: '/fhir/R4', platform });
   await app.register(fhirRoutes, { prefix: '/fhir/R4', platform });

@@ -75,7 +75,10 @@ export function capabilityStatement(): CapabilityStatement {
         interaction: [{ code: 'transaction' }, { code: 'batch' }],
         // Compartment search: GET Patient/id/Type.
         compartment: ['http://hl7.org/fhir/CompartmentDefinition/patient'],
-        operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export', documentation: 'Kick-off by GET with query parameters or POST with a Parameters body (_type, _since, _outputFormat)' }],
+        operation: [
+          { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export', documentation: 'Kick-off by GET with query parameters or POST with a Parameters body (_type, _since, _outputFormat)' },
+          { name: 'process-message', definition: 'http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message', documentation: 'A new referral as a BaRS-style message Bundle (event servicerequest-request); idempotent on X-Request-Id' },
+        ],
       },
     ],
   };
