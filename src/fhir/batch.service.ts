@@ -59,7 +59,7 @@ export class BatchService {
   async process(bundle: unknown, ctx: RequestContext, touched?: BundleTouched): Promise<Bundle> {
     const seen = new TouchedCollector();
     try {
-      return await this.run(bundle, ctx, seen);
+      return await this.run(bundle, ctx, seen, touched);
     } finally {
       if (touched) await this.settleTouched(seen, touched);
     }
@@ -70,12 +70,12 @@ export class BatchService {
    * refers to (one lookup for all). Best effort: when the database cannot answer (the reason the
    * Bundle failed, perhaps) the record keeps what is already known.
    */
-  private async settleTouched(seen: TouchedCollector, out: BundleTouched): Promise<void> {
+  private async settleTouched(seen: TouchedCollector, out: BundleTouched, q: Queryable = this.resources.db): Promise<void> {
     try {
       const others = [...seen.refs.values()].filter((r) => r.type !== 'Patient');
-      const rows = await this.resources.repo.readCurrentMany(this.resources.db, others.map(({ type, id }) => ({ type, id })));
+      const rows = await this.resources.repo.readCurrentMany(q, others.map(({ type, id }) => ({ type, id })));
       for (const r of rows) seen.rids.add(String(r.rid));
-      for (const id of await this.resources.repo.patientsReferredBy(this.resources.db, [...seen.rids])) seen.patients.add(id);
+      for (const id of await this.resources.repo.patientsReferredBy(q, [...seen.rids])) seen.patients.add(id);
     } catch {
       // Keep what is known: the resources and the Patients named directly.
     }
@@ -83,7 +83,7 @@ export class BatchService {
     out.patientIds = [...seen.patients];
   }
 
-  private async run(bundle: unknown, ctx: RequestContext, seen: TouchedCollector): Promise<Bundle> {
+  private async run(bundle: unknown, ctx: RequestContext, seen: TouchedCollector, touched?: BundleTouched): Promise<Bundle> {
     const b = bundle as Bundle;
     if (!b || typeof b !== 'object' || b.resourceType !== 'Bundle') throw badRequest('POST to the base URL needs a Bundle');
     if (b.type !== 'batch' && b.type !== 'transaction') {
@@ -94,7 +94,7 @@ export class BatchService {
     if (raw.length > MAX_ENTRIES) throw badRequest(`A Bundle may hold at most ${MAX_ENTRIES} entries`, 'Bundle.entry');
     const entries = raw.map((e, i) => toEntry(e, i));
     if (b.type === 'batch') return this.batch(entries, ctx, seen);
-    return this.transaction(entries, ctx, seen);
+    return this.transaction(entries, ctx, seen, touched);
   }
 
   private async batch(entries: Entry[], ctx: RequestContext, seen: TouchedCollector): Promise<Bundle> {
@@ -109,7 +109,7 @@ export class BatchService {
     return { resourceType: 'Bundle', type: 'batch-response', entry: out };
   }
 
-  private async transaction(entries: Entry[], ctx: RequestContext, seen: TouchedCollector): Promise<Bundle> {
+  private async transaction(entries: Entry[], ctx: RequestContext, seen: TouchedCollector, touched?: BundleTouched): Promise<Bundle> {
     for (const e of entries) {
       if (e.fullUrl && entries.some((o) => o !== e && o.fullUrl === e.fullUrl)) {
         throw badRequest(`Bundle.entry[${e.index}].fullUrl "${e.fullUrl}" appears more than once`, `Bundle.entry[${e.index}].fullUrl`);
@@ -137,6 +137,12 @@ export class BatchService {
         }
         if (responses[e.index]) continue;
         responses[e.index] = await withEntry(e, () => this.execute(e, tx, ctx, seen));
+      }
+      // The request's audit record commits with the transaction's writes, or not at all: what the
+      // entries touched is settled first, in the transaction, for the record to name.
+      if (ctx.auditWrite) {
+        if (touched) await this.settleTouched(seen, touched, tx);
+        await ctx.auditWrite(tx, { kind: 'transaction' });
       }
       return responses;
     });

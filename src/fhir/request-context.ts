@@ -13,7 +13,19 @@ export interface RequestContext {
    * alike). Undefined only for the platform's own work (import, seeding, audit), never for a request.
    */
   access?: RecordAccess;
+  /**
+   * Writes the request's audit record inside the write's own transaction, so that a write and its
+   * audit record commit together or not at all (src/access/audit). The record calls it once, after
+   * the write and before the commit: for one resource, or at the end of a transaction Bundle.
+   * Undefined for the platform's own writes; not called when nothing was written.
+   */
+  auditWrite?: (q: Queryable, done: WriteDone) => Promise<void>;
 }
+
+/** A write the record has made in the current transaction, for its audit record. */
+export type WriteDone =
+  | { kind: 'resource'; resourceType: string; id: string; versionId: number; created: boolean }
+  | { kind: 'transaction' };
 
 export type Interaction = 'read' | 'search' | 'history' | 'everything' | 'export' | 'create' | 'update' | 'patch' | 'delete' | 'validate';
 

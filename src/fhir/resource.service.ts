@@ -7,7 +7,7 @@ import { isSupportedType } from './definitions.js';
 import {
   badRequest, conflict, FhirError, gone, issue, notFound, outcome, preconditionFailed,
 } from './outcome.js';
-import type { GuardedWrite, RequestContext } from './request-context.js';
+import type { GuardedWrite, RequestContext, WriteDone } from './request-context.js';
 import { ResourceRepository, type StoredRow, type VersionWrite } from './resource.repository.js';
 import { extractIndex } from './search-index.js';
 import { SearchService } from './search.service.js';
@@ -117,10 +117,25 @@ export class ResourceService {
       return this.conditional(opts.tx, type, opts.ifNoneExist, opts.ctx, async (q, matches) => {
         if (matches.length === 1) return { ...toVersion(matches[0]), created: false, unchanged: true };
         return this.mustInsert(q, await this.guarded(q, opts.ctx, { action: 'create', type, resource }));
-      }, 'If-None-Exist');
+      }, 'If-None-Exist', written);
     }
-    const q = opts.tx ?? this.db;
-    return this.mustInsert(q, await this.guarded(q, opts.ctx, { action: 'create', type, resource }));
+    return this.audited(opts.tx, opts.ctx, async (q) => this.mustInsert(q, await this.guarded(q, opts.ctx, { action: 'create', type, resource })), written);
+  }
+
+  /**
+   * Runs one request's write. When the caller's audit record is to be written with it
+   * (`ctx.auditWrite`) and no outer transaction is given, in a transaction of its own, the audit
+   * record written last: the write and its audit record commit together, or neither does.
+   */
+  private async audited<T>(tx: Queryable | undefined, ctx: RequestContext | undefined, fn: (q: Queryable) => Promise<T>, done: (r: T) => WriteDone | undefined): Promise<T> {
+    const audit = ctx?.auditWrite;
+    if (!audit || tx) return fn(tx ?? this.db);
+    return this.db.transaction(async (q) => {
+      const r = await fn(q);
+      const d = done(r);
+      if (d) await audit(q, d);
+      return r;
+    });
   }
 
   /**
@@ -199,7 +214,10 @@ export class ResourceService {
     const resource = this.checkBody(type, body);
     if (resource.id === undefined) throw badRequest('The resource in a PUT must carry its id', `${type}.id`);
     if (resource.id !== id) throw badRequest(`The body's id "${resource.id}" does not match the URL's "${id}"`, `${type}.id`);
-    const q = opts.tx ?? this.db;
+    return this.audited(opts.tx, opts.ctx, (q) => this.updateIn(q, type, id, resource, opts), written);
+  }
+
+  private async updateIn(q: Queryable, type: string, id: string, resource: Resource, opts: { ifMatch?: number; tx?: Queryable; ctx?: RequestContext }): Promise<WriteResult> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.repo.readCurrent(q, type, id, opts.ctx?.restriction);
       const live = current && !current.deleted;
@@ -240,7 +258,7 @@ export class ResourceService {
       const done = await this.replace(q, current, next, 'PUT');
       if (!done) throw conflict('The resource was changed by another request; try again');
       return done;
-    });
+    }, 'criteria', written);
   }
 
   async patch(type: string, id: string, ops: unknown, opts: { ifMatch?: number; tx?: Queryable; ctx?: RequestContext } = {}): Promise<WriteResult> {
@@ -255,7 +273,10 @@ export class ResourceService {
     if (!Array.isArray(ops) || ops.some((o) => !o || typeof o !== 'object' || typeof o.op !== 'string' || typeof o.path !== 'string')) {
       throw badRequest('A JSON Patch body must be an array of operations, each with "op" and "path"');
     }
-    const q = opts.tx ?? this.db;
+    return this.audited(opts.tx, opts.ctx, (q) => this.patchIn(q, type, id, ops as Operation[], opts), written);
+  }
+
+  private async patchIn(q: Queryable, type: string, id: string, ops: Operation[], opts: { ifMatch?: number; tx?: Queryable; ctx?: RequestContext }): Promise<WriteResult> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.repo.readCurrent(q, type, id, opts.ctx?.restriction);
       if (!current || !current.visible) throw notFound(`${type}/${id} is not known`);
@@ -293,7 +314,11 @@ export class ResourceService {
     this.checkWritable(type);
     this.checkId(id);
     opts.ctx?.access?.authorize('delete', type);
-    const q = opts.tx ?? this.db;
+    return (await this.audited(opts.tx, opts.ctx, (q) => this.deleteIn(q, type, id, opts), (r) => r)) !== undefined;
+  }
+
+  /** Answers what was deleted (for the audit record), or undefined when there was nothing the caller could see. */
+  private async deleteIn(q: Queryable, type: string, id: string, opts: { ifMatch?: number; tx?: Queryable; ctx?: RequestContext }): Promise<WriteDone | undefined> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.repo.readCurrent(q, type, id, opts.ctx?.restriction);
       if (!current || current.deleted || !current.visible) {
@@ -301,13 +326,13 @@ export class ResourceService {
         // for never-existed, deleted and hidden (live or deleted) tells nothing of what is hidden;
         // a hidden resource is left as it is.
         if (opts.ifMatch !== undefined) throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match: ${type}/${id} has no current version`);
-        return false;
+        return undefined;
       }
       if (opts.ifMatch !== undefined && current.version_id !== opts.ifMatch) {
         throw preconditionFailed(`If-Match W/"${opts.ifMatch}" does not match the current version (W/"${current.version_id}")`);
       }
       await this.guarded(q, opts.ctx, { action: 'delete', type, current: JSON.parse(current.content!) });
-      if (await this.remove(q, type, id, current)) return true;
+      if (await this.remove(q, type, id, current)) return { kind: 'resource', resourceType: type, id, versionId: current.version_id + 1, created: false };
       if (attempt >= MAX_RETRIES || opts.tx) throw conflict(`${type}/${id} is being changed by other requests; try again`);
     }
   }
@@ -320,19 +345,20 @@ export class ResourceService {
     return this.conditional(opts.tx, type, criteria, opts.ctx, async (q, matches) => {
       if (matches.length === 0) throw notFound(`No ${type} matches the criteria`);
       return this.patch(type, matches[0].id, ops, { tx: q, ctx: opts.ctx });
-    });
+    }, 'criteria', written);
   }
 
   async conditionalDelete(type: string, criteria: string, opts: { tx?: Queryable; ctx?: RequestContext } = {}): Promise<boolean> {
     this.checkType(type);
     this.checkWritable(type);
     opts.ctx?.access?.authorize('delete', type);
-    return this.conditional(opts.tx, type, criteria, opts.ctx, async (q, matches) => {
-      if (matches.length === 0) return false;
+    return this.conditional(opts.tx, type, criteria, opts.ctx, async (q, matches): Promise<WriteDone | undefined> => {
+      if (matches.length === 0) return undefined;
       await this.guarded(q, opts.ctx, { action: 'delete', type, current: JSON.parse(matches[0].content!) });
       if (!(await this.remove(q, type, matches[0].id, matches[0]))) throw conflict('The resource was changed by another request; try again');
-      return true;
-    });
+      const done: WriteDone = { kind: 'resource', resourceType: type, id: matches[0].id, versionId: matches[0].version_id + 1, created: false };
+      return done;
+    }, 'criteria', (r) => r).then((r) => r !== undefined);
   }
 
   /**
@@ -346,6 +372,7 @@ export class ResourceService {
     ctx: RequestContext | undefined,
     fn: (q: Queryable, matches: (StoredRow & { id: string })[]) => Promise<T>,
     header = 'criteria',
+    done?: (r: T) => WriteDone | undefined,
   ): Promise<T> {
     const pairs = [...new URLSearchParams(criteria.startsWith('?') ? criteria.slice(1) : criteria)] as [string, string][];
     if (pairs.length === 0) throw badRequest(`The ${header} search criteria are empty`);
@@ -358,7 +385,11 @@ export class ResourceService {
       const found = await this.search.run(query, { restriction: ctx?.restriction }, q);
       if (found.matches.length > 1) throw preconditionFailed(`The ${header} criteria match more than one ${type}`);
       const rows = await Promise.all(found.matches.map((m) => this.repo.readCurrent(q, type, m.id)));
-      return fn(q, rows.map((r, i) => ({ ...r!, id: found.matches[i].id })));
+      const r = await fn(q, rows.map((row, i) => ({ ...row!, id: found.matches[i].id })));
+      // In its own transaction, the request's audit record commits with the write (see audited()).
+      const d = !tx && ctx?.auditWrite && done ? done(r) : undefined;
+      if (d) await ctx!.auditWrite!(q, d);
+      return r;
     };
     return tx ? body(tx) : this.db.transaction(body);
   }
@@ -431,3 +462,8 @@ function sameContent(storedJson: string, incoming: Resource): boolean {
   return strip(parseJson(storedJson)) === strip(incoming);
 }
 
+
+/** What a write made, for its audit record; nothing when it changed nothing (a no-op update, a matched If-None-Exist). */
+function written(r: WriteResult): WriteDone | undefined {
+  return r.unchanged ? undefined : { kind: 'resource', resourceType: r.resourceType, id: r.id, versionId: r.versionId, created: r.created };
+}

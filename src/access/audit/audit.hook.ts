@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { issue, outcome } from '../../fhir/outcome.js';
 import { isValidId, parseReference } from '../../fhir/reference.js';
+import type { WriteDone } from '../../fhir/request-context.js';
 import type { Platform } from '../../platform.js';
 import type { AuditContext, AuditEntry, AuditInteraction, AuditResourceRef } from './audit-entry.js';
 import type { AuditService } from './audit.service.js';
@@ -116,9 +117,23 @@ export function auditFrameworkErrors(platform: Pick<Platform, 'access'>, handler
 
 /** Builds the entry for a request from its route, its audit context and its answer. */
 export function auditEntryFor(req: FastifyRequest, reply: FastifyReply, payload: unknown): AuditEntry {
+  return entryOf(req, reply.statusCode, reply.getHeader('location'), payload);
+}
+
+/**
+ * The entry of a write's request, built inside the write's transaction, before there is an answer:
+ * its status and Location are the ones the route will send for what was written (201 and the new
+ * version for a create, 204 for a delete, 200 otherwise).
+ */
+export function auditEntryForWrite(req: FastifyRequest, done: WriteDone, baseUrl: string): AuditEntry {
+  if (done.kind === 'transaction') return entryOf(req, 200, undefined, undefined);
+  const status = done.created ? 201 : req.method === 'DELETE' ? 204 : 200;
+  return entryOf(req, status, done.created ? `${baseUrl}/${done.resourceType}/${done.id}/_history/${done.versionId}` : undefined, undefined);
+}
+
+function entryOf(req: FastifyRequest, status: number, location: unknown, payload: unknown): AuditEntry {
   const ctx: AuditContext = req.auditContext ?? {};
-  const route = deriveFromRoute(req, reply);
-  const status = reply.statusCode;
+  const route = deriveFromRoute(req, location);
   const interaction = ctx.interaction ?? route.interaction;
   const patientIds = [...new Set([...(ctx.patientIds ?? []), ...route.patientIds])];
   const entry: AuditEntry = {
@@ -155,7 +170,7 @@ interface RouteFacts {
 }
 
 /** What the FHIR route itself says: the interaction, the resource, and the patient when the URL names one. */
-function deriveFromRoute(req: FastifyRequest, reply: FastifyReply): RouteFacts {
+function deriveFromRoute(req: FastifyRequest, location: unknown): RouteFacts {
   const url = req.routeOptions?.url;
   const facts: RouteFacts = { interaction: 'other', resources: [], patientIds: [] };
   if (!url?.startsWith(FHIR_PREFIX)) return facts;
@@ -195,7 +210,6 @@ function deriveFromRoute(req: FastifyRequest, reply: FastifyReply): RouteFacts {
     if (type === 'Patient') facts.patientIds.push(id);
   }
   // A create names its new resource only in the Location header.
-  const location = reply.getHeader('location');
   if (facts.resources.length === 0 && typeof location === 'string') {
     // This server's Location is absolute: `<base>/Type/id/_history/n`.
     const made = parseReference(location);

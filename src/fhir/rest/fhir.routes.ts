@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { auditContextOf } from '../../access/audit/audit-entry.js';
+import { auditEntryForWrite } from '../../access/audit/audit.hook.js';
 import { requirePrincipal } from '../../access/identity/require-principal.js';
 import { accessContext } from '../../access/policy/record-access.js';
 import type { Platform } from '../../platform.js';
@@ -8,7 +9,7 @@ import { BatchService, type BundleTouched } from '../batch.service.js';
 import { capabilityStatement } from '../capability.service.js';
 import { everything } from '../everything.service.js';
 import { readHistory } from '../history.service.js';
-import { badRequest, FhirError, informational, notFound, outcome } from '../outcome.js';
+import { badRequest, FhirError, informational, issue, notFound, outcome } from '../outcome.js';
 import type { RequestContext } from '../request-context.js';
 import { parseJson, stringifyJson } from '../decimal-json.js';
 import { applyView, viewOfQuery } from '../resource-view.js';
@@ -19,13 +20,16 @@ import { baseUrl, ifMatch, prefer, queryPairs, rawQuery, sendJson, withCursor } 
 
 const AUDIT_EVENT = 'AuditEvent';
 
+/** Requests whose audit record was written in their write's transaction. */
+const auditedWithWrite = new WeakSet<FastifyRequest>();
+
 type Req = FastifyRequest<{ Params: { type: string; id: string; vid: string } }>;
 
 /** The FHIR REST API under /fhir/R4. Handlers parse the request, call a service and present the result. */
 export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platform }): Promise<void> {
   const { resources, config } = opts.platform;
   // AuditEvents are rendered from the compact audit table (src/access/audit), not stored as resources.
-  const { auditEvents } = opts.platform.access;
+  const { auditEvents, audit } = opts.platform.access;
   const auditReader = (req: FastifyRequest) => ({ principal: req.principal!, access: context(req).access });
   const batch = new BatchService(resources);
   // Every interaction runs as the request's principal: the services enforce its access policy.
@@ -34,6 +38,36 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     baseUrl: baseUrl(req, config),
     ...(req.principal ? accessContext(req.principal, new Date()) : {}),
   });
+
+  /**
+   * The context of a write: its audit record is written in the write's own transaction (crash
+   * safety: no answered write without its audit record, no audit record of a write that did not
+   * happen). `touched`: what a transaction Bundle's entries named, for its one record.
+   */
+  const writeContext = (req: FastifyRequest, touched?: BundleTouched): RequestContext => {
+    const ctx = context(req);
+    if (!req.principal) return ctx;
+    return {
+      ...ctx,
+      auditWrite: async (q, done) => {
+        if (touched) noteBundle(req, touched);
+        try {
+          await audit.recordInTransaction(q, auditEntryForWrite(req, done, ctx.baseUrl));
+        } catch (err) {
+          // The write rolls back with it: nothing is changed unaudited.
+          req.log.error({ err }, 'the audit record of a write could not be written; the write is rolled back');
+          throw new FhirError(503, outcome([issue('transient', 'The change could not be audited, so it was not made; try again shortly')]));
+        }
+        auditedWithWrite.add(req);
+      },
+    };
+  };
+  /** Once the write has committed: its audit record is durable, so the hook adds none; the chain links it next. */
+  const committed = (req: FastifyRequest) => {
+    if (!auditedWithWrite.has(req)) return;
+    auditContextOf(req).recorded = true;
+    audit.sealSoon();
+  };
 
   const sendVersion = (reply: FastifyReply, req: FastifyRequest, v: Version | WriteResult, status = 200) => {
     if (v.patientIds?.length) auditContextOf(req).patientIds = v.patientIds;
@@ -70,11 +104,10 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     // Each entry's resources and Patients go into the request's audit record, also when the Bundle
     // fails (set before the answer is sent: the audit hook reads them as it is sent).
     const touched: BundleTouched = { resources: [], patientIds: [] };
-    const bundle = await batch.process(req.body, context(req), touched).finally(() => {
-      const audit = auditContextOf(req);
-      if (touched.resources.length > 0) audit.resources = touched.resources;
-      if (touched.patientIds.length > 0) audit.patientIds = touched.patientIds;
-    });
+    // A transaction's record is written in its one database transaction; a batch's entries commit one by one, so its record follows them.
+    const isTransaction = (req.body as { type?: unknown } | null)?.type === 'transaction';
+    const bundle = await batch.process(req.body, isTransaction ? writeContext(req, touched) : context(req), touched).finally(() => noteBundle(req, touched));
+    committed(req);
     return sendJson(reply, 200, bundle);
   });
 
@@ -108,28 +141,33 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
     const ifNoneExist = req.headers['if-none-exist'];
     const r = await resources.create(req.params.type, req.body, {
       ifNoneExist: ifNoneExist === undefined ? undefined : String(ifNoneExist),
-      ctx: context(req),
+      ctx: writeContext(req),
     });
+    committed(req);
     return sendVersion(reply, req, r, r.created ? 201 : 200);
   });
 
   app.put('/:type', async (req: Req, reply) => {
     const criteria = rawQuery(req);
     if (!criteria) throw badRequest('PUT to a type needs search criteria (conditional update), or use PUT Type/id');
-    const r = await resources.conditionalUpdate(req.params.type, criteria, req.body, { ctx: context(req) });
+    const r = await resources.conditionalUpdate(req.params.type, criteria, req.body, { ctx: writeContext(req) });
+    committed(req);
     return sendVersion(reply, req, r, r.created ? 201 : 200);
   });
 
   app.patch('/:type', async (req: Req, reply) => {
     const criteria = rawQuery(req);
     if (!criteria) throw badRequest('PATCH on a type needs search criteria (conditional patch), or use PATCH Type/id');
-    return sendVersion(reply, req, await resources.conditionalPatch(req.params.type, criteria, req.body, { ctx: context(req) }));
+    const r = await resources.conditionalPatch(req.params.type, criteria, req.body, { ctx: writeContext(req) });
+    committed(req);
+    return sendVersion(reply, req, r);
   });
 
   app.delete('/:type', async (req: Req, reply) => {
     const criteria = rawQuery(req);
     if (!criteria) throw badRequest('DELETE on a type needs search criteria (conditional delete)');
-    await resources.conditionalDelete(req.params.type, criteria, { ctx: context(req) });
+    await resources.conditionalDelete(req.params.type, criteria, { ctx: writeContext(req) });
+    committed(req);
     return reply.code(204).send();
   });
 
@@ -164,17 +202,20 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
   });
 
   app.put('/:type/:id', async (req: Req, reply) => {
-    const r = await resources.update(req.params.type, req.params.id, req.body, { ifMatch: ifMatch(req), ctx: context(req) });
+    const r = await resources.update(req.params.type, req.params.id, req.body, { ifMatch: ifMatch(req), ctx: writeContext(req) });
+    committed(req);
     return sendVersion(reply, req, r, r.created ? 201 : 200);
   });
 
   app.patch('/:type/:id', async (req: Req, reply) => {
-    const r = await resources.patch(req.params.type, req.params.id, req.body, { ifMatch: ifMatch(req), ctx: context(req) });
+    const r = await resources.patch(req.params.type, req.params.id, req.body, { ifMatch: ifMatch(req), ctx: writeContext(req) });
+    committed(req);
     return sendVersion(reply, req, r);
   });
 
   app.delete('/:type/:id', async (req: Req, reply) => {
-    await resources.delete(req.params.type, req.params.id, { ifMatch: ifMatch(req), ctx: context(req) });
+    await resources.delete(req.params.type, req.params.id, { ifMatch: ifMatch(req), ctx: writeContext(req) });
+    committed(req);
     return reply.code(204).send();
   });
 
@@ -226,6 +267,13 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
   };
   app.get('/:type/:id/$everything', everythingRoute);
   app.post('/:type/:id/$everything', everythingRoute);
+
+  /** What a Bundle's entries touched, for its audit record (also when it fails: set before the answer is sent). */
+  function noteBundle(req: FastifyRequest, touched: BundleTouched) {
+    const a = auditContextOf(req);
+    if (touched.resources.length > 0) a.resources = touched.resources;
+    if (touched.patientIds.length > 0) a.patientIds = touched.patientIds;
+  }
 
   /** Tells the audit record whose records a search returned, so each person's access log shows it ($everything names its patient in the URL). */
   async function noteTouchedPatients(req: FastifyRequest, rows: { rid: string; resource_type: string; id: string }[]) {
