@@ -9,6 +9,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { DischargeBoardService } from './discharge/discharge-board.service.js';
 import { DISCHARGE_STAY_TABLE } from './discharge/discharge-stay.table.js';
 import { DischargeService } from './discharge/discharge.service.js';
+import { PathwayService } from './pathways/pathway.service.js';
 import { Reablement91Service } from './discharge/reablement-91.service.js';
 import { migrate } from './db/migrate.js';
 import { backfillDirectoryIndex } from './directory/directory-index.backfill.js';
@@ -73,6 +74,8 @@ export interface Platform {
   carePlanning: { plans: PlanService; mdt: MdtService; namedProfessionals: NamedProfessionalService; lists: CarePlanningListsService };
   /** Discharge from hospital: the board and hub (reads), the coordinator's commands, reablement at 91 days. */
   discharge: { board: DischargeBoardService; stays: DischargeService; reablement: Reablement91Service };
+  /** Mental health pathways with their clocks, out-of-area placements, transitions at 18. */
+  pathways: PathwayService;
   /** Referrals between partners (src/referrals): a ServiceRequest to a service and the Task its provider works. */
   referrals: { referrals: ReferralService; processMessage: ProcessMessageService };
   /** The service directory: search, services, taxonomies, out-of-date reports (the Open Referral UK API and the search pages). */
@@ -148,6 +151,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
       stays: new DischargeService(resources, clock, { baseUrl: config.baseUrl }),
       reablement: new Reablement91Service(resources, clock, { baseUrl: config.baseUrl }),
     },
+    pathways: new PathwayService(resources, clock, worklist),
     referrals: { referrals, processMessage: new ProcessMessageService(database, referrals, clock) },
     directory: (() => {
       const services = new DirectoryService(database, resources, clock);

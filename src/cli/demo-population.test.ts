@@ -130,3 +130,14 @@ describe('the demo: discharges (src/discharge/discharge.demo.ts)', () => {
     expect((await t.platform.discharge.board.plansFor(proxy, carer.patientId!, NOW)).length).toBe(1);
   });
 });
+
+describe('the demo: mental health pathways (src/pathways/pathway.demo.ts)', () => {
+  it('puts the mental health practitioner on a board with a first-episode psychosis referral near its limit, breaches and an inappropriate placement', async () => {
+    const a = accounts.find((x) => x.role === 'mental-health-practitioner')!;
+    const b = await t.platform.pathways.board(demoPrincipal(a), NOW);
+    console.info('pathway board', b.waiting.map((w) => [w.pathway, w.near, w.breached]), b.inappropriateBedDays);
+    expect(b.waiting.some((w) => w.pathway === 'fep' && w.near)).toBe(true);
+    expect(b.waiting.filter((w) => w.breached).length).toBeGreaterThanOrEqual(2);
+    expect(b.inappropriateBedDays).toBeGreaterThan(0);
+  });
+});

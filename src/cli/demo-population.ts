@@ -4,6 +4,7 @@ import { recordedByTag } from '../access/policy/policy-codes.js';
 import type { StaffPrincipal, StaffRole } from '../access/principal.js';
 import type { Clock } from '../clock.js';
 import { seedDemoDischarge } from '../discharge/discharge.demo.js';
+import { seedDemoPathways } from '../pathways/pathway.demo.js';
 import { Params } from '../fhir/search.repository.js';
 import { seedDemoCaseFinding } from '../proactive-care/case-finding.demo.js';
 import { prepareDemoStory } from '../record-view/demo-story.js';
@@ -58,6 +59,8 @@ async function showDemoAccounts(platform: Platform, clock: Clock): Promise<void>
   await seedDemoCaseFinding(platform, accounts, clock.now());
   // People in hospital, their discharge work and reablement reaching day 91 (src/discharge/discharge.demo.ts).
   await seedDemoDischarge(platform, accounts, clock.now());
+  // Mental health pathways with their clocks (src/pathways/pathway.demo.ts).
+  await seedDemoPathways(platform, accounts, clock.now());
   // The web app's demo: the resident's carer gets proxy access, and the console says whom to look up.
   const hint = await prepareDemoStory(platform, accounts).catch((err: Error) => `(demo story not prepared: ${err.message})`);
   if (hint) console.log(hint);

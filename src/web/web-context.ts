@@ -46,6 +46,7 @@ export function navFor(p: Principal, current: string): NavItem[] {
       ...(can(p, 'search', 'ServiceRequest').allowed ? [{ href: '/referrals', text: 'Referrals', current: current === 'referrals' }] : []),
       ...(allowed(p, 'discharge.board') ? [{ href: '/discharge', text: 'Discharges', current: current === 'discharge' }] : []),
       ...(allowed(p, 'discharge.hub') ? [{ href: '/discharge/hub', text: 'Transfer of care', current: current === 'hub' }] : []),
+      ...(allowed(p, 'pathways.board') ? [{ href: '/pathways', text: 'Pathways', current: current === 'pathways' }] : []),
       ...(allowed(p, 'cohort.build') ? [
         { href: '/case-finding', text: 'Case finding', current: current === 'case-finding' },
         { href: '/cohorts', text: 'Cohorts', current: current === 'cohorts' },

@@ -7,6 +7,7 @@ import { apiRoutes } from './routes/api.routes.js';
 import { breakGlassReviewRoutes } from './routes/break-glass-review.routes.js';
 import { directoryRoutes } from './routes/directory.routes.js';
 import { dischargeRoutes } from './routes/discharge.routes.js';
+import { pathwaysRoutes } from './routes/pathways.routes.js';
 import { mdtRoutes } from './routes/mdt.routes.js';
 import { myPlanRoutes } from './routes/my-plan.routes.js';
 import { peopleRoutes } from './routes/people.routes.js';
@@ -55,6 +56,7 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(outcomesRoutes, { web });
     await pages.register(directoryRoutes, { web });
     await pages.register(dischargeRoutes, { web });
+    await pages.register(pathwaysRoutes, { web });
     await pages.register(proactiveCareRoutes, { web });
     await pages.register(planRoutes, { web });
     await pages.register(mdtRoutes, { web });

@@ -1,0 +1,53 @@
+import { OUT_OF_AREA_REASONS, MH_PATHWAYS, durationText } from '../pathways/pathway.vocabulary.js';
+import type { PathwayBoard, PersonLine } from '../pathways/pathway.service.js';
+import { formatNhsNumber } from '../fhir/nhs-number.js';
+import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
+import { button, csrfField, errorSummary, notificationBanner, select, table, tag, textInput, type FieldErrors } from './components/index.js';
+import { html, type Html } from './html.js';
+
+export const PATHWAYS_DONE: Record<string, string> = {
+  referred: 'The referral is on the pathway. Its clock has started.',
+  placement: 'The out-of-area placement is recorded.',
+};
+
+const person = (p: PersonLine | undefined): Html => (p
+  ? html`<a href="/people/${p.id}">${p.name}</a><br><span class="nhsuk-body-s">${p.nhsNumber ? html`NHS number <span class="onestory-nowrap">${formatNhsNumber(p.nhsNumber)}</span>` : 'No NHS number'}${p.age !== undefined ? `, ${p.age} years` : ''}</span>`
+  : html`<span class="nhsuk-body-s">Not shown to you</span>`);
+
+/** The mental health pathway board: who is waiting and how long against each standard, placements out of area, transitions at 18. */
+export function pathwaysBody(b: PathwayBoard, o: { csrfToken: string; errors: FieldErrors; done?: string; values: Record<string, string | undefined>; people: PersonLine[] }): Html {
+  const waiting = b.waiting.length === 0 ? html`<p>Nobody is waiting on a pathway for your team.</p>` : table({
+    caption: 'Who is waiting, longest past the standard first', responsive: true, head: ['Person', 'Pathway and standard', 'Referred', 'Waited', 'Clock'],
+    rows: b.waiting.map((w) => [
+      person(w.person), html`${MH_PATHWAYS[w.pathway].text}<br><span class="nhsuk-body-s">${MH_PATHWAYS[w.pathway].standard}</span>`,
+      formatDateTime(w.referred), durationText(w.waitedMs),
+      w.breached ? html`${tag('Breached', 'red')}<br><span class="nhsuk-body-s">${durationText(-w.leftMs)} over</span>`
+        : w.near ? html`${tag('Near its limit', 'orange')}<br><span class="nhsuk-body-s">${durationText(w.leftMs)} left</span>`
+        : html`${tag('Within the standard', 'green')}<br><span class="nhsuk-body-s">${durationText(w.leftMs)} left</span>`,
+    ]),
+  });
+  const placements = b.placements.length === 0 ? html`<p>No out-of-area placements recorded by your organisation.</p>` : table({
+    caption: 'Out-of-area placements', responsive: true, head: ['Person', 'Where', 'Reason', 'Appropriate?', 'Days'],
+    rows: b.placements.map((x) => [person(x.person), html`${x.where ?? 'Not recorded'}<br><span class="nhsuk-body-s">From ${formatDate(x.start)}</span>`, x.reason ? OUT_OF_AREA_REASONS[x.reason] : 'Not recorded',
+      x.appropriate ? 'Appropriate' : tag('Inappropriate', 'red'), String(x.days)]),
+  });
+  const transitions = b.transitions.length === 0 ? html`<p>Nobody in your organisation’s care turns 18 in the next six months.</p>` : table({
+    caption: 'Turning 18: plan the move from children’s to adult services', head: ['Person', '18 on'], rows: b.transitions.map((t) => [person(t), formatDate(t.eighteenOn)]),
+  });
+  const form = html`<form method="post" action="/pathways/placements" novalidate>${csrfField(o.csrfToken)}
+    <h3 class="nhsuk-heading-s">Record an out-of-area placement</h3>
+    ${select({ name: 'patientId', label: 'Person', errors: o.errors, blank: 'Choose', value: o.values.patientId, items: o.people.map((p) => ({ value: p.id, text: p.name })) })}
+    ${textInput({ name: 'where', label: 'Where', hint: 'The hospital and its area', errors: o.errors, value: o.values.where })}
+    ${textInput({ name: 'start', label: 'From (YYYY-MM-DD)', errors: o.errors, value: o.values.start, width: 10 })}
+    ${select({ name: 'reason', label: 'Why out of area', errors: o.errors, blank: 'Choose a reason', value: o.values.reason, items: Object.entries(OUT_OF_AREA_REASONS).map(([value, text]) => ({ value, text })) })}
+    ${button('Record the placement', { variant: 'secondary' })}</form>`;
+  return html`${o.done && PATHWAYS_DONE[o.done] ? notificationBanner({ kind: 'success', heading: PATHWAYS_DONE[o.done] }) : ''}
+  ${errorSummary(o.errors)}
+  <h1>Mental health pathways</h1>
+  <p>Referrals on each pathway for your team, with the national or local standard and how long each person has waited.</p>
+  ${waiting}
+  <h2 class="nhsuk-heading-m">Out-of-area placements</h2>
+  <p>Inappropriate out-of-area bed days: <strong>${String(b.inappropriateBedDays)}</strong></p>
+  ${placements}${form}
+  <h2 class="nhsuk-heading-m">Transitions at 18</h2>${transitions}`;
+}
