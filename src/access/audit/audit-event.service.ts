@@ -32,8 +32,8 @@ export interface RenderedAuditEvent {
   patientIds: string[];
 }
 
-/** The parameters AuditEvent search is served for, from the compact table. */
-const SUPPORTED = ['_id', 'patient', 'agent', 'entity', 'date', '_lastUpdated', 'type', 'subtype', 'outcome', 'action', 'altid', 'agent-role'];
+/** The parameters AuditEvent search is served for, from the compact table (the CapabilityStatement declares these). */
+export const AUDIT_EVENT_SEARCH_PARAMS = ['_id', 'patient', 'agent', 'entity', 'date', '_lastUpdated', 'type', 'subtype', 'outcome', 'action', 'altid', 'agent-role'];
 
 /**
  * AuditEvent on the FHIR API (read, vread, history, search), rendered from the compact audit table
@@ -128,7 +128,7 @@ const refused = (code: string, why: string) => badRequest(`AuditEvent search by 
 function filterSql(f: Filter, p: Params): string {
   if (f.kind !== 'param') throw badRequest('AuditEvent search does not support chained, _has or compartment parameters');
   const code = f.param.code;
-  if (!SUPPORTED.includes(code)) throw refused(code, `is not supported: use ${SUPPORTED.join(', ')}`);
+  if (!AUDIT_EVENT_SEARCH_PARAMS.includes(code)) throw refused(code, `is not supported: use ${AUDIT_EVENT_SEARCH_PARAMS.join(', ')}`);
   if (f.modifier !== undefined) throw refused(code, `does not take the ":${f.modifier}" modifier`);
   const any = (parts: string[]) => `(${parts.join(' OR ')})`;
   const tokens = f.values.map((v) => {

@@ -1,6 +1,7 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { CapabilityStatementRestResource, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { auditContextOf } from '../../access/audit/audit-entry.js';
+import { AUDIT_EVENT_SEARCH_PARAMS } from '../../access/audit/audit-event.service.js';
 import { auditEntryForWrite } from '../../access/audit/audit.hook.js';
 import { requirePrincipal } from '../../access/identity/require-principal.js';
 import { accessContext } from '../../access/policy/record-access.js';
@@ -19,6 +20,20 @@ import { validate } from '../validation.service.js';
 import { baseUrl, ifMatch, prefer, queryPairs, rawQuery, sendJson, withCursor } from './fhir-http.js';
 
 const AUDIT_EVENT = 'AuditEvent';
+
+/**
+ * AuditEvent as it is served, from the audit table (src/access/audit/audit-event.service.ts): its
+ * search parameters, no type history, no _include.
+ */
+function auditEventAsServed(r: CapabilityStatementRestResource): CapabilityStatementRestResource {
+  if (r.type !== AUDIT_EVENT) return r;
+  return {
+    ...r,
+    interaction: r.interaction?.filter((i) => i.code !== 'history-type'),
+    searchInclude: [],
+    searchParam: r.searchParam?.filter((p) => AUDIT_EVENT_SEARCH_PARAMS.includes(p.name)),
+  };
+}
 
 /** Requests whose audit record was written in their write's transaction. */
 const auditedWithWrite = new WeakSet<FastifyRequest>();
@@ -97,7 +112,7 @@ export async function fhirRoutes(app: FastifyInstance, opts: { platform: Platfor
       }],
       description: 'Every interaction but this CapabilityStatement needs a web session or an OAuth 2.0 access token; see /.well-known/smart-configuration',
     };
-    return sendJson(reply, 200, { ...cs, rest: (cs.rest ?? []).map((r) => ({ ...r, security })) });
+    return sendJson(reply, 200, { ...cs, rest: (cs.rest ?? []).map((r) => ({ ...r, security, resource: r.resource?.map(auditEventAsServed) })) });
   });
 
   app.post('/', async (req, reply) => {
