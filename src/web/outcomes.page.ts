@@ -125,7 +125,7 @@ const TILES: Record<string, [number, number]> = {
 /** A sequential blue scale (light to dark) and its text colours, each pair at least 4.5:1. */
 const SCALE: [string, string][] = [['#e8f1fa', '#212b32'], ['#b9d3ee', '#212b32'], ['#6fa3da', '#212b32'], ['#2c6fbf', '#ffffff'], ['#003d78', '#ffffff']];
 
-function tileMap(i: Indicator, districts: StoredReport[], indicatorId: string): Html {
+function tileMap(i: Indicator, districts: StoredReport[]): Html {
   const values = districts.filter((d) => d.figure.score !== null && !d.figure.suppressed).map((d) => d.figure.score!);
   const lo = Math.min(...values);
   const hi = Math.max(...values);
@@ -141,12 +141,13 @@ function tileMap(i: Indicator, districts: StoredReport[], indicatorId: string): 
       const shown = f && f.score !== null && !f.suppressed;
       const [fill, ink] = shown ? SCALE[band(f!.score!)] : ['#d8dde0', '#212b32'];
       const name = d?.placeName ?? id;
-      return html`<a href="/outcomes/${indicatorId}${query({ place: `district:${id}` })}"><g>
+      // No links inside the picture (an image holds no controls): the table below links each district.
+      return html`<g>
         <title>${name}: ${figureText(i, f)}</title>
         <rect x="${cx * TW + 4}" y="${cy * TH + 4}" width="${TW - 4}" height="${TH - 4}" rx="4" fill="${fill}" stroke="#ffffff" stroke-width="2"></rect>
         <text x="${cx * TW + 4 + (TW - 4) / 2}" y="${cy * TH + 30}" text-anchor="middle" font-size="12" font-weight="600" fill="${ink}">${name.length > 14 ? `${name.slice(0, 13)}…` : name}</text>
         <text x="${cx * TW + 4 + (TW - 4) / 2}" y="${cy * TH + 50}" text-anchor="middle" font-size="13" fill="${ink}">${shown ? `${f!.score}${unitOf(i) === '%' ? '%' : ''}` : f?.suppressed ? 'Suppressed' : 'No figure'}</text>
-      </g></a>`;
+      </g>`;
     })}
   </svg>`;
 }
@@ -177,7 +178,8 @@ export function indicatorBody(d: IndicatorPageData): Html {
   ]);
   const head = ['Place', 'Figure', c.kind === 'record' && c.scoring === 'count' ? 'Count' : 'Numerator', 'Denominator'];
   const lastPeriod = d.latest[0] ? quarterName(d.latest[0].period.end) : undefined;
-  return html`<h1><span class="nhsuk-caption-l">${i.id} · ${i.outcome.title}</span>${i.name}</h1>
+  return html`<div class="nhsuk-back-link"><a class="nhsuk-back-link__link" href="/outcomes">All outcomes</a></div>
+  <h1><span class="nhsuk-caption-l">${i.id} · ${i.outcome.title}</span>${i.name}</h1>
   <p><a href="/outcomes/${i.id}.csv${query({ place: d.place.id === 'system' ? undefined : d.place.id })}" download>Download every figure of this indicator (CSV)</a></p>
   <div class="nhsuk-card"><div class="nhsuk-card__content">
     <h2 class="nhsuk-card__heading">${d.place.name}${last ? `, ${quarterName(last.period.end)}` : ''}</h2>
@@ -201,7 +203,7 @@ export function indicatorBody(d: IndicatorPageData): Html {
   </section>
   <section class="onestory-section" aria-labelledby="map">
     <h2 id="map">Districts${lastPeriod ? `, ${lastPeriod}` : ''}</h2>
-    ${tileMap(i, byLevel('district'), i.id)}
+    ${tileMap(i, byLevel('district'))}
     ${table({ caption: `${i.name} by district (residence)`, responsive: true, head, rows: placeRows(byLevel('district')) })}
   </section>
   <section class="onestory-section" aria-labelledby="places">

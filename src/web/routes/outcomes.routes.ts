@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditContextOf } from '../../access/audit/audit-entry.js';
 import { can } from '../../access/policy/index.js';
 import { forbidden, notFound } from '../../fhir/outcome.js';
-import { html } from '../html.js';
 import { page } from '../layout.js';
 import { indicatorBody, indicatorCsv, overviewBody } from '../outcomes.page.js';
 import { navFor, one, type Signed, type WebContext } from '../web-context.js';
@@ -58,9 +57,7 @@ export async function outcomesRoutes(app: FastifyInstance, opts: { web: WebConte
     const placeInfo = { id: place ?? 'system', name: known?.placeName ?? d.history[0]?.placeName ?? 'Kent and Medway' };
     return web.send(reply, 200, page({
       title: `${indicator.id} ${indicator.name}`, viewer: s.viewer, nav: navFor(s.principal, 'outcomes'),
-      before: BACK, body: indicatorBody({ ...d, place: placeInfo }),
+      body: indicatorBody({ ...d, place: placeInfo }),
     }));
   });
 }
-
-const BACK = html`<div class="nhsuk-back-link"><a class="nhsuk-back-link__link" href="/outcomes">All outcomes</a></div>`;
