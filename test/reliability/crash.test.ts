@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { ROOT_DIR } from '../../src/paths.js';
 import { createPlatform } from '../../src/platform.js';
+import { scratchDatabase } from '../../src/testing/scratch-database.js';
 import { testAdminUrl } from '../../src/testing/test-platform.js';
 
 // Crash under write load (issue 10 part 3, issue 16): the built server runs as a child process, signed-in
@@ -185,26 +185,15 @@ describe(`crash under write load (${backend})`, () => {
     const admin = backend === 'postgres' ? testAdminUrl() : undefined;
     if (admin) {
       // A database of its own on the server under test; its sessions are what a failover ends.
-      const name = `onestory_crash_${randomBytes(5).toString('hex')}`;
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`CREATE DATABASE ${name}`);
-      await c.end();
-      const url = new URL(admin);
-      url.pathname = `/${name}`;
-      env = { DATABASE_URL: url.toString(), ONESTORY_DATA_DIR: dir };
+      const { name, url, drop } = await scratchDatabase(admin, 'onestory_crash');
+      cleanups.push(drop);
+      env = { DATABASE_URL: url, ONESTORY_DATA_DIR: dir };
       terminateSessions = async () => {
         const k = new pg.Client({ connectionString: admin });
         await k.connect();
         await k.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
         await k.end();
       };
-      cleanups.push(async () => {
-        const d = new pg.Client({ connectionString: admin });
-        await d.connect();
-        await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await d.end();
-      });
     } else {
       env = { DATABASE_URL: '', ONESTORY_DATA_DIR: join(dir, 'data'), ONESTORY_EMBEDDED: 'postgres' };
     }

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { AuditEvent } from '@medplum/fhirtypes';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../db/database.js';
 import { listMigrations, migrate, splitStatements } from '../../db/migrate.js';
 import { loadDefinitions } from '../../fhir/definitions.js';
 import { ResourceRepository } from '../../fhir/resource.repository.js';
 import { extractIndex } from '../../fhir/search-index.js';
+import { scratchDatabase } from '../../testing/scratch-database.js';
 import { testAdminUrl } from '../../testing/test-platform.js';
 import { AccessLogService } from './access-log.service.js';
 import type { AuditEntry } from './audit-entry.js';
@@ -41,20 +40,9 @@ beforeAll(async () => {
   loadDefinitions();
   const admin = testAdminUrl();
   if (admin) {
-    const name = `onestory_mig_${randomBytes(6).toString('hex')}`;
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    await c.query(`CREATE DATABASE ${name}`);
-    await c.end();
-    const url = new URL(admin);
-    url.pathname = `/${name}`;
-    db = await openDatabase({ databaseUrl: url.toString(), poolSize: 3 });
-    drop = async () => {
-      const d = new pg.Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    };
+    const scratch = await scratchDatabase(admin, 'onestory_mig');
+    db = await openDatabase({ databaseUrl: scratch.url, poolSize: 3 });
+    drop = scratch.drop;
   } else db = await openDatabase({ dataDir: 'memory://' });
   // The schema as it was before 010.
   await db.exec('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
