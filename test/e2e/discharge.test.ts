@@ -115,4 +115,24 @@ describe('Discharge in Chromium', () => {
     expect(await sw.locator('.nhsuk-notification-banner').innerText()).toContain('day 91 is recorded');
     for (const p of [dc, sw, carer]) await p.context().close();
   });
+
+  it('a mental health practitioner sees a first-episode psychosis referral approaching its 2-week limit', { timeout: 180_000 }, async () => {
+    at(DISCHARGE_NOW);
+    await createStaff(t.platform, 'mh.test', PASSWORD, [{ organizationId: 'org-community', role: 'mental-health-practitioner', practitionerId: 'pr-cn' }]);
+    const mh = { kind: 'staff' as const, id: 'mh', displayName: 'Mo Hart', role: 'mental-health-practitioner' as const, organizationId: 'org-community', organizationIds: ['org-community'], practitionerId: 'pr-cn', via: 'session' as const, credentialId: 'e2e' };
+    // The team cares for Bea Birch (an open episode), and refers her onto the psychosis pathway.
+    await t.platform.resources.update('EpisodeOfCare', 'eoc-mh-b', { resourceType: 'EpisodeOfCare', id: 'eoc-mh-b', status: 'active', patient: { reference: 'Patient/pat-b' }, managingOrganization: { reference: 'Organization/org-community' } });
+    await t.platform.pathways.refer(mh, { patientId: 'pat-b', pathway: 'fep' });
+    at(new Date(DISCHARGE_NOW.getTime() + 12 * 86_400_000 + 3_600_000));
+    const page = await newPage(browser);
+    await signIn(page, base, 'mh.test', PASSWORD);
+    await page.goto(`${base}/pathways`);
+    const text = await page.locator('main').innerText();
+    expect(text).toContain('First episode of psychosis');
+    expect(text).toContain('Bea Birch');
+    expect(text).toContain('Near its limit');
+    await expectAccessible(page);
+    await shot(page, 'pathways', true);
+    await page.context().close();
+  });
 });
