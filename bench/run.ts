@@ -479,7 +479,8 @@ async function main(): Promise<void> {
       ...runs[0],
       databases: runs.flatMap((r) => r.databases ?? [r.database]),
       datasets: runs.flatMap((r) => r.datasets.map((d) => ({ ...d, database: d.database ?? r.database }))),
-      extra: runs.flatMap((r) => r.extra),
+      // Figures outside the datasets (the synthetic writer) are the same measure in each run: the first run's.
+      extra: runs[0].extra,
       uncommittedSrc: runs.some((r) => r.uncommittedSrc),
       note: `Put together from ${runs.length} runs made at the same time, each in its own process (${runs.map((r) => `${(r.databases ?? [r.database]).map((d) => d.kind).join(', ')} from ${r.date.slice(11, 16)} UTC, commit ${r.commit.slice(0, 12)}`).join('; ')}): each one's figures were measured while the others ran.`,
     };
