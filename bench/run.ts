@@ -319,7 +319,7 @@ async function signInStaff(platform: Platform, url: string): Promise<SignedIn> {
 }
 
 async function benchDataset(src: DatabaseSource, n: number, opts: Options, state: { createOffset: number }): Promise<{ result: DatasetResult; version: string }> {
-  const dir = join(WORK, `fixtures-${n}`);
+  const dir = join(WORK, `fixtures-${n}-${process.pid}`); // per process: runs made at the same time (--out) must not share files
   log(`${n} patients: writing NDJSON fixtures to ${dir}`);
   const fixtures = writeFixtures(dir, n);
   const db = await src.open(n);
