@@ -29,6 +29,8 @@ import { openDatabase, type Database } from '../src/db/database.js';
 import { importItems } from '../src/fhir/import.service.js';
 import { createPlatform, type Platform } from '../src/platform.js';
 import type { Criterion } from '../src/proactive-care/cohort.criteria.js';
+import { CohortRepository } from '../src/proactive-care/cohort.repository.js';
+import { restrictionFor } from '../src/access/policy/row-restriction.js';
 import { efiCodeSets } from '../src/proactive-care/efi.vocabulary.js';
 import { synthesize } from '../src/synth/index.js';
 import { startCluster, type Cluster } from './postgres.js';
@@ -177,6 +179,11 @@ async function main(): Promise<void> {
     const { cohorts, caseFinding } = platform.proactiveCare;
     await cohorts.evaluate(gp, criteria, now);
     const cohortMs = await timed(requests, () => cohorts.evaluate(gp, criteria, now));
+    // Where a cohort's time goes: the counts after each criterion, and the named members under the row restriction.
+    const repo = new CohortRepository(db);
+    const countsMs = latency(await timed(5, () => repo.stepCounts(criteria, AS_OF)));
+    const membersMs = latency(await timed(5, () => repo.members(criteria, AS_OF, restrictionFor(gp, now), 100)));
+    log(`cohort parts: counts p50 ${countsMs.p50.toFixed(0)} ms, members p50 ${membersMs.p50.toFixed(0)} ms`);
     const first = await caseFinding.list(gp, now);
     const caseMs = await timed(requests, () => caseFinding.list(gp, now));
 

@@ -47,7 +47,7 @@ export function criterionSql(c: Criterion, p: Params, asOf: string): string {
     case 'carer': return c.has ? 'pr.has_carer' : 'NOT pr.has_carer';
     case 'condition':
       return `EXISTS (SELECT 1 FROM sp_reference ref
-        JOIN sp_token t ON t.rid = ref.rid AND t.code = 'code' AND t.system = ${p.add(SNOMED_SYSTEM)} AND t.value = ANY(${p.add(c.codes, 'text[]')})
+        JOIN sp_token t ON t.rid = ref.rid AND t.code = 'code' AND t.system = ${p.add(SNOMED_SYSTEM)} AND t.value IN (SELECT unnest(${p.add(c.codes, 'text[]')}))
         JOIN resource r ON r.rid = ref.rid AND NOT r.deleted
         WHERE ${ofPerson('Condition', 'subject')}
           AND NOT EXISTS (SELECT 1 FROM sp_token s WHERE s.rid = ref.rid AND s.code = 'verification-status' AND s.value IN ('entered-in-error', 'refuted')))`;
@@ -73,13 +73,17 @@ export const HAS_NAMED_PROFESSIONAL = `EXISTS (SELECT 1 FROM sp_reference ref
 export class CohortRepository {
   constructor(private readonly db: Queryable) {}
 
-  /** How many people remain after the first 1, 2, … n criteria (index 0: everyone), in one scan. */
+  /**
+   * How many people remain after the first 1, 2, … n criteria (index 0: everyone), in one statement:
+   * each criterion filters the survivors of the one before (a chain of materialised steps), so a
+   * costly criterion (a live EXISTS over the index) is asked only about the people still in the cohort.
+   */
   async stepCounts(criteria: Criterion[], asOf: string): Promise<number[]> {
     const p = new Params();
-    const conds = criteria.map((c) => criterionSql(c, p, asOf));
-    const cols = ['count(*)::int AS n0', ...conds.map((_, i) => `count(*) FILTER (WHERE ${conds.slice(0, i + 1).join(' AND ')})::int AS n${i + 1}`)];
-    const r = await this.db.query<Record<string, number>>(`SELECT ${cols.join(', ')} FROM person_risk pr`, p.values);
-    return conds.map((_, i) => r.rows[0][`n${i + 1}`]).reduce((acc, n) => [...acc, n], [r.rows[0].n0]);
+    const steps = criteria.map((c, i) => `s${i + 1} AS MATERIALIZED (SELECT pr.* FROM ${i === 0 ? 'person_risk' : `s${i}`} pr WHERE ${criterionSql(c, p, asOf)})`);
+    const cols = ['(SELECT count(*) FROM person_risk)::int AS n0', ...criteria.map((_, i) => `(SELECT count(*) FROM s${i + 1})::int AS n${i + 1}`)];
+    const r = await this.db.query<Record<string, number>>(`${steps.length ? `WITH ${steps.join(', ')} ` : ''}SELECT ${cols.join(', ')}`, p.values);
+    return [r.rows[0].n0, ...criteria.map((_, i) => r.rows[0][`n${i + 1}`])];
   }
 
   /**

@@ -78,7 +78,7 @@ export class EfiRepository {
       `SELECT ref.target_id AS pid, ref.resource_type || '/' || r.id AS ref, t.value AS code
          FROM sp_reference ref
          JOIN resource r ON r.rid = ref.rid AND NOT r.deleted
-         JOIN sp_token t ON t.rid = ref.rid AND t.code = 'code' AND t.system = $3 AND t.value = ANY($2::text[])
+         JOIN sp_token t ON t.rid = ref.rid AND t.code = 'code' AND t.system = $3 AND t.value IN (SELECT unnest($2::text[]))
         WHERE ref.resource_type IN ('Condition', 'Observation') AND ref.code = 'subject' AND ref.target_type = 'Patient'
           AND ref.target_id = ANY($1::text[]) AND ${NOT_IN_ERROR}`,
       [ids, codes, SNOMED_SYSTEM],
