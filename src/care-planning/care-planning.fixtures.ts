@@ -14,6 +14,8 @@ import type { Platform } from '../platform.js';
 export const PLAN_USERS = {
   gp: { username: 'gp.plans', displayName: 'Helen Shah', role: 'gp' as const, organizationId: CARE_ORGS.gp, practitionerId: 'pr-gp' },
   socialWorker: { username: 'sw.plans', displayName: 'Tom Reilly', role: 'social-worker' as const, organizationId: CARE_ORGS.council, practitionerId: 'pr-sw' },
+  /** Amira Okafor, the community nurse on Margaret's team, acting as her care coordinator. */
+  coordinator: { username: 'cc.plans', displayName: 'Amira Okafor', role: 'care-coordinator' as const, organizationId: CARE_ORGS.community, practitionerId: 'pr-nurse' },
   stranger: { username: 'gp.hillview', displayName: 'Ravi Patel', role: 'gp' as const, organizationId: CARE_ORGS.gp2, practitionerId: 'pr-hillview' },
 };
 

@@ -119,7 +119,15 @@ export function planViewOf(plan: CarePlan, versionId: number, goals: Map<string,
     needs: (ext ?? []).filter((x) => x.url === PCSP_EXT.need).map((x) => x.valueString ?? ''),
     goals: goalIds.flatMap((id) => (goals.has(id) ? [goalOf(goals.get(id)!)] : [])),
     goalsNotShown: goalIds.filter((id) => !goals.has(id)).length,
-    actions: taskIds.flatMap((id) => (tasks.has(id) ? [actionOf(tasks.get(id)!)] : [])),
+    actions: [
+      ...taskIds.flatMap((id) => (tasks.has(id) ? [actionOf(tasks.get(id)!)] : [])),
+      // Activities written into the plan itself (plans made elsewhere, such as the synthetic population's): what, and its status; no owner or date.
+      ...(plan.activity ?? []).flatMap((a, i) => (a.detail?.description ? [{
+        id: `activity-${i + 1}`, what: a.detail.description, status: a.detail.status ?? 'unknown',
+        ...(a.detail.scheduledPeriod?.start ? { due: a.detail.scheduledPeriod.start.slice(0, 10) } : {}),
+        open: !['completed', 'cancelled', 'stopped', 'entered-in-error'].includes(a.detail.status ?? ''),
+      }] : [])),
+    ],
     actionsNotShown: taskIds.filter((id) => !tasks.has(id)).length,
     contingency,
     involved: (plan.contributor ?? []).flatMap((r) => { const n = named(r); return n ? [n] : []; }),

@@ -26,6 +26,8 @@ let accounts: DemoAccount[];
 
 beforeAll(async () => {
   t = await createTestPlatform({ integration: false });
+  // The services the demo seeds through read the platform's clock: the same fixed day.
+  t.platform.clock.now = () => NOW;
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   try {
     await loadDemoPopulation(t.platform, 2000, createLogger('silent'), { clock: frozenClock(NOW), asOf: TODAY });
@@ -128,6 +130,31 @@ describe('the demo: discharges (src/discharge/discharge.demo.ts)', () => {
     const carer = accounts.find((a) => a.kind === 'proxy')!;
     const proxy = { kind: 'proxy' as const, id: carer.username, displayName: carer.displayName, relatedPersonIds: [carer.relatedPersonId!], patientIds: [carer.patientId!], via: 'session' as const, credentialId: 'demo' };
     expect((await t.platform.discharge.board.plansFor(proxy, carer.patientId!, NOW)).length).toBe(1);
+  });
+
+  it('seeds care planning so the care coordinator, the GP, the resident and the carer land on populated pages', async () => {
+    const cc = demoPrincipal(accounts.find((a) => a.role === 'care-coordinator')!);
+    const gp = demoPrincipal(accounts.find((a) => a.role === 'gp')!);
+    const resident = accounts.find((a) => a.kind === 'resident')!;
+    const carer = accounts.find((a) => a.kind === 'proxy')!;
+    const { lists, mdt, plans } = t.platform.carePlanning;
+    expect((await lists.withoutPlan(cc)).people.length).toBeGreaterThan(0);
+    expect((await lists.dueForReview(cc)).length).toBeGreaterThan(0);
+    const { upcoming } = await mdt.list(gp);
+    expect(upcoming.length).toBeGreaterThan(0);
+    const meeting = await mdt.get(gp, upcoming[0].id);
+    expect(meeting.people.length).toBeGreaterThanOrEqual(2);
+    const theirs = meeting.people.find((x) => x.patientId === resident.patientId)!;
+    expect(theirs.carriedOver.map((a) => a.what)).toContain('Review the care and support package');
+    expect(theirs.actions.length).toBeGreaterThan(0);
+    const residentPlan = await plans.forPerson({ kind: 'resident', id: resident.username, displayName: resident.displayName, patientId: resident.patientId!, via: 'session', credentialId: 'demo' }, resident.patientId!);
+    expect(residentPlan.current?.view.needs.length).toBeGreaterThan(0);
+    const carerPlan = await plans.forPerson({ kind: 'proxy', id: carer.username, displayName: carer.displayName, relatedPersonIds: [carer.relatedPersonId!], patientIds: [carer.patientId!], via: 'session', credentialId: 'demo' }, carer.patientId!);
+    expect(carerPlan.current?.view.id).toBe(residentPlan.current?.view.id);
+    const states = await t.platform.db.query<{ status: string }>(
+      "SELECT DISTINCT content::jsonb ->> 'status' AS status FROM resource WHERE resource_type = 'CarePlan' AND content LIKE '%personalised-care-and-support-plan%'",
+    );
+    expect(states.rows.map((r) => r.status).sort()).toEqual(expect.arrayContaining(['active', 'completed', 'draft']));
   });
 });
 

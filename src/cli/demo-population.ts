@@ -7,6 +7,7 @@ import { seedDemoDischarge } from '../discharge/discharge.demo.js';
 import { seedDemoPathways } from '../pathways/pathway.demo.js';
 import { Params } from '../fhir/search.repository.js';
 import { seedDemoCaseFinding } from '../proactive-care/case-finding.demo.js';
+import { seedDemoCarePlanning } from '../care-planning/care-planning.demo.js';
 import { prepareDemoStory } from '../record-view/demo-story.js';
 import type { Logger } from '../logger.js';
 import { importItems } from '../fhir/import.service.js';
@@ -64,6 +65,8 @@ async function showDemoAccounts(platform: Platform, clock: Clock): Promise<void>
   // The web app's demo: the resident's carer gets proxy access, and the console says whom to look up.
   const hint = await prepareDemoStory(platform, accounts).catch((err: Error) => `(demo story not prepared: ${err.message})`);
   if (hint) console.log(hint);
+  // After the story: the carer's consent is in place when the carer first opens the plan.
+  await seedDemoCarePlanning(platform, accounts, clock.now()).catch((err: Error) => console.log(`(demo care plans not prepared: ${err.message})`));
 }
 
 /** The staff roles that hold a worklist. */

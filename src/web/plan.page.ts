@@ -39,13 +39,16 @@ export const PLAN_DONE: Record<string, string> = {
   'carer-assessment': 'You have asked for a carer\'s assessment: the team will be in touch',
 };
 
+/** A plan activity's status (FHIR codes such as not-started) in words. */
+const statusWords = (s: string) => (s ? `${s[0].toUpperCase()}${s.slice(1).replace(/-/g, ' ')}` : 'Not recorded');
+
 const CONFIDENCE_WORDS = (n: number) => (n <= 3 ? 'not very confident' : n <= 6 ? 'fairly confident' : 'very confident');
 
 /** The agreement, said truthfully: agreed as it is now, changed since it was agreed, or not agreed. */
-function agreementLine(p: PlanView, you: boolean): Html {
+function agreementLine(p: PlanView, you: boolean, personName: string): Html {
   const a = p.agreement;
   if (!a) return html`${tag('Not agreed yet', 'orange')} ${you ? 'You have not agreed this plan yet.' : 'Nobody has agreed this plan yet.'}`;
-  const who = a.agreedBy === `Patient/${p.patientId}` ? (you ? 'you' : 'the person') : (a.agreedByName ?? 'their representative');
+  const who = a.agreedBy === `Patient/${p.patientId}` ? (you ? 'you' : personName) : (a.agreedByName ?? 'their representative');
   if (!p.agreedAsItIs) {
     return html`${tag('Changed since it was agreed', 'orange')} Agreed by ${who} on ${formatDate(a.date)}, but the plan has changed since: it needs agreeing again.`;
   }
@@ -71,24 +74,24 @@ export function planContent(d: PlanPageData): Html {
   const actions = p.actions.length
     ? table({
       caption: 'Actions', captionHidden: true, responsive: true, head: ['What', 'Who', 'By when', 'Status'],
-      rows: p.actions.map((a) => [a.what, a.who?.name ?? 'Nobody named', a.due ? formatDate(a.due) : 'No date', TASK_STATUS_TEXT[a.status as TaskStatus] ?? a.status]),
+      rows: p.actions.map((a) => [a.what, a.who?.name ?? 'Nobody named', a.due ? formatDate(a.due) : 'No date', TASK_STATUS_TEXT[a.status as TaskStatus] ?? statusWords(a.status)]),
     })
     : html`<p class="onestory-muted">No actions recorded yet.</p>`;
   const hidden = (n: number, what: string) => (n > 0 ? html`<p class="nhsuk-inset-text"><span class="nhsuk-u-visually-hidden">Information: </span>${n} ${what}${n === 1 ? ' is' : ' are'} not shared with you.</p>` : '');
   return html`
-  ${section('agreement', staff ? 'Agreement' : 'Have you agreed this plan?', html`<p>${agreementLine(p, you)}</p>`)}
-  ${section('about-me', 'About me', para(p.aboutMe, 'Nothing written yet.'))}
-  ${section('what-matters', you ? 'What matters to me' : `What matters to ${them}`, para(p.whatMatters, 'Nothing written yet.'))}
-  ${section('needs', staff ? 'Needs' : 'What help is needed', p.needs.length ? html`<ul class="nhsuk-list nhsuk-list--bullet">${p.needs.map((n) => html`<li>${n}</li>`)}</ul>` : html`<p class="onestory-muted">None recorded.</p>`)}
-  ${section('goals', you ? 'My goals' : 'Goals', html`${goals}${hidden(p.goalsNotShown, 'goal')}`)}
-  ${section('actions', staff ? 'Actions: who, what, by when' : 'Who will do what, and when', html`${actions}${hidden(p.actionsNotShown, 'action')}`)}
-  ${section('contingency', staff ? 'Contingency and crisis plan' : 'If things go wrong', p.contingency.length
+  ${section('plan-agreement', staff ? 'Agreement' : 'Have you agreed this plan?', html`<p>${agreementLine(p, you, d.personName)}</p>`)}
+  ${section('plan-about-me', 'About me', para(p.aboutMe, 'Nothing written yet.'))}
+  ${section('plan-what-matters', you ? 'What matters to me' : `What matters to ${them}`, para(p.whatMatters, 'Nothing written yet.'))}
+  ${section('plan-needs', staff ? 'Needs' : 'What help is needed', p.needs.length ? html`<ul class="nhsuk-list nhsuk-list--bullet">${p.needs.map((n) => html`<li>${n}</li>`)}</ul>` : html`<p class="onestory-muted">None recorded.</p>`)}
+  ${section('plan-goals', you ? 'My goals' : 'Goals', html`${goals}${hidden(p.goalsNotShown, 'goal')}`)}
+  ${section('plan-actions', staff ? 'Actions: who, what, by when' : 'Who will do what, and when', html`${actions}${hidden(p.actionsNotShown, 'action')}`)}
+  ${section('plan-contingency', staff ? 'Contingency and crisis plan' : 'If things go wrong', p.contingency.length
     ? summaryList(p.contingency.map((c) => ({ key: `If ${c.trigger}`, value: c.action })))
     : html`<p class="onestory-muted">None recorded.</p>`)}
-  ${section('involved', 'Who was involved', p.involved.length ? html`<ul class="nhsuk-list nhsuk-list--bullet">${p.involved.map((i) => html`<li>${i.name}</li>`)}</ul>` : html`<p class="onestory-muted">None recorded.</p>`)}
-  ${section('review', staff ? 'Next review' : 'When the plan will be looked at again', html`${p.review ? html`<p>${formatDate(p.review.date)}${p.review.owner ? `, with ${p.review.owner.name}` : ''}</p>` : html`<p class="onestory-muted">No review date set yet.</p>`}
+  ${section('plan-involved', 'Who was involved', p.involved.length ? html`<ul class="nhsuk-list nhsuk-list--bullet">${p.involved.map((i) => html`<li>${i.name}</li>`)}</ul>` : html`<p class="onestory-muted">None recorded.</p>`)}
+  ${section('plan-review', staff ? 'Next review' : 'When the plan will be looked at again', html`${p.review ? html`<p>${formatDate(p.review.date)}${p.review.owner ? `, with ${p.review.owner.name}` : ''}</p>` : html`<p class="onestory-muted">No review date set yet.</p>`}
     ${p.reviewRequested ? html`<p>${p.reviewRequested.by} asked for a review on ${formatDate(p.reviewRequested.date)}.</p>` : ''}`)}
-  ${section('contributions', staff ? 'Changes and who made them' : 'Who has changed the plan', p.contributions.length
+  ${section('plan-contributions', staff ? 'Changes and who made them' : 'Who has changed the plan', p.contributions.length
     ? table({ caption: 'Changes', captionHidden: true, responsive: true, head: ['When', 'Who', 'What'], rows: [...p.contributions].reverse().map((c) => [formatDateTime(c.time), c.by, c.text]) })
     : html`<p class="onestory-muted">None recorded.</p>`)}`;
 }
