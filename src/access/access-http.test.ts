@@ -57,7 +57,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => t?.close());
 
-const auditCount = async () => Number((await t.platform.db.query<{ n: string }>('SELECT count(*) AS n FROM audit_chain')).rows[0].n);
+// Counted in audit_event, where a request's record is durable before its answer; audit_chain links
+// rows just after their write commits, so counting it would race with the previous test's writes.
+const auditCount = async () => Number((await t.platform.db.query<{ n: string }>('SELECT count(*) AS n FROM audit_event')).rows[0].n);
 const contentOf = async (type: string, id: string) =>
   (await t.platform.db.query<{ content: string }>('SELECT content FROM resource WHERE resource_type = $1 AND id = $2', [type, id])).rows[0]?.content;
 
