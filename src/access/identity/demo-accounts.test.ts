@@ -54,7 +54,14 @@ describe('demo accounts on the synthetic population', () => {
       const r = await t.platform.db.query("SELECT 1 FROM resource WHERE resource_type = 'Practitioner' AND id = $1", [a.practitionerId]);
       expect(r.rows, a.username).toHaveLength(1);
     }
-    expect(accounts.filter((a) => a.practitionerId)).toHaveLength(9); // the eight synthetic roles and the receptionist
+    // The VCSE worker coordinates volunteers at the voluntary organisation running a befriending service.
+    expect(by('vcse-worker').username).toBe('vcse.demo');
+    const befriending = await t.platform.db.query(
+      "SELECT 1 FROM resource WHERE resource_type = 'HealthcareService' AND content::jsonb -> 'providedBy' ->> 'reference' = $1 AND content LIKE '%befriending%'",
+      [`Organization/${by('vcse-worker').organizationId}`],
+    );
+    expect(befriending.rows.length).toBeGreaterThan(0);
+    expect(accounts.filter((a) => a.practitionerId)).toHaveLength(10); // the eight synthetic roles, the receptionist and the VCSE worker
   });
 
   it('names every staff account like a person, none of them the resident\'s namesake', () => {

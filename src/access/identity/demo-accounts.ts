@@ -2,6 +2,7 @@ import type { Platform } from '../../platform.js';
 import { ROLE_NAMES, type StaffRole } from '../principal.js';
 import { identityFor } from './identity.js';
 import { hashPassword } from './password.service.js';
+import { demoBefriendingService } from '../../referrals/referral.demo.js';
 import type { NewUser } from './user.repository.js';
 
 /** The password of every demo account: demo data only, printed on the console of an embedded demo start. */
@@ -130,6 +131,8 @@ export async function seedDemoAccounts(platform: Pick<Platform, 'db' | 'identity
     gp: practiceId, 'practice-nurse': practiceId, receptionist: practiceId,
     'care-coordinator': pcnId, 'link-worker': pcnId,
     'icb-analyst': icb.id, 'privacy-officer': icb.id, 'system-admin': icb.id, 'local-admin': practiceId,
+    // The voluntary organisation running a befriending service in the resident's district.
+    'vcse-worker': (await demoBefriendingService(db, practiceId).catch(() => undefined))?.organizationId,
   };
 
   const planned: { account: DemoAccount; user: Omit<NewUser, 'passwordHash'> }[] = [];
@@ -149,15 +152,20 @@ export async function seedDemoAccounts(platform: Pick<Platform, 'db' | 'identity
       // The synthetic staff have no receptionists; the demo's is a Practitioner too, so work can be given to them by name.
       practitionerId = await ensureReceptionist(platform, organizationId);
       displayName = RECEPTIONIST_NAME;
+    } else if (role === 'vcse-worker' && organizationId) {
+      // Nor volunteers' coordinators: the demo's works for the befriending charity, with a Practitioner record of its own.
+      practitionerId = await ensureDemoPractitioner(platform, VCSE_ID, organizationId, ['Sam'], 'Okonjo', 'vcse-worker', 'Befriending coordinator');
+      displayName = VCSE_NAME;
     }
     if (!organizationId) continue;
     const org = await read('Organization', organizationId);
+    const username = DEMO_USERNAMES[role] ?? `${role}.demo`;
     planned.push({
       account: {
-        username: `${role}.demo`, password: DEMO_PASSWORD, kind: 'staff', role, displayName, organizationId,
+        username, password: DEMO_PASSWORD, kind: 'staff', role, displayName, organizationId,
         organizationName: nameOf(org) || organizationId, ...(practitionerId ? { practitionerId } : {}),
       },
-      user: { kind: 'staff', username: `${role}.demo`, displayName, memberships: [{ organizationId, role, ...(practitionerId ? { practitionerId } : {}) }] },
+      user: { kind: 'staff', username, displayName, memberships: [{ organizationId, role, ...(practitionerId ? { practitionerId } : {}) }] },
     });
   }
   if (patient && carer) {
@@ -203,6 +211,24 @@ async function ensureReceptionist(platform: Pick<Platform, 'db' | 'resources'>, 
     code: [{ coding: [{ system: 'https://onestory.example/fhir/CodeSystem/staff-role', code: 'receptionist', display: 'Receptionist' }], text: 'Receptionist' }],
   });
   return RECEPTIONIST_ID;
+}
+
+/** Demo user names that are not `<role>.demo`. */
+const DEMO_USERNAMES: Partial<Record<StaffRole, string>> = { 'vcse-worker': 'vcse.demo' };
+const VCSE_ID = 'demo-vcse-worker';
+const VCSE_NAME = 'Sam Okonjo';
+
+/** A demo Practitioner and their PractitionerRole at an organisation, written once. */
+async function ensureDemoPractitioner(platform: Pick<Platform, 'db' | 'resources'>, id: string, orgId: string, given: string[], family: string, code: string, display: string): Promise<string> {
+  const exists = await platform.db.query("SELECT 1 FROM resource WHERE resource_type = 'Practitioner' AND id = $1", [id]);
+  if (exists.rows.length > 0) return id;
+  await platform.resources.update('Practitioner', id, { resourceType: 'Practitioner', id, active: true, name: [{ use: 'official', family, given }] });
+  await platform.resources.update('PractitionerRole', `${id}-role`, {
+    resourceType: 'PractitionerRole', id: `${id}-role`, active: true,
+    practitioner: { reference: `Practitioner/${id}`, display: `${given.join(' ')} ${family}` }, organization: { reference: `Organization/${orgId}` },
+    code: [{ coding: [{ system: 'https://onestory.example/fhir/CodeSystem/staff-role', code, display }], text: display }],
+  });
+  return id;
 }
 
 /** The sign-in table printed on an embedded demo start. */
