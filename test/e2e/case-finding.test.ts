@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PC_NOW, PC_USERS, seedProactiveCareWorld } from '../../src/proactive-care/proactive-care.fixtures.js';
 import { createTestPlatform, type TestPlatform } from '../../src/testing/test-platform.js';
-import { closeChromiumAndServer, expectAccessible, newPage, serveToChromium, shot, signIn } from './e2e.helpers.js';
+import { closeChromiumAndServer, expectAccessible, newPage, openFromMenu, serveToChromium, shot, signIn } from './e2e.helpers.js';
 
 // Case finding and cohorts in Debian's Chromium on loopback: a GP opens case finding from the menu,
 // sees the frail people at their practice with why each is on the list and a way to bring them to an
@@ -25,7 +25,7 @@ describe('Case finding in Chromium', () => {
   it('a GP opens case finding, sees people with why they qualify, opens a record with its frailty, and counts a cohort', { timeout: 300_000 }, async () => {
     const page = await newPage(browser);
     await signIn(page, base, PC_USERS.gp1);
-    await Promise.all([page.waitForURL(/\/case-finding$/), page.click('nav a:has-text("Case finding")')]);
+    await openFromMenu(page, 'Case finding', /\/case-finding$/);
     expect(await page.locator('h1').innerText()).toBe('Case finding: frailty');
     const main = await page.locator('main').innerText();
     expect(main).toContain('Person-p1-cf-a');

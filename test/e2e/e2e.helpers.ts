@@ -67,3 +67,13 @@ export async function signIn(page: Page, base: string, username: string, passwor
   await page.keyboard.type(password);
   await Promise.all([page.waitForURL((u) => u.pathname !== '/sign-in'), page.keyboard.press('Enter')]);
 }
+
+/**
+ * Follows the header's menu link named `text` as a user would: where the menu is too long for the
+ * width, NHS.UK's header folds the last items under "More", which is opened first.
+ */
+export async function openFromMenu(page: Page, text: string, url: RegExp): Promise<void> {
+  const inBar = page.locator('.nhsuk-header__navigation-list > .nhsuk-header__navigation-item a', { hasText: text });
+  if (!(await inBar.first().isVisible())) await page.click('.nhsuk-header__menu-toggle');
+  await Promise.all([page.waitForURL(url), page.locator('.nhsuk-header__navigation a:visible', { hasText: text }).first().click()]);
+}
