@@ -116,6 +116,9 @@ export async function buildServer(platform: Platform, logger: Logger): Promise<F
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof FhirError) {
+      // A 503 is transient (a write whose audit record could not be written, a platform starting up):
+      // every one says when to come back, as the database-unavailable answers below do.
+      if (err.status === 503 && !reply.hasHeader('retry-after')) reply.header('Retry-After', '1');
       return reply.code(err.status).type(FHIR_JSON).send(err.outcome);
     }
     if (/timeout exceeded when trying to connect/.test(err.message ?? '')) {
