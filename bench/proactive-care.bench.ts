@@ -18,6 +18,7 @@
  * Writes bench/results/proactive-care.json and the "Proactive care" section of bench/RESULTS.md
  * (between markers, kept by `npm run bench`: see renderProactiveCareSection).
  */
+import { mergeMarkedSection } from './report.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -122,10 +123,7 @@ ${PROACTIVE_END}`;
 }
 
 export function mergeProactiveCareSection(markdown: string, section: string): string {
-  const s = markdown.indexOf(PROACTIVE_START);
-  const e = markdown.indexOf(PROACTIVE_END);
-  if (s >= 0 && e > s) return `${markdown.slice(0, s)}${section}${markdown.slice(e + PROACTIVE_END.length)}`;
-  return `${markdown.trimEnd()}\n\n${section}\n`;
+  return mergeMarkedSection(markdown, PROACTIVE_START, PROACTIVE_END, section);
 }
 
 function commit(): string {

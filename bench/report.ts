@@ -348,3 +348,15 @@ export function renderMarkdown(r: RunResult): string {
   out.push('## Per core', '', perCoreParagraph(r), '');
   return out.join('\n');
 }
+
+/**
+ * Puts a section a benchmark writes on its own (between its `start` and `end` markers) into
+ * RESULTS.md in place of the previous one, or at the end: each such benchmark keeps its figures when
+ * another rewrites the file.
+ */
+export function mergeMarkedSection(markdown: string, start: string, end: string, section: string): string {
+  const a = markdown.indexOf(start);
+  const b = markdown.indexOf(end);
+  if (a >= 0 && b > a) return `${markdown.slice(0, a)}${section}${markdown.slice(b + end.length)}`;
+  return `${markdown.trimEnd()}\n\n${section}\n`;
+}

@@ -16,6 +16,7 @@
  * server shows as latency, not as a lower rate; at most MAX_IN_FLIGHT are outstanding, and a request
  * that would exceed that is counted as "not sent" (an error).
  */
+import { mergeMarkedSection } from './report.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -321,10 +322,7 @@ export function renderSoakSection(r: SoakResult): string {
 
 /** Puts the soak's section into RESULTS.md in place of the previous one, or at the end. */
 export function mergeSoakSection(markdown: string, section: string): string {
-  const a = markdown.indexOf(SOAK_START);
-  const b = markdown.indexOf(SOAK_END);
-  if (a >= 0 && b > a) return markdown.slice(0, a) + section + markdown.slice(b + SOAK_END.length);
-  return `${markdown.trimEnd()}\n\n${section}\n`;
+  return mergeMarkedSection(markdown, SOAK_START, SOAK_END, section);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@
  * Writes bench/results/worklist.json and the "My work (worklist)" section of bench/RESULTS.md
  * (between markers, so `npm run bench` keeps it: see renderWorklistSection).
  */
+import { mergeMarkedSection } from './report.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -313,10 +314,7 @@ export function renderWorklistSection(r: WorklistBenchResult): string {
 
 /** Puts the worklist section into RESULTS.md, replacing an earlier one. */
 export function mergeWorklistSection(markdown: string, section: string): string {
-  const s = markdown.indexOf(WORKLIST_START);
-  const e = markdown.indexOf(WORKLIST_END);
-  if (s >= 0 && e > s) return `${markdown.slice(0, s)}${section}${markdown.slice(e + WORKLIST_END.length)}`;
-  return `${markdown.trimEnd()}\n\n${section}\n`;
+  return mergeMarkedSection(markdown, WORKLIST_START, WORKLIST_END, section);
 }
 
 function commit(): string {
