@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { auditContextOf } from '../../access/audit/audit-entry.js';
+import { auditContextOf, type AuditContext } from '../../access/audit/audit-entry.js';
 import { fieldsOf } from '../../access/identity/auth.routes.js';
 import { can } from '../../access/policy/index.js';
 import type { Principal } from '../../access/principal.js';
@@ -103,10 +103,7 @@ export async function planRoutes(app: FastifyInstance, opts: { web: WebContext }
     const s = await web.need(req, reply, 'workspace', 'plans');
     if (!s) return reply;
     const id = personId(req);
-    const audit = auditContextOf(req);
-    audit.interaction = 'read';
-    audit.resourceType = 'CarePlan';
-    audit.patientIds = [id];
+    Object.assign(auditContextOf(req), { interaction: 'read', resourceType: 'CarePlan', patientIds: [id] } satisfies AuditContext);
     const { current } = await plans.forPerson(s.principal, id);
     if (!current) throw new FhirError(404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: 'This person has no personalised care and support plan' }] });
     const doc = planDocument(current.plan, [...current.goals.values()], [...current.tasks.values()], current.view, web.now());
@@ -119,10 +116,7 @@ export async function planRoutes(app: FastifyInstance, opts: { web: WebContext }
     if (!s) return reply;
     const id = personId(req);
     const f = fieldsOf(req);
-    const audit = auditContextOf(req);
-    audit.interaction = 'create';
-    audit.resourceType = 'CarePlan';
-    audit.patientIds = [id];
+    const audit = Object.assign(auditContextOf(req), { interaction: 'create', resourceType: 'CarePlan', patientIds: [id] } satisfies AuditContext);
     try {
       await plans.start(s.principal, id, f.title ?? '');
       return web.redirect(reply, `/people/${id}/plan?done=started`);
@@ -140,10 +134,7 @@ export async function planRoutes(app: FastifyInstance, opts: { web: WebContext }
       if (!s) return reply;
       const id = personId(req);
       const f = fieldsOf(req);
-      const audit = auditContextOf(req);
-      audit.interaction = 'update';
-      audit.resourceType = 'CarePlan';
-      audit.patientIds = [id];
+      const audit = Object.assign(auditContextOf(req), { interaction: 'update', resourceType: 'CarePlan', patientIds: [id] } satisfies AuditContext);
       const dates = { due: datePartsOf(f, 'due'), review: datePartsOf(f, 'review'), agreed: datePartsOf(f, 'agreed') };
       try {
         const version = /^\d{1,9}$/.test(f.version ?? '') ? Number(f.version) : NaN;
@@ -204,10 +195,7 @@ export async function planRoutes(app: FastifyInstance, opts: { web: WebContext }
     if (!s) return reply;
     const id = personId(req);
     const f = fieldsOf(req);
-    const audit = auditContextOf(req);
-    audit.interaction = 'create';
-    audit.resourceType = 'EpisodeOfCare';
-    audit.patientIds = [id];
+    const audit = Object.assign(auditContextOf(req), { interaction: 'create', resourceType: 'EpisodeOfCare', patientIds: [id] } satisfies AuditContext);
     try {
       if (!f.successor) throw badRequest('Choose who will be the named professional', 'successor');
       const { current } = await namedProfessionals.of(s.principal, id);
@@ -226,10 +214,7 @@ export async function planRoutes(app: FastifyInstance, opts: { web: WebContext }
     const s = await web.need(req, reply, 'workspace', 'plans');
     if (!s) return reply;
     const id = personId(req);
-    const audit = auditContextOf(req);
-    audit.interaction = 'update';
-    audit.resourceType = 'EpisodeOfCare';
-    audit.patientIds = [id];
+    Object.assign(auditContextOf(req), { interaction: 'update', resourceType: 'EpisodeOfCare', patientIds: [id] } satisfies AuditContext);
     await namedProfessionals.acceptHandover(s.principal, id);
     return web.redirect(reply, `/people/${id}/plan?done=accepted`);
   });
