@@ -18,8 +18,7 @@
  * Writes bench/results/proactive-care.json and the "Proactive care" section of bench/RESULTS.md
  * (between markers, kept by `npm run bench`: see renderProactiveCareSection).
  */
-import { mergeMarkedSection } from './report.js';
-import { execFileSync } from 'node:child_process';
+import { mergeMarkedSection, shortCommit } from './report.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -126,14 +125,6 @@ export function mergeProactiveCareSection(markdown: string, section: string): st
   return mergeMarkedSection(markdown, PROACTIVE_START, PROACTIVE_END, section);
 }
 
-function commit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
 async function main(): Promise<void> {
   const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
   const residents = arg('residents', 20_000);
@@ -186,7 +177,7 @@ async function main(): Promise<void> {
     const caseMs = await timed(requests, () => caseFinding.list(gp, now));
 
     const result: ProactiveCareBenchResult = {
-      date: new Date().toISOString().slice(0, 10), commit: commit(), residents, resources: loaded.imported, older: run.older,
+      date: new Date().toISOString().slice(0, 10), commit: shortCommit(ROOT), residents, resources: loaded.imported, older: run.older,
       efi: {
         seconds: run.seconds, peoplePerSecond: run.people / run.seconds, olderPerSecond: run.older / run.seconds,
         resourcesPerSecond: read.rows / run.seconds, written: run.written,

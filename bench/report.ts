@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { meetsTarget, ratio, type Target } from './stats.js';
 
 /** What one run measured, as written to bench/results/latest.json. */
@@ -359,4 +360,13 @@ export function mergeMarkedSection(markdown: string, start: string, end: string,
   const b = markdown.indexOf(end);
   if (a >= 0 && b > a) return `${markdown.slice(0, a)}${section}${markdown.slice(b + end.length)}`;
   return `${markdown.trimEnd()}\n\n${section}\n`;
+}
+
+/** The short commit of the checkout at `root`, written beside a benchmark's figures ('unknown' outside git). */
+export function shortCommit(root: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 }

@@ -24,8 +24,7 @@
  * Writes bench/results/worklist.json and the "My work (worklist)" section of bench/RESULTS.md
  * (between markers, so `npm run bench` keeps it: see renderWorklistSection).
  */
-import { mergeMarkedSection } from './report.js';
-import { execFileSync } from 'node:child_process';
+import { mergeMarkedSection, shortCommit } from './report.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -317,14 +316,6 @@ export function mergeWorklistSection(markdown: string, section: string): string 
   return mergeMarkedSection(markdown, WORKLIST_START, WORKLIST_END, section);
 }
 
-function commit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
 async function main(): Promise<void> {
   const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const patients = Number(arg('patients') ?? 100_000);
@@ -442,7 +433,7 @@ async function main(): Promise<void> {
       }
       const withLoad = (key: keyof typeof targets) => ({ ...latency(ms[key]), loadAvg1m: Math.round((loads[key].reduce((a, b) => a + b, 0) / loads[key].length) * 100) / 100 });
       const result: WorklistBenchResult = {
-        date: new Date().toISOString(), commit: commit(), patients, database,
+        date: new Date().toISOString(), commit: shortCommit(ROOT), patients, database,
         tasks: { orgOpen, orgPool: taskWork.pool, orgMine: taskWork.mine, orgClosed, otherOrgsOpen: other, otherOrgs: OTHER_ORGS, taskWorkRows: taskWork.n },
         counts, requests, work: withLoad('work'), overdue: withLoad('overdue'), page2: withLoad('page2'), ceiling: withLoad('ceiling'),
         loadAvg1m: loadavg()[0], cores: cpus().length, ...(note ? { note } : {}), explainMs: plans.executionMs, paging: { pages: paging.pages, msPerPage: Math.round((paging.ms / paging.pages) * 10) / 10 },
