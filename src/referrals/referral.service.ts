@@ -87,6 +87,12 @@ const ACTION_WORDS: Record<ReferralAction, string> = {
 };
 const KEY = /^[A-Za-z0-9_-]{8,80}$/;
 
+/** The referral's consent extensions with the agreement dated now (the person agreed again, to a new service). */
+function consentRenewed(sr: ServiceRequest, now: Date): Extension[] {
+  return (sr.extension ?? []).map((e) => e.url === CONSENT_EXTENSION
+    ? { ...e, extension: (e.extension ?? []).map((x) => (x.url === 'date' ? { url: 'date', valueDateTime: now.toISOString() } : x)) } : e);
+}
+
 /** Escalations of a referral's clocks: `Task.identifier` value `<task id>|acknowledge` or `|decide`, each raised once. */
 export const SLA_ESCALATION_SYSTEM = 'https://onestory.example/fhir/Id/referral-sla-breach';
 
@@ -318,14 +324,7 @@ export class ReferralService {
    */
   async act(p: Principal, id: string, action: ReferralAction, taskVersion: number, input: Record<string, string | undefined> = {}): Promise<Referral | undefined> {
     const now = this.clock.now();
-    const r = await this.get(p, id);
-    if (!r.task) throw notFound('There is no referral at this address');
-    if (!Number.isInteger(taskVersion) || taskVersion < 1) throw badRequest('The form has no version of the referral: reload the page and try again', 'versionId');
-    if (r.taskVersion !== taskVersion) {
-      const e = conflict(`This referral was changed by someone else since you opened it (it is now ${r.statusText.toLowerCase()}); reload it and try again`);
-      e.outcome.issue![0].expression = ['versionId'];
-      throw e;
-    }
+    const r = await this.atVersion(p, id, taskVersion);
     const s = await this.subject(r.sr);
     const verb: ReferralVerb = action === 'cancel' ? 'referral.cancel' : action === 'accept' || action === 'acknowledge' ? 'referral.accept'
       : action === 'reject' ? 'referral.reject' : action === 'reroute' ? 'referral.reroute' : 'referral.progress';
@@ -390,20 +389,11 @@ export class ReferralService {
         break;
       }
       case 'reroute': {
-        if (!isValidId(input.service)) throw badRequest('Choose the service to send the referral to', 'service');
-        if (input.service === r.serviceId) throw badRequest('Choose a different service from the one it was sent to', 'service');
-        if (input.consent !== 'yes') throw invalidResource([issue('business-rule', 'The person must agree to their referral going to the new service', 'consent')]);
-        const target = await readService(this.db, input.service!);
-        const refusal = serviceRefusal(target, now);
-        if (refusal) throw invalidResource([issue('business-rule', refusal, 'service')]);
-        const providerId = localReference(target!.providedBy?.reference)?.id;
-        if (!providerId) throw invalidResource([issue('business-rule', `${target!.name ?? 'The service'} names no organisation to receive referrals`, 'service')]);
+        const { target, providerId } = await this.rerouteTarget(r, input, now);
         to = 'rejected';
-        task.statusReason = { coding: [{ system: REJECT_REASON_SYSTEM, code: 'better-elsewhere', display: REJECT_REASONS['better-elsewhere'] }], text: `Re-routed to ${target!.name}${note ? `: ${note}` : ''}` };
-        const consent = (r.sr.extension ?? []).map((e) => e.url === CONSENT_EXTENSION
-          ? { ...e, extension: (e.extension ?? []).map((x) => (x.url === 'date' ? { url: 'date', valueDateTime: now.toISOString() } : x)) } : e);
-        sr = { ...r.sr, performer: [{ reference: `HealthcareService/${target!.id}`, display: target!.name }], extension: consent };
-        newTask = { ...this.taskFor({ ...sr, id: r.id }, target!, providerId, now), authoredOn: now.toISOString() };
+        task.statusReason = { coding: [{ system: REJECT_REASON_SYSTEM, code: 'better-elsewhere', display: REJECT_REASONS['better-elsewhere'] }], text: `Re-routed to ${target.name}${note ? `: ${note}` : ''}` };
+        sr = { ...r.sr, performer: [{ reference: `HealthcareService/${target.id}`, display: target.name }], extension: consentRenewed(r.sr, now) };
+        newTask = { ...this.taskFor({ ...sr, id: r.id }, target, providerId, now), authoredOn: now.toISOString() };
         break;
       }
     }
@@ -438,6 +428,92 @@ export class ReferralService {
       if (err instanceof FhirError && err.status === 404) return undefined;
       throw err;
     });
+  }
+
+  /** The referral as the caller sees it, if its Task is still at the version their page showed (else a 409 naming what it is now). */
+  private async atVersion(p: Principal, id: string, taskVersion: number): Promise<Referral & { task: Task }> {
+    const r = await this.get(p, id);
+    if (!r.task) throw notFound('There is no referral at this address');
+    if (!Number.isInteger(taskVersion) || taskVersion < 1) throw badRequest('The form has no version of the referral: reload the page and try again', 'versionId');
+    if (r.taskVersion !== taskVersion) {
+      const e = conflict(`This referral was changed by someone else since you opened it (it is now ${r.statusText.toLowerCase()}); reload it and try again`);
+      e.outcome.issue![0].expression = ['versionId'];
+      throw e;
+    }
+    return r as Referral & { task: Task };
+  }
+
+  /** The service a referral is re-routed to, checked: another service, the person's agreement, one that takes referrals and names its organisation. */
+  private async rerouteTarget(r: Referral, input: Record<string, string | undefined>, now: Date): Promise<{ target: HealthcareService; providerId: string }> {
+    if (!isValidId(input.service)) throw badRequest('Choose the service to send the referral to', 'service');
+    if (input.service === r.serviceId) throw badRequest('Choose a different service from the one it was sent to', 'service');
+    if (input.consent !== 'yes') throw invalidResource([issue('business-rule', 'The person must agree to their referral going to the new service', 'consent')]);
+    const target = await readService(this.db, input.service!);
+    const refusal = serviceRefusal(target, now);
+    if (refusal) throw invalidResource([issue('business-rule', refusal, 'service')]);
+    const providerId = localReference(target!.providedBy?.reference)?.id;
+    if (!providerId) throw invalidResource([issue('business-rule', `${target!.name ?? 'The service'} names no organisation to receive referrals`, 'service')]);
+    return { target: target!, providerId };
+  }
+
+  /** Whether the principal, the referral's requester, may now send it on to another service (the service declined it). */
+  async canRedirect(p: Principal, r: Referral): Promise<boolean> {
+    if (!r.task || r.status !== 'rejected') return false;
+    return can(p, 'referral.redirect', { ...(await this.subject(r.sr)), declined: true }).allowed;
+  }
+
+  /**
+   * Services a declined referral could go to instead, for the re-route page: active services that
+   * take referrals, of the same kind as the one that declined first, then by name (the directory is
+   * public: no row restriction). The directory search (/services) finds any other.
+   */
+  async rerouteChoices(r: Referral, limit = 20): Promise<{ id: string; name: string }[]> {
+    const declined = r.serviceId ? await readService(this.db, r.serviceId) : undefined;
+    const kind = declined?.type?.[0]?.coding?.[0]?.code ?? '';
+    const res = await this.db.query<{ content: string }>(
+      `SELECT content FROM resource WHERE resource_type = 'HealthcareService' AND NOT deleted AND id <> $1
+        ORDER BY (content::jsonb -> 'type' -> 0 -> 'coding' -> 0 ->> 'code' = $2) DESC, content::jsonb ->> 'name', id LIMIT $3`,
+      [r.serviceId ?? '', kind, limit * 3],
+    );
+    const now = this.clock.now();
+    return res.rows.map((x) => JSON.parse(x.content) as HealthcareService)
+      .filter((h) => !serviceRefusal(h, now) && localReference(h.providedBy?.reference)?.id)
+      .slice(0, limit).map((h) => ({ id: h.id!, name: h.name ?? 'A service' }));
+  }
+
+  /**
+   * Re-routes a referral the service declined, by its requester: the same ServiceRequest, active again,
+   * now addressed to the chosen service (with the person's renewed agreement and a note of where it
+   * went before and why), and a new Task owned by that service's organisation, with fresh clocks; the
+   * declined Task stays as it was, so the history shows both. One transaction, on the Task version the
+   * page showed (a second re-route of the same decline is a 409). Refused, nothing written: not the
+   * requester, not declined, the same service, no agreement, a service that takes no referrals.
+   */
+  async redirect(p: Principal, id: string, taskVersion: number, input: Record<string, string | undefined>): Promise<Referral> {
+    const now = this.clock.now();
+    const r = await this.atVersion(p, id, taskVersion);
+    const d = can(p, 'referral.redirect', { ...(await this.subject(r.sr)), declined: r.status === 'rejected' });
+    if (!d.allowed) throw forbidden(`Not allowed: ${d.reason}`);
+    const note = input.note?.trim() ? cleanText(input.note, 'note', 'The note') : undefined;
+    const { target, providerId } = await this.rerouteTarget(r, input, now);
+    const author = p.kind === 'staff' && p.practitionerId ? { authorReference: { reference: `Practitioner/${p.practitionerId}`, display: p.displayName } } : { authorString: p.displayName };
+    const sr: ServiceRequest = {
+      ...r.sr, status: 'active',
+      performer: [{ reference: `HealthcareService/${target.id}`, display: target.name }],
+      extension: consentRenewed(r.sr, now),
+      note: [...(r.sr.note ?? []), { ...author, time: now.toISOString(), text: `Re-routed to ${target.name ?? 'another service'} after ${r.serviceName} declined it (${r.statusReason ?? 'no reason given'})${note ? `: ${note}` : ''}` }],
+    };
+    const ctx = this.ctx(p, now);
+    try {
+      await this.db.transaction(async (tx) => {
+        await this.resources.update('ServiceRequest', r.id, sr, { ifMatch: r.srVersion, tx, ctx });
+        await this.resources.create('Task', this.taskFor({ ...sr, id: r.id }, target, providerId, now), { tx, ctx });
+      });
+    } catch (err) {
+      if (err instanceof FhirError && err.status === 412) throw conflict('This referral was changed by someone else since you opened it; reload it and try again');
+      throw err;
+    }
+    return this.get(p, id);
   }
 
   /**

@@ -11,7 +11,7 @@
  * - a Task (kind `referral`, task.vocabulary.ts) `focus` the ServiceRequest, `for` the person, owned
  *   by the organisation providing the service: the work of answering it, with its lifecycle
  *   requested → received → accepted | rejected → in-progress → completed | failed (and on-hold, and
- *   cancelled by the requester). Re-routing to another service makes a new ServiceRequest and Task.
+ *   cancelled by the requester). Re-routing to another service keeps the ServiceRequest, addressed anew, and makes a new Task.
  */
 const BASE = 'https://onestory.example/fhir';
 

@@ -23,6 +23,7 @@ export const REFERRAL_DONE_TEXT: Record<string, string> = {
   fail: 'Referral closed. The referrer can see why.',
   cancel: 'Referral cancelled. The service has been told.',
   reroute: 'Referral sent on to the other service.',
+  redirect: 'Referral re-routed. The new service has been asked to reply, and you will see each change here.',
 };
 
 const clockText = (r: Referral): Html => {
@@ -104,6 +105,8 @@ export interface ReferralPageData {
   errors: FieldErrors;
   values: Record<string, string | undefined>;
   done?: string;
+  /** The requester may send it on to another service (the service declined it). */
+  canRedirect?: boolean;
 }
 
 /** One referral: what was asked, of whom, what is shared, its status and clocks, and the forms its user may use. */
@@ -167,8 +170,30 @@ export function referralBody(d: ReferralPageData): Html {
   ${summaryList(rows)}
   ${d.viewerIsReceiver ? html`<p class="nhsuk-body-s">You see what the person agreed to share with your service, and nothing else from their record.</p>` : ''}
   ${notes.length ? html`<h2 class="nhsuk-heading-m">Notes</h2><ul class="nhsuk-list">${notes}</ul>` : ''}
+  ${d.canRedirect ? html`<h2 class="nhsuk-heading-m">The service declined this referral</h2><p><a href="/referrals/${r.id}/reroute">Send it to another service</a></p>` : ''}
   ${forms.length ? forms : html`<p>${['completed', 'rejected', 'failed', 'cancelled'].includes(r.status) ? 'This referral is closed.' : 'Only the service it was sent to moves it on; only the referrer can cancel it.'}</p>`}
   <p><a href="/referrals">All referrals</a></p>
+  </div></div>`;
+}
+
+/** The requester's re-route page: a declined referral sent on to another service. */
+export function rerouteFormBody(d: { r: Referral; choices: { id: string; name: string }[]; csrfToken: string; errors: FieldErrors; values: Record<string, string | undefined> }): Html {
+  const { r } = d;
+  return html`<div class="nhsuk-grid-row"><div class="nhsuk-grid-column-two-thirds">
+  ${errorSummary(d.errors)}
+  <span class="nhsuk-caption-l">Re-route a declined referral</span>
+  <h1>Send ${r.personName}’s referral to another service</h1>
+  ${summaryList([{ key: 'Declined by', value: r.serviceName }, { key: 'Why', value: r.statusReason ?? 'No reason given' }, { key: 'Reason for referral', value: r.reason }])}
+  <form method="post" action="/referrals/${r.id}/reroute" novalidate>
+    ${csrfField(d.csrfToken)}<input type="hidden" name="version" value="${String(r.taskVersion ?? '')}">
+    ${d.choices.length === 0
+      ? html`<p>No other service is taking referrals. <a href="/services">Search the directory</a>.</p>`
+      : radios({ name: 'service', label: 'Which service should it go to?', hint: 'Services of the same kind first. The same reason, what they agreed to share and what matters to them go with it.', errors: d.errors, value: d.values.service, items: d.choices.map((c) => ({ value: c.id, text: c.name })), legendSize: 'm' })}
+    ${radios({ name: 'consent', label: 'Has the person agreed to their referral going to this service?', errors: d.errors, value: d.values.consent, items: [{ value: 'yes', text: 'Yes, they have agreed' }, { value: 'no', text: 'No' }], legendSize: 'm' })}
+    ${characterCount({ name: 'note', label: 'Anything the new service should know (optional)', errors: d.errors, value: d.values.note, maxlength: 2000, rows: 2 })}
+    ${button('Send to this service')}
+  </form>
+  <p><a href="/referrals/${r.id}">Back to the referral</a></p>
   </div></div>`;
 }
 

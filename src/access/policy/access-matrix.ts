@@ -189,6 +189,10 @@ export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): 
       serviceRequest: { ...toMe.serviceRequest, performer: [{ reference: 'HealthcareService/o-service' }], requester: { reference: 'Organization/m-org' }, meta: { tag: [recordedByTag('m-org')] } },
       serviceOrganizations: { 'o-service': 'o-org' }, teamIds: [],
     },
+    'referral.redirect': {
+      serviceRequest: { ...toMe.serviceRequest, status: 'revoked', performer: [{ reference: 'HealthcareService/o-service' }], requester: { reference: 'Organization/m-org' }, meta: { tag: [recordedByTag('m-org')] } },
+      serviceOrganizations: { 'o-service': 'o-org' }, teamIds: [], declined: true,
+    },
     'plan.agree': {
       plan: { resourceType: 'CarePlan', status: 'draft', intent: 'plan', subject: { reference: `Patient/${k === 'proxy' ? 'p-proxy' : 'p-rel'}` } } as CarePlan,
       careRelationship: true, proxyGrantCoversPlan: true,
@@ -229,6 +233,7 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'referral.progress': 'the same referral (start, hold, resume, complete, fail)',
   'referral.reroute': 'the same referral, to another service',
   'referral.cancel': 'an active referral from m-org to o-org\'s service',
+  'referral.redirect': 'a referral from m-org that o-org\'s service declined, to another service',
   'plan.agree': 'a care plan for p-rel (staff: with a care relationship; the proxy: for p-proxy, whose consent covers CarePlan)',
   'plan.edit': 'write a personalised care and support plan for p-rel (staff with a care relationship)',
   'plan.contribute': 'say what matters and rate confidence in p-rel\'s plan (the person; the proxy: for p-proxy, whose consent covers CarePlan)',
@@ -264,7 +269,7 @@ export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
     case 'breakglass.review': return k === 'privacy-officer';
     case 'aggregate.read': return k === 'icb-analyst';
     case 'referral.send': return REFERRAL_WORKERS.includes(k);
-    case 'referral.accept': case 'referral.reject': case 'referral.progress': case 'referral.reroute': case 'referral.cancel':
+    case 'referral.accept': case 'referral.reject': case 'referral.progress': case 'referral.reroute': case 'referral.cancel': case 'referral.redirect':
       return REFERRAL_WORKERS.includes(k);
     case 'plan.agree': case 'plan.review.request': return CLINICAL.includes(k as StaffRole) || k === 'resident' || k === 'proxy';
     case 'plan.edit': case 'mdt.manage': case 'named-professional.assign': case 'named-professional.accept': return CLINICAL.includes(k as StaffRole);

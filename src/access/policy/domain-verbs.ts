@@ -21,7 +21,7 @@ export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVer
 export const DOMAIN_VERBS = [
   'task.claim', 'task.transition', 'task.reassign', 'task.create',
   'breakglass.request', 'breakglass.review', 'aggregate.read',
-  'referral.send', 'referral.accept', 'referral.reject', 'referral.progress', 'referral.reroute', 'referral.cancel', 'plan.agree',
+  'referral.send', 'referral.accept', 'referral.reject', 'referral.progress', 'referral.reroute', 'referral.cancel', 'referral.redirect', 'plan.agree',
   'plan.edit', 'plan.contribute', 'plan.review.request', 'mdt.manage', 'named-professional.assign', 'named-professional.accept',
   'workspace.use', 'portal.use', 'accesslog.read',
   'admin.users.manage', 'admin.clients.manage', 'admin.people.link',
@@ -47,6 +47,7 @@ export interface VerbSubjects {
   'referral.progress': ReferralSubject;
   'referral.reroute': ReferralSubject;
   'referral.cancel': ReferralSubject;
+  'referral.redirect': ReferralSubject;
   'plan.agree': PlanSubject;
   'plan.edit': PlanSubject;
   'plan.contribute': PlanSubject;
@@ -79,7 +80,7 @@ export function decideVerb(p: Principal, verb: DomainVerb, subject: unknown): De
       return canBreakGlass(p, verb);
     case 'aggregate.read':
       return canAggregate(p, verb);
-    case 'referral.send': case 'referral.accept': case 'referral.reject': case 'referral.progress': case 'referral.reroute': case 'referral.cancel':
+    case 'referral.send': case 'referral.accept': case 'referral.reject': case 'referral.progress': case 'referral.reroute': case 'referral.cancel': case 'referral.redirect':
       return canReferral(p, verb, subject as ReferralSubject | undefined);
     case 'plan.agree': case 'plan.edit': case 'plan.contribute': case 'plan.review.request':
       return canPlan(p, verb, subject as PlanSubject | undefined);

@@ -17,6 +17,8 @@ export interface ReferralSubject {
   serviceOrganizations: Readonly<Record<string, string>>;
   /** Of the CareTeams among the performers, those the principal is a member of. */
   teamIds: readonly string[];
+  /** The service declined it: its latest Task is rejected (the requester may then re-route it). */
+  declined?: boolean;
 }
 
 /**
@@ -24,8 +26,10 @@ export interface ReferralSubject {
  * - `referral.accept`, `referral.reject`, `referral.progress` (start, hold, resume, complete, fail),
  *   `referral.reroute`: the receiver, on an active referral.
  * - `referral.cancel`: the requester's side, on an active referral.
+ * - `referral.redirect`: the requester's side, on a referral the service declined: send it on to another
+ *   service (a new Task for that service's organisation).
  */
-export type ReferralVerb = 'referral.send' | 'referral.accept' | 'referral.reject' | 'referral.progress' | 'referral.reroute' | 'referral.cancel';
+export type ReferralVerb = 'referral.send' | 'referral.accept' | 'referral.reject' | 'referral.progress' | 'referral.reroute' | 'referral.cancel' | 'referral.redirect';
 
 const allow = (reason: string): Decision => ({ allowed: true, reason });
 const deny = (reason: string): Decision => ({ allowed: false, reason });
@@ -63,6 +67,14 @@ export function canReferral(p: Principal, verb: ReferralVerb, s: ReferralSubject
   const u = can(p, 'update', 'ServiceRequest');
   if (!u.allowed) return u;
   if (!s?.serviceRequest) return deny(`${verb} needs the referral`);
+  if (verb === 'referral.redirect') {
+    const t = can(p, 'create', 'Task');
+    if (!t.allowed) return t;
+    if (!s.declined) return deny('only a referral the service declined can be re-routed by its requester');
+    return isReferrer(p, s.serviceRequest)
+      ? allow('the requester may send a declined referral on to another service')
+      : deny('only the person or organisation that made the referral may re-route it');
+  }
   if (s.serviceRequest.status !== 'active') return deny(`a ${s.serviceRequest.status} referral cannot be changed`);
   if (verb === 'referral.cancel') {
     return isReferrer(p, s.serviceRequest)

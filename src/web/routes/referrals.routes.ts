@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { auditContextOf } from '../../access/audit/audit-entry.js';
+import { auditContextOf, type AuditContext } from '../../access/audit/audit-entry.js';
 import { fieldsOf } from '../../access/identity/auth.routes.js';
 import { can } from '../../access/policy/index.js';
 import { badRequest, FhirError, notFound } from '../../fhir/outcome.js';
@@ -12,7 +12,7 @@ import { serviceRefusal } from '../../referrals/service-acceptance.js';
 import type { FieldErrors } from '../components/index.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
-import { myReferralsBody, referralBody, referralFormBody, referralListBody, type ReferralFormData } from '../referrals.page.js';
+import { myReferralsBody, referralBody, referralFormBody, referralListBody, rerouteFormBody, type ReferralFormData } from '../referrals.page.js';
 import { fieldErrorOf, navFor, one, type Signed, type WebContext } from '../web-context.js';
 
 const ACTIONS: ReferralAction[] = ['acknowledge', 'accept', 'reject', 'start', 'hold', 'resume', 'complete', 'fail', 'cancel'];
@@ -123,12 +123,13 @@ export async function referralRoutes(app: FastifyInstance, opts: { web: WebConte
     const audit = auditContextOf(req);
     if (r.patientId) audit.patientIds = [r.patientId];
     const actions = await referrals.actionsFor(s.principal, r);
+    const canRedirect = await referrals.canRedirect(s.principal, r);
     const p = s.principal;
     const viewerIsReceiver = p.kind === 'staff' && p.role === 'vcse-worker';
     return web.send(reply, status, page({
       title: `Referral: ${r.serviceName}`, viewer: s.viewer, nav: navFor(p, 'referrals'), error: errors.length > 0,
       before: html`<nav class="nhsuk-back-link" aria-label="Back"><a class="nhsuk-back-link__link" href="/referrals">Back to referrals</a></nav>`,
-      body: referralBody({ r, actions, viewerIsReceiver, csrfToken: s.viewer.csrfToken, errors, values, done }),
+      body: referralBody({ r, actions, viewerIsReceiver, csrfToken: s.viewer.csrfToken, errors, values, done, canRedirect }),
     }));
   };
 
@@ -177,6 +178,49 @@ export async function referralRoutes(app: FastifyInstance, opts: { web: WebConte
       }
     });
   }
+
+  // Re-routing a declined referral, by its requester: a new Task for the chosen service.
+  const reroutePage = async (req: FastifyRequest, reply: FastifyReply, s: Signed, r: Referral, status: number, errors: FieldErrors, values: Record<string, string | undefined>) => {
+    if (r.patientId) auditContextOf(req).patientIds = [r.patientId];
+    if (!(await referrals.canRedirect(s.principal, r))) {
+      return web.send(reply, status === 200 ? 409 : status, page({ title: 'Referral cannot be re-routed', viewer: s.viewer, nav: navFor(s.principal, 'referrals'),
+        body: html`<h1>This referral cannot be re-routed</h1><p>Only the person or organisation that made a referral can send it on, and only after the service has declined it.</p><p><a href="/referrals/${r.id}">Back to the referral</a></p>` }));
+    }
+    return web.send(reply, status, page({
+      title: 'Re-route the referral', viewer: s.viewer, nav: navFor(s.principal, 'referrals'), error: errors.length > 0,
+      before: html`<nav class="nhsuk-back-link" aria-label="Back"><a class="nhsuk-back-link__link" href="/referrals/${r.id}">Back</a></nav>`,
+      body: rerouteFormBody({ r, choices: await referrals.rerouteChoices(r), csrfToken: s.viewer.csrfToken, errors, values }),
+    }));
+  };
+
+  app.get('/referrals/:id/reroute', async (req, reply) => {
+    const s = await web.need(req, reply, 'workspace', 'referrals');
+    if (!s) return reply;
+    const id = referralId(req);
+    Object.assign(auditContextOf(req), { interaction: 'read', resourceType: 'ServiceRequest', resources: [{ type: 'ServiceRequest', id }] } satisfies AuditContext);
+    return reroutePage(req, reply, s, await referrals.get(s.principal, id), 200, [], {});
+  });
+
+  app.post('/referrals/:id/reroute', async (req, reply) => {
+    const s = await web.need(req, reply, 'workspace', 'referrals');
+    if (!s) return reply;
+    const id = referralId(req);
+    const f = fieldsOf(req);
+    const audit = Object.assign(auditContextOf(req), { interaction: 'update', resourceType: 'ServiceRequest', resources: [{ type: 'ServiceRequest', id }] } satisfies AuditContext);
+    const values = { service: f.service, consent: f.consent, note: f.note };
+    try {
+      if (values.consent === 'no') throw badRequest('A referral can only be re-routed with the person’s agreement', 'consent');
+      const after = await referrals.redirect(s.principal, id, /^\d{1,9}$/.test(f.version ?? '') ? Number(f.version) : NaN, values);
+      if (after.patientId) audit.patientIds = [after.patientId];
+      return web.redirect(reply, `/referrals/${id}?done=redirect`);
+    } catch (err) {
+      const fe = fieldErrorOf(err, 'service');
+      if (!fe) throw err;
+      audit.failure = fe[0].text;
+      const r = await referrals.get(s.principal, id);
+      return reroutePage(req, reply, s, r, (err as { status?: number }).status ?? 400, fe.map((e) => ({ ...e, field: ['versionId', 'status'].includes(e.field) ? 'maincontent' : e.field })), values);
+    }
+  });
 
   // The portal: the person's own referrals (a carer: as the person's consent grants them).
   app.get('/my-referrals', async (req, reply) => {

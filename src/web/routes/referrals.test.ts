@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResident } from '../../access/identity/identity.test-helpers.js';
-import { REF, REF_PASSWORD, seedReferralWorld } from '../../referrals/referral.fixtures.js';
+import { newReferral, PEOPLE, REF, REF_PASSWORD, seedReferralWorld } from '../../referrals/referral.fixtures.js';
 import { testNhsNumber } from '../../record-view/care.fixtures.js';
 import { createTestPlatform, type TestPlatform } from '../../testing/test-platform.js';
 import { Browser } from '../web.test-helpers.js';
@@ -92,5 +92,51 @@ describe('referral pages: refer, answer, follow, and the person sees it', () => 
     const early = await a.post(`/referrals/${id}/complete`, { csrf_token: csrfOf(page.body), version: versionOf(page.body), outcome: 'support-given', note: 'x' });
     expect(early.status).toBe(422);
     expect((await link.get(`/referrals/${id}`)).body).toContain('Requested');
+  });
+
+  it('re-routing: the requester sends a declined referral to another service, which makes a new Task; bad answers kept, nothing written; others cannot', async () => {
+    const { referrals } = t.platform.referrals;
+    const sent = await referrals.send(PEOPLE.linkWorker, newReferral({ reason: 'Needs company on Saturdays' }));
+    await referrals.act(PEOPLE.vcsA, sent.referral.id, 'reject', sent.referral.taskVersion!, { reason: 'no-capacity' });
+    const id = sent.referral.id;
+    const tasks = async () => Number((await t.platform.db.query<{ n: string }>("SELECT count(*) AS n FROM resource r JOIN sp_reference f ON f.rid = r.rid AND f.code = 'focus' AND f.target_id = $1 WHERE r.resource_type = 'Task'", [id])).rows[0].n);
+    expect(await tasks()).toBe(1);
+    const link = new Browser(t);
+    await link.signIn('ref.link', REF_PASSWORD);
+    const detail = await link.get(`/referrals/${id}`);
+    expect(detail.body).toContain(`href="/referrals/${id}/reroute"`);
+    const b = new Browser(t);
+    await b.signIn('ref.vcs.b', REF_PASSWORD);
+    expect((await b.get(`/referrals/${id}/reroute`)).status).toBe(404);
+    const form = await link.get(`/referrals/${id}/reroute`);
+    expect(form.status).toBe(200);
+    expect(form.body).toContain('The service has no capacity');
+    expect(form.body).toContain(`value="${REF.serviceB}"`);
+    expect(form.body).not.toContain(`value="${REF.serviceA}"`);
+    expect(form.body).not.toContain(`value="${REF.closed}"`);
+    const base = { csrf_token: csrfOf(form.body), version: versionOf(form.body) };
+    const missing = await link.post(`/referrals/${id}/reroute`, { ...base, note: 'She cares for her husband' });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toContain('There is a problem');
+    expect(missing.body).toContain('She cares for her husband');
+    expect((await link.post(`/referrals/${id}/reroute`, { ...base, service: REF.serviceA, consent: 'yes' })).status).toBe(400);
+    expect((await link.post(`/referrals/${id}/reroute`, { ...base, service: REF.closed, consent: 'yes' })).status).toBe(422);
+    expect((await link.post(`/referrals/${id}/reroute`, { ...base, service: REF.serviceB, consent: 'no' })).status).toBe(400);
+    expect(await tasks()).toBe(1);
+    // Someone who did not make the referral cannot re-route it, even by posting the form.
+    expect((await b.post(`/referrals/${id}/reroute`, { ...base, csrf_token: csrfOf((await b.get('/referrals')).body), service: REF.serviceB, consent: 'yes' })).status).toBe(404);
+    const done = await link.post(`/referrals/${id}/reroute`, { ...base, service: REF.serviceB, consent: 'yes', note: 'She cares for her husband' });
+    expect(done.status).toBe(303);
+    expect(await tasks()).toBe(2);
+    const now = await referrals.get(PEOPLE.linkWorker, id);
+    expect(now.status).toBe('requested');
+    expect(now.serviceId).toBe(REF.serviceB);
+    expect(now.task?.owner?.reference).toBe(`Organization/${REF.vcsB}`);
+    expect(now.sr.note?.at(-1)?.text).toContain('after Befriending, Ashford declined it');
+    expect((await referrals.received(PEOPLE.vcsB)).map((r) => r.id)).toContain(id);
+    // The same form again: the referral has moved on, so it is refused and nothing more is made.
+    const again = await link.post(`/referrals/${id}/reroute`, { ...base, service: REF.serviceB, consent: 'yes' });
+    expect(again.status).toBe(409);
+    expect(await tasks()).toBe(2);
   });
 });
