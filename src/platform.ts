@@ -24,6 +24,7 @@ import { CohortService } from './proactive-care/cohort.service.js';
 import { FrailtyService } from './proactive-care/frailty.service.js';
 import { CarePlanningListsService } from './care-planning/care-planning-lists.service.js';
 import { CARE_PLANNING_WRITE_RULES } from './care-planning/care-planning.write-rules.js';
+import { ACTIVE_CARE_COORDINATION_TABLE, ACTIVE_CARE_PLAN_TABLE } from './care-planning/care-one-active.table.js';
 import { MdtService } from './care-planning/mdt.service.js';
 import { NamedProfessionalService } from './care-planning/named-professional.service.js';
 import { PlanService } from './care-planning/plan.service.js';
@@ -87,7 +88,8 @@ export interface Platform {
 
 /**
  * Derived tables kept in step with every write (src/fhir/resource.repository.ts): the access
- * policy's (care relationships, sharing objections, proxy grants), the worklist's and the directory's. Registered
+ * policy's (care relationships, sharing objections, proxy grants), the worklist's, the discharge board's, the directory's
+ * and care planning's one-active constraints. Registered
  * here, explicitly, before the first write.
  */
 function registerDerivedTables(): void {
@@ -96,6 +98,9 @@ function registerDerivedTables(): void {
   registerDerivedTable(DISCHARGE_STAY_TABLE);
   registerDerivedTable(DIRECTORY_SERVICE_TABLE);
   registerDerivedTable(DIRECTORY_LOCATION_TABLE);
+  // One active plan and one named professional per person, held by unique constraints (migration 020).
+  registerDerivedTable(ACTIVE_CARE_PLAN_TABLE);
+  registerDerivedTable(ACTIVE_CARE_COORDINATION_TABLE);
 }
 
 /**

@@ -47,17 +47,17 @@ afterAll(async () => t?.close());
 describe('on the FHIR API', () => {
   const plan = (status: string, extra: Partial<CarePlan> = {}): CarePlan => ({ resourceType: 'CarePlan', status, intent: 'plan', category: [PLAN_CATEGORY], subject: { reference: `Patient/${API_PATIENT}` }, ...extra } as CarePlan);
 
-  it('a second active personalised care and support plan is refused with a 422, and nothing is written', async () => {
+  it('a second active personalised care and support plan is refused with a 409, and nothing is written', async () => {
     const first = await fhir(t.app, 'POST', 'CarePlan', plan('active'));
     expect(first.status).toBe(201);
     const before = await count('CarePlan');
     const second = await fhir(t.app, 'POST', 'CarePlan', plan('active'));
-    expect(second.status).toBe(422);
+    expect(second.status).toBe(409);
     expect(second.body.issue[0].diagnostics).toContain('already has an active personalised care and support plan');
     const draft = await fhir(t.app, 'POST', 'CarePlan', plan('draft'));
     expect(draft.status).toBe(201);
     const promote = await fhir(t.app, 'PUT', `CarePlan/${draft.body.id}`, { ...draft.body, status: 'active' });
-    expect(promote.status).toBe(422);
+    expect(promote.status).toBe(409);
     expect(await count('CarePlan')).toBe(before + 1);
   });
 
@@ -69,11 +69,11 @@ describe('on the FHIR API', () => {
     expect((await fhir(t.app, 'POST', 'CarePlan', agreed(`Patient/${API_PATIENT}`))).status).toBe(201);
   });
 
-  it('a second active named professional is refused with a 422', async () => {
+  it('a second active named professional is refused with a 409', async () => {
     const ep = { resourceType: 'EpisodeOfCare', status: 'active', type: [CARE_COORDINATION_TYPE], patient: { reference: `Patient/${API_PATIENT}` }, careManager: { reference: 'Practitioner/pr-gp' } } as EpisodeOfCare;
     expect((await fhir(t.app, 'POST', 'EpisodeOfCare', ep)).status).toBe(201);
     const second = await fhir(t.app, 'POST', 'EpisodeOfCare', { ...ep, careManager: { reference: 'Practitioner/pr-sw' } });
-    expect(second.status).toBe(422);
+    expect(second.status).toBe(409);
     expect(second.body.issue[0].diagnostics).toContain('already has a named professional');
   });
 
@@ -91,7 +91,7 @@ describe('the named professional', () => {
     const np = t.platform.carePlanning.namedProfessionals;
     const named = await np.assign(nurse, 'pat-hollis', 'Practitioner/pr-nurse');
     expect(named.manager.name).toBe('Amira Okafor');
-    expect((await fail(np.assign(gp, 'pat-hollis', 'Practitioner/pr-gp'))).status).toBe(422);
+    expect((await fail(np.assign(gp, 'pat-hollis', 'Practitioner/pr-gp'))).status).toBe(409);
     const handover = await np.proposeHandover(nurse, 'pat-hollis', 'Practitioner/pr-sw');
     expect(handover.manager.reference).toBe('Practitioner/pr-sw');
     expect((await np.of(gp, 'pat-hollis')).current?.manager.reference).toBe('Practitioner/pr-nurse');

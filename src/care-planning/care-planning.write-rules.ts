@@ -1,6 +1,6 @@
 import type { CarePlan, EpisodeOfCare, Task } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/database.js';
-import { invalidResource, issue } from '../fhir/outcome.js';
+import { FhirError, invalidResource, issue, outcome } from '../fhir/outcome.js';
 import { localReference } from '../fhir/reference.js';
 import type { WriteRule } from '../fhir/write-rules.js';
 import { OPEN_TASK_STATUSES } from '../workflow/task.vocabulary.js';
@@ -12,7 +12,10 @@ import {
  * The rules of care planning as rules of the record (src/fhir/write-rules.ts): they hold on every
  * write path, the FHIR API, Bundles and the services alike, and a refused write writes nothing.
  * The services run their writes in a transaction holding the person's advisory lock (`lockPerson`),
- * so two concurrent writers cannot both pass a rule that counts what is already there.
+ * so two concurrent writers cannot both pass a rule that counts what is already there; a second
+ * active plan or named professional is a 409 (a conflict with what is on record). Writers that take
+ * no lock (two FHIR API requests at the same instant) are stopped by the database itself: the unique
+ * constraints behind care-one-active.table.ts let one commit and answer the other 409.
  */
 
 const patientOf = (reference: string | undefined): string | undefined => {
@@ -66,7 +69,7 @@ export const personalisedPlanRule: WriteRule = {
     if (plan.status === 'active') {
       const others = await otherActivePlans(q, patient, plan.id);
       if (others.length > 0) {
-        throw invalidResource([issue('business-rule', `This person already has an active personalised care and support plan (CarePlan/${others[0]}): change that one, or end it first`, 'CarePlan.status')]);
+        throw new FhirError(409, outcome([issue('conflict', `This person already has an active personalised care and support plan (CarePlan/${others[0]}): change that one, or end it first`, 'CarePlan.status')]));
       }
     }
     const e = (plan.extension ?? []).find((x) => x.url === PCSP_EXT.agreement);
@@ -103,7 +106,7 @@ export const namedProfessionalRule: WriteRule = {
     if (!patient) return;
     const others = await otherActiveCoordination(q, patient, e.id);
     if (others.length > 0) {
-      throw invalidResource([issue('business-rule', `This person already has a named professional (EpisodeOfCare/${others[0]}): hand over from them instead (the successor accepts, then the predecessor is released)`, 'EpisodeOfCare.status')]);
+      throw new FhirError(409, outcome([issue('conflict', `This person already has a named professional (EpisodeOfCare/${others[0]}): hand over from them instead (the successor accepts, then the predecessor is released)`, 'EpisodeOfCare.status')]));
     }
   },
 };

@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '../db/database.js';
+import { FhirError, issue, outcome } from './outcome.js';
 import type { IndexRows } from './search-index.js';
 import { Params, type RowRestriction } from './search.repository.js';
 
@@ -176,7 +177,9 @@ export class ResourceRepository {
     }
     const sql = `WITH ${ctes.join(',\n')} SELECT rid::text AS rid FROM ok`;
     // Its text depends only on which tables the batch touches: a handful of shapes, prepared once each.
-    const res = await q.query<{ rid: string }>(sql, p, PREPARED);
+    const res = await q.query<{ rid: string }>(sql, p, PREPARED).catch((err: unknown) => {
+      throw derivedConflict(err) ?? err;
+    });
     return new Set(res.rows.map((r) => r.rid));
   }
 }
@@ -194,9 +197,23 @@ export interface DerivedTable {
   /** PostgreSQL element types of `columns`, for the unnest arrays (e.g. 'text', 'timestamptz'). An array column cannot be unnested: encode it (e.g. as text). */
   types: string[];
   rows(w: VersionWrite): unknown[][];
+  /**
+   * A unique constraint of the table that some writes must not break (e.g. one active plan per
+   * person, whoever writes at the same instant): when it does, the whole statement fails, nothing is
+   * written, and the caller gets a 409 OperationOutcome with `message` instead of a database error.
+   */
+  conflict?: { constraint: string; message: string; expression: string };
 }
 
 const derivedTables: DerivedTable[] = [];
+
+/** The 409 for a write that broke a derived table's unique constraint (see DerivedTable.conflict); undefined for any other error. */
+function derivedConflict(err: unknown): FhirError | undefined {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  if (e?.code !== '23505') return undefined;
+  const d = derivedTables.find((t) => t.conflict && (e.constraint === t.conflict.constraint || e.message?.includes(`"${t.conflict.constraint}"`)));
+  return d?.conflict ? new FhirError(409, outcome([issue('conflict', d.conflict.message, d.conflict.expression)])) : undefined;
+}
 
 /** Registers a derived table; registering the same table again replaces the earlier entry. */
 export function registerDerivedTable(t: DerivedTable): void {
