@@ -158,6 +158,31 @@ export class EfiRepository {
     );
   }
 
+  /**
+   * The oldest `limit` entries of the change queue (migration 020: people whose Conditions, Observations,
+   * medicines, admissions or carers changed), as their sequence numbers and the distinct people.
+   */
+  async queued(limit: number): Promise<{ seqs: string[]; people: string[] }> {
+    const r = await this.db.query<{ seq: string; patient_id: string }>('SELECT seq::text AS seq, patient_id FROM efi_queue ORDER BY seq LIMIT $1::int', [limit]);
+    return { seqs: r.rows.map((x) => x.seq), people: [...new Set(r.rows.map((x) => x.patient_id))] };
+  }
+
+  /**
+   * Removes exactly the entries that were handled: one a writer commits meanwhile, even with a lower
+   * sequence number (numbers are taken before commit), stays for the next drain.
+   */
+  async dequeue(seqs: string[]): Promise<void> {
+    if (seqs.length > 0) await this.db.query('DELETE FROM efi_queue WHERE seq = ANY($1::bigint[])', [seqs]);
+  }
+
+  /**
+   * Before a full computation: every entry committed by now is covered by it, since it reads the record
+   * afterwards; entries committed later (even with lower numbers) are not visible to this statement and stay.
+   */
+  async clearQueue(): Promise<void> {
+    await this.db.query('DELETE FROM efi_queue');
+  }
+
   /** After a full computation: people no longer on the record leave person_risk. */
   async removeMissing(): Promise<void> {
     await this.db.query(

@@ -112,3 +112,67 @@ describe('the electronic Frailty Index computed from the record', () => {
     expect(Number(ra.versionId)).toBe(Number(before.versionId) + 1);
   });
 });
+
+describe('the eFI recomputed when the record changes (hazard PRO-5)', () => {
+  let t: TestPlatform;
+  const PID = 'efi-live';
+  const queued = async () => (await t.platform.db.query<{ patient_id: string }>('SELECT DISTINCT patient_id FROM efi_queue ORDER BY 1')).rows.map((r) => r.patient_id);
+  /** The person's eFI as the FHIR API serves it: deficits counted and the score. */
+  const efiOnApi = async () => {
+    const res = await fhir(t.app, 'GET', `RiskAssessment?subject=Patient/${PID}&code=${encodeURIComponent(EFI_CODE_TOKEN)}`);
+    const ra = res.body.entry[0].resource as RiskAssessment;
+    return { deficits: ra.extension!.filter((x) => x.url === EFI_DEFICIT_EXTENSION).length, score: ra.extension!.find((x) => x.url === EFI_SCORE_EXTENSION)!.valueDecimal! };
+  };
+
+  beforeAll(async () => {
+    t = await createTestPlatform();
+    t.platform.clock.now = () => NOW;
+    await t.platform.resources.update('Patient', PID, {
+      resourceType: 'Patient', id: PID, name: [{ family: 'Live', given: ['Test'] }], birthDate: '1946-02-01', generalPractitioner: [{ reference: `Organization/${TEST_ORG_ID}` }],
+    });
+    for (const d of coded.slice(0, 3)) {
+      await t.platform.resources.update('Condition', `live-${d.key}`, { resourceType: 'Condition', id: `live-${d.key}`, subject: { reference: `Patient/${PID}` }, code: { coding: [{ system: SNOMED, code: onlyCodeOf(d.key) }] } });
+    }
+    await t.platform.proactiveCare.frailty.computeAll();
+  }, 120_000);
+  afterAll(() => t.close());
+
+  it('a full computation leaves nothing queued: the changes before it are covered by it', async () => {
+    expect(await queued()).toEqual([]);
+    expect(await efiOnApi()).toEqual({ deficits: 3, score: 0.083 });
+  });
+
+  it('adding a condition of another deficit on the FHIR API queues the person in the same write, and the next drain moves the score by 1/36', async () => {
+    const created = await fhir(t.app, 'POST', 'Condition', {
+      resourceType: 'Condition', subject: { reference: `Patient/${PID}` }, code: { coding: [{ system: SNOMED, code: onlyCodeOf(coded[10].key) }] },
+    });
+    expect(created.status).toBe(201);
+    expect(await queued()).toEqual([PID]);
+    const before = await efiOnApi();
+    const run = await t.platform.proactiveCare.frailty.drainQueue();
+    expect(run).toMatchObject({ people: 1, older: 1, written: 1 });
+    const after = await efiOnApi();
+    expect(after.deficits).toBe(before.deficits + 1);
+    expect(after.score).toBe(Math.round((4 / 36) * 1000) / 1000);
+    expect(Math.abs(after.score - before.score - 1 / 36)).toBeLessThan(0.001);
+    expect(await queued()).toEqual([]);
+
+    // Deleting it (or any write that removes a deficit) moves it back the same way.
+    expect((await fhir(t.app, 'DELETE', `Condition/${created.body.id}`)).status).toBe(204);
+    expect(await queued()).toEqual([PID]);
+    await t.platform.proactiveCare.frailty.drainQueue();
+    expect(await efiOnApi()).toEqual(before);
+  });
+
+  it('a write that is refused or rolled back queues nobody; a drain with nothing queued writes nothing', async () => {
+    const refused = await fhir(t.app, 'POST', 'Condition', { resourceType: 'Condition', subject: { reference: 'Patient/nobody-here' }, code: { coding: [{ system: SNOMED, code: onlyCodeOf(coded[11].key) }] } });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.status).toBeLessThan(500);
+    await t.platform.db.transaction(async (tx) => {
+      await t.platform.resources.create('Condition', { resourceType: 'Condition', subject: { reference: `Patient/${PID}` }, code: { coding: [{ system: SNOMED, code: onlyCodeOf(coded[12].key) }] } }, { tx });
+      throw new Error('rolled back');
+    }).catch(() => undefined);
+    expect(await queued()).toEqual([]);
+    expect(await t.platform.proactiveCare.frailty.drainQueue()).toMatchObject({ people: 0, written: 0 });
+  });
+});

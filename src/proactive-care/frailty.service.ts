@@ -13,6 +13,8 @@ import { efiCodeSets, EFI_MIN_AGE } from './efi.vocabulary.js';
 
 /** People per batch: one set of index scans and one write statement each. */
 export const EFI_BATCH = 1000;
+/** Queue entries handled per drain step (see drainQueue). */
+const DRAIN_BATCH = 2000;
 const YEAR_MS = 365 * 86_400_000;
 
 export interface EfiRun {
@@ -30,7 +32,9 @@ export interface EfiRun {
  * of efi.repository.ts, the calculator, then each changed RiskAssessment written through the bulk
  * import path (validated, indexed, one statement per 500) and the batch's person_risk rows in one
  * statement. Run nightly by the server (frailty.scheduler.ts), at demo load, and by
- * `npx onestory efi compute`; a person's own record can be recomputed at once with `computeFor`.
+ * `npx onestory efi compute`; a person's own record can be recomputed at once with `computeFor`, and
+ * the people whose record changed since (the change queue, migration 020) with `drainQueue`, which the
+ * server runs every few seconds.
  */
 export class FrailtyService {
   private readonly repo: EfiRepository;
@@ -52,6 +56,8 @@ export class FrailtyService {
     const networks = await this.repo.networks();
     const pool = new PreparePool();
     const run: EfiRun = { people: 0, older: 0, written: 0, seconds: 0 };
+    // Changes committed before this pass are covered by it (it reads the record after this point).
+    await this.repo.clearQueue();
     try {
       let after = '0';
       for (;;) {
@@ -73,7 +79,8 @@ export class FrailtyService {
   async computeFor(patientIds: string[], now = this.clock.now()): Promise<EfiRun> {
     const started = performance.now();
     const run: EfiRun = { people: 0, older: 0, written: 0, seconds: 0 };
-    const pool = new PreparePool();
+    // A few people (a drain, a handful of records) are prepared in this thread: starting workers would cost more.
+    const pool = new PreparePool(patientIds.length > EFI_BATCH ? undefined : 1);
     try {
       const networks = await this.repo.networks();
       for (let i = 0; i < patientIds.length; i += EFI_BATCH) {
@@ -81,6 +88,27 @@ export class FrailtyService {
       }
     } finally {
       await pool.close();
+    }
+    run.seconds = (performance.now() - started) / 1000;
+    return run;
+  }
+
+  /**
+   * Recomputes the people whose record changed (queued by the write itself, in its transaction, so
+   * every change that committed is here, whoever made it), until the queue is empty. An entry is removed
+   * only after its person was recomputed: a failure leaves it for the next drain.
+   */
+  async drainQueue(now = this.clock.now()): Promise<EfiRun> {
+    const started = performance.now();
+    const run: EfiRun = { people: 0, older: 0, written: 0, seconds: 0 };
+    for (;;) {
+      const { seqs, people } = await this.repo.queued(DRAIN_BATCH);
+      if (seqs.length === 0) break;
+      const r = await this.computeFor(people, now);
+      run.people += r.people;
+      run.older += r.older;
+      run.written += r.written;
+      await this.repo.dequeue(seqs);
     }
     run.seconds = (performance.now() - started) / 1000;
     return run;
