@@ -33,6 +33,7 @@ import { IndicatorRegistry } from './outcomes/indicator.registry.js';
 import { MeasureEvaluationService } from './outcomes/measure-evaluation.service.js';
 import { OutcomeReportRepository } from './outcomes/outcome-report.repository.js';
 import { OutcomesService } from './outcomes/outcomes.service.js';
+import { BcfService } from './outcomes/bcf.service.js';
 import { CaseloadService } from './record-view/caseload.service.js';
 import { PersonSearchService } from './record-view/person-search.service.js';
 import { RecordSummaryService } from './record-view/record-summary.service.js';
@@ -82,7 +83,7 @@ export interface Platform {
   /** The service directory: search, services, taxonomies, out-of-date reports (the Open Referral UK API and the search pages). */
   directory: { services: DirectoryService; shortlists: ShortlistService };
   /** The strategy's outcomes framework: indicators as Measures, their protected figures per place and quarter. */
-  outcomes: { service: OutcomesService };
+  outcomes: { service: OutcomesService; bcf: BcfService };
   close(): Promise<void>;
 }
 
@@ -166,8 +167,13 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
       await audit.flush();
       await database.close();
     },
-    outcomes: {
-      service: new OutcomesService(indicators, new MeasureEvaluationService(database, indicators), new OutcomeReportRepository(database), resources, clock, database),
-    },
+    outcomes: (() => {
+      const evaluation = new MeasureEvaluationService(database, indicators);
+      const reports = new OutcomeReportRepository(database);
+      return {
+        service: new OutcomesService(indicators, evaluation, reports, resources, clock, database),
+        bcf: new BcfService(indicators, evaluation, reports, clock, database),
+      };
+    })(),
   };
 }

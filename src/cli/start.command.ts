@@ -84,6 +84,8 @@ export const startCommand: Command = {
       const n = await platform.outcomes.service.nightly();
       evaluatedToday = platform.clock.now().toISOString().slice(0, 10);
       console.log(`Evaluated and stored ${n} outcome indicator figures (the last four quarters).`);
+      // The Better Care Fund view's years too, so /outcomes/bcf opens on stored figures.
+      await platform.outcomes.bcf.refresh();
       platform.identity.startingUp = false;
     }
     // Only now: an invitation to sign in before the demo accounts exist would fail and count towards the lockout.

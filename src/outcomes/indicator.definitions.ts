@@ -227,3 +227,5 @@ export const COMPUTATIONS: Record<string, Computation> = {
 };
 
 export { CS as OUTCOMES_CS, SD as OUTCOMES_SD };
+/** The SQL building blocks, for other figures computed the same way (the Better Care Fund view, bcf.definitions.ts). */
+export const SQL_PARTS = { day, inPeriod, subjectId, codeOf, coded, ageAtEnd, hasExt, admissions };

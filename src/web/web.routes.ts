@@ -13,6 +13,7 @@ import { myPlanRoutes } from './routes/my-plan.routes.js';
 import { peopleRoutes } from './routes/people.routes.js';
 import { planRoutes } from './routes/plan.routes.js';
 import { outcomesRoutes } from './routes/outcomes.routes.js';
+import { bcfRoutes } from './routes/bcf.routes.js';
 import { portalRoutes } from './routes/portal.routes.js';
 import { proactiveCareRoutes } from './routes/proactive-care.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
@@ -54,6 +55,7 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(referralRoutes, { web });
     await pages.register(adminRoutes, { web });
     await pages.register(outcomesRoutes, { web });
+    await pages.register(bcfRoutes, { web });
     await pages.register(directoryRoutes, { web });
     await pages.register(dischargeRoutes, { web });
     await pages.register(pathwaysRoutes, { web });
