@@ -9,7 +9,7 @@ import { ageOn, nameOf } from '../record-view/fhir-text.js';
 import type { WorklistService } from '../workflow/worklist.service.js';
 import { OPEN_TASK_STATUSES, TASK_STATUS_TEXT, type TaskStatus } from '../workflow/task.vocabulary.js';
 import { DischargeBoardRepository, type DischargeTaskRow, type StayRow } from './discharge-board.repository.js';
-import { delayDays, lengthOfStay, leavingTime, losBand, planNotice, type PlanNotice } from './discharge.rules.js';
+import { dayNumber, delayDays, isoDay, lengthOfStay, leavingTime, losBand, planNotice, type PlanNotice } from './discharge.rules.js';
 import {
   DELAY_REASONS, DISCHARGE_PLAN_CATEGORY, DISCHARGE_TASK_SYSTEM, DISCHARGE_TASKS, isDelayReason, isDischargeTaskType, isPathway, LOS_BANDS, PATHWAYS,
   type DelayReason, type DischargeTaskType, type Pathway,
@@ -52,6 +52,8 @@ export interface BoardStay {
   person: { id: string; name: string; nhsNumber?: string; age?: number };
   ward?: string;
   admitted?: string;
+  /** The calendar date in Kent of the admission: day 0 of the length of stay. */
+  admittedOn?: string;
   los: number;
   band?: number;
   /** Reviewed today; `meets` undefined when not reviewed today. */
@@ -80,9 +82,9 @@ export interface Board {
   delayDaysByReason: { reason: DelayReason | 'not-recorded'; text: string; people: number; days: number }[];
 }
 
-const DAY = 86_400_000;
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
-const isoDate = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : undefined);
+/** The calendar date in Kent of a stored instant (a date is stored as its UTC midnight, which is that date in Kent too). */
+const isoDate = (d: Date | null | undefined) => (d ? isoDay(dayNumber(d)) : undefined);
 
 /**
  * The discharge board and the transfer of care hub, read under the caller's row restriction
@@ -249,11 +251,11 @@ function boardTask(t: DischargeTaskRow, names: Map<string, string>, now: Date): 
 function boardStay(r: StayRow, tasks: BoardTask[], now: Date): BoardStay {
   const pt = JSON.parse(r.patient) as Patient;
   const los = r.admitted ? lengthOfStay(r.admitted, now) : 0;
-  const reviewedToday = !!r.criteria_reviewed && Math.floor(r.criteria_reviewed.getTime() / DAY) === Math.floor(now.getTime() / DAY);
+  const reviewedToday = !!r.criteria_reviewed && dayNumber(r.criteria_reviewed) === dayNumber(now);
   const pathway = isPathway(r.pathway) ? r.pathway : undefined;
   const delayReason = isDelayReason(r.delay_reason) ? r.delay_reason : undefined;
   return {
-    id: r.id, versionId: r.version_id, person: personOf(pt, now), ward: r.ward_name ?? undefined, admitted: iso(r.admitted), los, band: losBand(los),
+    id: r.id, versionId: r.version_id, person: personOf(pt, now), ward: r.ward_name ?? undefined, admitted: iso(r.admitted), admittedOn: isoDate(r.admitted), los, band: losBand(los),
     reviewedToday, meets: r.ready_date ? false : reviewedToday ? true : undefined,
     readyDate: isoDate(r.ready_date), delayDays: delayDays(r.ready_date ?? undefined, now), expectedDate: isoDate(r.expected_date),
     pathway, delayReason, planShared: iso(r.plan_shared),

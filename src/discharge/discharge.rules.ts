@@ -2,19 +2,43 @@ import { LOS_BANDS, PLAN_NOTICE_HOURS } from './discharge.vocabulary.js';
 
 /**
  * The arithmetic of discharge, in one place and pure (the board, the figures and the tests use it).
- * Days are calendar days in UTC: a stay that began yesterday at 23:00 is one day long today, as
- * the national length-of-stay counts have it (the day of admission is day 0).
+ * Days are calendar days in Kent (Europe/London, summer time included), as the ward counts them: a
+ * stay that began at 23:30 BST is day 0 until local midnight, and one day long from then (the day
+ * of admission is day 0, as the national length-of-stay counts have it). A day number names a
+ * calendar date (days since 1970-01-01); an ISO date (YYYY-MM-DD) is that date wherever it is read.
  */
 const DAY_MS = 86_400_000;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The day number (days since 1970-01-01, UTC) of an instant or an ISO date. */
+/** The wall clock in Kent at an instant, as parts (hourCycle h23, so midnight is 00). */
+const LONDON = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+});
+
+/** The Kent wall-clock time of an instant, as milliseconds since the epoch read as if it were UTC. */
+function londonWallMs(t: number): number {
+  const v: Record<string, number> = {};
+  for (const part of LONDON.formatToParts(t)) if (part.type !== 'literal') v[part.type] = Number(part.value);
+  return Date.UTC(v.year, v.month - 1, v.day, v.hour, v.minute, v.second);
+}
+
+/** The day number of an instant's calendar date in Kent, or of an ISO date. NaN for an unreadable value. */
 export function dayNumber(at: Date | string): number {
-  const t = typeof at === 'string' ? Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(at) ? `${at}T00:00:00Z` : at) : at.getTime();
-  return Math.floor(t / DAY_MS);
+  if (typeof at === 'string' && ISO_DATE.test(at)) return Math.floor(Date.parse(`${at}T00:00:00Z`) / DAY_MS);
+  const t = typeof at === 'string' ? Date.parse(at) : at.getTime();
+  if (!Number.isFinite(t)) return Number.NaN;
+  return Math.floor(londonWallMs(t) / DAY_MS);
 }
 
 /** The ISO date (YYYY-MM-DD) of a day number. */
 export const isoDay = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/** The instant of a Kent wall-clock time on a day (e.g. midday): GMT in winter, BST (an hour earlier in UTC) in summer. */
+export function londonTime(day: number, hour: number): Date {
+  const wall = day * DAY_MS + hour * 3_600_000;
+  // The offset at that wall time read as UTC is the offset then, except within the hour the clocks change (never at midday).
+  return new Date(wall - (londonWallMs(wall) - wall));
+}
 
 /** Length of stay in whole days: from the day of admission to today (or the day of discharge). */
 export function lengthOfStay(admitted: Date | string, until: Date | string): number {
@@ -71,7 +95,7 @@ export function planNotice(shared: Date | undefined, leaving: Date | undefined, 
   return now.getTime() > dueBy ? 'overdue' : 'due';
 }
 
-/** Midday (UTC) of an expected date of discharge: when the plan's 24 hours are counted back from. */
+/** Midday in Kent of an expected date of discharge: when the plan's 24 hours are counted back from. */
 export function leavingTime(expectedDate: Date | string): Date {
-  return new Date((dayNumber(expectedDate) * DAY_MS) + 12 * 3_600_000);
+  return londonTime(dayNumber(expectedDate), 12);
 }

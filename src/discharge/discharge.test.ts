@@ -1,6 +1,7 @@
 import type { CarePlan, Encounter, EpisodeOfCare, Observation, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { proxy } from '../access/policy/policy.fixtures.js';
+import { proxy, staff } from '../access/policy/policy.fixtures.js';
+import { recordedByTag } from '../access/policy/policy-codes.js';
 import { restrictionFor } from '../access/policy/index.js';
 import type { FhirError } from '../fhir/outcome.js';
 import { Params } from '../fhir/search.repository.js';
@@ -243,5 +244,26 @@ describe('reablement at 91 days', () => {
     expect(obs.valueBoolean).toBe(true);
     expect(obs.component?.[0].valueCodeableConcept?.coding?.[0].code).toBe('extra-care');
     clockAt(DISCHARGE_NOW);
+  });
+});
+
+describe('days in Kent, not in UTC (the one clock moved across midnight in summer time)', () => {
+  it('a stay that began at 23:30 BST is day 0 until local midnight and one day long after it; the criteria reviewed at 23:40 BST are yesterday\'s after midnight', async () => {
+    const summer = staff('discharge-coordinator', 'org-trust3', { id: 'u-dc3', practitionerId: 'pr-dc', displayName: 'Dot Summers' });
+    await t.platform.resources.update('Organization', 'org-trust3', { resourceType: 'Organization', id: 'org-trust3', name: 'Summer Hospital Trust' });
+    await t.platform.resources.update('Encounter', 'enc-summer', {
+      resourceType: 'Encounter', id: 'enc-summer', status: 'in-progress', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP' },
+      subject: { reference: 'Patient/pat-c' }, serviceProvider: { reference: 'Organization/org-trust3' }, meta: { tag: [recordedByTag('org-trust3')] },
+      period: { start: '2026-06-10T22:30:00Z' }, extension: [{ url: EXT.criteriaReviewed, valueDateTime: '2026-06-10T22:40:00Z' }],
+    } as Encounter);
+    const board = async () => (await t.platform.discharge.board.board(summer, { sort: 'los' }, t.platform.clock.now())).stays.map((s) => [s.id, s.admittedOn, s.los, s.reviewedToday]);
+    try {
+      clockAt(new Date('2026-06-10T22:50:00Z')); // 23:50 BST on 10 June
+      expect(await board()).toEqual([['enc-summer', '2026-06-10', 0, true]]);
+      clockAt(new Date('2026-06-10T23:05:00Z')); // 00:05 BST on 11 June: still the 10th in UTC
+      expect(await board()).toEqual([['enc-summer', '2026-06-10', 1, false]]);
+    } finally {
+      clockAt(DISCHARGE_NOW);
+    }
   });
 });

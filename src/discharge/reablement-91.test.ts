@@ -45,8 +45,10 @@ beforeAll(async () => {
     outcome('o-young', 'ep-young', 'k-young', true),
     outcome('o-sept', 'ep-sept', 'k-sept', true),
     outcome('o-m1', 'ep-m1', 'm1', true, 'home'),
-    // 21+ days: three in hospital at Trust One on 1 May 2026 — 30 days and ready, 21 days and still meeting the criteria, 5 days and ready.
-    stay('s1', 'org-t1', '2026-04-01T10:00:00Z', '2026-04-20'), stay('s2', 'org-t1', '2026-04-10T23:00:00Z'), stay('s3', 'org-t1', '2026-04-26T10:00:00Z', '2026-04-30'),
+    // 21+ days: four in hospital at Trust One on 1 May 2026 — 30 days and ready; 21 days (admitted 23:30 BST on 10 April) and still
+    // meeting the criteria; 20 days (admitted 00:30 BST on 11 April, which is still 10 April in UTC: days are Kent's); 5 days and ready.
+    stay('s1', 'org-t1', '2026-04-01T10:00:00Z', '2026-04-20'), stay('s2', 'org-t1', '2026-04-10T22:30:00Z'), stay('s2b', 'org-t1', '2026-04-10T23:30:00Z'),
+    stay('s3', 'org-t1', '2026-04-26T10:00:00Z', '2026-04-30'),
   ];
   for (const r of world) await t.platform.resources.update(r.resourceType, r.id!, r);
 }, 60_000);
@@ -74,6 +76,6 @@ describe('the 91-day figure (ASCOF 2B), from the record', () => {
 describe('the 21+ day figure', () => {
   it('counts the people in hospital 21 days or more, and of them those no longer meeting the criteria to reside', async () => {
     const r = await longStays(t.platform.db, { now: NOW });
-    expect(r.trusts).toEqual([{ trust: { id: 'org-t1', name: 'Trust One' }, inpatients: 3, los21: 2, los21NotMeetingCriteria: 1 }]);
+    expect(r.trusts).toEqual([{ trust: { id: 'org-t1', name: 'Trust One' }, inpatients: 4, los21: 2, los21NotMeetingCriteria: 1 }]);
   });
 });

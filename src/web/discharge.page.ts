@@ -80,7 +80,7 @@ export function boardBody(b: Board, o: { trustNames: Map<string, string>; errors
     </form></div></details>`;
   const rows = b.stays.map((s) => [
     personCell(s, `/discharge/stays/${s.id}`),
-    html`${s.ward ?? 'Ward not recorded'}<br><span class="nhsuk-body-s">Admitted ${formatDate(s.admitted)}</span>`,
+    html`${s.ward ?? 'Ward not recorded'}<br><span class="nhsuk-body-s">Admitted ${formatDate(s.admittedOn)}</span>`,
     html`${String(s.los)} ${s.los === 1 ? 'day' : 'days'} ${bandTag(s)}`,
     readiness(s),
     html`${s.expectedDate ? formatDate(s.expectedDate) : 'Not set'}<br><span class="nhsuk-body-s">${s.pathway ? PATHWAYS[s.pathway] : 'Pathway not chosen'}</span>${s.delayReason ? html`<br><span class="nhsuk-body-s">Delay: ${DELAY_REASONS[s.delayReason]}</span>` : ''}`,
@@ -120,7 +120,7 @@ export function stayBody(d: StayPageData): Html {
   const facts = summaryList([
     { key: 'Person', value: personCell(s, `/people/${s.person.id}`) },
     { key: 'Where', value: `${d.trustName}${s.ward ? `, ${s.ward}` : ''}` },
-    { key: 'Admitted', value: `${formatDate(s.admitted)} (${s.los} ${s.los === 1 ? 'day' : 'days'} ago)` },
+    { key: 'Admitted', value: `${formatDate(s.admittedOn)} (${s.los} ${s.los === 1 ? 'day' : 'days'} ago)` },
     { key: 'Criteria to reside', value: readiness(s) },
     { key: 'Discharge Ready Date', value: s.readyDate ? formatDate(s.readyDate) : 'None: still meets the criteria, or not reviewed' },
     { key: 'Expected date of discharge', value: s.expectedDate ? formatDate(s.expectedDate) : 'Not set' },
