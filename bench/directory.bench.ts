@@ -35,41 +35,14 @@ import { WEEKENDS } from '../src/directory/opening-hours.js';
 import { importOpenReferral, readSource } from '../src/directory/oruk-import.service.js';
 import { kentPostcodeDistricts } from '../src/directory/postcode-geography.js';
 import { createPlatform } from '../src/platform.js';
-import { hashString, Prng } from '../src/synth/prng.js';
+import { directoryFeed } from './directory.feed.js';
+
+const TYPE_SYSTEM_TAXONOMY = 'https://onestory.example/fhir/CodeSystem/service-type';
 import { percentile } from './stats.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const arg = (name: string, fallback?: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const log = (m: string) => console.log(`[directory-bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
-
-const KINDS = ['befriending', 'carers-support', 'weight-management', 'stop-smoking', 'debt-housing-advice', 'family-hub', 'domestic-abuse', 'veterans', 'dementia-support', 'crisis-cafe', 'street-triage', 'social-prescribing'];
-const TYPE_SYSTEM_TAXONOMY = 'https://onestory.example/fhir/CodeSystem/service-type';
-
-/** N Open Referral service records, deterministic (its own PRNG stream). */
-function feed(n: number): string {
-  const rng = new Prng(1, hashString('directory-bench'));
-  const points = [...kentPostcodeDistricts()];
-  const records = [];
-  for (let i = 0; i < n; i++) {
-    const kind = KINDS[i % KINDS.length];
-    const [pd, at] = points[rng.int(points.length)];
-    const days = rng.chance(0.3) ? 'SA' : rng.chance(0.5) ? 'MO,TU,WE,TH,FR' : 'TU,TH';
-    records.push({
-      id: `bench-${i}`, name: `${SERVICE_KINDS[kind]} group ${i}`, status: 'active',
-      description: `<p>${SERVICE_KINDS[kind]} in ${pd}: friendly support, advice and activities.</p>`,
-      organization: { id: `bench-org-${i % 2000}`, name: `Bench charity ${i % 2000}`, description: 'A charity' },
-      phones: [{ id: `p${i}`, number: `01632 960${String(i % 1000).padStart(3, '0')}` }],
-      schedules: [{ id: `s${i}`, freq: 'WEEKLY', byday: days, opens_at: '10:00', closes_at: rng.chance(0.2) ? '20:00' : '16:00' }],
-      service_at_locations: [{ id: `sal${i}`, location: { id: `bench-loc-${i}`, location_type: 'physical', name: `Hall ${i}`,
-        latitude: Math.round((at.lat + (rng.next() - 0.5) * 0.03) * 1e5) / 1e5, longitude: Math.round((at.lon + (rng.next() - 0.5) * 0.04) * 1e5) / 1e5,
-        addresses: [{ id: `a${i}`, address_1: `${i} High Street`, city: pd, state_province: 'Kent', postal_code: `${pd} 1AA`, country: 'GB', address_type: 'physical' }] } }],
-      cost_options: [{ id: `c${i}`, option: rng.chance(0.8) ? 'Free' : '£3 a session' }],
-      assured_date: '2026-09-01',
-      attributes: [{ id: `at${i}`, taxonomy_term: { id: `t-${kind}`, name: SERVICE_KINDS[kind], taxonomy: 'bench', term: kind } }],
-    });
-  }
-  return JSON.stringify({ total_items: n, contents: records });
-}
 
 async function main(): Promise<void> {
   const n = Number(arg('services', '10000'));
@@ -79,7 +52,7 @@ async function main(): Promise<void> {
   const platform = await createPlatform({ ...loadConfig({}), baseUrl: undefined }, db);
   try {
     const file = join(tmpdir(), `directory-bench-${process.pid}.json`);
-    writeFileSync(file, feed(n));
+    writeFileSync(file, directoryFeed(n));
     log(`importing ${n.toLocaleString('en-GB')} services (${databaseUrl ? 'PostgreSQL' : 'PGlite'})`);
     const summary = await importOpenReferral(platform.db, platform.resources, readSource(file));
     rmSync(file, { force: true });

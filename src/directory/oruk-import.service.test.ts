@@ -33,7 +33,7 @@ describe('importing an Open Referral feed', () => {
 
   it('imports a messy page of services: each record imported, imported with warnings or rejected with a reason; nothing half-written', async () => {
     const feed = JSON.stringify({
-      total_items: 6, page_number: 1,
+      total_items: 7, page_number: 1,
       contents: [
         GOOD,
         { id: 'svc-2', name: '<b></b>  ', organization_id: 'org-1' },
@@ -41,14 +41,17 @@ describe('importing an Open Referral feed', () => {
         { ...GOOD, name: 'Duplicate of the first' },
         { id: 'svc-5', name: 'Odd times group', schedules: [{ byday: 'MO,XX', opens_at: '9', closes_at: '17:00' }, { byday: 'TU', opens_at: 'morning', closes_at: 'noon' }] },
         { id: 'svc-6', name: 'Bad location', organization: { id: 'org-2', name: 'Org two' }, service_at_locations: [{ location: { id: 'loc-9', latitude: 'north', longitude: 999 } }] },
+        // A language code with a double space is not a FHIR code: the whole record (its organisation too) is refused.
+        { id: 'svc-7', name: 'Invalid language', organization: { id: 'org-3', name: 'Org three' }, languages: [{ code: 'en  GB', name: 'English' }] },
       ],
     });
     const summary = await importOpenReferral(t.platform.db, t.platform.resources, chunksOf(feed));
     expect(summary.stoppedBecause).toBeUndefined();
-    expect(summary.records.map((r) => r.outcome)).toEqual(['imported', 'rejected', 'rejected', 'rejected', 'imported', 'imported']);
+    expect(summary.records.map((r) => r.outcome)).toEqual(['imported', 'rejected', 'rejected', 'rejected', 'imported', 'imported', 'rejected']);
     expect(summary.records[1].reason).toMatch(/no name/);
     expect(summary.records[2].reason).toMatch(/no id/);
     expect(summary.records[3].reason).toMatch(/duplicate id/);
+    expect(summary.records[6].reason).toMatch(/^not valid: .*communication/i);
     expect(summary.records[0].warnings.join(' ')).toMatch(/markup removed/);
     expect(summary.records[0].warnings.join(' ')).toMatch(/monthly schedules/);
     expect(summary.records[0].warnings.join(' ')).toMatch(/unknown fields ignored: favourite_colour/);

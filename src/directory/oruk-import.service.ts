@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import type { HealthcareService, HealthcareServiceAvailableTime, Location, Organization, Resource } from '@medplum/fhirtypes';
 import type { Database } from '../db/database.js';
 import { FhirError } from '../fhir/outcome.js';
-import { hasControlCharacter } from '../text-checks.js';
 import { isValidId } from '../fhir/reference.js';
-import type { ResourceService } from '../fhir/resource.service.js';
+import type { ResourceService, WriteResult } from '../fhir/resource.service.js';
+import { checkArrayLengths } from '../fhir/body-limits.js';
+import { PreparePool } from '../fhir/import.pool.js';
+import type { PreparedBatch, PreparedResource } from '../fhir/import.preparer.js';
 import { SERVICE_EXTENSIONS } from './directory-index.table.js';
 import { jsonArrayRecords, MalformedJsonError } from './json-array.stream.js';
 import { DAYS, minutesOf } from './opening-hours.js';
@@ -18,8 +20,8 @@ import { LAST_CHECKED_EXTENSION } from './service-freshness.js';
  *
  * Incremental: each entry's record id is derived from the feed's own id (`oruk-<id>`), so running
  * the import again updates what changed (the record's no-op rule leaves the rest untouched) and
- * never makes a second copy. Each service is written with its organisation and locations in one
- * transaction: all or nothing. Every record ends as imported, imported with warnings (what was
+ * never makes a second copy. A service is written with its organisation and locations or not at all
+ * (a batch of records shares one transaction; a record with an invalid part is rejected whole). Every record ends as imported, imported with warnings (what was
  * dropped or guessed, e.g. HTML stripped, a schedule that could not be read), or rejected with the
  * reason; nothing is half-written. Text is stored as text: HTML and scripts in a feed are reduced to
  * their words, and pages escape whatever is left.
@@ -68,7 +70,9 @@ export function htmlToText(s: string): string {
       }
       return named[e.toLowerCase()] ?? m;
     })
-    .split('').map((ch) => (hasControlCharacter(ch, { allow: '\n\t\r' }) ? ' ' : ch)).join('')
+    // Control characters (as text-checks' hasControlCharacter counts them, bar tab and line ends) become spaces.
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ')
     .replace(/[ \t]+/g, ' ')
     .replace(/\s*\n\s*/g, '\n')
     .trim();
@@ -250,8 +254,21 @@ export async function* readSource(source: string): AsyncGenerator<string> {
   for await (const chunk of createReadStream(source, { encoding: 'utf8', highWaterMark: 256 * 1024 })) yield chunk as string;
 }
 
-/** Imports a feed's records; each service with its organisation and locations in one transaction. */
-export async function importOpenReferral(db: Database, resources: ResourceService, chunks: AsyncIterable<string>, onRecord?: (o: RecordOutcome) => void): Promise<DirectoryImportSummary> {
+/** Records per batch: prepared together on a worker thread and written in one transaction. */
+export const IMPORT_BATCH = 250;
+
+interface Accepted { index: number; id: string; name?: string; resources: Resource[]; warnings: string[] }
+type Pending = RecordOutcome | Accepted;
+
+/**
+ * Imports a feed's records a batch at a time. Each record is mapped on its own; a batch's resources
+ * are then validated, put in their stored form and indexed on worker threads (the record's
+ * `prepareBatch`, as the FHIR import does) while the batch before is written, and written in one
+ * transaction through the record's bulk PUT (`ResourceService.putPrepared`), which makes no new
+ * version of an unchanged resource. A record with any invalid resource is rejected whole and writes
+ * nothing. Outcomes are reported in the feed's order.
+ */
+export async function importOpenReferral(db: Database, resources: ResourceService, chunks: AsyncIterable<string>, onRecord?: (o: RecordOutcome) => void, pool?: PreparePool): Promise<DirectoryImportSummary> {
   const started = performance.now();
   const summary: DirectoryImportSummary = { created: 0, updated: 0, unchanged: 0, withWarnings: 0, rejected: 0, records: [], seconds: 0 };
   const seen = new Map<string, number>();
@@ -266,34 +283,110 @@ export async function importOpenReferral(db: Database, resources: ResourceServic
     summary.records.push(o);
     onRecord?.(o);
   };
+  const ownPool = pool ?? new PreparePool();
+  // Batches are written one after another, in order; the next ones are prepared meanwhile.
+  const inflight: Promise<void>[] = [];
+  let written: Promise<void> = Promise.resolve();
+  let batch: Pending[] = [];
+  const submit = async () => {
+    if (batch.length === 0) return;
+    const pending = batch;
+    batch = [];
+    const accepted = pending.filter((p): p is Accepted => 'resources' in p);
+    const items = accepted.flatMap((a, k) => a.resources.map((r) => ({ resource: r, source: String(k) })));
+    const prepared = items.length ? ownPool.prepare(items, new Date().toISOString()) : Promise.resolve({ prepared: [], bundles: [], rejected: [] });
+    const done = written.then(async () => {
+      const outcomes = await writeRecords(db, resources, accepted, await prepared);
+      let k = 0;
+      for (const p of pending) record('resources' in p ? outcomes[k++] : p);
+    });
+    // Handled here so a failure while the next records are read is not an unhandled rejection; it is
+    // thrown where the batch is awaited.
+    done.catch(() => undefined);
+    written = done;
+    inflight.push(done);
+    // Keep a few batches ahead, not the whole file.
+    if (inflight.length >= Math.max(2, ownPool.threads + 1)) await inflight.shift();
+  };
   try {
-    for await (const { value, index } of jsonArrayRecords(chunks)) {
-      const r = obj(value);
-      if (!r) { record({ index, outcome: 'rejected', warnings: [], reason: 'not an object' }); continue; }
-      const mapped = mapService(r);
-      const id = str(r.id)?.trim();
-      const name = typeof r.name === 'string' ? htmlToText(r.name).slice(0, 120) : undefined;
-      if ('reason' in mapped) { record({ index, id, name, outcome: 'rejected', warnings: [], reason: mapped.reason }); continue; }
-      const first = seen.get(id!);
-      if (first !== undefined) { record({ index, id, name, outcome: 'rejected', warnings: [], reason: `duplicate id: the same id as record ${first + 1}, which was kept` }); continue; }
-      seen.set(id!, index);
-      try {
-        const results = await db.transaction(async (tx) => {
-          const out = [];
-          for (const res of mapped.resources) out.push(await resources.update(res.resourceType, res.id!, res, { tx }));
-          return out;
-        });
-        const svc = results[results.length - 1];
-        record({ index, id, name, outcome: svc.created ? 'imported' : svc.unchanged && results.every((x) => x.unchanged) ? 'unchanged' : 'updated', warnings: mapped.warnings });
-      } catch (err) {
-        if (!(err instanceof FhirError)) throw err;
-        record({ index, id, name, outcome: 'rejected', warnings: [], reason: `not valid: ${err.outcome.issue?.map((i) => i.diagnostics).join('; ').slice(0, 300)}` });
+    try {
+      for await (const { value, index } of jsonArrayRecords(chunks)) {
+        const r = obj(value);
+        if (!r) { batch.push({ index, outcome: 'rejected', warnings: [], reason: 'not an object' }); continue; }
+        const mapped = mapService(r);
+        const id = str(r.id)?.trim();
+        const name = typeof r.name === 'string' ? htmlToText(r.name).slice(0, 120) : undefined;
+        if ('reason' in mapped) { batch.push({ index, id, name, outcome: 'rejected', warnings: [], reason: mapped.reason }); continue; }
+        const first = seen.get(id!);
+        if (first !== undefined) { batch.push({ index, id, name, outcome: 'rejected', warnings: [], reason: `duplicate id: the same id as record ${first + 1}, which was kept` }); continue; }
+        seen.set(id!, index);
+        try {
+          // Before validation, whose cost grows with every element (as for any write).
+          for (const res of mapped.resources) checkArrayLengths(res.resourceType, res);
+        } catch (err) {
+          if (!(err instanceof FhirError)) throw err;
+          batch.push({ index, id, name, outcome: 'rejected', warnings: [], reason: notValid(err.message) });
+          continue;
+        }
+        batch.push({ index, id: id!, name, resources: mapped.resources, warnings: mapped.warnings });
+        if (batch.length >= IMPORT_BATCH) await submit();
       }
+    } catch (err) {
+      if (!(err instanceof MalformedJsonError)) throw err;
+      summary.stoppedBecause = `the file is not valid JSON: ${err.message}`;
     }
-  } catch (err) {
-    if (!(err instanceof MalformedJsonError)) throw err;
-    summary.stoppedBecause = `the file is not valid JSON: ${err.message}`;
+    // The records read before a malformed part stand, as the summary says.
+    await submit();
+    await written;
+  } finally {
+    // Settle every batch still in flight after a failure, so no write ends unheard.
+    await Promise.allSettled(inflight);
+    if (!pool) await ownPool.close();
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+const notValid = (reason: string) => `not valid: ${reason.slice(0, 300)}`;
+
+/**
+ * Writes a batch's prepared records in one transaction. A lost race with another writer runs the
+ * batch again; any other refusal falls back to one transaction per record, so that only the record
+ * at fault is rejected (with the reason) and the rest are written.
+ */
+async function writeRecords(db: Database, resources: ResourceService, records: Accepted[], batch: PreparedBatch): Promise<RecordOutcome[]> {
+  const parts = records.map(() => [] as PreparedResource[]);
+  const invalid = new Map<number, string>();
+  for (const p of batch.prepared) parts[Number(p.source)].push(p);
+  for (const r of batch.rejected) if (!invalid.has(Number(r.source))) invalid.set(Number(r.source), r.reason);
+  const outcomes: RecordOutcome[] = records.map((a, k) => invalid.has(k)
+    ? { index: a.index, id: a.id, name: a.name, outcome: 'rejected', warnings: [], reason: notValid(invalid.get(k)!) }
+    : { index: a.index, id: a.id, name: a.name, outcome: 'unchanged', warnings: a.warnings });
+  const valid = records.map((_, k) => k).filter((k) => !invalid.has(k));
+  const outcomeOf = (results: WriteResult[]): RecordOutcome['outcome'] =>
+    results[results.length - 1].created ? 'imported' : results.every((x) => x.unchanged) ? 'unchanged' : 'updated';
+  const put = async (ks: number[]) => {
+    const results = await db.transaction((tx) => resources.putPrepared(tx, ks.flatMap((k) => parts[k])));
+    let at = 0;
+    for (const k of ks) outcomes[k].outcome = outcomeOf(results.slice(at, (at += parts[k].length)));
+  };
+  if (valid.length === 0) return outcomes;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await put(valid);
+      return outcomes;
+    } catch (err) {
+      if (!(err instanceof FhirError)) throw err;
+      if (err.status !== 409) break;
+    }
+  }
+  for (const k of valid) {
+    try {
+      await put([k]);
+    } catch (err) {
+      if (!(err instanceof FhirError)) throw err;
+      outcomes[k] = { index: records[k].index, id: records[k].id, name: records[k].name, outcome: 'rejected', warnings: [], reason: notValid(err.message) };
+    }
+  }
+  return outcomes;
 }

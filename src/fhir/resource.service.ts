@@ -8,6 +8,7 @@ import {
   badRequest, conflict, FhirError, gone, issue, notFound, outcome, preconditionFailed,
 } from './outcome.js';
 import type { GuardedWrite, RequestContext, WriteDone } from './request-context.js';
+import type { PreparedResource } from './import.preparer.js';
 import { ResourceRepository, type StoredRow, type VersionWrite } from './resource.repository.js';
 import { extractIndex } from './search-index.js';
 import { SearchService } from './search.service.js';
@@ -204,6 +205,52 @@ export class ResourceService {
     const done = await this.repo.write(q, writes);
     if (done.size !== writes.length) throw conflict('An id chosen for a new resource was already taken; try again');
     return writes.map((w) => ({ resourceType: w.resourceType, id: w.id, versionId: 1, lastUpdated: w.lastUpdated, content: w.content, created: true }));
+  }
+
+  /**
+   * PUT of many resources with their ids in one statement, for a bulk load of a feed that is run
+   * again and again: each is created, replaced, or left as it is when only its meta would change (no
+   * new version), as `update` would do one at a time. Resources come prepared (validated, stored
+   * form, index rows: `prepareBatch`, on worker threads); no caller's access is checked (platform
+   * writes only). A resource given twice keeps its last form. A concurrent writer that wins a race is
+   * a 409: the caller's transaction rolls back, nothing half-written, and may be run again.
+   */
+  async putPrepared(q: Queryable, items: PreparedResource[]): Promise<WriteResult[]> {
+    const key = (r: { resourceType: string; id: string }) => `${r.resourceType}/${r.id}`;
+    const last = new Map<string, PreparedResource>();
+    for (const r of items) {
+      this.checkWritable(r.resourceType);
+      last.set(key(r), r);
+    }
+    const list = [...last.values()];
+    const current = new Map((await this.repo.readCurrentMany(q, list.map((r) => ({ type: r.resourceType, id: r.id })))).map((c) => [`${c.resource_type}/${c.id}`, c]));
+    const rids = await this.repo.allocateRids(list.filter((r) => !current.has(key(r))).length, q);
+    let next = 0;
+    const results = new Map<string, WriteResult>();
+    const writes: VersionWrite[] = [];
+    for (const r of list) {
+      const cur = current.get(key(r));
+      if (cur && !cur.deleted && cur.content && samePreparedContent(cur.content, r.content)) {
+        results.set(key(r), { ...toVersion({ ...cur, id: r.id }, r.resourceType), created: false, unchanged: true });
+        continue;
+      }
+      let content = r.content;
+      if (cur) {
+        // Prepared as version 1: the stored form names its real version.
+        const stored = parseJson(r.content) as Resource;
+        stored.meta = { ...stored.meta, versionId: String(cur.version_id + 1) };
+        content = stringifyJson(stored);
+      }
+      const versionId = cur ? cur.version_id + 1 : 1;
+      writes.push({
+        rid: cur ? cur.rid : rids[next++], resourceType: r.resourceType, id: r.id, versionId, previousVersion: cur?.version_id,
+        lastUpdated: r.lastUpdated, deleted: false, method: 'PUT', content, index: r.index,
+      });
+      results.set(key(r), { resourceType: r.resourceType, id: r.id, versionId, lastUpdated: r.lastUpdated, content, created: !cur || cur.deleted });
+    }
+    const done = await this.repo.write(q, writes);
+    if (done.size !== writes.length) throw conflict('Some of these resources were changed by another request meanwhile; try again');
+    return items.map((r) => results.get(key(r))!);
   }
 
   /** PUT Type/id: updates, or creates with the client's id when it does not exist yet. */
@@ -449,6 +496,19 @@ function toVersion(row: StoredRow & { id: string }, type?: string): Version {
   const content = row.content;
   const resourceType = type ?? (content ? JSON.parse(content).resourceType : '');
   return { resourceType, id: row.id, versionId: row.version_id, lastUpdated: row.last_updated.toISOString(), content };
+}
+
+/** The stored form's server-owned meta as it ends the text when the resource had no meta of its own. */
+const TRAILING_META = /,"meta":\{"versionId":"\d+","lastUpdated":"[^"]*"\}\}$/;
+
+/**
+ * A stored version and a prepared one equal apart from the server-owned meta: the texts compared
+ * without their trailing meta (the common case, and cheap), else the parsed resources.
+ */
+function samePreparedContent(storedJson: string, preparedJson: string): boolean {
+  const a = storedJson.replace(TRAILING_META, '}'), b = preparedJson.replace(TRAILING_META, '}');
+  if (a === b && a !== storedJson && b !== preparedJson) return true;
+  return sameContent(storedJson, parseJson(preparedJson) as Resource);
 }
 
 /** Equal apart from the server-owned meta fields. */
