@@ -10,7 +10,7 @@ import { TASK_KIND_SYSTEM, TASK_KINDS } from '../workflow/task.vocabulary.js';
 import { locationIdsOf } from './directory-index.table.js';
 import { DirectorySearchRepository, type DirectoryQuery } from './directory-search.repository.js';
 import { TAXONOMY_NAMES, type Term } from './directory-taxonomy.js';
-import { isUuid, orukIdOf } from './oruk-ids.js';
+import { isUuid, orukIdOf, serviceAtLocationId } from './oruk-ids.js';
 
 /** A service as the directory shows it: the HealthcareService, its Open Referral id, and how far away it is when asked. */
 export interface DirectoryEntry {
@@ -70,6 +70,26 @@ export class DirectoryService {
     if (!res.rows[0]) throw notFound('No such service in the directory');
     const service = JSON.parse(res.rows[0].content) as HealthcareService;
     return { service, orukId: res.rows[0].oruk_id, ...(await this.detailsOf([service]))[0] };
+  }
+
+  /**
+   * A service by the id of one of its service-at-locations (`/service_at_locations/{id}`), which the
+   * profile answers with the full service. Those ids are name-based UUIDs of the service's and the
+   * location's ids, so they are found by deriving each pair's (one statement, then hashing in
+   * process): a rare call, kept off the search path. 404 when missing or inactive alike.
+   */
+  async getByServiceAtLocation(id: string): Promise<DirectoryRecord> {
+    if (!isUuid(id)) throw notFound('No such service at a location in the directory');
+    const res = await this.db.query<{ service_id: string; service_oruk: string; location_oruk: string }>(
+      `SELECT s.service_id, s.oruk_id AS service_oruk, l.oruk_id AS location_oruk
+         FROM directory_service s CROSS JOIN LATERAL unnest(s.locations) AS at(location_id)
+         JOIN directory_location l ON l.location_id = at.location_id
+        WHERE s.status = 'active'`,
+    );
+    const want = id.toLowerCase();
+    const hit = res.rows.find((r) => serviceAtLocationId(r.service_oruk, r.location_oruk) === want);
+    if (!hit) throw notFound('No such service at a location in the directory');
+    return this.get(hit.service_id);
   }
 
   /** The organisations and locations of several services, in two statements. */

@@ -175,6 +175,54 @@ describe('the Open Referral UK API', () => {
     expect(terms.body.contents.map((x: any) => x.name)).toEqual(expect.arrayContaining(["Carers' support", 'Mental health crisis cafés', 'Mental health street triage']));
   });
 
+  it('answers a service at a location, a taxonomy and a term by id, each in the shape the OpenAPI description gives', async () => {
+    const validSalOne = responseValidator('/service_at_locations/{id}');
+    const validTaxonomy = responseValidator('/taxonomies/{id}');
+    const validTerm = responseValidator('/taxonomy_terms/{id}');
+    const listed = await get('/openreferral/service_at_locations?postcode=ME7&proximity=3000&per_page=1');
+    const sal = listed.body.contents[0];
+    const one = await get(`/openreferral/service_at_locations/${sal.id}`);
+    expect(one.status).toBe(200);
+    expect(one.headers['access-control-allow-origin']).toBe('*');
+    expect(validSalOne(one.body), problems(validSalOne)).toBe(true);
+    // The profile answers with the whole service, whose service_at_locations hold the one asked for.
+    expect(one.body.id).toBe(sal.service_id);
+    expect(one.body.service_at_locations.map((x: any) => x.id)).toContain(sal.id);
+    const taxonomy = (await get('/openreferral/taxonomies')).body.contents[0];
+    const tx = await get(`/openreferral/taxonomies/${taxonomy.id}`);
+    expect(validTaxonomy(tx.body), problems(validTaxonomy)).toBe(true);
+    expect(tx.body).toEqual(taxonomy);
+    const term = (await get('/openreferral/taxonomy_terms?per_page=1')).body.contents[0];
+    const tt = await get(`/openreferral/taxonomy_terms/${term.id}`);
+    expect(validTerm(tt.body), problems(validTerm)).toBe(true);
+    expect(tt.body).toEqual(term);
+    for (const url of [`/openreferral/service_at_locations/${uuidFor('nothing')}`, '/openreferral/service_at_locations/not-a-uuid',
+      `/openreferral/taxonomies/${uuidFor('nothing')}`, `/openreferral/taxonomy_terms/${uuidFor('nothing')}`]) {
+      const res = await get(url);
+      expect(res.status, url).toBe(404);
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+      expect(res.body).toEqual({ status: 404, error: 'Not Found', message: expect.any(String) });
+    }
+    expect((await get(`/openreferral/service_at_locations/${sal.id}?x=1`)).status).toBe(400);
+  });
+
+  it('answers every GET path the OpenAPI description lists', async () => {
+    const { openapi } = await import('./oruk.test-helpers.js');
+    const ids: Record<string, string> = {
+      '/services/{id}': uuidFor('HealthcareService/hs-dir-befriend-medway'),
+      '/service_at_locations/{id}': (await get('/openreferral/service_at_locations?per_page=1')).body.contents[0].id,
+      '/taxonomies/{id}': (await get('/openreferral/taxonomies')).body.contents[0].id,
+      '/taxonomy_terms/{id}': (await get('/openreferral/taxonomy_terms')).body.contents[0].id,
+    };
+    for (const path of Object.keys(openapi.paths)) {
+      const url = `/openreferral${path === '/' ? '' : path.replace('{id}', ids[path] ?? '')}`;
+      const res = await get(url);
+      expect(res.status, url).toBe(200);
+      const v = responseValidator(path);
+      expect(v(res.body), `${url} ${problems(v)}`).toBe(true);
+    }
+  });
+
   it('answers bad parameters with a clear 400 naming the parameter, in its error shape, with the CORS header', async () => {
     for (const [query, parameter] of [
       ['?colour=blue', 'colour'], ['?postcode=NOTAPOSTCODE', 'postcode'], ['?postcode=SW1A%201AA', 'postcode'],

@@ -31,6 +31,12 @@ function sendError(reply: FastifyReply, status: number, message: string, paramet
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
+/** An endpoint of one record by id takes no query parameters: any is a 400 naming it. */
+function noParameters(req: FastifyRequest, path: string): void {
+  const unknown = Object.keys(req.query as Record<string, unknown>)[0];
+  if (unknown) throw new OrukParameterError(unknown, `Unknown parameter '${unknown.slice(0, 60)}': ${path} takes none`);
+}
+
 /**
  * The Open Referral UK API under /openreferral: public and read-only like every Open Referral feed
  * (no sign-in; `Access-Control-Allow-Origin: *` on every answer, errors included). Its requests
@@ -73,9 +79,7 @@ export async function openReferralRoutes(app: FastifyInstance, opts: { platform:
   });
 
   app.get('/services/:id', { config }, async (req) => {
-    const query = req.query as Record<string, unknown>;
-    const unknown = Object.keys(query)[0];
-    if (unknown) throw new OrukParameterError(unknown, `Unknown parameter '${unknown.slice(0, 60)}': /services/{id} takes none`);
+    noParameters(req, '/services/{id}');
     return serviceFull(await directory.get((req.params as { id: string }).id));
   });
 
@@ -90,6 +94,12 @@ export async function openReferralRoutes(app: FastifyInstance, opts: { platform:
     return page(contents, total, n, perPage);
   });
 
+  // The profile answers a service at a location with the full service it belongs to.
+  app.get('/service_at_locations/:id', { config }, async (req) => {
+    noParameters(req, '/service_at_locations/{id}');
+    return serviceFull(await directory.getByServiceAtLocation((req.params as { id: string }).id));
+  });
+
   app.get('/taxonomies', { config }, async (req) => {
     const { page: n, perPage } = parsePage(req.query as Record<string, unknown>, true);
     const all = await directory.taxonomies();
@@ -100,6 +110,18 @@ export async function openReferralRoutes(app: FastifyInstance, opts: { platform:
     const { page: n, perPage } = parsePage(req.query as Record<string, unknown>, true);
     const all = await directory.terms();
     return page(all.slice((n - 1) * perPage, n * perPage).map(taxonomyTermOf), all.length, n, perPage);
+  });
+
+  app.get('/taxonomies/:id', { config }, async (req, reply) => {
+    noParameters(req, '/taxonomies/{id}');
+    const found = (await directory.taxonomies()).find((t) => t.id === (req.params as { id: string }).id.toLowerCase());
+    return found ? taxonomyOf(found) : sendError(reply, 404, 'No such taxonomy in the directory');
+  });
+
+  app.get('/taxonomy_terms/:id', { config }, async (req, reply) => {
+    noParameters(req, '/taxonomy_terms/{id}');
+    const found = (await directory.terms()).find((t) => t.id === (req.params as { id: string }).id.toLowerCase());
+    return found ? taxonomyTermOf(found) : sendError(reply, 404, 'No such taxonomy term in the directory');
   });
 
   // Any other path under /openreferral answers in this API's shape, not the FHIR API's.

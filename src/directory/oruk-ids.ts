@@ -30,3 +30,8 @@ export function orukIdOf(resource: { resourceType: string; id?: string; identifi
   const given = resource.identifier?.find((i) => i.system === OPENREFERRAL_ID_SYSTEM)?.value;
   return isUuid(given) ? given.toLowerCase() : uuidFor(`${resource.resourceType}/${resource.id}`);
 }
+
+/** The id of a service at a location: derived from the two Open Referral ids, so the same on every call. */
+export function serviceAtLocationId(serviceOrukId: string, locationOrukId: string): string {
+  return uuidFor(`${serviceOrukId}|at|${locationOrukId}`);
+}

@@ -3,7 +3,7 @@ import { costOf, ageRangeOf } from './directory-index.table.js';
 import type { DirectoryEntry, DirectoryRecord } from './directory.service.js';
 import { termsOf, type Term } from './directory-taxonomy.js';
 import { DAYS, minutesOf, openingTimesInWords } from './opening-hours.js';
-import { uuidFor } from './oruk-ids.js';
+import { serviceAtLocationId, uuidFor } from './oruk-ids.js';
 import { lastCheckedOf } from './service-freshness.js';
 
 /**
@@ -83,7 +83,7 @@ function locationOf(l: Location & { orukId: string }): Json {
 
 export function serviceAtLocationOf(e: DirectoryEntry, org: (Organization & { orukId: string }) | undefined, l: Location & { orukId: string }, distance?: number): Json {
   return {
-    id: uuidFor(`${e.orukId}|at|${l.orukId}`), service_id: e.orukId, location_id: l.orukId,
+    id: serviceAtLocationId(e.orukId, l.orukId), service_id: e.orukId, location_id: l.orukId,
     location: locationOf(l), service: serviceListItem({ ...e, ...(distance !== undefined ? { distance } : {}) }, org),
   };
 }
@@ -116,7 +116,7 @@ export function serviceFull(r: DirectoryRecord): Json {
     ...(s.eligibility?.length ? { eligibility_description: s.eligibility.map((e) => e.comment ?? e.code?.text).filter(Boolean).join('; ') } : {}),
     schedules,
     service_areas: (s.coverageArea ?? []).map((a, i) => ({ id: child('area', i), service_id: id, name: a.display ?? 'Area served', extent_type: 'text', service_area: a.display ?? '' })),
-    service_at_locations: r.locations.map((l) => ({ id: uuidFor(`${id}|at|${l.orukId}`), service_id: id, location_id: l.orukId, location: locationOf(l) })),
+    service_at_locations: r.locations.map((l) => ({ id: serviceAtLocationId(id, l.orukId), service_id: id, location_id: l.orukId, location: locationOf(l) })),
     languages: (s.communication ?? []).map((c, i) => ({ id: child('language', i), service_id: id, name: c.text ?? c.coding?.[0]?.display ?? '', code: c.coding?.[0]?.code ?? '' })),
     funding: [],
     cost_options: cost ? [{ id: child('cost', 0), service_id: id, option: cost, amount_description: cost }] : [],
