@@ -34,6 +34,8 @@ import { MeasureEvaluationService } from './outcomes/measure-evaluation.service.
 import { OutcomeReportRepository } from './outcomes/outcome-report.repository.js';
 import { OutcomesService } from './outcomes/outcomes.service.js';
 import { BcfService } from './outcomes/bcf.service.js';
+import { ActionableListService } from './outcomes/actionable-list.service.js';
+import { ActionableListRepository } from './outcomes/actionable-list.repository.js';
 import { CaseloadService } from './record-view/caseload.service.js';
 import { PersonSearchService } from './record-view/person-search.service.js';
 import { RecordSummaryService } from './record-view/record-summary.service.js';
@@ -83,7 +85,7 @@ export interface Platform {
   /** The service directory: search, services, taxonomies, out-of-date reports (the Open Referral UK API and the search pages). */
   directory: { services: DirectoryService; shortlists: ShortlistService };
   /** The strategy's outcomes framework: indicators as Measures, their protected figures per place and quarter. */
-  outcomes: { service: OutcomesService; bcf: BcfService };
+  outcomes: { service: OutcomesService; bcf: BcfService; people: ActionableListService };
   close(): Promise<void>;
 }
 
@@ -173,6 +175,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
       return {
         service: new OutcomesService(indicators, evaluation, reports, resources, clock, database),
         bcf: new BcfService(indicators, evaluation, reports, clock, database),
+        people: new ActionableListService(indicators, new ActionableListRepository(database)),
       };
     })(),
   };

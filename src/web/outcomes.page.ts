@@ -159,6 +159,8 @@ export interface IndicatorPageData {
   history: StoredReport[];
   progress: Progress;
   latest: StoredReport[];
+  /** Said under the headline: e.g. that the people behind the figure are shown to clinicians, not here. */
+  note?: Html;
 }
 
 const LEVEL_WORDS: Record<string, string> = { system: 'Kent and Medway', county: 'Council areas', hcp: 'Health and care partnerships', district: 'Districts (by residence)', pcn: 'Primary care networks (by registration)', practice: 'GP practices (by registration)' };
@@ -192,6 +194,7 @@ export function indicatorBody(d: IndicatorPageData): Html {
       <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">How it is counted</dt><dd class="nhsuk-summary-list__value">${c.kind === 'record' ? html`${c.numerator}, of ${c.denominator ?? c.population}. ${c.basis}.` : c.kind === 'submitted' ? `Submitted by ${c.owner}: ${c.why}.` : `Not yet computable: ${c.why}.`}</dd></div>
     </dl>
   </div></div>
+  ${d.note ?? ''}
   ${c.kind !== 'record' ? html`<p>No figures are computed from the record for this indicator.</p>` : html`
   <section class="onestory-section" aria-labelledby="trend">
     <h2 id="trend">Trend: ${d.place.name}</h2>

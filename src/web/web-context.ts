@@ -53,7 +53,7 @@ export function navFor(p: Principal, current: string): NavItem[] {
       ] : []),
       // Clinical staff plan care with people and meet as a team around them.
       ...(allowed(p, 'mdt.manage') ? [{ href: '/care-plans', text: 'Care plans', current: current === 'plans' }, { href: '/mdt', text: 'MDT meetings', current: current === 'mdt' }] : []),
-      ...(allowed(p, 'aggregate.read') ? [{ href: '/outcomes', text: 'Outcomes', current: current === 'outcomes' }] : []),
+      ...(allowed(p, 'aggregate.read') || allowed(p, 'outcomes.people') ? [{ href: '/outcomes', text: 'Outcomes', current: current === 'outcomes' }] : []),
       ...(allowed(p, 'breakglass.review') ? [{ href: '/break-glass-review', text: 'Emergency access review', current: current === 'review' }] : []),
     ];
   }

@@ -14,6 +14,7 @@ import { peopleRoutes } from './routes/people.routes.js';
 import { planRoutes } from './routes/plan.routes.js';
 import { outcomesRoutes } from './routes/outcomes.routes.js';
 import { bcfRoutes } from './routes/bcf.routes.js';
+import { outcomePeopleRoutes } from './routes/outcome-people.routes.js';
 import { portalRoutes } from './routes/portal.routes.js';
 import { proactiveCareRoutes } from './routes/proactive-care.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
@@ -56,6 +57,7 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(adminRoutes, { web });
     await pages.register(outcomesRoutes, { web });
     await pages.register(bcfRoutes, { web });
+    await pages.register(outcomePeopleRoutes, { web });
     await pages.register(directoryRoutes, { web });
     await pages.register(dischargeRoutes, { web });
     await pages.register(pathwaysRoutes, { web });

@@ -214,6 +214,7 @@ export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): 
     'discharge.plan': { providerOrg: 'm-org' },
     'pathways.board': undefined,
     'cohort.build': undefined,
+    'outcomes.people': undefined,
   };
   return subjects[verb] as VerbSubjects[V];
 }
@@ -252,6 +253,7 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'discharge.plan': 'plan the discharge of a stay at m-org (criteria to reside, dates, pathway, the plan for the person, the discharge)',
   'pathways.board': 'the mental health pathway board',
   'cohort.build': 'cohorts and case finding: counts, and by name only the people the row restriction shows',
+  'outcomes.people': 'the people behind an outcome indicator (own practice or network), by name only those the row restriction shows; never analysts',
 };
 
 const TASK_WORKERS: MatrixPrincipal[] = [...CLINICAL, 'receptionist', 'vcse-worker'];
@@ -282,6 +284,7 @@ export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
     case 'discharge.plan': return k === 'discharge-coordinator';
     case 'pathways.board': return k === 'mental-health-practitioner';
     case 'cohort.build': return CLINICAL.includes(k as StaffRole) || k === 'icb-analyst';
+    case 'outcomes.people': return CLINICAL.includes(k as StaffRole);
   }
 }
 

@@ -6,6 +6,7 @@ import { canBreakGlass, type BreakGlassVerb } from './break-glass.policy.js';
 import { canCoordinate, type CareCoordinationSubject, type CareCoordinationVerb } from './care-coordination.policy.js';
 import { canDischarge, type DischargeSubject, type DischargeVerb } from './discharge.policy.js';
 import { canCohort, type CohortVerb } from './cohort.policy.js';
+import { canOutcomes, type OutcomesVerb } from './outcomes.policy.js';
 import { canPlan, type PlanSubject, type PlanVerb } from './plan.policy.js';
 import type { Decision } from './policy.js';
 import { canReferral, type ReferralSubject, type ReferralVerb } from './referral.policy.js';
@@ -15,7 +16,7 @@ import { canTask, type TaskSubject, type TaskVerb } from './task.policy.js';
  * The platform's own actions, beyond FHIR's REST interactions: dotted verbs, one area file each.
  * `can(principal, verb, subject)` (policy.ts) sends them here.
  */
-export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | CareCoordinationVerb | AppVerb | AdminVerb | DischargeVerb | CohortVerb;
+export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | CareCoordinationVerb | AppVerb | AdminVerb | DischargeVerb | CohortVerb | OutcomesVerb;
 // Spelled out here, not spread from the area files, so that they (which call can() back) load in
 // any order; `satisfies` keeps the list within the union, and VerbSubjects below names every verb.
 export const DOMAIN_VERBS = [
@@ -26,7 +27,7 @@ export const DOMAIN_VERBS = [
   'workspace.use', 'portal.use', 'accesslog.read',
   'admin.users.manage', 'admin.clients.manage', 'admin.people.link',
   'discharge.board', 'discharge.hub', 'discharge.plan', 'pathways.board',
-  'cohort.build',
+  'cohort.build', 'outcomes.people',
 ] as const satisfies readonly DomainVerb[];
 /** Fails to compile when a verb of the union is missing from DOMAIN_VERBS (the matrix iterates the list). */
 const everyVerbListed: Exclude<DomainVerb, (typeof DOMAIN_VERBS)[number]> extends never ? true : never = true;
@@ -66,6 +67,7 @@ export interface VerbSubjects {
   'discharge.plan': DischargeSubject | undefined;
   'pathways.board': DischargeSubject | undefined;
   'cohort.build': undefined;
+  'outcomes.people': undefined;
 }
 
 export function isDomainVerb(v: string): v is DomainVerb {
@@ -94,5 +96,7 @@ export function decideVerb(p: Principal, verb: DomainVerb, subject: unknown): De
       return canDischarge(p, verb, subject as DischargeSubject | undefined);
     case 'cohort.build':
       return canCohort(p, verb);
+    case 'outcomes.people':
+      return canOutcomes(p, verb);
   }
 }

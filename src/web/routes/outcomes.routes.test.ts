@@ -70,12 +70,13 @@ describe('the outcomes dashboard', () => {
     }
   });
 
-  it('a GP cannot open the dashboard (403, said in words); an unknown indicator or place is a 404 page', async () => {
+  it('a GP sees no figures (the page says they are for ICB analysts) and cannot download them; an unknown indicator or place is a 404 page', async () => {
     const g = new Browser(t);
     await g.signIn('gp.dash');
     const res = await g.get('/outcomes');
-    expect(res.status).toBe(403);
-    expect(res.body).toContain('ICB analysts');
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('The figures by place and quarter are for ICB analysts');
+    expect(res.body).not.toMatch(/On track|Off track|At risk/);
     expect((await g.get('/outcomes/O1.1.csv')).status).toBe(403);
     const b = analyst();
     await b.signIn('analyst.dash');

@@ -3,6 +3,8 @@ import { auditContextOf } from '../../access/audit/audit-entry.js';
 import { can } from '../../access/policy/index.js';
 import { forbidden, notFound } from '../../fhir/outcome.js';
 import { page } from '../layout.js';
+import { actionableListOf } from '../../outcomes/actionable-list.definitions.js';
+import { analystPeopleNote, clinicianIndicatorBody, clinicianOverviewBody } from '../outcome-people.page.js';
 import { indicatorBody, indicatorCsv, overviewBody } from '../outcomes.page.js';
 import { navFor, one, type Signed, type WebContext } from '../web-context.js';
 
@@ -14,10 +16,13 @@ import { navFor, one, type Signed, type WebContext } from '../web-context.js';
 export async function outcomesRoutes(app: FastifyInstance, opts: { web: WebContext }): Promise<void> {
   const { web } = opts;
   const outcomes = web.platform.outcomes.service;
+  const people = web.platform.outcomes.people;
   const mayRead = (s: Signed) => {
     const d = can(s.principal, 'aggregate.read');
     if (!d.allowed) throw forbidden(`The outcomes dashboard is for ICB analysts: ${d.reason}`);
   };
+  /** Clinicians (not analysts) see the indicators without figures, and the people in their care behind them (outcome-people.page.ts). */
+  const clinician = (s: Signed) => !can(s.principal, 'aggregate.read').allowed && can(s.principal, 'outcomes.people').allowed;
   const audited = (req: FastifyRequest) => {
     const audit = auditContextOf(req);
     audit.interaction = 'read';
@@ -27,6 +32,7 @@ export async function outcomesRoutes(app: FastifyInstance, opts: { web: WebConte
   app.get('/outcomes', async (req, reply) => {
     const s = await web.need(req, reply, 'workspace', 'outcomes');
     if (!s) return reply;
+    if (clinician(s)) return web.send(reply, 200, page({ title: 'Outcomes', viewer: s.viewer, nav: navFor(s.principal, 'outcomes'), body: clinicianOverviewBody(people.lists()) }));
     mayRead(s);
     audited(req);
     const items = await outcomes.overview(s.principal);
@@ -36,10 +42,15 @@ export async function outcomesRoutes(app: FastifyInstance, opts: { web: WebConte
   app.get('/outcomes/:file', async (req: FastifyRequest<{ Params: { file: string } }>, reply) => {
     const s = await web.need(req, reply, 'workspace', 'outcomes');
     if (!s) return reply;
-    mayRead(s);
-    audited(req);
     const csv = req.params.file.endsWith('.csv');
     const id = csv ? req.params.file.slice(0, -4) : req.params.file;
+    if (!csv && clinician(s)) {
+      const i = outcomes.registry.get(id);
+      if (!i) throw notFound(`There is no indicator '${id}': the strategy's indicators are O1.1 to O6.5.`);
+      return web.send(reply, 200, page({ title: `${i.id} ${i.name}`, viewer: s.viewer, nav: navFor(s.principal, 'outcomes'), body: clinicianIndicatorBody(i, actionableListOf(id)) }));
+    }
+    mayRead(s);
+    audited(req);
     const indicator = outcomes.registry.get(id);
     if (!indicator) throw notFound(`There is no indicator '${id}': the strategy's indicators are O1.1 to O6.5.`);
     const place = one((req.query as Record<string, unknown>).place);
@@ -57,7 +68,7 @@ export async function outcomesRoutes(app: FastifyInstance, opts: { web: WebConte
     const placeInfo = { id: place ?? 'system', name: known?.placeName ?? d.history[0]?.placeName ?? 'Kent and Medway' };
     return web.send(reply, 200, page({
       title: `${indicator.id} ${indicator.name}`, viewer: s.viewer, nav: navFor(s.principal, 'outcomes'),
-      body: indicatorBody({ ...d, place: placeInfo }),
+      body: indicatorBody({ ...d, place: placeInfo, note: analystPeopleNote(actionableListOf(id)) }),
     }));
   });
 }
