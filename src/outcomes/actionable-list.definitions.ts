@@ -49,6 +49,13 @@ const isObservation = (p: Params, code: string) => `ev.resource_type = 'Observat
   AND ev.rid IN (SELECT t.rid FROM sp_token t WHERE t.resource_type = 'Observation' AND t.code = 'code' AND t.value = ${p.add(code)})
   AND coalesce(${j('ev')}->>'status', 'final') NOT IN ('entered-in-error', 'cancelled')`;
 
+/** The day of the evidence Observation. */
+const EV_DAY = day(`${j('ev')}->>'effectiveDateTime'`);
+/** An Observation `ev` of a code whose coded value is `value`, made in the 12 months to `asOf`. */
+const codedInLastYear = (p: Params, code: string, value: string, asOf: string) => `${isObservation(p, code)}
+  AND ${j('ev')}#>>'{valueCodeableConcept,coding,0,code}' = ${p.add(value)}
+  AND ${EV_DAY} > ${p.add(asOf, 'date')} - interval '12 months' AND ${EV_DAY} <= ${p.add(asOf, 'date')}`;
+
 /** No referral (ServiceRequest) for the person to a service of this directory type since `since` (SQL date). */
 const noReferralTo = (p: Params, serviceType: string, since: string) => `NOT EXISTS (
   SELECT 1 FROM sp_reference sr
@@ -70,12 +77,8 @@ export const ACTIONABLE_LISTS: ActionableList[] = [
     referKind: { kind: 'stop-smoking', words: 'Find a stop-smoking service' },
     sql: (p, asOf) => ({
       from: OBSERVATION_ROWS,
-      where: `${isObservation(p, 'smoking-at-delivery')}
-        AND ${j('ev')}#>>'{valueCodeableConcept,coding,0,code}' = ${p.add(SMOKER)}
-        AND ${day(`${j('ev')}->>'effectiveDateTime'`)} > ${p.add(asOf, 'date')} - interval '12 months'
-        AND ${day(`${j('ev')}->>'effectiveDateTime'`)} <= ${p.add(asOf, 'date')}
-        AND ${noReferralTo(p, 'stop-smoking', `${day(`${j('ev')}->>'effectiveDateTime'`)} - 280`)}`,
-      date: day(`${j('ev')}->>'effectiveDateTime'`),
+      where: `${codedInLastYear(p, 'smoking-at-delivery', SMOKER, asOf)} AND ${noReferralTo(p, 'stop-smoking', `${EV_DAY} - 280`)}`,
+      date: EV_DAY,
       detail: `'Smoker at delivery'`,
     }),
   },
@@ -88,12 +91,8 @@ export const ACTIONABLE_LISTS: ActionableList[] = [
     referKind: { kind: 'weight-management', words: 'Find a weight-management service' },
     sql: (p, asOf) => ({
       from: OBSERVATION_ROWS,
-      where: `${isObservation(p, 'ncmp-year6-weight-category')}
-        AND ${j('ev')}#>>'{valueCodeableConcept,coding,0,code}' = ${p.add('severely-obese')}
-        AND ${day(`${j('ev')}->>'effectiveDateTime'`)} > ${p.add(asOf, 'date')} - interval '12 months'
-        AND ${day(`${j('ev')}->>'effectiveDateTime'`)} <= ${p.add(asOf, 'date')}
-        AND ${noReferralTo(p, 'weight-management', day(`${j('ev')}->>'effectiveDateTime'`))}`,
-      date: day(`${j('ev')}->>'effectiveDateTime'`),
+      where: `${codedInLastYear(p, 'ncmp-year6-weight-category', 'severely-obese', asOf)} AND ${noReferralTo(p, 'weight-management', EV_DAY)}`,
+      date: EV_DAY,
       detail: `'Severely obese (NCMP Year 6)'`,
     }),
   },
@@ -107,7 +106,7 @@ export const ACTIONABLE_LISTS: ActionableList[] = [
       from: OBSERVATION_ROWS,
       where: `${isObservation(p, 'efi-score')}
         AND ${j('ev')}#>>'{interpretation,0,coding,0,code}' IN ('moderate', 'severe')
-        AND ${day(`${j('ev')}->>'effectiveDateTime'`)} <= ${p.add(asOf, 'date')}
+        AND ${EV_DAY} <= ${p.add(asOf, 'date')}
         AND NOT EXISTS (SELECT 1 FROM sp_reference s2 JOIN resource later ON later.rid = s2.rid AND NOT later.deleted
                          WHERE s2.resource_type = 'Observation' AND s2.code = 'subject' AND s2.target_type = 'Patient' AND s2.target_id = pt.id AND s2.rid <> ev.rid
                            AND later.rid IN (SELECT t.rid FROM sp_token t WHERE t.resource_type = 'Observation' AND t.code = 'code' AND t.value = 'efi-score')
@@ -116,7 +115,7 @@ export const ACTIONABLE_LISTS: ActionableList[] = [
                          WHERE x.resource_type = 'CareTeam' AND x.code = 'subject' AND x.target_type = 'Patient' AND x.target_id = pt.id
                            AND ${j('t')}->>'status' = 'active'
                            AND (SELECT count(DISTINCT m->'onBehalfOf'->>'reference') FROM jsonb_array_elements(${j('t')}->'participant') m) >= 2)`,
-      date: day(`${j('ev')}->>'effectiveDateTime'`),
+      date: EV_DAY,
       detail: `initcap(${j('ev')}#>>'{interpretation,0,coding,0,code}') || ' frailty'`,
     }),
   },
