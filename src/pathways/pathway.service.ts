@@ -7,7 +7,7 @@ import type { Principal } from '../access/principal.js';
 import type { Clock } from '../clock.js';
 import { dayNumber, isoDay, lengthOfStay } from '../discharge/discharge.rules.js';
 import { NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
-import { badRequest, forbidden, invalidResource, issue } from '../fhir/outcome.js';
+import { badRequest, FhirError, forbidden, invalidResource, issue } from '../fhir/outcome.js';
 import { isValidId } from '../fhir/reference.js';
 import type { RequestContext } from '../fhir/request-context.js';
 import type { ResourceService } from '../fhir/resource.service.js';
@@ -154,6 +154,19 @@ export class PathwayService {
       ],
     };
     return JSON.parse((await this.resources.create('Encounter', enc, { ctx })).content!) as Encounter;
+  }
+
+  /** The person as the referral form shows them, or undefined for anyone the caller may not see (or nobody at that id). */
+  async person(p: Principal, id: string | undefined): Promise<PersonLine | undefined> {
+    this.authorize(p);
+    if (!isValidId(id)) return undefined;
+    const now = this.clock.now();
+    try {
+      return personOf(await this.patient(this.ctx(p, now), id), now);
+    } catch (err) {
+      if (err instanceof FhirError && err.status === 404) return undefined;
+      throw err;
+    }
   }
 
   private authorize(p: Principal): void {

@@ -2,7 +2,7 @@ import { OUT_OF_AREA_REASONS, MH_PATHWAYS, durationText } from '../pathways/path
 import type { PathwayBoard, PersonLine } from '../pathways/pathway.service.js';
 import { formatNhsNumber } from '../fhir/nhs-number.js';
 import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
-import { button, csrfField, errorSummary, notificationBanner, select, table, tag, textInput, type FieldErrors } from './components/index.js';
+import { button, csrfField, dateInput, errorSummary, notificationBanner, radios, select, summaryList, table, tag, textInput, type DateParts, type FieldErrors } from './components/index.js';
 import { html, type Html } from './html.js';
 
 export const PATHWAYS_DONE: Record<string, string> = {
@@ -45,9 +45,56 @@ export function pathwaysBody(b: PathwayBoard, o: { csrfToken: string; errors: Fi
   ${errorSummary(o.errors)}
   <h1>Mental health pathways</h1>
   <p>Referrals on each pathway for your team, with the national or local standard and how long each person has waited.</p>
+  <a class="nhsuk-button" data-module="nhsuk-button" href="/pathways/refer">Refer someone onto a pathway</a>
   ${waiting}
   <h2 class="nhsuk-heading-m">Out-of-area placements</h2>
   <p>Inappropriate out-of-area bed days: <strong>${String(b.inappropriateBedDays)}</strong></p>
   ${placements}${form}
   <h2 class="nhsuk-heading-m">Transitions at 18</h2>${transitions}`;
+}
+
+/** The choice of the referral form that records an out-of-area placement instead of starting a clock. */
+export const OUT_OF_AREA_CHOICE = 'out-of-area';
+
+export interface PathwayReferForm {
+  csrfToken: string;
+  /** The person, when the form was opened from their record (or a refused form named them) and the user may see them. */
+  person?: PersonLine;
+  values: { nhsNumber?: string; pathway?: string; where?: string; reason?: string; start: DateParts };
+  errors: FieldErrors;
+}
+
+/**
+ * Referring a person onto a mental health pathway (its clock starts now) or recording their
+ * out-of-area placement: one question page, the person first (from their record, or by NHS number).
+ */
+export function pathwayReferBody(o: PathwayReferForm): Html {
+  const v = o.values;
+  const who = o.person
+    ? html`<input type="hidden" name="person" value="${o.person.id}">${summaryList([
+      { key: 'Person', value: html`${o.person.name}${o.person.nhsNumber ? html`<br><span class="nhsuk-body-s">NHS number <span class="onestory-nowrap">${formatNhsNumber(o.person.nhsNumber)}</span></span>` : ''}`,
+      action: { href: '/pathways/refer', text: 'Change' } },
+    ])}`
+    : textInput({ name: 'nhsNumber', label: 'The person’s NHS number', hint: '10 digits, like 999 123 4567. Only people your team cares for can be referred here.', errors: o.errors, value: v.nhsNumber, width: 10, inputmode: 'numeric' });
+  const items = [
+    ...Object.entries(MH_PATHWAYS).map(([value, w]) => ({ value, text: w.text, hint: w.standard })),
+    { value: OUT_OF_AREA_CHOICE, text: 'Out-of-area placement', hint: 'A mental health bed outside Kent and Medway: say where, from when and why below' },
+  ];
+  return html`${errorSummary(o.errors)}
+  <div class="nhsuk-grid-row"><div class="nhsuk-grid-column-two-thirds">
+  <h1>Refer someone onto a mental health pathway</h1>
+  <p>The pathway’s clock starts when you refer: the referral goes to your team’s list on the pathway board with its standard.</p>
+  <form method="post" action="/pathways/refer" novalidate>${csrfField(o.csrfToken)}
+    ${who}
+    ${radios({ name: 'pathway', label: 'Which pathway?', legendSize: 'm', errors: o.errors, value: v.pathway, items })}
+    <fieldset class="nhsuk-fieldset">
+      <legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--m">For an out-of-area placement only</legend>
+      ${textInput({ name: 'where', label: 'Where is the placement?', hint: 'The hospital and its area', errors: o.errors, value: v.where })}
+      ${dateInput({ name: 'start', label: 'From', hint: 'For example, 27 3 2026', errors: o.errors, value: v.start })}
+      ${select({ name: 'reason', label: 'Why out of area', errors: o.errors, blank: 'Choose a reason', value: v.reason, items: Object.entries(OUT_OF_AREA_REASONS).map(([value, text]) => ({ value, text })) })}
+    </fieldset>
+    ${button('Refer')}
+  </form>
+  <p><a href="/pathways">Back to the pathway board</a></p>
+  </div></div>`;
 }

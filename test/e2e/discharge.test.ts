@@ -133,6 +133,29 @@ describe('Discharge in Chromium', () => {
     expect(text).toContain('Near its limit');
     await expectAccessible(page);
     await shot(page, 'pathways', true);
+
+    // From Bea's record onto the crisis pathway: first a placement without a reason, refused with the answers kept.
+    await page.goto(`${base}/people/pat-b`);
+    await Promise.all([page.waitForURL(/\/pathways\/refer\?person=pat-b$/), page.click('a:has-text("Refer onto a mental health pathway")')]);
+    expect(await page.locator('main').innerText()).toContain('Bea Birch');
+    await expectAccessible(page);
+    await page.check('input[name="pathway"][value="out-of-area"]');
+    await page.fill('#where', 'Independent hospital, Surrey');
+    await page.fill('#start-day', '1');
+    await page.fill('#start-month', '3');
+    await page.fill('#start-year', '2026');
+    await page.click('button:has-text("Refer")');
+    await expect.poll(() => page.locator('.nhsuk-error-summary').innerText()).toContain('a placement needs a reason');
+    expect(await page.inputValue('#where')).toBe('Independent hospital, Surrey');
+    await expectAccessible(page);
+    await shot(page, 'pathway-refer-error', true);
+    await page.check('input[name="pathway"][value="crisis"]');
+    await Promise.all([page.waitForURL(/\/pathways\?done=referred$/), page.click('button:has-text("Refer")')]);
+    expect(await page.locator('.nhsuk-notification-banner').innerText()).toContain('Its clock has started');
+    const after = await page.locator('main').innerText();
+    expect(after).toContain('Crisis response and street triage');
+    expect(after).toContain('Within the standard');
+    await expectAccessible(page);
     await page.context().close();
   });
 });

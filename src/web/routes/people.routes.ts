@@ -105,10 +105,12 @@ export async function peopleRoutes(app: FastifyInstance, opts: { web: WebContext
     const sum = result.summary;
     if (sum.access.breakGlass) audit.reason = { code: sum.access.breakGlass.reason, text: sum.access.breakGlass.text };
     const risk = await web.platform.proactiveCare.risk.forPerson(s.principal, id, web.now());
+    // Mental health practitioners refer from the record onto a pathway (issue 13 part 5).
+    const refer = can(s.principal, 'pathways.board').allowed ? html`<p><a href="/pathways/refer?person=${encodeURIComponent(id)}">Refer onto a mental health pathway</a></p>` : '';
     return web.send(reply, form.errors.length ? 400 : 200, page({
       title: `${sum.patient.name}: record`, viewer: s.viewer, nav: navFor(s.principal, 'people'), error: form.errors.length > 0,
       before: html`<nav class="nhsuk-back-link" aria-label="Back"><a class="nhsuk-back-link__link" href="/people">Find another person</a></nav>`,
-      body: html`${breakGlassBanner(sum)}${recordBody(sum, sum.timeline, `/people/${id}`, 'staff', form, frailtyCard(risk, sum.patient.age))}`,
+      body: html`${breakGlassBanner(sum)}${recordBody(sum, sum.timeline, `/people/${id}`, 'staff', form, html`${frailtyCard(risk, sum.patient.age)}${refer}`)}`,
     }));
   });
 
