@@ -58,7 +58,7 @@ function choices(o: { name: string; legend: string; type: 'radio' | 'checkbox'; 
 function searchForm(form: ServiceSearchForm, errors: FieldErrors, audience: Audience, action: string): Html {
   const kinds = Object.entries(SERVICE_KINDS).slice(0, 12);
   return html`<form method="get" action="${action}" novalidate class="onestory-service-search" data-loading="Searching…">
-    ${textInput({ name: 'q', label: audience === 'public' ? 'What do you need help with?' : 'What (words)', hint: audience === 'public' ? 'For example: lonely, money worries, stop smoking, carer' : 'For example: befriending, debt advice, dementia', value: form.q, errors, width: 30 })}
+    ${textInput({ name: 'what', label: audience === 'public' ? 'What do you need help with?' : 'What (words)', hint: audience === 'public' ? 'For example: lonely, money worries, stop smoking, carer' : 'For example: befriending, debt advice, dementia', value: form.what, errors, width: 30 })}
     <div class="nhsuk-form-group${errors.some((e) => e.field === 'kind') ? ' nhsuk-form-group--error' : ''}">
       <label class="nhsuk-label" for="kind">${audience === 'public' ? 'Or choose a kind of help' : 'Kind of service'}</label>
       <select class="nhsuk-select" id="kind" name="kind"><option value="">Any kind</option>

@@ -7,7 +7,8 @@ import { one } from './web-context.js';
 
 /** The search form's answers as the user gave them (kept on the page when one is wrong). */
 export interface ServiceSearchForm {
-  q: string;
+  /** The words to search for: the field `what` in the form and in the page's address. */
+  what: string;
   kind: string;
   postcode: string;
   distance: string;
@@ -30,14 +31,15 @@ const many = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is st
  */
 export function readServiceSearch(query: Record<string, unknown>, now: Date): { form: ServiceSearchForm; q?: DirectoryQuery; from?: Point; errors: FieldErrors; asked: boolean } {
   const form: ServiceSearchForm = {
-    q: (one(query.q) ?? '').trim().slice(0, 200), kind: one(query.kind) ?? '', postcode: (one(query.postcode) ?? '').trim().slice(0, 20),
+    // `q` was this field's name in earlier links: still read, so those links keep working.
+    what: (one(query.what) ?? one(query.q) ?? '').trim().slice(0, 200), kind: one(query.kind) ?? '', postcode: (one(query.postcode) ?? '').trim().slice(0, 20),
     distance: one(query.distance) ?? '5', when: many(query.when), cost: one(query.cost) ?? '', referral: one(query.referral) ?? '',
     page: Math.max(1, Math.min(1000, Number.parseInt(one(query.page) ?? '1', 10) || 1)),
   };
-  const asked = Object.keys(query).some((k) => ['q', 'kind', 'postcode', 'when', 'cost', 'referral'].includes(k));
+  const asked = Object.keys(query).some((k) => ['what', 'q', 'kind', 'postcode', 'when', 'cost', 'referral'].includes(k));
   const errors: FieldErrors = [];
   const q: DirectoryQuery = { limit: PER_PAGE, offset: (form.page - 1) * PER_PAGE };
-  if (form.q) q.text = form.q;
+  if (form.what) q.text = form.what;
   if (form.kind) {
     if (!/^[a-z-]{1,60}$/.test(form.kind)) errors.push({ field: 'kind', text: 'Choose a kind of help from the list' });
     else q.termIds = [termIdOf(SERVICE_TYPE_SYSTEM, form.kind)];
@@ -65,10 +67,13 @@ export function readServiceSearch(query: Record<string, unknown>, now: Date): { 
   return { form, ...(errors.length ? {} : { q }), ...(from ? { from } : {}), errors, asked };
 }
 
-/** The search's query string, for links that keep it (paging, back to results). */
+/**
+ * The search's query string, for links that keep it (paging, back to results, a search shared by
+ * link): the same names as the form's fields, so a page's address is the search that made it.
+ */
 export function searchQueryString(form: ServiceSearchForm, page = form.page): string {
   const p = new URLSearchParams();
-  if (form.q) p.set('q', form.q);
+  if (form.what) p.set('what', form.what);
   if (form.kind) p.set('kind', form.kind);
   if (form.postcode) p.set('postcode', form.postcode);
   if (form.postcode) p.set('distance', form.distance);

@@ -28,7 +28,7 @@ describe('the service directory in Chromium', () => {
     await Promise.all([page.waitForURL(/\/services$/), page.click('a:has-text("find help near me")')]);
     expect(await page.locator('h1').innerText()).toBe('Find help near me');
     await expectAccessible(page);
-    await page.fill('#q', 'lonely');
+    await page.fill('#what', 'lonely');
     await page.fill('#postcode', 'ME7 1AB');
     await page.selectOption('#distance', '5');
     await Promise.all([page.waitForURL(/postcode=/), page.click('button:has-text("Search")')]);

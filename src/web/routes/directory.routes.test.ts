@@ -45,13 +45,27 @@ describe('the directory pages: staff search, "Find help near me", a service, rep
   it('answers a wrong postcode with the error summary and the answers kept, and changes nothing', async () => {
     const b = new Browser(t);
     for (const [postcode, words] of [['NOT A POSTCODE', 'Enter a real postcode'], ['SW1A 1AA', 'outside the area we cover']]) {
-      const res = await b.get(`/services?q=lonely&postcode=${encodeURIComponent(postcode)}`);
+      const res = await b.get(`/services?what=lonely&postcode=${encodeURIComponent(postcode)}`);
       expect(res.status).toBe(400);
       expect(res.body).toContain('There is a problem');
       expect(res.body).toContain(words);
       expect(res.body).toContain('value="lonely"');
     }
     expect((await b.get('/services?cost=cheap')).status).toBe(400);
+  });
+
+  it('names the page\'s address parameters as the form names its fields, so a search is shared as a link (and older q= links still work)', async () => {
+    const b = new Browser(t);
+    const url = '/services?what=befriending&kind=befriending&postcode=ME7&distance=10&when=weekends&cost=free&referral=self';
+    const res = await b.get(url);
+    expect(res.status).toBe(200);
+    const form = res.body.slice(res.body.indexOf('<form'), res.body.indexOf('</form>'));
+    const fields = new Set([...form.matchAll(/name="([a-z]+)"/g)].map((m) => m[1]));
+    for (const key of new URL(url, 'http://x').searchParams.keys()) expect(fields, key).toContain(key);
+    expect(res.body).toContain('value="befriending"');
+    const names = (body: string) => [...body.matchAll(/<a href="\/services\/([^"]+)">/g)].map((m) => m[1]);
+    expect(names(res.body).length).toBeGreaterThan(0);
+    expect(names((await b.get(url.replace('what=', 'q='))).body)).toEqual(names(res.body));
   });
 
   it('shows a service in plain words, with its freshness, and lets anyone report it as out of date: one task for its owner', async () => {
@@ -87,7 +101,7 @@ describe('the directory pages: staff search, "Find help near me", a service, rep
   it('lets staff build a shortlist and send it as a recorded text message', async () => {
     const b = new Browser(t);
     await b.signIn('linkworker.dir');
-    const results = await b.get('/services?q=befriending&postcode=ME7&distance=10');
+    const results = await b.get('/services?what=befriending&postcode=ME7&distance=10');
     expect(results.body).toContain('Add to shortlist');
     const list = await b.get('/services/shortlist?ids=hs-dir-befriend-medway,hs-dir-housing-medway');
     expect(list.status).toBe(200);
