@@ -118,6 +118,8 @@ export interface RunResult {
   extra: ScenarioResult[];
   /** How the run was made, when not in one go (bench --combine). */
   note?: string;
+  /** Issue 12's figures (bench/proactive-care.bench.ts), measured once at the largest size; also in results/proactive-care.json. */
+  proactiveCare?: unknown;
 }
 
 /** The issue's targets ("on this 2-core machine against real PostgreSQL"). */

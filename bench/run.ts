@@ -12,6 +12,9 @@
  *   npm run bench -- --databases=postgres      one of them only (embedded, postgres, pglite)
  *   npm run bench -- --pglite         PGlite only (the ONESTORY_EMBEDDED=pglite fallback)
  *   options: --sizes=10000,100000 --seconds=10 --warmup=2 --connections=16 --only=read,create
+ *   proactive care (issue 12: the eFI for everyone, a cohort count, the case-finding list; bench/proactive-care.bench.ts)
+ *   runs once, at the largest of --sizes (2,000 with --quick), on a throwaway cluster of its own; --only=proactive-care
+ *   runs it alone, --only without it leaves it out
  *   npm run bench -- --render        rewrite RESULTS.md from results/latest.json (no measuring)
  *   npm run bench -- --databases=embedded --out=a.json  (and postgres to b.json, at the same time), then
  *   npm run bench -- --combine=a.json,b.json            one RESULTS.md from runs made in separate processes
@@ -45,7 +48,7 @@ import { ACCESS_PAIRED, HTTP_SCENARIOS, isOpen, OPEN_PREFIX, openOf, TRANSACTION
 import { ceilingSummary, ratio, summarise } from './stats.js';
 import { mergeRecordSection, renderRecordSection, type RecordBenchResult } from './record.bench.js';
 import { mergeWorklistSection, renderWorklistSection, type WorklistBenchResult } from './worklist.bench.js';
-import { mergeProactiveCareSection, renderProactiveCareSection, type ProactiveCareBenchResult } from './proactive-care.bench.js';
+import { benchProactiveCare, mergeProactiveCareSection, renderProactiveCareSection, type ProactiveCareBenchResult } from './proactive-care.bench.js';
 
 /** Keeps the web app's figures (bench/record.bench.ts, run on its own) in RESULTS.md when it is rewritten. */
 function withRecordSection(markdown: string): string {
@@ -536,7 +539,7 @@ async function main(): Promise<void> {
       }
       let version = '';
       try {
-        for (const n of opts.sizes) {
+        for (const n of opts.only?.size === 1 && opts.only.has('proactive-care') ? [] : opts.sizes) {
           log(`${n} patients on ${kind}`);
           const r = await benchDataset(src, n, opts, state);
           version = r.version;
@@ -547,6 +550,13 @@ async function main(): Promise<void> {
         await stopCluster();
       }
       databases.push({ kind: src.kind, version, source: src.source, settings: src.settings });
+    }
+    // Issue 12's figures, once at the largest size: its own fixture (the synthetic population), so on its own cluster.
+    let proactiveCare: ProactiveCareBenchResult | undefined;
+    if (!opts.only || opts.only.has('proactive-care')) {
+      const residents = Math.max(...opts.sizes);
+      log(`proactive care: ${residents} synthetic residents (bench/proactive-care.bench.ts)`);
+      proactiveCare = await benchProactiveCare({ residents, requests: opts.quick ? 10 : 50, note: opts.quick ? 'A --quick smoke run.' : undefined });
     }
     const extra: ScenarioResult[] = [];
     const synth = await benchSynthRow(opts.quick).catch((err) => {
@@ -575,6 +585,7 @@ async function main(): Promise<void> {
       quick: opts.quick,
       datasets,
       extra,
+      ...(proactiveCare ? { proactiveCare } : {}),
     };
     const out = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
     if (out) {
