@@ -46,6 +46,8 @@ import { WorklistService } from './workflow/worklist.service.js';
 import { ProcessMessageService } from './referrals/process-message.service.js';
 import { ReferralService } from './referrals/referral.service.js';
 import { referralWriteRule } from './referrals/referral.write-rule.js';
+import { ons4WriteRule } from './social-prescribing/ons4.write-rule.js';
+import { SocialPrescribingService } from './social-prescribing/social-prescribing.service.js';
 
 /**
  * The running platform's parts, each built once here and handed to the HTTP layer (route plugins
@@ -82,6 +84,8 @@ export interface Platform {
   pathways: PathwayService;
   /** Referrals between partners (src/referrals): a ServiceRequest to a service and the Task its provider works. */
   referrals: { referrals: ReferralService; processMessage: ProcessMessageService };
+  /** Social prescribing (src/social-prescribing): the link worker's caseload, contacts, what matters and ONS4 wellbeing. */
+  socialPrescribing: { caseload: SocialPrescribingService };
   /** The service directory: search, services, taxonomies, out-of-date reports (the Open Referral UK API and the search pages). */
   directory: { services: DirectoryService; shortlists: ShortlistService };
   /** The strategy's outcomes framework: indicators as Measures, their protected figures per place and quarter. */
@@ -127,9 +131,10 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
   const base = systemClock();
   // One object: replacing `clock.now` moves every service that reads it.
   const clock: Clock = { now: () => base.now() };
-  const resources = new ResourceService(database, { writeRules: [taskWriteRule, ...CARE_PLANNING_WRITE_RULES, referralWriteRule(clock)] });
+  const resources = new ResourceService(database, { writeRules: [taskWriteRule, ...CARE_PLANNING_WRITE_RULES, referralWriteRule(clock), ons4WriteRule] });
   const tasks = new TaskService(resources, clock, { baseUrl: config.baseUrl });
   const referrals = new ReferralService(resources, clock, { baseUrl: config.baseUrl });
+  const plans = new PlanService(resources, tasks, clock);
   const breakGlass = new BreakGlassService(database);
   const worklist = new WorklistService(database);
   const cohorts = new CohortService(database, resources);
@@ -151,7 +156,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     workflow: { tasks, worklist },
     proactiveCare: { frailty: new FrailtyService({ db: database, resources }, clock), cohorts, caseFinding: new CaseFindingService(database, cohorts), risk: new RiskSummaryService(database) },
     carePlanning: {
-      plans: new PlanService(resources, tasks, clock), mdt: new MdtService(resources, tasks, clock),
+      plans, mdt: new MdtService(resources, tasks, clock),
       namedProfessionals: new NamedProfessionalService(resources, clock), lists: new CarePlanningListsService(database, clock),
     },
     discharge: {
@@ -161,6 +166,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     },
     pathways: new PathwayService(resources, clock, worklist),
     referrals: { referrals, processMessage: new ProcessMessageService(database, referrals, clock) },
+    socialPrescribing: { caseload: new SocialPrescribingService(resources, referrals, plans, clock) },
     directory: (() => {
       const services = new DirectoryService(database, resources, clock);
       return { services, shortlists: new ShortlistService(resources, services, clock) };

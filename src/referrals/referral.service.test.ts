@@ -1,21 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn } from '../access/identity/identity.test-helpers.js';
 import { LAST_CHECKED_EXTENSION } from '../directory/service-freshness.js';
-import { FhirError } from '../fhir/outcome.js';
+import { refusal } from '../testing/refusal.js';
 import { createTestPlatform, fhir, type TestPlatform } from '../testing/test-platform.js';
 import { PEOPLE, REF, REF_PASSWORD, newReferral, seedReferralWorld } from './referral.fixtures.js';
 import type { ReferralService } from './referral.service.js';
 import { CONSENT_EXTENSION, HEALTH_INFO_EXTENSION, REFERRAL_CATEGORY } from './referral.vocabulary.js';
 
-const refusal = async (p: Promise<unknown>): Promise<FhirError> => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof FhirError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-};
 
 describe('referrals between partners: the lifecycle, duplicates, consent and the receiving organisation', () => {
   let t: TestPlatform;

@@ -299,6 +299,11 @@ export class ReferralService {
     return { serviceRequest: sr, serviceOrganizations, teamIds: [] };
   }
 
+  /** Whether the referral is addressed to the principal: their organisation, one of its services, or them (referral.policy.ts). */
+  async isAddressedTo(p: Principal, r: Referral): Promise<boolean> {
+    return isReceiver(p, await this.subject(r.sr));
+  }
+
   /** What the principal may do with the referral now (the pages show these forms only). */
   async actionsFor(p: Principal, r: Referral): Promise<ReferralAction[]> {
     if (!r.task || !OPEN.includes(r.status) || r.sr.status !== 'active') return [];

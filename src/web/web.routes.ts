@@ -18,6 +18,7 @@ import { outcomePeopleRoutes } from './routes/outcome-people.routes.js';
 import { portalRoutes } from './routes/portal.routes.js';
 import { proactiveCareRoutes } from './routes/proactive-care.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
+import { socialPrescribingRoutes } from './routes/social-prescribing.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
 import { workRoutes } from './routes/work.routes.js';
 import { staticRoutes } from './static.routes.js';
@@ -54,6 +55,7 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(breakGlassReviewRoutes, { web });
     await pages.register(portalRoutes, { web });
     await pages.register(referralRoutes, { web });
+    await pages.register(socialPrescribingRoutes, { web });
     await pages.register(adminRoutes, { web });
     await pages.register(outcomesRoutes, { web });
     await pages.register(bcfRoutes, { web });

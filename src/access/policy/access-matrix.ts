@@ -215,6 +215,7 @@ export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): 
     'pathways.board': undefined,
     'cohort.build': undefined,
     'outcomes.people': undefined,
+    'social-prescribing.record': { receiver: true },
   };
   return subjects[verb] as VerbSubjects[V];
 }
@@ -254,6 +255,7 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'pathways.board': 'the mental health pathway board',
   'cohort.build': 'cohorts and case finding: counts, and by name only the people the row restriction shows',
   'outcomes.people': 'the people behind an outcome indicator (own practice or network), by name only those the row restriction shows; never analysts',
+  'social-prescribing.record': 'record contacts, what matters and wellbeing scores for a person referred to m-org\'s service',
 };
 
 const TASK_WORKERS: MatrixPrincipal[] = [...CLINICAL, 'receptionist', 'vcse-worker'];
@@ -285,6 +287,7 @@ export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
     case 'pathways.board': return k === 'mental-health-practitioner';
     case 'cohort.build': return CLINICAL.includes(k as StaffRole) || k === 'icb-analyst';
     case 'outcomes.people': return CLINICAL.includes(k as StaffRole);
+    case 'social-prescribing.record': return k === 'link-worker';
   }
 }
 

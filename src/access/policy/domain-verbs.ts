@@ -10,13 +10,14 @@ import { canOutcomes, type OutcomesVerb } from './outcomes.policy.js';
 import { canPlan, type PlanSubject, type PlanVerb } from './plan.policy.js';
 import type { Decision } from './policy.js';
 import { canReferral, type ReferralSubject, type ReferralVerb } from './referral.policy.js';
+import { canSocialPrescribing, type SocialPrescribingSubject, type SocialPrescribingVerb } from './social-prescribing.policy.js';
 import { canTask, type TaskSubject, type TaskVerb } from './task.policy.js';
 
 /**
  * The platform's own actions, beyond FHIR's REST interactions: dotted verbs, one area file each.
  * `can(principal, verb, subject)` (policy.ts) sends them here.
  */
-export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | CareCoordinationVerb | AppVerb | AdminVerb | DischargeVerb | CohortVerb | OutcomesVerb;
+export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | CareCoordinationVerb | AppVerb | AdminVerb | DischargeVerb | CohortVerb | OutcomesVerb | SocialPrescribingVerb;
 // Spelled out here, not spread from the area files, so that they (which call can() back) load in
 // any order; `satisfies` keeps the list within the union, and VerbSubjects below names every verb.
 export const DOMAIN_VERBS = [
@@ -27,7 +28,7 @@ export const DOMAIN_VERBS = [
   'workspace.use', 'portal.use', 'accesslog.read',
   'admin.users.manage', 'admin.clients.manage', 'admin.people.link',
   'discharge.board', 'discharge.hub', 'discharge.plan', 'pathways.board',
-  'cohort.build', 'outcomes.people',
+  'cohort.build', 'outcomes.people', 'social-prescribing.record',
 ] as const satisfies readonly DomainVerb[];
 /** Fails to compile when a verb of the union is missing from DOMAIN_VERBS (the matrix iterates the list). */
 const everyVerbListed: Exclude<DomainVerb, (typeof DOMAIN_VERBS)[number]> extends never ? true : never = true;
@@ -68,6 +69,7 @@ export interface VerbSubjects {
   'pathways.board': DischargeSubject | undefined;
   'cohort.build': undefined;
   'outcomes.people': undefined;
+  'social-prescribing.record': SocialPrescribingSubject;
 }
 
 export function isDomainVerb(v: string): v is DomainVerb {
@@ -98,5 +100,7 @@ export function decideVerb(p: Principal, verb: DomainVerb, subject: unknown): De
       return canCohort(p, verb);
     case 'outcomes.people':
       return canOutcomes(p, verb);
+    case 'social-prescribing.record':
+      return canSocialPrescribing(p, verb, subject as SocialPrescribingSubject | undefined);
   }
 }

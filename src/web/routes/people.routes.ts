@@ -7,6 +7,7 @@ import { FhirError } from '../../fhir/outcome.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
 import { breakGlassBody, caseloadBody, searchBody, type FieldErrors, type SearchForm } from '../pages.js';
+import { socialPrescribingBody } from '../social-prescribing.page.js';
 import { frailtyCard } from '../proactive-care.page.js';
 import { breakGlassBanner, recordBody } from '../record.page.js';
 import { readDate } from '../components/index.js';
@@ -61,7 +62,16 @@ export async function peopleRoutes(app: FastifyInstance, opts: { web: WebContext
     const audit = auditContextOf(req);
     audit.interaction = 'search';
     audit.resourceType = 'Patient';
-    const cursor = one((req.query as Record<string, unknown>).cursor);
+    const q = req.query as Record<string, unknown>;
+    const cursor = one(q.cursor);
+    const p = s.principal;
+    // A social prescribing link worker opens on their social prescribing caseload (social-prescribing.routes.ts for each person); `all=1` lists everyone in their care.
+    if (p.kind === 'staff' && p.role === 'link-worker' && !cursor && one(q.all) === undefined) {
+      const c = await web.platform.socialPrescribing.caseload.caseload(p);
+      audit.resourceType = 'ServiceRequest';
+      audit.patientIds = [...new Set([...c.people, ...c.declined.map((r) => ({ referral: r }))].flatMap((e) => (e.referral.patientId ? [e.referral.patientId] : [])))];
+      return web.send(reply, 200, page({ title: 'Social prescribing caseload', viewer: s.viewer, nav: navFor(p, 'caseload'), body: socialPrescribingBody(c, await web.orgName(p.organizationId)) }));
+    }
     const page_ = await caseload.page(s.principal, web.now(), cursor);
     audit.patientIds = page_.people.map((p) => p.id);
     const orgName = s.principal.kind === 'staff' ? await web.orgName(s.principal.organizationId) : '';
