@@ -8,6 +8,8 @@
  * evaluator defines. Codes are the record's own (src/synth writes the same ones a feed would).
  */
 
+import { AT_HOME_91, REABLEMENT_EPISODE, REABLEMENT_MIN_AGE } from '../discharge/discharge.vocabulary.js';
+
 const CS = 'https://onestory.example/fhir/CodeSystem';
 const SD = 'https://onestory.example/fhir/StructureDefinition';
 const Q = 'https://onestory.example/fhir/Questionnaire';
@@ -201,14 +203,15 @@ export const COMPUTATIONS: Record<string, Computation> = {
   'O5.1': { kind: 'not-yet', why: 'The record holds no diagnostic test requests with their waiting times; the DM01 waiting times return comes from the acute trusts. Partners may submit the figure until it does' },
   'O5.2': {
     kind: 'record', scoring: 'proportion',
-    population: 'People aged 65 and over discharged from hospital into reablement in the period', denominator: 'Reablement episodes starting at discharge in the period',
-    numerator: 'Still at home 91 days after discharge',
-    basis: 'ASCOF 2B(1) / BCF: older people still at home 91 days after discharge into reablement; computed here from the reablement EpisodeOfCare and its 91-day outcome',
+    population: 'People aged 65 and over (at discharge) discharged from hospital into reablement in the period', denominator: 'Reablement episodes starting at discharge in the period',
+    numerator: 'Still at home 91 days after discharge (latest valid outcome; none recorded counts as not at home)',
+    basis: 'ASCOF 2B(1) / BCF: older people still at home 91 days after discharge into reablement, counted by the same rules as the councils\' figure (reablement91() in src/discharge/reablement-91.ts): age at discharge, the latest outcome not entered in error, no outcome counted as not at home, people who died since included',
     sql: `SELECT substr(e.c->'patient'->>'reference', 9) AS pid,
-            EXISTS (SELECT 1 FROM ${coded('Observation', 'code', 'at-home-91-days-after-discharge')} o
-                     WHERE o.c->'focus'->0->>'reference' = 'EpisodeOfCare/' || (e.c->>'id') AND (o.c->>'valueBoolean')::boolean)::int AS num, 1 AS den
-          FROM ${coded('EpisodeOfCare', 'type', 'reablement')} e JOIN person p ON p.pid = substr(e.c->'patient'->>'reference', 9)
-          WHERE ${inPeriod("e.c#>>'{period,start}'")} AND ${ageAtEnd} >= 65`,
+            coalesce((SELECT (o.c->>'valueBoolean')::boolean FROM ${coded('Observation', 'code', AT_HOME_91.code as string)} o
+                       WHERE o.c->'focus'->0->>'reference' = 'EpisodeOfCare/' || (e.c->>'id') AND coalesce(o.c->>'status', '') NOT IN ('entered-in-error', 'cancelled')
+                       ORDER BY o.c#>>'{meta,lastUpdated}' DESC LIMIT 1), false)::int AS num, 1 AS den
+          FROM ${coded('EpisodeOfCare', 'type', REABLEMENT_EPISODE.code as string)} e JOIN person p ON p.pid = substr(e.c->'patient'->>'reference', 9)
+          WHERE ${inPeriod("e.c#>>'{period,start}'")} AND date_part('year', age(${day("e.c#>>'{period,start}'")}, p.birth)) >= ${REABLEMENT_MIN_AGE}`,
   },
   'O5.3': {
     kind: 'record', scoring: 'count',

@@ -52,7 +52,11 @@ const AGE_BAND = `CASE WHEN a < 18 THEN '0-17' WHEN a < 35 THEN '18-34' WHEN a <
   WHEN a < 75 THEN '65-74' WHEN a < 85 THEN '75-84' ELSE '85+' END`;
 const ext = (name: string) => `(SELECT x FROM jsonb_array_elements(c->'extension') x WHERE x->>'url' = '${OUTCOMES_SD}/${name}' LIMIT 1)`;
 
-/** The residents as the indicators' SQL sees them (`person`): alive in the record, born by the period's end. */
+/**
+ * The residents as the indicators' SQL sees them (`person`): active in the record, born by the period's
+ * end, alive at its start (someone who died during the period was a resident in it, and counts: the
+ * reablement figure's people who died before day 91 are in its denominator).
+ */
 export const PERSON_CTE = `person AS (
   SELECT r.id AS pid, coalesce(c->>'gender', 'unknown') AS sex, left(c->>'birthDate', 10)::date AS birth,
          ${ext('district')}->>'valueString' AS district, ${ext('deprivation-quintile')}->>'valueInteger' AS quintile,
@@ -60,7 +64,8 @@ export const PERSON_CTE = `person AS (
          substr(c#>>'{generalPractitioner,0,reference}', 14) AS practice
     FROM resource r CROSS JOIN LATERAL (SELECT r.content::jsonb AS c OFFSET 0) j
    WHERE r.resource_type = 'Patient' AND NOT r.deleted AND coalesce(c->>'active', 'true') <> 'false'
-     AND $1::date <= $2::date AND c->>'birthDate' IS NOT NULL AND left(c->>'birthDate', 10)::date <= $2::date AND c->>'deceasedDateTime' IS NULL
+     AND $1::date <= $2::date AND c->>'birthDate' IS NOT NULL AND left(c->>'birthDate', 10)::date <= $2::date
+     AND (c->>'deceasedDateTime' IS NULL OR left(c->>'deceasedDateTime', 10)::date >= $1::date)
 )`;
 
 /** The statement computing one record indicator's cube for a period ($1, $2). */
