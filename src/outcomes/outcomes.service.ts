@@ -91,6 +91,13 @@ export class OutcomesService {
     return this.evaluation.report(e, place, this.clock.now(), practiceLevel ? [] : stratifiers);
   }
 
+  /** How many residents the record holds (the dashboard says so when small numbers suppress most figures). */
+  async residents(p: Principal): Promise<number> {
+    this.authorise(p);
+    const res = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Patient' AND NOT deleted`);
+    return res.rows[0].n;
+  }
+
   /** Every indicator with its system trend and progress (the dashboard's overview). */
   async overview(p: Principal): Promise<IndicatorOverview[]> {
     this.authorise(p);

@@ -40,7 +40,23 @@ const quarterName = (end: string) => {
   return `${['Jan to Mar', 'Apr to Jun', 'Jul to Sep', 'Oct to Dec'][Math.floor((m - 1) / 3)]} ${y}`;
 };
 
-export function overviewBody(items: IndicatorOverview[]): Html {
+/** Why a figure is suppressed, in words (never a bare gap). */
+export const SUPPRESSED_WHY = 'Fewer than 8 people were counted here in this quarter, or showing this figure would let a suppressed one be worked out from the others.';
+
+/** How many of the record's latest system figures are shown and how many suppressed, and why, in words. */
+function shownSummary(items: IndicatorOverview[], residents?: number): Html {
+  const record = items.filter((it) => it.indicator.computation.kind === 'record');
+  const latest = record.map((it) => it.history[it.history.length - 1]).filter((h) => h !== undefined);
+  const suppressed = latest.filter((h) => h.figure.suppressed).length;
+  const none = record.length - latest.length;
+  if (suppressed === 0 && none === 0) return html``;
+  return html`<div class="nhsuk-inset-text"><span class="nhsuk-u-visually-hidden">Information: </span>
+    <p>Of the ${record.length} indicators computed from the record, ${latest.length - suppressed} show a figure for Kent and Medway for the latest quarter${suppressed ? html`; <strong>${suppressed} ${suppressed === 1 ? 'is' : 'are'} suppressed</strong>` : ''}${none ? `; ${none} ${none === 1 ? 'has' : 'have'} no figures yet` : ''}.</p>
+    ${suppressed ? html`<p>A suppressed figure is not zero. ${SUPPRESSED_WHY}${residents !== undefined ? ` The record holds ${residents.toLocaleString('en-GB')} residents${residents < 50_000 ? ': with so few, many quarterly counts are small, so most indicators\' figures are suppressed; a whole population gives figures for every place' : ''}.` : ''}</p>` : ''}
+  </div>`;
+}
+
+export function overviewBody(items: IndicatorOverview[], residents?: number): Html {
   const outcomes = new Map<string, IndicatorOverview[]>();
   for (const it of items) outcomes.set(it.indicator.outcome.id, [...(outcomes.get(it.indicator.outcome.id) ?? []), it]);
   const counts = new Map<Rating, number>();
@@ -49,6 +65,7 @@ export function overviewBody(items: IndicatorOverview[]): Html {
   <p class="nhsuk-lede-text">The Integrated Care Strategy's six outcomes and their 29 indicators, for Kent and Medway, against the targets.</p>
   <p>Figures are counted from the shared record each night for the last four quarters, and kept, so a trend builds up. Counts from 1 to 7 are suppressed and the rest rounded to the nearest 5, so no one can be identified. Ratings compare the latest quarter with a straight line from the strategy's baseline to its target.</p>
   <p><a href="/outcomes/bcf">Better Care Fund: Kent's 2014 plan against the record</a></p>
+  ${shownSummary(items, residents)}
   <ul class="onestory-tags" aria-label="Ratings of the indicators computed from the record">
     ${(['on-track', 'at-risk', 'off-track', 'too-little-data'] as Rating[]).map((r) => html`<li>${ratingTag(r)} ${counts.get(r) ?? 0}</li>`)}
   </ul>
@@ -187,6 +204,7 @@ export function indicatorBody(d: IndicatorPageData): Html {
   <div class="nhsuk-card"><div class="nhsuk-card__content">
     <h2 class="nhsuk-card__heading">${d.place.name}${last ? `, ${quarterName(last.period.end)}` : ''}</h2>
     <p class="nhsuk-body-l">${figureText(i, last?.figure)}</p>
+    ${last?.figure.suppressed ? html`<p>${SUPPRESSED_WHY} Choose a larger place below, or download the CSV to see which figures are published.</p>` : ''}
     ${c.kind === 'record' ? html`<p>${ratingTag(p.rating)} ${p.reason}</p>` : ''}
     <dl class="nhsuk-summary-list">
       <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Baseline</dt><dd class="nhsuk-summary-list__value">${p.baseline ? `${p.baseline.value}${unitOf(i)} (${p.baseline.source === 'strategy' ? 'the strategy\'s, 2023/24' : `first figure, to ${p.baseline.date}`})` : i.baselineText ?? 'None given'}</dd></div>

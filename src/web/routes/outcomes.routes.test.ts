@@ -32,6 +32,12 @@ describe('the outcomes dashboard', () => {
     expect(res.body).toMatch(/On track|At risk|Off track|Too little data to tell/);
     expect(res.body).toContain('Submitted by');
     expect(res.body).toContain('Not yet computable');
+    // Nothing hidden in silence: how many latest figures are shown and suppressed, and why, in words.
+    expect(res.body).toMatch(/Of the \d+ indicators computed from the record, \d+ show a figure for Kent and Medway for the latest quarter/);
+    if (res.body.includes('suppressed</strong>')) {
+      expect(res.body).toContain('A suppressed figure is not zero');
+      expect(res.body).toMatch(/The record holds 2,000 residents/);
+    }
   });
 
   it('an indicator: headline with rating, the trend chart with its table, the district map with its table, places to drill into', async () => {

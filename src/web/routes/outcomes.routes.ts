@@ -36,7 +36,8 @@ export async function outcomesRoutes(app: FastifyInstance, opts: { web: WebConte
     mayRead(s);
     audited(req);
     const items = await outcomes.overview(s.principal);
-    return web.send(reply, 200, page({ title: 'Outcomes', viewer: s.viewer, nav: navFor(s.principal, 'outcomes'), body: overviewBody(items) }));
+    const residents = await outcomes.residents(s.principal);
+    return web.send(reply, 200, page({ title: 'Outcomes', viewer: s.viewer, nav: navFor(s.principal, 'outcomes'), body: overviewBody(items, residents) }));
   });
 
   app.get('/outcomes/:file', async (req: FastifyRequest<{ Params: { file: string } }>, reply) => {
