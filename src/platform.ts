@@ -25,6 +25,8 @@ import { FrailtyService } from './proactive-care/frailty.service.js';
 import { CarePlanningListsService } from './care-planning/care-planning-lists.service.js';
 import { CARE_PLANNING_WRITE_RULES } from './care-planning/care-planning.write-rules.js';
 import { ACTIVE_CARE_COORDINATION_TABLE, ACTIVE_CARE_PLAN_TABLE } from './care-planning/care-one-active.table.js';
+import { JOINT_ASSESSMENT_WRITE_RULES } from './care-planning/joint-assessment.rules.js';
+import { JointAssessmentService } from './care-planning/joint-assessment.service.js';
 import { MdtService } from './care-planning/mdt.service.js';
 import { NamedProfessionalService } from './care-planning/named-professional.service.js';
 import { PlanService } from './care-planning/plan.service.js';
@@ -76,8 +78,8 @@ export interface Platform {
   workflow: { tasks: TaskService; worklist: WorklistService };
   /** Proactive care: the electronic Frailty Index and the facts cohorts and case finding filter on. */
   proactiveCare: { frailty: FrailtyService; cohorts: CohortService; caseFinding: CaseFindingService; risk: RiskSummaryService };
-  /** A team around the person and a plan made with them: plans, MDT meetings, the named professional, their lists. */
-  carePlanning: { plans: PlanService; mdt: MdtService; namedProfessionals: NamedProfessionalService; lists: CarePlanningListsService };
+  /** A team around the person and a plan made with them: plans, MDT meetings, the named professional, their lists, joint assessments. */
+  carePlanning: { plans: PlanService; mdt: MdtService; namedProfessionals: NamedProfessionalService; lists: CarePlanningListsService; assessments: JointAssessmentService };
   /** Discharge from hospital: the board and hub (reads), the coordinator's commands, reablement at 91 days. */
   discharge: { board: DischargeBoardService; stays: DischargeService; reablement: Reablement91Service };
   /** Mental health pathways with their clocks, out-of-area placements, transitions at 18. */
@@ -131,7 +133,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
   const base = systemClock();
   // One object: replacing `clock.now` moves every service that reads it.
   const clock: Clock = { now: () => base.now() };
-  const resources = new ResourceService(database, { writeRules: [taskWriteRule, ...CARE_PLANNING_WRITE_RULES, referralWriteRule(clock), ons4WriteRule] });
+  const resources = new ResourceService(database, { writeRules: [taskWriteRule, ...CARE_PLANNING_WRITE_RULES, ...JOINT_ASSESSMENT_WRITE_RULES, referralWriteRule(clock), ons4WriteRule] });
   const tasks = new TaskService(resources, clock, { baseUrl: config.baseUrl });
   const referrals = new ReferralService(resources, clock, { baseUrl: config.baseUrl });
   const plans = new PlanService(resources, tasks, clock);
@@ -158,6 +160,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     carePlanning: {
       plans, mdt: new MdtService(resources, tasks, clock),
       namedProfessionals: new NamedProfessionalService(resources, clock), lists: new CarePlanningListsService(database, clock),
+      assessments: new JointAssessmentService(resources, plans, clock),
     },
     discharge: {
       board: new DischargeBoardService(database, worklist),

@@ -44,6 +44,8 @@ export const TASK_KINDS = {
   'escalation': 'Escalation',
   'mdt-action': 'MDT action',
   'care-plan-action': 'Care plan action',
+  'joint-assessment': 'Joint assessment',
+  'joint-assessment-part': 'Part of a joint assessment',
 } as const;
 export type TaskKind = keyof typeof TASK_KINDS;
 

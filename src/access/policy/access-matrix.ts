@@ -216,6 +216,9 @@ export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): 
     'cohort.build': undefined,
     'outcomes.people': undefined,
     'social-prescribing.record': { receiver: true },
+    'assessment.start': { careRelationship: true, patientId: 'p-rel' },
+    'assessment.answer': { owner: k === 'resident' ? 'Patient/p-rel' : 'Organization/m-org', patientId: 'p-rel', careRelationship: true },
+    'assessment.complete': { careRelationship: true, patientId: 'p-rel' },
   };
   return subjects[verb] as VerbSubjects[V];
 }
@@ -256,6 +259,9 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'cohort.build': 'cohorts and case finding: counts, and by name only the people the row restriction shows',
   'outcomes.people': 'the people behind an outcome indicator (own practice or network), by name only those the row restriction shows; never analysts',
   'social-prescribing.record': 'record contacts, what matters and wellbeing scores for a person referred to m-org\'s service',
+  'assessment.start': 'start a joint assessment for p-rel and give out its parts (clinical staff with a care relationship)',
+  'assessment.answer': 'answer a part of a joint assessment assigned to m-org (the resident: their own part, assigned to them)',
+  'assessment.complete': 'complete p-rel\'s joint assessment (clinical staff with a care relationship; the record refuses it with parts missing)',
 };
 
 const TASK_WORKERS: MatrixPrincipal[] = [...CLINICAL, 'receptionist', 'vcse-worker'];
@@ -288,6 +294,8 @@ export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
     case 'cohort.build': return CLINICAL.includes(k as StaffRole) || k === 'icb-analyst';
     case 'outcomes.people': return CLINICAL.includes(k as StaffRole);
     case 'social-prescribing.record': return k === 'link-worker';
+    case 'assessment.start': case 'assessment.complete': return CLINICAL.includes(k as StaffRole);
+    case 'assessment.answer': return CLINICAL.includes(k as StaffRole) || k === 'vcse-worker' || k === 'resident';
   }
 }
 

@@ -2,6 +2,7 @@ import type { Principal } from '../principal.js';
 import { canAdmin, type AdminClientSubject, type AdminPersonSubject, type AdminUserSubject, type AdminVerb } from './admin.policy.js';
 import { canUseApp, type AccessLogSubject, type AppVerb } from './app.policy.js';
 import { canAggregate, type AggregateVerb } from './aggregate.policy.js';
+import { canAssess, type AssessmentSubject, type AssessmentVerb } from './assessment.policy.js';
 import { canBreakGlass, type BreakGlassVerb } from './break-glass.policy.js';
 import { canCoordinate, type CareCoordinationSubject, type CareCoordinationVerb } from './care-coordination.policy.js';
 import { canDischarge, type DischargeSubject, type DischargeVerb } from './discharge.policy.js';
@@ -17,7 +18,7 @@ import { canTask, type TaskSubject, type TaskVerb } from './task.policy.js';
  * The platform's own actions, beyond FHIR's REST interactions: dotted verbs, one area file each.
  * `can(principal, verb, subject)` (policy.ts) sends them here.
  */
-export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | CareCoordinationVerb | AppVerb | AdminVerb | DischargeVerb | CohortVerb | OutcomesVerb | SocialPrescribingVerb;
+export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | CareCoordinationVerb | AppVerb | AdminVerb | DischargeVerb | CohortVerb | OutcomesVerb | SocialPrescribingVerb | AssessmentVerb;
 // Spelled out here, not spread from the area files, so that they (which call can() back) load in
 // any order; `satisfies` keeps the list within the union, and VerbSubjects below names every verb.
 export const DOMAIN_VERBS = [
@@ -28,7 +29,7 @@ export const DOMAIN_VERBS = [
   'workspace.use', 'portal.use', 'accesslog.read',
   'admin.users.manage', 'admin.clients.manage', 'admin.people.link',
   'discharge.board', 'discharge.hub', 'discharge.plan', 'pathways.board',
-  'cohort.build', 'outcomes.people', 'social-prescribing.record',
+  'cohort.build', 'outcomes.people', 'social-prescribing.record', 'assessment.start', 'assessment.answer', 'assessment.complete',
 ] as const satisfies readonly DomainVerb[];
 /** Fails to compile when a verb of the union is missing from DOMAIN_VERBS (the matrix iterates the list). */
 const everyVerbListed: Exclude<DomainVerb, (typeof DOMAIN_VERBS)[number]> extends never ? true : never = true;
@@ -70,6 +71,9 @@ export interface VerbSubjects {
   'cohort.build': undefined;
   'outcomes.people': undefined;
   'social-prescribing.record': SocialPrescribingSubject;
+  'assessment.start': AssessmentSubject;
+  'assessment.answer': AssessmentSubject;
+  'assessment.complete': AssessmentSubject;
 }
 
 export function isDomainVerb(v: string): v is DomainVerb {
@@ -102,5 +106,7 @@ export function decideVerb(p: Principal, verb: DomainVerb, subject: unknown): De
       return canOutcomes(p, verb);
     case 'social-prescribing.record':
       return canSocialPrescribing(p, verb, subject as SocialPrescribingSubject | undefined);
+    case 'assessment.start': case 'assessment.answer': case 'assessment.complete':
+      return canAssess(p, verb, subject as AssessmentSubject | undefined);
   }
 }
