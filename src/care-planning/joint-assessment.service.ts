@@ -363,6 +363,29 @@ export class JointAssessmentService {
     return { planPatientId: a.patientId, added };
   }
 
+  /**
+   * Who may be given a part: the organisations with a care relationship with the person (their GP
+   * practice, community and social care teams, a carers' organisation working with them) and the
+   * caller's own, by name; and the person's carers the caller may see.
+   */
+  async choices(p: Principal, patientId: string): Promise<{ organisations: { reference: string; name: string }[]; carers: { reference: string; name: string }[] }> {
+    const now = this.clock.now();
+    await this.mustSeePerson(p, patientId, now);
+    const r = await this.db.query<{ party: string }>("SELECT DISTINCT party FROM care_relationship WHERE patient_id = $1 AND party LIKE 'Organization/%'", [patientId]);
+    const refs = [...new Set([...r.rows.map((x) => x.party), ...(p.kind === 'staff' ? [`Organization/${p.organizationId}`] : [])])];
+    const rows = await this.repo.visible(this.db, undefined, 'Organization', refs.map((x) => x.slice('Organization/'.length)));
+    const organisations = [...rows.values()].map((x) => ({ reference: `Organization/${x.id}`, name: (JSON.parse(x.content) as { name?: string }).name ?? x.id }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { organisations, carers: await this.plans.carers(p, patientId) };
+  }
+
+  /** The outward code of the person's postcode (for signposting to services near them), if recorded. */
+  async postcodeDistrict(patientId: string): Promise<string | undefined> {
+    const row = (await this.repo.visible(this.db, undefined, 'Patient', [patientId])).get(patientId);
+    const pc = row ? (JSON.parse(row.content) as { address?: { postalCode?: string }[] }).address?.[0]?.postalCode : undefined;
+    return pc?.trim().split(/\s+/)[0]?.toUpperCase();
+  }
+
   // --- internals -------------------------------------------------------------------------------
 
   private async view(p: Principal, now: Date, task: Task, versionId: number): Promise<AssessmentView> {

@@ -2,8 +2,8 @@ import type { Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordedByTag } from '../access/policy/policy-codes.js';
 import type { ProxyPrincipal, ResidentPrincipal } from '../access/principal.js';
-import { FhirError } from '../fhir/outcome.js';
 import { CARE_ORGS } from '../record-view/care.fixtures.js';
+import { refusal } from '../testing/refusal.js';
 import { createTestPlatform, fhir, TEST_ORG_ID, type TestPlatform } from '../testing/test-platform.js';
 import { TASK_KIND_SYSTEM } from '../workflow/task.vocabulary.js';
 import { PLAN_USERS, seedPlanWorld, staffPrincipal } from './care-planning.fixtures.js';
@@ -27,15 +27,7 @@ const penfold: ResidentPrincipal = { kind: 'resident', id: 'u-penfold', displayN
 const peter: ProxyPrincipal = { kind: 'proxy', id: 'u-peter', displayName: 'Peter Hollis', relatedPersonIds: ['rp-hollis'], patientIds: ['pat-hollis'], via: 'session', credentialId: 'c2' };
 const API_PATIENT = 'pat-api-assess';
 
-const fail = async (p: Promise<unknown>): Promise<FhirError> => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof FhirError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-};
+const fail = refusal;
 const count = async (type: string) => Number((await t.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM resource WHERE resource_type = $1', [type])).rows[0].n);
 const versions = async () => Number((await t.platform.db.query<{ n: number }>("SELECT count(*)::int AS n FROM resource_history WHERE resource_type IN ('Task', 'QuestionnaireResponse', 'CarePlan')")).rows[0].n);
 

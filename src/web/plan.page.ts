@@ -124,7 +124,7 @@ export function staffPlanBody(d: PlanPageData): Html {
   const named = namedProfessionalPanel(d);
   if (!p) {
     return html`${head}${named}
-      <p>${d.personName} has no personalised care and support plan${d.earlier.length ? ' in use' : ''}.</p>
+      <p>${d.personName} has no personalised care and support plan${d.earlier.length ? ' in use' : ''}. A <a href="/people/${d.patientId}/assessment">joint assessment</a> with health and social care, the person and their carer can start one.</p>
       ${d.rights.edit ? html`<form method="post" action="/people/${d.patientId}/plan" novalidate>${csrfField(d.csrfToken)}
         ${textInput({ name: 'title', label: 'Name of the plan', hint: 'In the person\'s words, for example "Staying well at home"', errors: e, value: v.title, width: 30 })}
         ${button('Start a plan')}</form>` : html`<p class="onestory-muted">Only professionals caring for ${d.personName} can start a plan.</p>`}`;
@@ -166,7 +166,7 @@ export function staffPlanBody(d: PlanPageData): Html {
     ${p.status === 'draft' ? form('status', html`<input type="hidden" name="to" value="active">`, 'Put the plan in use') : ''}
     ${p.status === 'active' ? form('status', html`<input type="hidden" name="to" value="completed">`, 'End this plan', 'secondary') : ''}</div>` : '';
   return html`${head}
-    <p>${tag(PLAN_STATUS_TEXT[p.status], p.status === 'active' ? 'green' : 'grey')} Version ${String(p.versionId)}. <a href="/people/${d.patientId}/plan.json">Download as a FHIR document</a> · <a href="/people/${d.patientId}">Back to the record</a></p>
+    <p>${tag(PLAN_STATUS_TEXT[p.status], p.status === 'active' ? 'green' : 'grey')} Version ${String(p.versionId)}. <a href="/people/${d.patientId}/plan.json">Download as a FHIR document</a> · <a href="/people/${d.patientId}/assessment">Joint assessment</a> · <a href="/people/${d.patientId}">Back to the record</a></p>
     ${named}
     ${planContent(d)}
     ${edit}${agree}${status}

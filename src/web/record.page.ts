@@ -184,7 +184,7 @@ export function recordBody(s: RecordSummary, page: TimelinePage, base: string, a
   ${section('carers', 'Carers and relationships', s.carers.length
     ? list(s.carers.map((c) => html`<strong>${c.name}</strong>, ${c.relationship}${c.contacts.length ? ` (${c.contacts.join(', ')})` : ''}${c.proxy ? html` <strong class="nhsuk-tag nhsuk-tag--blue">Has proxy access</strong>` : ''}`))
     : absent(s, 'carers', 'No carers or relationships are recorded.'))}
-  ${section('care-plan', you ? 'Your care plan' : 'Care plan', html`${staff ? html`<p><a href="/people/${s.patient.id}/plan">Open the personalised care and support plan</a> · <a href="/mdt/add?patient=${encodeURIComponent(s.patient.id)}">Add to an MDT meeting</a></p>`
+  ${section('care-plan', you ? 'Your care plan' : 'Care plan', html`${staff ? html`<p><a href="/people/${s.patient.id}/plan">Open the personalised care and support plan</a> · <a href="/people/${s.patient.id}/assessment">Joint assessment</a> · <a href="/mdt/add?patient=${encodeURIComponent(s.patient.id)}">Add to an MDT meeting</a></p>`
     : html`<p><a href="${you ? '/my-plan' : `/my-plan?person=${encodeURIComponent(s.patient.id)}`}">${you ? 'See and agree your plan' : 'See their plan'}</a></p>`}${s.carePlans.length
     ? s.carePlans.map((cp) => html`<div class="nhsuk-card"><div class="nhsuk-card__content">
         <h3 class="nhsuk-card__heading">${cp.title}</h3>

@@ -53,6 +53,8 @@ export function navFor(p: Principal, current: string): NavItem[] {
       ] : []),
       // Clinical staff plan care with people and meet as a team around them.
       ...(allowed(p, 'mdt.manage') ? [{ href: '/care-plans', text: 'Care plans', current: current === 'plans' }, { href: '/mdt', text: 'MDT meetings', current: current === 'mdt' }] : []),
+      // Parts of joint assessments given to the user's organisation.
+      ...(allowed(p, 'mdt.manage') ? [{ href: '/assessments', text: 'Assessments', current: current === 'assessments' }] : []),
       ...(allowed(p, 'aggregate.read') || allowed(p, 'outcomes.people') ? [{ href: '/outcomes', text: 'Outcomes', current: current === 'outcomes' }] : []),
       ...(allowed(p, 'breakglass.review') ? [{ href: '/break-glass-review', text: 'Emergency access review', current: current === 'review' }] : []),
     ];
@@ -64,6 +66,7 @@ export function navFor(p: Principal, current: string): NavItem[] {
     { href: '/my-referrals', text: carer ? 'Their referrals' : 'My referrals', current: current === 'referrals' },
     { href: '/my-discharge-plan', text: 'Leaving hospital', current: current === 'leaving' },
     { href: '/my-plan', text: carer ? 'Their care plan' : 'My care plan', current: current === 'plan' },
+    ...(carer ? [] : [{ href: '/my-assessment', text: 'About me', current: current === 'assessment' }]),
     ...(allowed(p, 'accesslog.read') ? [{ href: '/my-access-log', text: 'Who has looked at my record', current: current === 'log' }] : []),
   ];
 }

@@ -9,6 +9,7 @@ import { directoryRoutes } from './routes/directory.routes.js';
 import { dischargeRoutes } from './routes/discharge.routes.js';
 import { pathwaysRoutes } from './routes/pathways.routes.js';
 import { mdtRoutes } from './routes/mdt.routes.js';
+import { jointAssessmentRoutes } from './routes/joint-assessment.routes.js';
 import { myPlanRoutes } from './routes/my-plan.routes.js';
 import { peopleRoutes } from './routes/people.routes.js';
 import { planRoutes } from './routes/plan.routes.js';
@@ -67,5 +68,6 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(planRoutes, { web });
     await pages.register(mdtRoutes, { web });
     await pages.register(myPlanRoutes, { web });
+    await pages.register(jointAssessmentRoutes, { web });
   });
 }

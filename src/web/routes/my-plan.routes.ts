@@ -7,7 +7,9 @@ import { typeWords } from '../../record-view/type-words.js';
 import { button, csrfField, type FieldErrors } from '../components/index.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
+import { carersSupportLink } from '../joint-assessment.page.js';
 import { portalPlanBody, type PlanPageData } from '../plan.page.js';
+import { formatDate } from '../../record-view/fhir-text.js';
 import { navFor, one, type Signed, type WebContext } from '../web-context.js';
 import { fieldErrorsOf } from './plan.routes.js';
 
@@ -61,11 +63,16 @@ export async function myPlanRoutes(app: FastifyInstance, opts: { web: WebContext
   const carerSupportSection = async (p: Principal, id: string, personName: string, csrf: string): Promise<Html> => {
     const c = await plans.carerSupport(p, id);
     const shared = c.shared === null ? 'their whole record' : c.shared.length ? c.shared.map(typeWords).join(', ') : 'nothing yet';
+    // Their own carer's assessment (part of a joint assessment about the person they care for), and where to find support near them.
+    const own = await web.platform.carePlanning.assessments.carersOwn(p, id);
+    const near = carersSupportLink(await web.platform.carePlanning.assessments.postcodeDistrict(id));
     return html`<section class="onestory-section" aria-labelledby="carer-title" id="carer"><h2 id="carer-title">Support for you as a carer</h2>
       <p>${personName} has agreed to share with you: ${shared}.</p>
       <p>Caring for someone can be hard. You have a right to a carer's assessment of your own needs, free of charge.</p>
-      ${c.assessmentAsked ? html`<p><strong>You have asked for a carer's assessment.</strong> The team will contact you.</p>`
+      ${own.map((x) => html`<p><strong>Your carer's assessment</strong> with ${x.owner.name}: ${x.answered ? `done on ${formatDate(x.answered.at)}. What you need is part of ${personName}'s care and support plan.` : `offered${x.due ? `, to be done by ${formatDate(x.due)}` : ''}. They will contact you.`}</p>`)}
+      ${own.length ? '' : c.assessmentAsked ? html`<p><strong>You have asked for a carer's assessment.</strong> The team will contact you.</p>`
         : html`<form method="post" action="/my-plan/carer-assessment?person=${encodeURIComponent(id)}" novalidate>${csrfField(csrf)}${button("Ask for a carer's assessment", { variant: 'secondary' })}</form>`}
+      <p><a href="${near}">Find carers' support near you</a>: information, breaks and people to talk to.</p>
       ${c.services.length ? html`<h3>Carers' support near you</h3><ul class="nhsuk-list">${c.services.map((x) => html`<li><strong>${x.name}</strong>${x.phone ? `, ${x.phone}` : ''}${x.description ? html`<br><span class="onestory-muted">${x.description}</span>` : ''}</li>`)}</ul>` : ''}
     </section>`;
   };
