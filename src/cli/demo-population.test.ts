@@ -158,6 +158,23 @@ describe('the demo: discharges (src/discharge/discharge.demo.ts)', () => {
   });
 });
 
+describe('the demo: a joint assessment in progress (src/care-planning/joint-assessment.demo.ts)', () => {
+  it('leaves the social care part and the carer\'s assessment on the social worker\'s list, "about me" for the resident, and the carer\'s offered', async () => {
+    const ja = t.platform.carePlanning.assessments;
+    const sw = demoPrincipal(accounts.find((a) => a.role === 'social-worker')!);
+    const cc = demoPrincipal(accounts.find((a) => a.role === 'care-coordinator')!);
+    const resident = accounts.find((a) => a.kind === 'resident')!;
+    const carer = accounts.find((a) => a.kind === 'proxy')!;
+    expect((await ja.toAnswer(sw)).map((x) => x.part.code).sort()).toEqual(['carer', 'social-care']);
+    const [a] = await ja.forPerson(cc, resident.patientId!);
+    expect(a.parts.map((x) => [x.code, x.status])).toEqual([['health', 'completed'], ['social-care', 'ready'], ['carer', 'ready'], ['about-me', 'ready']]);
+    const me = { kind: 'resident' as const, id: resident.username, displayName: resident.displayName, patientId: resident.patientId!, via: 'session' as const, credentialId: 'demo' };
+    expect((await ja.ownParts(me)).map((x) => x.part.mine)).toEqual([true]);
+    const proxy = { kind: 'proxy' as const, id: carer.username, displayName: carer.displayName, relatedPersonIds: [carer.relatedPersonId!], patientIds: [carer.patientId!], via: 'session' as const, credentialId: 'demo' };
+    expect((await ja.carersOwn(proxy, carer.patientId!)).map((x) => x.status)).toEqual(['ready']);
+  });
+});
+
 describe('the demo: mental health pathways (src/pathways/pathway.demo.ts)', () => {
   it('puts the mental health practitioner on a board with a first-episode psychosis referral near its limit, breaches and an inappropriate placement', async () => {
     const a = accounts.find((x) => x.role === 'mental-health-practitioner')!;

@@ -8,6 +8,7 @@ import { seedDemoPathways } from '../pathways/pathway.demo.js';
 import { Params } from '../fhir/search.repository.js';
 import { seedDemoCaseFinding } from '../proactive-care/case-finding.demo.js';
 import { seedDemoCarePlanning } from '../care-planning/care-planning.demo.js';
+import { seedDemoJointAssessment } from '../care-planning/joint-assessment.demo.js';
 import { prepareDemoStory } from '../record-view/demo-story.js';
 import type { Logger } from '../logger.js';
 import { importItems } from '../fhir/import.service.js';
@@ -67,6 +68,7 @@ async function showDemoAccounts(platform: Platform, clock: Clock): Promise<void>
   if (hint) console.log(hint);
   // After the story: the carer's consent is in place when the carer first opens the plan.
   await seedDemoCarePlanning(platform, accounts, clock.now()).catch((err: Error) => console.log(`(demo care plans not prepared: ${err.message})`));
+  await seedDemoJointAssessment(platform, accounts).catch((err: Error) => console.log(`(demo joint assessment not prepared: ${err.message})`));
 }
 
 /** The staff roles that hold a worklist. */
