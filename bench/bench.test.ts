@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isValidNhsNumber } from '../src/fhir/nhs-number.js';
 import { FAMILIES, nhsNumbers, patient, RESOURCES_PER_PATIENT } from './fixtures.js';
+import { renderDischargeTable, type DischargeBenchResult } from './discharge.report.js';
 import { accessComparisons, judge, perCoreParagraph, renderAccessTable, renderDatabaseComparison, renderMarkdown, renderTable, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
 import { requestBuilder, TRANSACTION_ENTRIES, transactionBundle } from './scenarios.js';
 import { ceilingSummary, meetsTarget, percentile, ratio, summarise } from './stats.js';
@@ -181,5 +182,33 @@ describe('access comparison (issue 4)', () => {
     expect(table).toContain('| Read | 1,000 | 2.0 / 4.0 | 860 | 2.0 / 4.0 | 86% | 108% | ≥ 85% | met |');
     expect(table).toContain('| Name | 1,000 | 2.0 / 4.0 | 800 | 2.0 / 4.0 | 80% | 80% | ≥ 85% | **not met** (5.0 points short) |');
     expect(table).toContain('990 (1 failed)');
+  });
+});
+
+describe('discharge in the report (issue 13)', () => {
+  const timing = (ms: number, plain: number) => ({ ms, runsMs: [ms / 2, ms], plainCountMs: plain, ratio: ms / plain, met: ms < 5000 });
+  const discharge: DischargeBenchResult = {
+    inpatientsPerTrust: 1000, trusts: 5, resourcesAdded: 14000, loadAvg1m: 1.5,
+    board: { requests: 100, shown: 1000, p50Ms: 200, p95Ms: 320, p99Ms: 400, ceilingP50Ms: 20, ceilingP95Ms: 40, ratio: 8, met: false },
+    reablement91: { ...timing(900, 100), year: 2025, discharges: 900, percent: 85.1, byCouncil: [{ name: 'Kent County Council', discharges: 600, atHome: 510, unknown: 30, percent: 85 }, { name: 'Medway Council', discharges: 300, atHome: 256, unknown: 10, percent: 85.3 }] },
+    longStays: { ...timing(300, 100), inpatients: 5000, los21: 3000, los21NotMeetingCriteria: 1000 },
+  };
+  it('shows each figure beside its ceiling from the same run, the target and the verdict, Kent and Medway separately', () => {
+    const table = renderDischargeTable(discharge, 100000);
+    expect(table).toContain('| p50 200 / p95 320 / p99 400 ms | p50 20 / p95 40 ms');
+    expect(table).toContain('| 8.0× | p95 < 300 ms (at 100,000 patients) | **not met** |');
+    expect(table).toContain('Kent County Council 510/600 (85%), 30 unknown; Medway Council 256/300 (85.3%), 10 unknown');
+    expect(table).toContain('| 900 ms (slowest of 2: 450, 900) | 100 ms: count(*) of the same reablement episodes | 9.0× | < 5,000 ms (at 100,000 patients) | met |');
+  });
+  it('lists a missed discharge target under Targets', () => {
+    const run: RunResult = {
+      date: '2026-01-01T00:00:00Z', commit: 'abc', uncommittedSrc: false, node: 'v20', os: 'linux', cpu: { cores: 2, model: 'x' },
+      database: { kind: 'postgres', version: '15', source: 'test', settings: {} },
+      load: { tool: 'autocannon', connections: 16, secondsPerScenario: 10, warmupSeconds: 2, poolSize: 10, logging: 'off' },
+      quick: false, datasets: [{ patients: 100000, resources: 800000, ceiling: ceilingSummary([6400]), scenarios: [], discharge }], extra: [],
+    };
+    const md = renderMarkdown(run);
+    expect(md).toContain('### Discharge at 100,000 patients: issue 13');
+    expect(md).toContain('Not met in this run: the discharge board at 100,000 patients (p95 320 ms).');
   });
 });

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { dischargeMisses, renderDischargeTable, type DischargeBenchResult } from './discharge.report.js';
 import { meetsTarget, ratio, type Target } from './stats.js';
 
 /** What one run measured, as written to bench/results/latest.json. */
@@ -47,6 +48,8 @@ export interface DatasetResult {
   scenarios: ScenarioResult[];
   /** Issue 4: each read and search signed in against its open twin (absent in runs before it was measured). */
   access?: AccessComparison[];
+  /** Issue 13: the discharge board and the 91-day and 21+ day figures (absent in runs before it was measured, or left out with --only). */
+  discharge?: DischargeBenchResult;
 }
 
 /** One side of an access comparison: the figures of one run and its paired ceiling. */
@@ -315,6 +318,7 @@ export function renderMarkdown(r: RunResult): string {
   }
   for (const d of r.datasets) {
     out.push(`## ${int(d.patients)} patients (${int(d.resources)} resources)${where(r, d)}`, '', renderTable(d), '');
+    if (d.discharge) out.push(`### Discharge at ${int(d.patients)} patients${where(r, d)}: issue 13`, '', renderDischargeTable(d.discharge, d.patients), '');
     if (d.access?.length) {
       out.push(
         `### Signed in vs open at ${int(d.patients)} patients${where(r, d)}: issue 4, within 15%`, '', renderAccessTable(d), '',
@@ -330,11 +334,12 @@ export function renderMarkdown(r: RunResult): string {
   }
   const judged = r.datasets.flatMap((d) => d.scenarios.filter((s) => s.met !== undefined).map((s) => ({ d, s })));
   const missed = judged.filter((x) => !x.s.met);
+  const dischargeMissed = r.datasets.flatMap((d) => (d.discharge ? dischargeMisses(d.discharge, ` at ${int(d.patients)} patients${where(r, d)}`) : []));
   out.push('## Targets', '');
   out.push(
-    missed.length === 0
+    missed.length === 0 && dischargeMissed.length === 0
       ? 'Every target was met in this run.'
-      : `Not met in this run: ${missed.map((x) => `${x.s.label} at ${int(x.d.patients)} patients${where(r, x.d)} (${int(x.s.perSecond)} ${x.s.unit}${x.s.target?.p95MaxMs ? `, p95 ${ms(x.s.p95Ms)} ms` : ''})`).join('; ')}.`,
+      : `Not met in this run: ${[...missed.map((x) => `${x.s.label} at ${int(x.d.patients)} patients${where(r, x.d)} (${int(x.s.perSecond)} ${x.s.unit}${x.s.target?.p95MaxMs ? `, p95 ${ms(x.s.p95Ms)} ms` : ''})`), ...dischargeMissed].join('; ')}.`,
     '',
   );
   const pairs = r.datasets.flatMap((d) => (d.access ?? []).map((a) => ({ d, a })));

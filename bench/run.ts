@@ -15,6 +15,8 @@
  *   proactive care (issue 12: the eFI for everyone, a cohort count, the case-finding list; bench/proactive-care.bench.ts)
  *   runs once, at the largest of --sizes (2,000 with --quick), on a throwaway cluster of its own; --only=proactive-care
  *   runs it alone, --only without it leaves it out
+ *   discharge (issue 13: the board of a trust with 1,000 inpatients, the 91-day and 21+ day figures; bench/discharge.bench.ts)
+ *   runs on every dataset after the record's scenarios; --only=discharge runs it (and the first ceiling) alone
  *   npm run bench -- --render        rewrite RESULTS.md from results/latest.json (no measuring)
  *   npm run bench -- --databases=embedded --out=a.json  (and postgres to b.json, at the same time), then
  *   npm run bench -- --combine=a.json,b.json            one RESULTS.md from runs made in separate processes
@@ -38,6 +40,8 @@ import { searchsetJson } from '../src/fhir/search.service.js';
 import { createLogger } from '../src/logger.js';
 import { createPlatform, type Platform } from '../src/platform.js';
 import { buildServer } from '../src/server.js';
+import { benchDischarge } from './discharge.bench.js';
+import type { DischargeBenchResult } from './discharge.report.js';
 import { BENCH_GP_ID, BENCH_PRACTICE_ID, writeFixtures } from './fixtures.js';
 import { runLoad } from './load.js';
 import { startCluster, type Cluster } from './postgres.js';
@@ -295,17 +299,26 @@ interface SignedIn {
   username: string;
 }
 
+/** A staff member the bench signs in as: by default the GP of the practice every fixture patient is registered with. */
+interface StaffMember {
+  role: 'gp' | 'discharge-coordinator';
+  organizationId: string;
+  practitionerId: string;
+  displayName: string;
+}
+const BENCH_GP: StaffMember = { role: 'gp', organizationId: BENCH_PRACTICE_ID, practitionerId: BENCH_GP_ID, displayName: 'Dr Gwen Bench' };
+
 /**
  * A GP of the bench practice (acting for it, with its Practitioner), signed in over HTTP as a
  * browser does (POST /auth/sign-in): the session cookie on every request, and the session's CSRF
  * token (X-CSRF-Token), which writes made with a cookie need; GETs need none but carry it harmlessly.
  */
-async function signInStaff(platform: Platform, url: string): Promise<SignedIn> {
-  const username = `bench.gp.${process.pid}.${Date.now()}`;
+async function signInStaff(platform: Platform, url: string, who: StaffMember = BENCH_GP): Promise<SignedIn> {
+  const username = `bench.${who.role}.${process.pid}.${Date.now()}`;
   const password = randomBytes(18).toString('base64url');
   await identityFor(platform).users.create({
-    kind: 'staff', username, displayName: 'Dr Gwen Bench', passwordHash: await hashPassword(password),
-    memberships: [{ organizationId: BENCH_PRACTICE_ID, role: 'gp', practitionerId: BENCH_GP_ID }],
+    kind: 'staff', username, displayName: who.displayName, passwordHash: await hashPassword(password),
+    memberships: [{ organizationId: who.organizationId, role: who.role, practitionerId: who.practitionerId }],
   });
   const res = await fetch(`${url}/auth/sign-in`, {
     method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ username, password }),
@@ -315,8 +328,8 @@ async function signInStaff(platform: Platform, url: string): Promise<SignedIn> {
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
   const body = JSON.parse(text) as { csrfToken?: string; user?: { role?: string; organizationId?: string } };
   if (!cookie.includes('=') || !body.csrfToken) throw new Error(`sign-in answered 200 without a session cookie or CSRF token: ${text.slice(0, 500)}`);
-  if (body.user?.role !== 'gp' || body.user?.organizationId !== BENCH_PRACTICE_ID) {
-    throw new Error(`signed in as ${JSON.stringify(body.user)}, not a GP acting for ${BENCH_PRACTICE_ID}`);
+  if (body.user?.role !== who.role || body.user?.organizationId !== who.organizationId) {
+    throw new Error(`signed in as ${JSON.stringify(body.user)}, not a ${who.role} acting for ${who.organizationId}`);
   }
   return { headers: { cookie, 'x-csrf-token': body.csrfToken }, username };
 }
@@ -337,6 +350,7 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
   const scenarios: ScenarioResult[] = [];
   const ceilingRuns: number[] = [];
   let app: FastifyInstance | undefined;
+  let discharge: DischargeBenchResult | undefined;
   try {
     log(`${n} patients: importing ${fixtures.resources} resources through importItems`);
     let lastLog = 0;
@@ -410,6 +424,13 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
       if ((ACCESS_PAIRED as readonly string[]).includes(scenario)) await measure(openOf(scenario as AccessPaired));
       await measure(scenario);
     }
+    // Issue 13, on the same database and server, after the record's scenarios (it adds its own stays).
+    if (wanted('discharge')) {
+      log(`  discharge: the board of a trust with 1,000 inpatients and the 91-day and 21+ day figures, load average ${loadavg()[0].toFixed(1)}`);
+      discharge = await benchDischarge({
+        platform, url: served.url, patients: n, quick: opts.quick, signIn: async (who) => (await signInStaff(platform, served.url, who)).headers,
+      });
+    }
   } finally {
     // A server stuck on a request (e.g. waiting for a pool connection) must not hang the run forever.
     await settle(app?.close(), 'closing the server');
@@ -420,7 +441,7 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
     judge({ ...s, ceilingRatio: ratio(s.unit === 'entries/s' ? s.requestsPerSecond ?? 0 : s.perSecond, s.ceilingReqPerSec) }),
   );
   return {
-    result: { patients: n, resources: fixtures.resources, ceiling: ceilingSummary(ceilingRuns), scenarios: judged, access: accessComparisons(judged) },
+    result: { patients: n, resources: fixtures.resources, ceiling: ceilingSummary(ceilingRuns), scenarios: judged, access: accessComparisons(judged), discharge },
     version,
   };
 }
