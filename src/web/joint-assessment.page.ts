@@ -101,7 +101,7 @@ export interface AssessmentPageData {
 export function assessmentBody(d: AssessmentPageData): Html {
   const a = d.a;
   const parts = table({
-    caption: 'Parts of the assessment', responsive: true, head: ['Part', 'Assigned to', 'Status', ''],
+    caption: 'Parts of the assessment', responsive: true, head: ['Part', 'Assigned to', 'Status', 'Action or due date'],
     rows: a.parts.map((x) => [
       `${x.title}${x.carer ? ` (${x.carer.name})` : ''}`, x.owner.name, STATUS_TAG(x.status),
       x.mine ? html`<a href="/assessments/${a.id}/parts/${x.id}">Answer<span class="nhsuk-u-visually-hidden"> ${x.title}</span></a>` : x.due && x.status !== 'completed' ? `Due ${formatDate(x.due)}` : '',
@@ -144,7 +144,7 @@ export function toAnswerBody(rows: { assessmentId: string; part: PartView; perso
   return html`<h1>Assessments to answer</h1>
     <p>Parts of joint assessments assigned to your organisation. They are also on <a href="/work?view=team">your team's work</a>.</p>
     ${rows.length ? table({
-    caption: 'Parts to answer', captionHidden: true, responsive: true, head: ['Person', 'Part', 'Due', ''],
+    caption: 'Parts to answer', captionHidden: true, responsive: true, head: ['Person', 'Part', 'Due', 'Action'],
     rows: rows.map((r) => [r.personName, `${r.part.title}${r.part.carer ? ` (${r.part.carer.name})` : ''}`, r.part.due ? formatDate(r.part.due) : 'No date',
       html`<a href="/assessments/${r.assessmentId}/parts/${r.part.id}">Answer<span class="nhsuk-u-visually-hidden"> ${r.part.title} for ${r.personName}</span></a>`]),
   }) : html`<p class="onestory-muted">No parts are waiting for your organisation.</p>`}`;
