@@ -1,8 +1,17 @@
 import type { Queryable } from '../../db/database.js';
 import type { AuditRecord, StoredAuditRecord } from './audit-record.js';
 
-/** Serialises appends to the audit chain across every process sharing the database. */
+/** Taken shared by every append and exclusively by an append that must not be refused (audit.service.ts `write`). */
 const CHAIN_LOCK = 7303020;
+
+/** The unique index (migration 024) that refuses a second link after the same hash: a fork. */
+const PREV_HASH_INDEX = 'audit_chain_prev_hash';
+
+/** Whether an append was refused because another writer linked onto the same hash first. */
+export function isChainConflict(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string; message?: string } | null;
+  return e?.code === '23505' && (e.constraint === PREV_HASH_INDEX || String(e.message ?? '').includes(PREV_HASH_INDEX));
+}
 
 export interface ChainLinkRow {
   seq: string;
@@ -15,8 +24,11 @@ export interface ChainLinkRow {
 
 export interface NewLink {
   eventId: string;
-  /** audit_event.seq of the event (the column keeps its old name: it held the event's rid before migration 010). */
-  rid: string;
+  /**
+   * audit_event.seq of the event (the column keeps its old name: it held the event's rid before
+   * migration 010); null for a record appended in the same statement, whose seq is not known yet.
+   */
+  rid: string | null;
   hash: string;
   prevHash: string;
 }
@@ -75,15 +87,9 @@ export const EVENTS_ABOUT_PATIENT_SQL = `SELECT ${RECORD_COLUMNS} FROM audit_eve
 
 /** The audit trail's SQL. */
 export class AuditRepository {
-  /** Takes the chain lock for the rest of the transaction. */
+  /** Takes the chain lock exclusively for the rest of the transaction: no other append runs until it ends. */
   async lockChain(tx: Queryable): Promise<void> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK], { prepare: true });
-  }
-
-  /** Appends records in one statement; answers each record's seq by id. */
-  async insertRecords(tx: Queryable, records: AuditRecord[]): Promise<Map<string, string>> {
-    const res = await tx.query<{ id: string; seq: string }>(`${INSERT_RECORDS} RETURNING id, seq::text AS seq`, [JSON.stringify(records.map(toJson))], { prepare: true });
-    return new Map(res.rows.map((r) => [r.id, r.seq]));
   }
 
   /**
@@ -123,13 +129,25 @@ export class AuditRepository {
     return res.rows[0]?.hash;
   }
 
-  /** Appends links in the given order (seq follows it). */
-  async appendLinks(tx: Queryable, links: NewLink[]): Promise<void> {
-    await tx.query(
-      `INSERT INTO audit_chain (event_id, rid, hash, prev_hash)
-       SELECT e, r, h, p FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS u(e, r, h, p, n)
-       ORDER BY n`,
-      [links.map((l) => l.eventId), links.map((l) => l.rid), links.map((l) => l.hash), links.map((l) => l.prevHash)],
+  /**
+   * Appends a batch's records and the links for them (and for rows writes left waiting, whose `rid`
+   * is known) in one statement, so a batch costs one round trip: the links' hashes do not cover
+   * `seq`, so they are computed before the rows exist. Links are appended in the given order (the
+   * chain's `seq` follows it). A link whose `prevHash` another link already names is refused by
+   * migration 024's unique index, and then nothing of the statement is written. Every append holds
+   * the chain lock at least shared until its transaction ends, so an appender holding it exclusively
+   * (`lockChain`) reads the chain's true end and cannot be refused: a retry under it always succeeds.
+   */
+  async appendRecordsWithLinks(q: Queryable, records: AuditRecord[], links: NewLink[]): Promise<void> {
+    await q.query(
+      `WITH ev AS (${INSERT_RECORDS} RETURNING id, seq)
+       INSERT INTO audit_chain (event_id, rid, hash, prev_hash)
+       SELECT u.e, coalesce(u.r, ev.seq), u.h, u.p
+         FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[]) WITH ORDINALITY AS u(e, r, h, p, n)
+         LEFT JOIN ev ON ev.id = u.e
+         CROSS JOIN (SELECT pg_advisory_xact_lock_shared($6)) AS chain_lock
+        ORDER BY u.n`,
+      [JSON.stringify(records.map(toJson)), links.map((l) => l.eventId), links.map((l) => l.rid), links.map((l) => l.hash), links.map((l) => l.prevHash), CHAIN_LOCK],
       { prepare: true },
     );
   }

@@ -88,6 +88,28 @@ describe('AuditService', () => {
     expect((await verifyChain(t.platform.db)).ok).toBe(true);
   });
 
+  it('a batch appended after another process appended is refused, retried under the lock, and the chain stays one line', async () => {
+    const a = new AuditService(t.platform.db);
+    const b = new AuditService(t.platform.db);
+    const before = await chainLength();
+    await a.record({ interaction: 'read', principal: gp, patientIds: ['p-race'] });
+    // b appends after a's last link, so a's idea of the chain's end is now stale.
+    await b.record({ interaction: 'read', principal: gp, patientIds: ['p-race'] });
+    await a.record({ interaction: 'search', principal: gp, patientIds: ['p-race'] });
+    expect(a.stats.chainConflicts).toBe(1);
+    expect(b.stats.chainConflicts).toBe(0);
+    expect(await chainLength()).toBe(before + 3);
+    expect(await verifyChain(t.platform.db)).toMatchObject({ ok: true });
+  });
+
+  it('the database refuses a second link after the same hash (a fork), whoever writes it', async () => {
+    const last = (await t.platform.db.query<{ hash: string }>('SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1')).rows[0].hash;
+    await new AuditService(t.platform.db).record({ interaction: 'read', principal: gp });
+    await expect(
+      t.platform.db.query(`INSERT INTO audit_chain (event_id, rid, hash, prev_hash) VALUES ('fork', 0, 'x', $1)`, [last]),
+    ).rejects.toThrow(/audit_chain_prev_hash/);
+  });
+
   it('a failed batch rejects every waiter in it, and later batches still go through', async () => {
     const g = gatedDb(t.platform.db);
     const audit = new AuditService(g.db);

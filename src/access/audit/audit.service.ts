@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../db/database.js';
 import type { AuditEntry } from './audit-entry.js';
-import { hashedContent, toAuditRecord, type AuditRecord } from './audit-record.js';
-import { AuditRepository, type NewLink } from './audit.repository.js';
+import { hashedContent, toAuditRecord, type AuditRecord, type StoredAuditRecord } from './audit-record.js';
+import { AuditRepository, isChainConflict, type NewLink } from './audit.repository.js';
 import { GENESIS_HASH, linkHash } from './hash-chain.js';
 
 export interface AuditServiceOptions {
@@ -22,7 +22,12 @@ export interface AuditStats {
   largestBatch: number;
   /** Records written inside a write's own transaction (recordInTransaction), then linked by a batch. */
   inWriteTransaction: number;
+  /** Appends refused because another writer had appended since this one's last (then retried under the lock). */
+  chainConflicts: number;
 }
+
+/** An append refused by another's (a chain conflict) is retried under the exclusive lock, where it cannot be refused. */
+const MAX_ATTEMPTS = 3;
 
 interface Pending {
   record: AuditRecord;
@@ -36,7 +41,8 @@ interface Pending {
  *
  * `record()` resolves only once its row and its chain link are committed. While one batch is being
  * written, new entries queue; when it commits, everything queued (up to `maxBatch`) is written in the
- * next single transaction: one INSERT for the rows, then, under the chain lock, one for the links.
+ * next single statement: the rows and their links together (see `write` for how the chain stays one
+ * line without a lock on this path).
  * Under load a request waits for at most about two commits, and the database sees one transaction
  * per batch instead of one per request (PostgreSQL's own WAL group commit, one level up).
  *
@@ -57,7 +63,12 @@ export class AuditService {
   /** Batches being written (group commit), and single writes (without group commit). */
   private readonly inFlight = new Set<Promise<void>>();
   private active = false;
-  readonly stats: AuditStats = { records: 0, transactions: 0, largestBatch: 0, inWriteTransaction: 0 };
+  /**
+   * The chain's last hash as this process last appended it; undefined when not known (at start, and
+   * after any failure), so the next append reads it.
+   */
+  private tail: string | undefined;
+  readonly stats: AuditStats = { records: 0, transactions: 0, largestBatch: 0, inWriteTransaction: 0, chainConflicts: 0 };
 
   constructor(private readonly db: Database, opts: AuditServiceOptions = {}) {
     this.maxBatch = Math.max(1, opts.maxBatch ?? 500);
@@ -146,25 +157,50 @@ export class AuditService {
   }
 
   /**
-   * One transaction: insert the batch's rows in one statement, then take the chain lock, read the
-   * last hash and append the links (the rows writes committed first, then this batch's) in one more;
-   * the lock is held only from there to the commit.
+   * Appends a batch. The fast path is one statement with no transaction around it: the links are
+   * computed from the last hash this process appended (`tail`), and migration 024's unique index on
+   * `prev_hash` refuses the statement if another process appended since, so the chain can never
+   * fork. Rows writes left waiting are taken (and put back if anything fails) in a transaction with
+   * that same statement. On a refusal the batch is appended again under the chain lock taken
+   * exclusively, from the last hash as committed: every append holds that lock shared, so this one
+   * cannot be refused.
    */
   private async write(records: AuditRecord[], linkPending: boolean): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const seqs = records.length > 0 ? await this.repo.insertRecords(tx, records) : new Map<string, string>();
-      await this.repo.lockChain(tx);
-      const waiting = linkPending ? await this.repo.takePending(tx) : [];
-      const ordered = [...waiting, ...records.map((r) => ({ ...r, seq: seqs.get(r.id)! }))];
-      if (ordered.length === 0) return;
-      let prev = (await this.repo.lastHash(tx)) ?? GENESIS_HASH;
-      const links: NewLink[] = ordered.map((r) => {
-        const hash = linkHash(prev, hashedContent(r));
-        const link = { eventId: r.id, rid: r.seq, hash, prevHash: prev };
-        prev = hash;
-        return link;
-      });
-      await this.repo.appendLinks(tx, links);
+    for (let attempt = 1; ; attempt++) {
+      const locked = attempt > 1 || !this.groupCommit;
+      try {
+        if (!linkPending && !locked) {
+          this.tail = await this.append(this.db, records, [], this.tail ?? (await this.repo.lastHash(this.db)));
+        } else {
+          this.tail = await this.db.transaction(async (tx) => {
+            if (locked) await this.repo.lockChain(tx);
+            const waiting = linkPending ? await this.repo.takePending(tx) : [];
+            const from = locked || this.tail === undefined ? await this.repo.lastHash(tx) : this.tail;
+            return this.append(tx, records, waiting, from);
+          });
+        }
+        return;
+      } catch (err) {
+        // Without group commit several single-event transactions run at once, each under the lock.
+        this.tail = undefined;
+        if (!isChainConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
+        this.stats.chainConflicts++;
+      }
+    }
+  }
+
+  /** Appends the rows and every link in one statement; answers the chain's new last hash. */
+  private async append(q: Queryable, records: AuditRecord[], waiting: StoredAuditRecord[], from: string | undefined): Promise<string | undefined> {
+    const ordered: (AuditRecord | StoredAuditRecord)[] = [...waiting, ...records];
+    if (ordered.length === 0) return from;
+    let prev = from ?? GENESIS_HASH;
+    const links: NewLink[] = ordered.map((r) => {
+      const hash = linkHash(prev, hashedContent(r));
+      const link = { eventId: r.id, rid: 'seq' in r ? r.seq : null, hash, prevHash: prev };
+      prev = hash;
+      return link;
     });
+    await this.repo.appendRecordsWithLinks(q, records, links);
+    return prev;
   }
 }
