@@ -34,10 +34,10 @@ export interface SearchRow {
 export class SearchRepository {
   constructor(private readonly restriction?: RowRestriction) {}
 
-  /** The WHERE clause for a search's filters on `alias` (a row of `resource`). */
-  where(q: SearchQuery, alias: string, p: Params): string {
+  /** The WHERE clause for a search's filters on `alias` (a row of `resource`), with the caller's restriction unless told not to. */
+  where(q: SearchQuery, alias: string, p: Params, restricted = true): string {
     const parts = [`${alias}.resource_type = ${p.add(q.resourceType)}`, `NOT ${alias}.deleted`];
-    const r = this.restriction?.(alias, q.resourceType, p);
+    const r = restricted ? this.restriction?.(alias, q.resourceType, p) : undefined;
     if (r) parts.push(r);
     const [singleDates, others] = partitionSingleValuedDates(q.filters);
     for (const group of singleDates.values()) parts.push(dateGroup(group, alias, p));
@@ -46,6 +46,7 @@ export class SearchRepository {
   }
 
   async search(db: Queryable, q: SearchQuery): Promise<{ rows: SearchRow[]; next?: string }> {
+    if (q.sort.length === 0 && this.restriction) return this.searchByRid(db, q);
     const p = new Params();
     const where = this.where(q, 'r', p);
     const keys = q.sort.map((s) => sortExpr(s, 'r', p));
@@ -72,6 +73,36 @@ export class SearchRepository {
       rows.length = q.count;
       const last = rows[rows.length - 1];
       if (last) next = encodeCursor({ v: last.sort as (string | null)[], r: last.rid });
+    }
+    return { rows, next };
+  }
+
+  /**
+   * A search in the default order (by rid) under a restriction, in two phases: the rids matching the
+   * filters, sorted (an index's worth of small numbers), then, in that order, each row that passes
+   * the restriction, until the page is full. In one phase PostgreSQL checks the restriction (several
+   * index probes a row) on every match before sorting: 248 matches for a name at 100,000 patients
+   * to fill a page of 20, 17.5 ms against 1.9 ms measured this way (EXPLAIN ANALYZE, PostgreSQL 15).
+   * The restriction is an OR of EXISTS, which PostgreSQL cannot drive a plan from, so one phase never
+   * checks fewer rows than this does.
+   */
+  private async searchByRid(db: Queryable, q: SearchQuery): Promise<{ rows: SearchRow[]; next?: string }> {
+    const p = new Params();
+    const matches = this.where(q, 'm', p, false);
+    const keyset = q.cursor ? ` AND m.rid > ${p.add(decodeCursor(q.cursor, []).r, 'bigint')}` : '';
+    const restrict = this.restriction!('r', q.resourceType, p);
+    const limit = p.add(q.count + 1, 'int');
+    const sql = `SELECT r.rid, r.resource_type, r.id, r.content
+      FROM (SELECT m.rid FROM resource m WHERE ${matches}${keyset} ORDER BY m.rid) k
+      CROSS JOIN LATERAL (SELECT r.rid, r.resource_type, r.id, r.content FROM resource r WHERE r.rid = k.rid${restrict ? ` AND ${restrict}` : ''}) r
+      ORDER BY k.rid LIMIT ${limit}`;
+    const res = await db.query<SearchRow>(sql, p.values);
+    const rows = res.rows.map((row) => ({ rid: String(row.rid), resource_type: row.resource_type, id: row.id, content: row.content, sort: [] }));
+    let next: string | undefined;
+    if (rows.length > q.count) {
+      rows.length = q.count;
+      const last = rows[rows.length - 1];
+      if (last) next = encodeCursor({ v: [], r: last.rid });
     }
     return { rows, next };
   }
