@@ -111,6 +111,29 @@ describe('reads over HTTP are the policy\'s decision', () => {
     }
   });
 
+  it('paging through a search one row at a time returns each visible row exactly once and no hidden one', async () => {
+    const now = new Date();
+    for (const u of users.values()) {
+      const p = u.as(now);
+      for (const type of ['Patient', 'Observation']) {
+        if (!can(p, 'search', type).allowed) continue;
+        const want = await searchAs(t, p, type, '', now);
+        const got: string[] = [];
+        let url: string | undefined = `${type}?_count=1`;
+        while (url) {
+          const page = await as(u.name, 'GET', url);
+          expect(page.status, `${u.name} ${url}`).toBe(200);
+          got.push(...(page.body.entry ?? []).map((e: any) => e.resource.id as string));
+          const next: string | undefined = page.body.link?.find((l: any) => l.relation === 'next')?.url;
+          url = next ? next.slice(next.indexOf(`${type}?`)) : undefined;
+          expect(got.length, `${u.name} ${type}: paging does not end`).toBeLessThanOrEqual(want.ids.length);
+        }
+        expect([...got].sort(), `${u.name} ${type}`).toEqual(want.ids);
+        expect(new Set(got).size).toBe(got.length);
+      }
+    }
+  });
+
   it('a search crafted to infer hidden data finds nothing: chains, _has, _id and a hidden subject', async () => {
     // The GP at gp-a has no relationship with pat-b.
     for (const url of [
