@@ -121,7 +121,8 @@ export function assessmentBody(d: AssessmentPageData): Html {
     ])}
     ${a.canComplete || a.status === 'completed' ? html`<form method="post" action="/assessments/${a.id}/plan" novalidate>${csrfField(d.csrfToken)}${button('Add these answers to the care plan', { variant: 'secondary' })}</form>` : ''}
     <p class="onestory-muted">Only what the plan does not say yet is added: about me and what matters where the plan is empty, needs not already listed, and the carers assessed as involved.</p></section>` : '';
-  const complete = a.canComplete ? html`<form method="post" action="/assessments/${a.id}/complete" novalidate>${csrfField(d.csrfToken)}<input type="hidden" name="version" value="${String(a.versionId)}">
+  // Offered once every part is in (the record refuses it before, naming what is missing).
+  const complete = a.canComplete && a.allAnswered ? html`<form method="post" action="/assessments/${a.id}/complete" novalidate>${csrfField(d.csrfToken)}<input type="hidden" name="version" value="${String(a.versionId)}">
     ${button('Complete the assessment')}</form>` : '';
   return html`${errorSummary(d.errors)}${banner(d.done)}<span class="nhsuk-caption-l">${d.personName}</span><h1>Joint assessment</h1>
     <p>${a.status === 'completed' ? tag('Complete', 'green') : tag('In progress', 'orange')} Started by ${a.startedBy}${a.startedAt ? ` on ${formatDate(a.startedAt)}` : ''}.
@@ -129,7 +130,7 @@ export function assessmentBody(d: AssessmentPageData): Html {
     ${parts}
     ${a.partsNotShown ? html`<p class="nhsuk-inset-text">${a.partsNotShown} part${a.partsNotShown === 1 ? ' is' : 's are'} not shown to you.</p>` : ''}
     ${a.parts.map((x) => html`<section class="onestory-section" aria-labelledby="part-${x.id}"><h2 id="part-${x.id}">${x.title}${x.carer ? `: ${x.carer.name}` : ''}</h2>${answersOf(x)}</section>`)}
-    ${carers}${feed}${complete}`;
+    ${carers}${feed}${complete || (a.canComplete ? html`<p class="onestory-muted">The assessment can be completed once every part is answered.</p>` : '')}`;
 }
 
 /** Answering one part (staff). */
