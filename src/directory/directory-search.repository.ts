@@ -91,17 +91,20 @@ export class DirectorySearchRepository {
       const lat = p.add(q.near.point.lat, 'float8'), lon = p.add(q.near.point.lon, 'float8');
       const dist = distanceSql('l.lat', 'l.lon', lat, lon);
       if (q.near.within !== undefined) {
-        // Bounded: the locations in a box around the point (index on lat, lon), then each one's
-        // services through the GIN index on their location lists; for a service, its nearest location counts.
+        // Bounded: the locations in a box around the point (index on lat, lon); for a service, its nearest location counts.
         const dLat = q.near.within / METRES_PER_DEGREE;
         const dLon = q.near.within / (METRES_PER_DEGREE * Math.max(0.01, Math.cos((q.near.point.lat * Math.PI) / 180)));
         const box = `l.lat BETWEEN ${p.add(q.near.point.lat - dLat, 'float8')} AND ${p.add(q.near.point.lat + dLat, 'float8')}
                     AND l.lon BETWEEN ${p.add(q.near.point.lon - dLon, 'float8')} AND ${p.add(q.near.point.lon + dLon, 'float8')}`;
+        // The services offered at any location in the box: one probe of the GIN index on location
+        // lists with all of them at once (a probe per location cost ~0.3 ms each, 50-200 ms in all at
+        // 10,000 services), then each one's locations by the btree on location_id.
+        const inBox = `s2.locations && ARRAY(SELECT l.location_id FROM directory_location l WHERE ${box})`;
         from = perLocation
-          ? `(SELECT s2.rid, l.location_id, ${dist} AS distance FROM directory_location l JOIN directory_service s2 ON s2.locations @> ARRAY[l.location_id]
-               WHERE ${box}) n JOIN directory_service s ON s.rid = n.rid`
-          : `(SELECT s2.rid, min(${dist}) AS distance FROM directory_location l JOIN directory_service s2 ON s2.locations @> ARRAY[l.location_id]
-               WHERE ${box} GROUP BY s2.rid) n JOIN directory_service s ON s.rid = n.rid`;
+          ? `(SELECT s2.rid, l.location_id, ${dist} AS distance FROM directory_service s2 CROSS JOIN LATERAL unnest(s2.locations) AS u(location_id)
+               JOIN directory_location l ON l.location_id = u.location_id AND ${box} WHERE ${inBox}) n JOIN directory_service s ON s.rid = n.rid`
+          : `(SELECT s2.rid, (SELECT min(${dist}) FROM directory_location l WHERE l.location_id = ANY(s2.locations) AND ${box}) AS distance
+               FROM directory_service s2 WHERE ${inBox}) n JOIN directory_service s ON s.rid = n.rid`;
         where.push(`n.distance <= ${p.add(q.near.within, 'float8')}`);
       } else {
         from = perLocation
@@ -112,13 +115,18 @@ export class DirectorySearchRepository {
       }
       distance = 'n.distance';
     }
-    const tie = perLocation ? 's.name, s.service_id, n.location_id' : 's.name, s.service_id';
-    const order = q.near ? `${distance} ASC NULLS LAST, ${tie}` : tsq ? `ts_rank(s.document, ${tsq}) DESC, ${tie}` : tie;
-    const sql = `SELECT page.rid::text AS rid, page.service_id, page.oruk_id, page.location_id, page.distance, page.total, r.content
-      FROM (SELECT s.rid, s.service_id, s.oruk_id, ${perLocation ? 'n.location_id' : 'NULL::text'} AS location_id, ${distance} AS distance,
-                   count(*) OVER () AS total, row_number() OVER (ORDER BY ${order}) AS pos
-              FROM ${from} WHERE ${where.join(' AND ')}
-             ORDER BY ${order} LIMIT ${p.add(q.limit, 'int')} OFFSET ${p.add(q.offset, 'int')}) page
+    // The matches first, each by its own index (MATERIALIZED), then ordered and paged: the count needs
+    // every match anyway, and left to itself the planner walked the name index in order and filtered
+    // every service (a taxonomy term over 10,000 services) for the sake of a LIMIT that cannot stop early.
+    const rank = tsq ? `ts_rank(s.document, ${tsq})` : '0::real';
+    const tie = perLocation ? 'h.name, h.service_id, h.location_id' : 'h.name, h.service_id';
+    const order = q.near ? `h.distance ASC NULLS LAST, ${tie}` : tsq ? `h.rank DESC, ${tie}` : tie;
+    const sql = `WITH hits AS MATERIALIZED (
+        SELECT s.rid, s.service_id, s.oruk_id, s.name, ${perLocation ? 'n.location_id' : 'NULL::text'} AS location_id, ${distance} AS distance, ${rank} AS rank
+          FROM ${from} WHERE ${where.join(' AND ')})
+      SELECT page.rid::text AS rid, page.service_id, page.oruk_id, page.location_id, page.distance, page.total, r.content
+      FROM (SELECT h.*, count(*) OVER () AS total, row_number() OVER (ORDER BY ${order}) AS pos
+              FROM hits h ORDER BY ${order} LIMIT ${p.add(q.limit, 'int')} OFFSET ${p.add(q.offset, 'int')}) page
       JOIN resource r ON r.rid = page.rid AND NOT r.deleted
       ORDER BY page.pos`;
     return { sql, params: p.values };

@@ -338,6 +338,7 @@ export async function importOpenReferral(db: Database, resources: ResourceServic
     // The records read before a malformed part stand, as the summary says.
     await submit();
     await written;
+    if (summary.created + summary.updated > 0) await cleanSearchIndexes(db);
   } finally {
     // Settle every batch still in flight after a failure, so no write ends unheard.
     await Promise.allSettled(inflight);
@@ -345,6 +346,17 @@ export async function importOpenReferral(db: Database, resources: ResourceServic
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/**
+ * A bulk load leaves its new entries in the directory's GIN indexes' pending lists, which every
+ * search then scans in full until autovacuum merges them (a proximity search over 3,000 fresh
+ * services took 50 ms in the index alone): merged here, so the directory is fast as soon as the
+ * import ends.
+ */
+async function cleanSearchIndexes(db: Database): Promise<void> {
+  await db.query(`SELECT gin_clean_pending_list(c.oid) FROM pg_class c WHERE c.relkind = 'i' AND c.relname = ANY($1::text[])`,
+    [['directory_service_document', 'directory_service_terms', 'directory_service_taxonomies', 'directory_service_locations']]);
 }
 
 const notValid = (reason: string) => `not valid: ${reason.slice(0, 300)}`;
