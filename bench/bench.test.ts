@@ -88,6 +88,19 @@ describe('scenarios', () => {
     expect(body.id).toBeUndefined();
     expect(isValidNhsNumber(body.identifier[0].value)).toBe(true);
   });
+  it('asks the directory in turn for words, terms and postcode districts, and sends each referral message with its own X-Request-Id', () => {
+    const withDirectory = { ...data, directory: { services: 50, termIds: ['t1', 't2'], postcodes: ['ME7', 'TN23'] } };
+    expect(requestBuilder('directory-taxonomy', withDirectory)(1).path).toBe('/openreferral/services?taxonomy_term_id=t2');
+    expect(requestBuilder('directory-proximity', withDirectory)(4).path).toMatch(/^\/openreferral\/services\?postcode=(ME7|TN23)&proximity=5000$/);
+    expect(requestBuilder('directory-text', withDirectory)(0).path).toBe('/openreferral/services?search=befriending');
+    const send = requestBuilder('process-message', withDirectory);
+    const [a, b] = [send(1), send(2)];
+    expect(a.headers!['x-request-id']).not.toBe(b.headers!['x-request-id']);
+    const message = JSON.parse(a.body!) as { type: string; entry: { resource: { resourceType: string; performer?: { reference: string }[] } }[] };
+    expect(message.type).toBe('message');
+    expect(message.entry.map((e) => e.resource.resourceType)).toEqual(['MessageHeader', 'ServiceRequest', 'Patient']);
+    expect(message.entry[1].resource.performer![0].reference).toMatch(/^HealthcareService\/oruk-svc-bench-\d+$/);
+  });
   it('makes a 100-entry transaction whose references resolve within it', () => {
     const b = transactionBundle(0, 0) as { entry: { fullUrl: string; resource: { resourceType: string; subject?: { reference: string } } }[] };
     expect(b.entry).toHaveLength(TRANSACTION_ENTRIES);

@@ -1,4 +1,8 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SERVICE_KINDS } from '../src/directory/directory-taxonomy.js';
+import { importOpenReferral, readSource } from '../src/directory/oruk-import.service.js';
+import type { Platform } from '../src/platform.js';
 import { kentPostcodeDistricts } from '../src/directory/postcode-geography.js';
 import { hashString, Prng } from '../src/synth/prng.js';
 
@@ -31,3 +35,23 @@ export function directoryFeed(n: number): string {
   return JSON.stringify({ total_items: n, contents: records });
 }
 
+
+/**
+ * Imports a feed of N services into the platform's record through `importOpenReferral` (the code
+ * behind `npx onestory directory import`), from a file as the command reads it: services per second,
+ * and what `npm run bench`'s directory searches ask for (the feed's term ids, the postcode districts).
+ */
+export async function importBenchDirectory(platform: Pick<Platform, 'db' | 'resources'>, n: number, workDir: string): Promise<{ perSecond: number; seconds: number; imported: number; rejected: number; termIds: string[]; postcodes: string[] }> {
+  const file = join(workDir, `directory-${n}-${process.pid}.json`);
+  writeFileSync(file, directoryFeed(n));
+  try {
+    const summary = await importOpenReferral(platform.db, platform.resources, readSource(file));
+    const terms = await platform.db.query<{ term: string }>('SELECT DISTINCT unnest(terms) AS term FROM directory_service WHERE service_id LIKE $1', ['oruk-svc-bench-%']);
+    return {
+      perSecond: summary.records.length / summary.seconds, seconds: summary.seconds, imported: summary.created + summary.updated + summary.unchanged, rejected: summary.rejected,
+      termIds: terms.rows.map((r) => r.term).sort(), postcodes: [...kentPostcodeDistricts().keys()],
+    };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}

@@ -57,7 +57,7 @@ async function run(seconds: number, record: boolean, amount?: number): Promise<O
       {
         setupRequest: (req) => {
           const r = build(counter++);
-          return { ...req, method: r.method, path: r.path, body: r.body };
+          return { ...req, method: r.method, path: r.path, body: r.body, ...(r.headers ? { headers: { ...req.headers, ...r.headers } } : {}) };
         },
         onResponse: (status, body) => {
           if ((status < 200 || status > 299) && firstFailure === undefined) firstFailure = `${status} ${String(body).slice(0, 500)}`;

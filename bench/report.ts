@@ -7,7 +7,7 @@ export interface ScenarioResult {
   id: string;
   label: string;
   /** The headline figure's unit: requests, or resources/entries for import and transactions. */
-  unit: 'req/s' | 'resources/s' | 'entries/s';
+  unit: 'req/s' | 'resources/s' | 'entries/s' | 'services/s';
   perSecond: number;
   requestsPerSecond?: number;
   p50Ms?: number;
@@ -131,6 +131,12 @@ export const TARGETS: Record<string, Target> = {
   create: { min: 1000, unit: 'req/s', text: '≥ 1,000 req/s' },
   search: { min: 1000, unit: 'req/s', p95MaxMs: 20, text: '≥ 1,000 req/s, p95 < 20 ms (at 100k)' },
   import: { min: 10000, unit: 'resources/s', text: '≥ 10,000 resources/s' },
+  // Issue 11: the directory's searches (the Open Referral API, no sign-in) and import, and a referral sent in by message.
+  'directory-text': { min: 0, unit: 'req/s', p95MaxMs: 100, text: 'p95 < 100 ms' },
+  'directory-taxonomy': { min: 0, unit: 'req/s', p95MaxMs: 100, text: 'p95 < 100 ms' },
+  'directory-proximity': { min: 0, unit: 'req/s', p95MaxMs: 100, text: 'p95 < 100 ms' },
+  'process-message': { min: 0, unit: 'req/s', p95MaxMs: 500, text: 'p95 < 500 ms' },
+  'directory-import': { min: 2000, unit: 'services/s', text: '≥ 2,000 services/s' },
 };
 
 export function targetFor(id: string): Target | undefined {
@@ -305,6 +311,13 @@ export function renderMarkdown(r: RunResult): string {
     '- Searches: `Patient?identifier=<nhs-number system>|<n>`, `Patient?name=<family>` (400 families), `Patient?birthdate=geX&birthdate=ltX+7d`, `Encounter?subject=Patient/x&_include=Encounter:subject`. Update is `PUT Patient/id`; create is `POST Patient`; the transaction is 20 patients × (patient, 2 encounters, condition, observation) = 100 entries with `urn:uuid:` references.',
     '',
   );
+  const directory = r.datasets.flatMap((d) => d.scenarios).find((s) => s.id === 'directory-import');
+  if (directory) {
+    out.push(
+      `- **Directory** (issue 11): beside each dataset, a feed of ${int(directory.requests)} Open Referral services (\`bench/directory.feed.ts\`: twelve kinds, each with its organisation and a location spread over Kent and Medway's postcode districts, weekly opening times, costs) is written to a file and imported with \`importOpenReferral\` (the code behind \`npx onestory directory import\`), timed in services/s. The searches are the public Open Referral API with no sign-in: words (8 phrases in turn), a taxonomy term (the feed's 12 in turn), and within 5 km of a postcode district (all of Kent and Medway's in turn), each answering a page of 50 with its total. \`$process-message\` sends a BaRS-style referral message (MessageHeader, ServiceRequest to a directory service, Patient by NHS number) signed in as the GP, each with its own X-Request-Id, so each makes a ServiceRequest and a Task; like the transaction, it runs on 4 connections for a fixed count (100; 20 with --quick). The searches run on the run's connections (16), so their p95 includes queueing on a loaded machine.`,
+      '',
+    );
+  }
   if (r.datasets.some((d) => d.access?.length)) {
     out.push(
       '- **Signed in**: every FHIR scenario (reads, searches and writes) is made as a GP (role `gp`) acting for the practice every fixture patient is registered with (`Patient.generalPractitioner`; the practice and its Practitioner are in the fixture, and the run fails unless the import filled `care_relationship` with one registration per patient). The user signs in once per dataset with `POST /auth/sign-in`; the load generator sends the session cookie and the session\'s `X-CSRF-Token` on every request. So each request is authenticated (one session lookup), decided by `can()`, filtered by the GP\'s SQL row restriction, and answered only once its AuditEvent is committed (group commit, hash chain).',

@@ -12,6 +12,7 @@
  *   npm run bench -- --databases=postgres      one of them only (embedded, postgres, pglite)
  *   npm run bench -- --pglite         PGlite only (the ONESTORY_EMBEDDED=pglite fallback)
  *   options: --sizes=10000,100000 --seconds=10 --warmup=2 --connections=16 --only=read,create
+ *            --services=10000   the directory imported beside each dataset (issue 11: import, searches, $process-message)
  *   proactive care (issue 12: the eFI for everyone, a cohort count, the case-finding list; bench/proactive-care.bench.ts)
  *   runs once, at the largest of --sizes (2,000 with --quick), on a throwaway cluster of its own; --only=proactive-care
  *   runs it alone, --only without it leaves it out
@@ -48,7 +49,8 @@ import { startCluster, type Cluster } from './postgres.js';
 import { accessComparisons, judge, renderMarkdown, type DatabaseInfo, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
 import { clusterUrl, readCredentials, startCluster as startEmbeddedCluster, CLUSTER_DIR } from '../src/db/embedded-postgres.js';
 import { mergeSoakSection, renderSoakSection, type SoakResult } from './soak.js';
-import { ACCESS_PAIRED, HTTP_SCENARIOS, isOpen, OPEN_PREFIX, openOf, TRANSACTION_ENTRIES, type AccessPaired, type HttpScenario } from './scenarios.js';
+import { ACCESS_PAIRED, HTTP_SCENARIOS, isOpen, OPEN_PREFIX, openOf, PUBLIC_SCENARIOS, TRANSACTION_ENTRIES, type AccessPaired, type HttpScenario } from './scenarios.js';
+import { importBenchDirectory } from './directory.feed.js';
 import { ceilingSummary, ratio, summarise } from './stats.js';
 import { mergeRecordSection, renderRecordSection, type RecordBenchResult } from './record.bench.js';
 import { mergeWorklistSection, renderWorklistSection, type WorklistBenchResult } from './worklist.bench.js';
@@ -105,7 +107,12 @@ const LABELS: Record<HttpScenario | 'import', string> = {
   create: 'Create: `POST Patient`',
   transaction: 'Transaction Bundle, 100 entries',
   import: 'NDJSON import',
+  'directory-text': 'Directory search: words (`GET /openreferral/services?search=`, no sign-in)',
+  'directory-taxonomy': 'Directory search: taxonomy term (`?taxonomy_term_id=`)',
+  'directory-proximity': 'Directory search: within 5 km of a postcode (`?postcode=&proximity=5000`)',
+  'process-message': 'Referral message: `POST /fhir/R4/$process-message`',
 };
+const DIRECTORY_IMPORT_LABEL = 'Directory import (`importOpenReferral`, Open Referral JSON)';
 
 type DatabaseKind = DatabaseInfo['kind'];
 
@@ -117,6 +124,8 @@ interface Options {
   warmup: number;
   connections: number;
   only?: Set<string>;
+  /** Services in the directory imported beside each dataset (issue 11's searches are over 10,000). */
+  services: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -140,6 +149,7 @@ function parseArgs(argv: string[]): Options {
     warmup: num('warmup', quick ? 1 : 2),
     connections: num('connections', 16),
     only: value('only') ? new Set(value('only')!.split(',')) : undefined,
+    services: num('services', 10_000),
   };
 }
 
@@ -371,6 +381,17 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
       id: 'import', label: LABELS.import, unit: 'resources/s', perSecond: summary.perSecond, non2xx: 0, errors: summary.rejected.length, seconds: summary.seconds,
       requests: summary.imported,
     };
+    const wanted = (s: string) => !opts.only || opts.only.has(s);
+    // Issue 11: the directory beside the patients, imported from an Open Referral feed as the command does.
+    const directoryWanted = ['directory-import', 'process-message', ...PUBLIC_SCENARIOS].some(wanted);
+    let directory: Awaited<ReturnType<typeof importBenchDirectory>> | undefined;
+    if (directoryWanted) {
+      log(`  directory: importing ${opts.services} services through importOpenReferral`);
+      directory = await importBenchDirectory(platform, opts.services, WORK);
+      log(`  directory: ${directory.imported} services (${directory.rejected} rejected) in ${directory.seconds.toFixed(1)} s = ${Math.round(directory.perSecond)} services/s`);
+      if (directory.rejected > 0 || directory.imported !== opts.services) throw new Error(`The directory import wrote ${directory.imported} of ${opts.services} services (${directory.rejected} rejected)`);
+    }
+    const directoryLoad = loadavg()[0];
     // Fresh statistics, as autovacuum would give a server that had loaded this much data a while ago.
     await db.query('ANALYZE');
     const rids = (await db.query<{ rid: string }>("SELECT rid FROM resource WHERE resource_type = 'Patient' ORDER BY rid")).rows.map((r) => r.rid);
@@ -378,14 +399,15 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
     app = served.app;
     const signedIn = await signInStaff(platform, served.url);
     log(`  signed in as ${signedIn.username} (gp, Organization/${BENCH_PRACTICE_ID}): session cookie + X-CSRF-Token on every FHIR request`);
-    const data = () => ({ patients: n, rids, createOffset: state.createOffset });
+    const data = () => ({ patients: n, rids, createOffset: state.createOffset,
+      ...(directory ? { directory: { services: opts.services, termIds: directory.termIds, postcodes: directory.postcodes } } : {}) });
     const load = async (scenario: HttpScenario) => {
       const how = amountFor(scenario, opts) ? `${amountFor(scenario, opts)} requests` : `${opts.warmup} s warm-up + ${opts.seconds} s`;
       log(`  ${scenario}: ${how}, ${connectionsFor(scenario, opts)} connections, load average ${loadavg()[0].toFixed(1)}`);
       const connections = connectionsFor(scenario, opts);
       const amount = amountFor(scenario, opts);
       // The ceiling and the open twins are not FHIR routes: they get no credentials.
-      const headers = scenario === 'ceiling' || isOpen(scenario) ? undefined : signedIn.headers;
+      const headers = scenario === 'ceiling' || isOpen(scenario) || (PUBLIC_SCENARIOS as readonly string[]).includes(scenario) ? undefined : signedIn.headers;
       const out = await runLoad({ url: served.url, scenario, data: data(), connections, seconds: opts.seconds, warmupSeconds: opts.warmup, amount, headers });
       state.createOffset += out.issued;
       const f = summarise(out);
@@ -393,12 +415,18 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
       if (out.firstFailure) log(`  ${scenario}: first failure: ${out.firstFailure}`);
       return f;
     };
-    const wanted = (s: string) => !opts.only || opts.only.has(s);
     // The machine is shared and noisy, so every scenario gets its own ceiling run immediately
     // before it, under the same background load; its ratio is to that paired ceiling.
     const first = await load('ceiling');
     ceilingRuns.push(first.requestsPerSecond);
     if (wanted('import')) scenarios.push({ ...importResult, ceilingReqPerSec: first.requestsPerSecond, loadAvg1m });
+    if (directory && wanted('directory-import')) {
+      scenarios.push({
+        id: 'directory-import', label: DIRECTORY_IMPORT_LABEL, unit: 'services/s', perSecond: directory.perSecond, non2xx: 0, errors: directory.rejected,
+        seconds: directory.seconds, requests: directory.imported, ceilingReqPerSec: first.requestsPerSecond, loadAvg1m: directoryLoad,
+        note: `${opts.services.toLocaleString('en-GB')} services, each with its organisation and location`,
+      });
+    }
     const measure = async (scenario: HttpScenario) => {
       const c = await load('ceiling');
       ceilingRuns.push(c.requestsPerSecond);
@@ -420,6 +448,7 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
     };
     for (const scenario of HTTP_SCENARIOS) {
       if (scenario === 'ceiling' || !wanted(scenario)) continue;
+      if ((scenario === 'process-message' || (PUBLIC_SCENARIOS as readonly string[]).includes(scenario)) && !directory) continue;
       // Issue 4's pairs: the open twin, then the signed-in scenario, each after its own ceiling run.
       if ((ACCESS_PAIRED as readonly string[]).includes(scenario)) await measure(openOf(scenario as AccessPaired));
       await measure(scenario);
@@ -451,12 +480,15 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
  * queue on the pool of 10 and measure the queue, so transactions run on 4 connections.
  */
 function connectionsFor(scenario: HttpScenario, opts: Options): number {
-  return scenario === 'transaction' ? Math.min(4, opts.connections) : opts.connections;
+  return scenario === 'transaction' || scenario === 'process-message' ? Math.min(4, opts.connections) : opts.connections;
 }
 
-/** Transactions take seconds each: a fixed count of them (after one per connection as warm-up), not a window that may end before any completes. */
+/** Transactions (and referral messages) take seconds each under load: a fixed count of them (after one per connection as warm-up), not a window that may end before any completes. */
 function amountFor(scenario: HttpScenario, opts: Options): number | undefined {
-  return scenario === 'transaction' ? (opts.quick ? 8 : 40) : undefined;
+  if (scenario === 'transaction') return opts.quick ? 8 : 40;
+  // A referral message is several statements and an audit record: like a transaction, a count on 4 connections.
+  if (scenario === 'process-message') return opts.quick ? 20 : 100;
+  return undefined;
 }
 
 /** The synthetic-data writer, when its benchmark entry point exists (bench/synth.bench.ts, another engineer's). */

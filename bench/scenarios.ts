@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NHS_NUMBER_SYSTEM } from '../src/fhir/nhs-number.js';
+import { BARS_EVENT_SYSTEM } from '../src/referrals/process-message.service.js';
+import { CONSENT_EXTENSION, SHARE_SYSTEM } from '../src/referrals/referral.vocabulary.js';
 import {
   birthDate, CREATE_PREFIX_START, condition, encounter, familyName, hash32, nhsNumberForPrefix, nhsNumbers, observation, patient, patientId,
 } from './fixtures.js';
@@ -11,8 +13,11 @@ import {
  * and no audit: the record as it was before the access layer), immediately before the signed-in run.
  */
 export const HTTP_SCENARIOS = [
-  'ceiling', 'read', 'search-identifier', 'search-name', 'search-birthdate', 'search-include', 'update', 'create', 'transaction',
+  'ceiling', 'read', 'search-identifier', 'search-name', 'search-birthdate', 'search-include',
+  'directory-text', 'directory-taxonomy', 'directory-proximity', 'update', 'create', 'transaction', 'process-message',
 ] as const;
+/** The directory's searches: the public Open Referral API, asked with no sign-in as any feed reader would. */
+export const PUBLIC_SCENARIOS = ['directory-text', 'directory-taxonomy', 'directory-proximity'] as const;
 /** The scenarios measured both ways, open and signed in (issue 4: within 15%). */
 export const ACCESS_PAIRED = ['read', 'search-identifier', 'search-name', 'search-birthdate', 'search-include'] as const;
 export type AccessPaired = (typeof ACCESS_PAIRED)[number];
@@ -37,6 +42,8 @@ export const TRANSACTION_ENTRIES = TRANSACTION_PATIENTS * 5;
 
 export interface ScenarioData {
   patients: number;
+  /** The directory imported beside the patients (bench/directory.feed.ts): its size, term ids and the postcode districts searched from. */
+  directory?: { services: number; termIds: string[]; postcodes: string[] };
   /** Primary keys of the fixture's rows, for the ceiling route. */
   rids: string[];
   /** Where the create scenario's NHS numbers start, so repeated runs in one process stay distinct. */
@@ -47,7 +54,11 @@ export interface BuiltRequest {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
   body?: string;
+  /** Headers of this request only (a message's X-Request-Id). */
+  headers?: Record<string, string>;
 }
+
+const DIRECTORY_WORDS = ['befriending', 'friendly support', 'dementia', 'carers', 'debt advice', 'stop smoking', 'veterans', 'family hubs'];
 
 /**
  * Returns a function giving the n-th request of a scenario. Ids are spread over the whole
@@ -98,7 +109,46 @@ export function requestBuilder(scenario: HttpScenario, data: ScenarioData): (n: 
       return (n) => ({ method: 'POST', path: '/fhir/R4/Patient', body: JSON.stringify(patient(n, createNhs(data.createOffset + n), null)) });
     case 'transaction':
       return (n) => ({ method: 'POST', path: '/fhir/R4', body: JSON.stringify(transactionBundle(n, data.createOffset)) });
+    case 'directory-text':
+      return (n) => ({ method: 'GET', path: `/openreferral/services?search=${encodeURIComponent(DIRECTORY_WORDS[n % DIRECTORY_WORDS.length])}` });
+    case 'directory-taxonomy': {
+      const terms = data.directory?.termIds ?? [];
+      return (n) => ({ method: 'GET', path: `/openreferral/services?taxonomy_term_id=${terms[n % terms.length]}` });
+    }
+    case 'directory-proximity': {
+      const postcodes = data.directory?.postcodes ?? [];
+      return (n) => ({ method: 'GET', path: `/openreferral/services?postcode=${postcodes[hash32(n) % postcodes.length]}&proximity=5000` });
+    }
+    case 'process-message': {
+      // A referral of a fixture patient to a directory service, each with its own X-Request-Id.
+      const nhs = nhsNumbers(data.patients);
+      const services = data.directory?.services ?? 1;
+      return (n) => ({
+        method: 'POST', path: '/fhir/R4/$process-message', headers: { 'x-request-id': `bench-${data.createOffset}-${n}-${randomUUID()}` },
+        body: JSON.stringify(referralMessage(nhs[pick(n)], `oruk-svc-bench-${hash32(n + 7) % services}`)),
+      });
+    }
   }
+}
+
+/** A BaRS-style referral message (MessageHeader, ServiceRequest, Patient by NHS number), as src/referrals/process-message.test.ts sends. */
+export function referralMessage(nhsNumber: string, serviceId: string): Record<string, unknown> {
+  const [header, request, person] = [randomUUID(), randomUUID(), randomUUID()];
+  return {
+    resourceType: 'Bundle', type: 'message',
+    entry: [
+      { fullUrl: `urn:uuid:${header}`, resource: {
+        resourceType: 'MessageHeader', id: header, eventCoding: { system: BARS_EVENT_SYSTEM, code: 'servicerequest-request' },
+        source: { endpoint: 'https://referrer.example/bars' }, focus: [{ reference: `urn:uuid:${request}` }],
+      } },
+      { fullUrl: `urn:uuid:${request}`, resource: {
+        resourceType: 'ServiceRequest', status: 'active', intent: 'order', priority: 'routine', subject: { reference: `urn:uuid:${person}` },
+        performer: [{ reference: `HealthcareService/${serviceId}` }], reasonCode: [{ text: 'Isolated after a fall; would like a befriender' }],
+        extension: [{ url: CONSENT_EXTENSION, extension: [{ url: 'given', valueBoolean: true }, { url: 'share', valueCoding: { system: SHARE_SYSTEM, code: 'contact' } }] }],
+      } },
+      { fullUrl: `urn:uuid:${person}`, resource: { resourceType: 'Patient', identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhsNumber }] } },
+    ],
+  };
 }
 
 /** NHS numbers for created patients, from the upper half of the 999 range (never a fixture's). */

@@ -60,7 +60,7 @@ export function ratio(figure: number, ceiling: number | undefined): number | und
 export interface Target {
   /** The figure the target is about: throughput in the scenario's own unit. */
   min: number;
-  unit: 'req/s' | 'resources/s';
+  unit: 'req/s' | 'resources/s' | 'services/s';
   /** Upper bound on p95 latency, when the target has one. */
   p95MaxMs?: number;
   /** The wording, shown in the report. */
