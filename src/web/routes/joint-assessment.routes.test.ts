@@ -66,7 +66,11 @@ describe('the joint assessment pages', () => {
     // Completing with parts missing: refused, said on the page.
     const page = await cc.get(`/assessments/${id}`);
     expect(page.body).toContain('Tom Reilly');
-    const early = await cc.post(`/assessments/${id}/complete`, { csrf_token: csrf, version: version(page.body) });
+    // Not offered while parts are missing, and a direct POST is refused.
+    expect(page.body).toContain('can be completed once every part is answered');
+    expect(page.body).not.toContain('Complete the assessment</button>');
+    const current = await t.platform.carePlanning.assessments.get({ kind: 'staff', id: 'cc', displayName: 'Amira Okafor', role: 'care-coordinator', organizationId: CARE_ORGS.community, organizationIds: [CARE_ORGS.community], via: 'session', credentialId: 'test' }, id);
+    const early = await cc.post(`/assessments/${id}/complete`, { csrf_token: csrf, version: String(current.versionId) });
     expect(early.status).toBe(422);
     expect(early.body).toContain('not answered yet');
 
