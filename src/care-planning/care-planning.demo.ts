@@ -37,7 +37,16 @@ export async function seedDemoCarePlanning(platform: Platform, accounts: DemoAcc
   // The resident's plan: theirs from the record (the synthetic population's), or a new one.
   const mine = await plans.forPerson(cc, resident).catch(() => undefined);
   if (mine) {
-    if (cc.practitionerId) await namedProfessionals.assign(cc, resident, `Practitioner/${cc.practitionerId}`).catch(() => undefined);
+    if (cc.practitionerId) {
+      const me = `Practitioner/${cc.practitionerId}`;
+      const named = await namedProfessionals.of(cc, resident).catch(() => undefined);
+      if (named && !named.current) await namedProfessionals.assign(cc, resident, me).catch(() => undefined);
+      else if (named?.current && named.current.manager.reference !== me && !named.pending) {
+        // The synthetic population names someone already: the demo's care coordinator takes over by handover.
+        await namedProfessionals.proposeHandover(cc, resident, me).catch(() => undefined);
+        await namedProfessionals.acceptHandover(cc, resident).catch(() => undefined);
+      }
+    }
     let p = mine.current ?? await plans.start(cc, resident, 'Staying well at home');
     p = await plans.saveSections(cc, p.view.id, p.versionId, {
       title: p.view.title, aboutMe: 'I have lived here for forty years. I like my garden, the radio, and a chat with my neighbours.',
@@ -83,5 +92,9 @@ export async function seedDemoCarePlanning(platform: Platform, accounts: DemoAcc
   const again = next.people.find((x) => x.patientId === resident)?.itemId;
   if (again && vcs) {
     await mdt.addAction(gp, next.id, again, { what: "Carer's assessment and a regular break for her husband", owner: `Organization/${vcs}`, due: day(now, 10) });
+  }
+  // The care coordinator has an MDT action of their own to do, so their "MDT actions due" list is not empty.
+  if (again && cc.practitionerId) {
+    await mdt.addAction(gp, next.id, again, { what: 'Check the strength and balance group has started, and tell the team', owner: `Practitioner/${cc.practitionerId}`, due: day(now, 7) });
   }
 }

@@ -175,6 +175,24 @@ describe('the demo: a joint assessment in progress (src/care-planning/joint-asse
   });
 });
 
+describe('the demo: the care coordinator\'s and the GP\'s lists (issue 12 part 7)', () => {
+  it('lands both on populated lists (people without a plan, plans due for review, MDT actions due); the resident\'s named professional is the care coordinator', async () => {
+    const ccAccount = accounts.find((a) => a.role === 'care-coordinator')!;
+    const resident = accounts.find((a) => a.kind === 'resident')!;
+    const { lists, namedProfessionals } = t.platform.carePlanning;
+    for (const role of ['care-coordinator', 'gp'] as const) {
+      const p = demoPrincipal(accounts.find((a) => a.role === role)!);
+      const [without, due, actions] = [(await lists.withoutPlan(p)).people.length, (await lists.dueForReview(p)).length, (await lists.mdtActionsDue(p)).length];
+      console.info(role, { without, due, actions });
+      expect(without, role).toBeGreaterThan(0);
+      expect(due, role).toBeGreaterThan(0);
+      expect(actions, role).toBeGreaterThan(0);
+    }
+    const named = await namedProfessionals.of(demoPrincipal(ccAccount), resident.patientId!);
+    expect(named.current?.manager.reference).toBe(`Practitioner/${ccAccount.practitionerId}`);
+  });
+});
+
 describe('the demo: mental health pathways (src/pathways/pathway.demo.ts)', () => {
   it('puts the mental health practitioner on a board with a first-episode psychosis referral near its limit, breaches and an inappropriate placement', async () => {
     const a = accounts.find((x) => x.role === 'mental-health-practitioner')!;

@@ -54,6 +54,9 @@ export interface CareInputs {
 }
 
 const CARE_STREAM = hashString('care-planning');
+/** The named professional's episodes and review dates: a stream of their own, so every draw above stays as it was. */
+const COORDINATION_STREAM = hashString('care-coordination-episodes');
+const HANDOVER_FROM = 'https://onestory.example/fhir/StructureDefinition/handover-from';
 const SAFEGUARDING = SENSITIVE_LABELS.find((l) => l.code === 'safeguarding')!;
 const SDV = SENSITIVE_LABELS.find((l) => l.code === 'SDV')!;
 const FLAG_CATEGORY = 'http://terminology.hl7.org/CodeSystem/flag-category';
@@ -65,6 +68,7 @@ const meta = (orgId: string, security?: Coding[]): Meta => (security ? { tag: [r
 const text = (t: string): CodeableConcept => ({ text: t });
 const withText = (c: Coding[], t: string): CodeableConcept => ({ coding: c, text: t });
 
+const CARE_COORDINATION_TYPE = withText([coding(`${CS}/episode-type`, 'care-coordination', 'Care coordination (named professional)')], 'Care coordination (named professional)');
 const TEAM_CATEGORY = withText([coding(LOINC, 'LA28865-6', 'Longitudinal care-coordination focused care team')], 'Care coordination');
 const PLAN_CATEGORY = [
   withText([coding(`${CS}/care-plan-category`, 'personalised-care-and-support-plan', 'Personalised care and support plan')], 'Personalised care and support plan'),
@@ -87,6 +91,53 @@ interface Member {
 }
 
 interface Need { key: string; need: string; adjustment: string }
+
+const DAY_MS = 86_400_000;
+/** A FHIR date's day number (days since 1970, as isoDate counts them). */
+const dayOf = (iso: string) => Math.floor(Date.parse(`${iso.slice(0, 10)}T00:00:00Z`) / DAY_MS);
+
+/**
+ * The named professional as the record keeps it (src/care-planning: the careManager of the one active
+ * care-coordination EpisodeOfCare), for everyone with a care team, so the synthetic population has
+ * people in every state: no named professional (no care team), one named, one named after an earlier
+ * coordinator (their GP: a finished episode), and a handover waiting for its successor to accept (a
+ * planned episode naming the active one). About one plan in eight has its review overdue (the others
+ * fall due over the coming months), so the "plans due for review" lists have both. Run after everything
+ * else in the resident's record, from a stream of its own, so no earlier draw or id moves.
+ */
+export function addCoordinationEpisodes(b: CareInputs): void {
+  const team = b.out.find((r): r is CareTeam => r.resourceType === 'CareTeam' && r.category?.[0]?.coding?.[0]?.code === 'LA28865-6');
+  const named = team?.participant?.[0];
+  const practitioner = named?.member?.reference?.split('/')[1];
+  const org = named?.onBehalfOf?.reference?.split('/')[1];
+  if (!team?.period?.start || !practitioner || !org) return;
+  const rng = new Prng(b.ctx.seed, b.index, COORDINATION_STREAM);
+  const subject = { reference: `Patient/${b.out[0].id}` };
+  const extractDay = b.ctx.timeline.extractDay;
+  const created = dayOf(team.period.start);
+  const gp = b.ctx.directory.practitionerOfRole.get(b.gpRole)!;
+  const episode = (status: EpisodeOfCare['status'], manager: string, recorder: string, period?: { start: number; end?: number }, extension?: Extension[]): EpisodeOfCare => {
+    const e: EpisodeOfCare = {
+      resourceType: 'EpisodeOfCare', id: b.nextId('eoc'), meta: meta(recorder), status, type: [CARE_COORDINATION_TYPE], patient: subject,
+      managingOrganization: ref('Organization', recorder), careManager: ref('Practitioner', manager),
+      ...(period ? { period: { start: isoDate(period.start), ...(period.end !== undefined ? { end: isoDate(period.end) } : {}) } } : {}),
+      ...(extension ? { extension } : {}),
+    };
+    b.out.push(e);
+    return e;
+  };
+  const differentGp = gp !== practitioner;
+  let since = created;
+  if (differentGp && rng.chance(0.12) && extractDay - created > 40) {
+    since = created + 30 + rng.int(extractDay - created - 30);
+    episode('finished', gp, b.practice.orgId, { start: created, end: since });
+  }
+  const active = episode('active', practitioner, org, { start: since });
+  if (differentGp && rng.chance(0.06)) episode('planned', gp, b.practice.orgId, undefined, [{ url: HANDOVER_FROM, valueReference: ref('EpisodeOfCare', active.id!) }]);
+  const plan = b.out.find((r): r is CarePlan => r.resourceType === 'CarePlan' && r.status === 'active' && r.category === PLAN_CATEGORY);
+  const review = plan?.activity?.find((a) => /^Review this plan/.test(a.detail?.description ?? ''))?.detail;
+  if (review?.scheduledPeriod && rng.chance(0.125)) review.scheduledPeriod = { start: isoDate(extractDay - 1 - rng.int(45)) };
+}
 
 /** Adds the care-planning parts of one resident's record to `b.out`. */
 export function addCarePlanning(b: CareInputs): void {

@@ -8,7 +8,7 @@ import { CONDITIONS, type ConditionDef, dosageOf, medicineCode, OLDER_AGE_MEDICI
 import {
   ACT_CODE, coding, concept, CS, ext, isoDate, isoDateTime, local, LOINC, ref, RESIDENT_ID_SYSTEM, snomed, UCUM,
 } from './fhir.helpers.js';
-import { addCarePlanning } from './care-planning.js';
+import { addCarePlanning, addCoordinationEpisodes } from './care-planning.js';
 import { addCurrentCare } from './current-care.js';
 import { birthChance, HistoryModel, TARGETS } from './history.model.js';
 import { FAMILY_NAMES, GIVEN_FEMALE, GIVEN_MALE, STREETS } from './names.js';
@@ -254,6 +254,8 @@ class ResidentBuilder {
     addCarePlanning(inputs);
     // Then, from a stream of its own, what is going on now: hospital stays, open caseloads and work.
     addCurrentCare(inputs);
+    // Then the named professional's episodes (and some reviews overdue), from their own stream: ids after every other.
+    addCoordinationEpisodes(inputs);
     return this.out;
   }
 

@@ -372,7 +372,8 @@ describe('care planning: care teams, personalised care and support plans, allerg
         expect(plan.activity!.length).toBeGreaterThanOrEqual(2);
         const reviews = plan.activity!.filter((a) => /review/i.test(a.detail?.description ?? '') && a.detail?.status !== 'completed' && a.detail?.scheduledPeriod?.start);
         expect(reviews, `CarePlan/${plan.id}`).toHaveLength(1);
-        expect(reviews[0].detail!.scheduledPeriod!.start! > EXTRACT).toBe(true);
+        // After the extract date, or (about one plan in eight, from the named professional's stream) up to 46 days overdue.
+        expect(reviews[0].detail!.scheduledPeriod!.start! >= new Date(Date.parse(EXTRACT) - 46 * 86_400_000).toISOString().slice(0, 10)).toBe(true);
         expect(plan.period!.end! > reviews[0].detail!.scheduledPeriod!.start!).toBe(true);
         // Made with the person: the named professional is the author; the person and the carer contribute.
         expect(plan.author?.reference).toBe(team.participant![0].member!.reference);
@@ -447,6 +448,38 @@ describe('care planning: care teams, personalised care and support plans, allerg
       expect(byRef.has(s.performer![0].reference!)).toBe(true);
       expect(s.authoredOn! < EXTRACT).toBe(true);
     }
+  });
+
+  it('keeps the named professional as the record does (one active care-coordination episode, its care manager the team\'s named professional), with people in every state: none, named, named after an earlier one, a handover waiting; some reviews overdue', () => {
+    const counts = { none: 0, named: 0, after: 0, handover: 0, plans: 0, overdue: 0 };
+    for (const b of people) {
+      const eps = of<EpisodeOfCare>(b, 'EpisodeOfCare').filter((e) => code(e.type?.[0]) === 'care-coordination');
+      const team = of<CareTeam>(b, 'CareTeam')[0];
+      const active = eps.filter((e) => e.status === 'active');
+      expect(active.length, `Patient/${b[0].id}`).toBe(team ? 1 : 0);
+      if (!team) counts.none++;
+      else {
+        counts.named++;
+        expect(active[0].careManager?.reference).toBe(team.participant![0].member!.reference);
+      }
+      if (eps.some((e) => e.status === 'finished')) counts.after++;
+      const planned = eps.find((e) => e.status === 'planned');
+      if (planned) {
+        counts.handover++;
+        expect(planned.extension?.[0].valueReference?.reference).toBe(`EpisodeOfCare/${active[0].id}`);
+      }
+      for (const plan of of<CarePlan>(b, 'CarePlan')) {
+        const review = plan.activity?.find((a) => /^Review this plan/.test(a.detail?.description ?? ''))?.detail?.scheduledPeriod?.start;
+        counts.plans++;
+        if (review && review < AS_OF) counts.overdue++;
+      }
+    }
+    expect(counts.none).toBeGreaterThan(0);
+    expect(counts.named).toBeGreaterThan(100);
+    expect(counts.after).toBeGreaterThan(5);
+    expect(counts.handover).toBeGreaterThan(3);
+    expect(counts.overdue / counts.plans).toBeGreaterThan(0.05);
+    expect(counts.overdue / counts.plans).toBeLessThan(0.25);
   });
 
   it('resolves every reference the new resources make', () => {
