@@ -203,3 +203,35 @@ describe('the demo: mental health pathways (src/pathways/pathway.demo.ts)', () =
     expect(b.inappropriateBedDays).toBeGreaterThan(0);
   });
 });
+
+describe('the demo: referrals and social prescribing (src/social-prescribing/social-prescribing.demo.ts)', () => {
+  it('gives the link worker a caseload with people waiting, follow-ups due, a declined onward referral and a wellbeing change', async () => {
+    const link = accounts.find((a) => a.role === 'link-worker')!;
+    const c = await t.platform.socialPrescribing.caseload.caseload(demoPrincipal(link));
+    console.info('demo caseload', { people: c.people.length, waiting: c.waiting.length, due: c.dueFollowUp.length, declined: c.declined.length, wellbeing: c.wellbeing });
+    expect(c.people.length).toBeGreaterThanOrEqual(8);
+    expect(c.waiting.length).toBeGreaterThanOrEqual(2);
+    expect(c.dueFollowUp.length).toBeGreaterThanOrEqual(2);
+    expect(c.declined.length).toBeGreaterThanOrEqual(1);
+    expect(c.wellbeing.withBoth).toBe(2);
+    expect(c.wellbeing.startOnly).toBeGreaterThanOrEqual(3);
+  });
+
+  it('vcse.demo works for the befriending charity; the link worker has referrals to it in every state, one past its clock; the resident sees theirs', async () => {
+    const vcse = accounts.find((a) => a.username === 'vcse.demo')!;
+    expect(vcse.role).toBe('vcse-worker');
+    const link = accounts.find((a) => a.role === 'link-worker')!;
+    const { referrals } = t.platform.referrals;
+    const sent = await referrals.sent(demoPrincipal(link));
+    const statuses = new Set(sent.map((r) => r.status));
+    for (const s of ['requested', 'received', 'on-hold', 'accepted', 'in-progress', 'completed', 'rejected', 'cancelled', 'failed']) expect(statuses, s).toContain(s);
+    expect(sent.some((r) => r.breached)).toBe(true);
+    const received = await referrals.received(demoPrincipal(vcse));
+    expect(received.length).toBeGreaterThanOrEqual(5);
+    expect(received.every((r) => r.task?.owner?.reference === `Organization/${vcse.organizationId}`)).toBe(true);
+    const resident = accounts.find((a) => a.kind === 'resident')!;
+    const mine = await referrals.forPerson({ kind: 'resident', id: resident.username, displayName: resident.displayName, patientId: resident.patientId!, via: 'session', credentialId: 'demo' }, resident.patientId!);
+    expect(mine.length).toBeGreaterThan(0);
+  });
+});
+

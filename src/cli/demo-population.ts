@@ -13,6 +13,7 @@ import { prepareDemoStory } from '../record-view/demo-story.js';
 import type { Logger } from '../logger.js';
 import { importItems } from '../fhir/import.service.js';
 import type { Platform } from '../platform.js';
+import { seedDemoSocialPrescribing } from '../social-prescribing/social-prescribing.demo.js';
 import { TASK_KIND_SYSTEM, TASK_KINDS, type TaskKind } from '../workflow/task.vocabulary.js';
 
 export interface DemoOptions {
@@ -69,6 +70,8 @@ async function showDemoAccounts(platform: Platform, clock: Clock): Promise<void>
   // After the story: the carer's consent is in place when the carer first opens the plan.
   await seedDemoCarePlanning(platform, accounts, clock.now()).catch((err: Error) => console.log(`(demo care plans not prepared: ${err.message})`));
   await seedDemoJointAssessment(platform, accounts).catch((err: Error) => console.log(`(demo joint assessment not prepared: ${err.message})`));
+  // Social prescribing: the link worker's caseload, and referrals in every state to the VCSE account's charity (src/social-prescribing/social-prescribing.demo.ts).
+  await seedDemoSocialPrescribing(platform, accounts, demoPrincipal);
 }
 
 /** The staff roles that hold a worklist. */
