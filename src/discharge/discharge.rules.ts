@@ -15,11 +15,27 @@ const LONDON = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
 });
 
+const HOUR_MS = 3_600_000;
+/**
+ * Kent's offset from UTC by UTC hour. The clocks change on the hour in UTC (01:00), so the offset is
+ * the same through every UTC hour: one formatToParts an hour instead of one a call (the board of
+ * 1,000 inpatients asks thousands of times, and formatToParts was 7% of its CPU time).
+ */
+const offsetByHour = new Map<number, number>();
+
 /** The Kent wall-clock time of an instant, as milliseconds since the epoch read as if it were UTC. */
 function londonWallMs(t: number): number {
-  const v: Record<string, number> = {};
-  for (const part of LONDON.formatToParts(t)) if (part.type !== 'literal') v[part.type] = Number(part.value);
-  return Date.UTC(v.year, v.month - 1, v.day, v.hour, v.minute, v.second);
+  const hour = Math.floor(t / HOUR_MS);
+  let offset = offsetByHour.get(hour);
+  if (offset === undefined) {
+    const start = hour * HOUR_MS;
+    const v: Record<string, number> = {};
+    for (const part of LONDON.formatToParts(start)) if (part.type !== 'literal') v[part.type] = Number(part.value);
+    offset = Date.UTC(v.year, v.month - 1, v.day, v.hour, v.minute, v.second) - start;
+    if (offsetByHour.size >= 100_000) offsetByHour.clear();
+    offsetByHour.set(hour, offset);
+  }
+  return t + offset;
 }
 
 /** The day number of an instant's calendar date in Kent, or of an ISO date. NaN for an unreadable value. */
