@@ -38,6 +38,8 @@ import { OutcomesService } from './outcomes/outcomes.service.js';
 import { BcfService } from './outcomes/bcf.service.js';
 import { ActionableListService } from './outcomes/actionable-list.service.js';
 import { ActionableListRepository } from './outcomes/actionable-list.repository.js';
+import { FeedbackService } from './outcomes/feedback.service.js';
+import { iStatementWriteRule, loadIStatements } from './outcomes/i-statements.js';
 import { CaseloadService } from './record-view/caseload.service.js';
 import { PersonSearchService } from './record-view/person-search.service.js';
 import { RecordSummaryService } from './record-view/record-summary.service.js';
@@ -91,7 +93,8 @@ export interface Platform {
   /** The service directory: search, services, taxonomies, out-of-date reports (the Open Referral UK API and the search pages). */
   directory: { services: DirectoryService; shortlists: ShortlistService };
   /** The strategy's outcomes framework: indicators as Measures, their protected figures per place and quarter. */
-  outcomes: { service: OutcomesService; bcf: BcfService; people: ActionableListService };
+  /** …and the Better Care Fund view, and the 'I' statements surveys (issue 14 parts 7 and 8). */
+  outcomes: { service: OutcomesService; bcf: BcfService; people: ActionableListService; feedback: FeedbackService };
   close(): Promise<void>;
 }
 
@@ -133,7 +136,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
   const base = systemClock();
   // One object: replacing `clock.now` moves every service that reads it.
   const clock: Clock = { now: () => base.now() };
-  const resources = new ResourceService(database, { writeRules: [taskWriteRule, ...CARE_PLANNING_WRITE_RULES, ...JOINT_ASSESSMENT_WRITE_RULES, referralWriteRule(clock), ons4WriteRule] });
+  const resources = new ResourceService(database, { writeRules: [taskWriteRule, ...CARE_PLANNING_WRITE_RULES, ...JOINT_ASSESSMENT_WRITE_RULES, referralWriteRule(clock), ons4WriteRule, iStatementWriteRule(loadIStatements())] });
   const tasks = new TaskService(resources, clock, { baseUrl: config.baseUrl });
   const referrals = new ReferralService(resources, clock, { baseUrl: config.baseUrl });
   const plans = new PlanService(resources, tasks, clock);
@@ -185,6 +188,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
         service: new OutcomesService(indicators, evaluation, reports, resources, clock, database),
         bcf: new BcfService(indicators, evaluation, reports, clock, database),
         people: new ActionableListService(indicators, new ActionableListRepository(database)),
+        feedback: new FeedbackService(database, resources, clock),
       };
     })(),
   };

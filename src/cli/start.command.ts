@@ -79,6 +79,7 @@ export const startCommand: Command = {
     // The strategy's indicators as Measures in the record; the demo evaluates the recent quarters now,
     // so its outcomes dashboard shows stored figures on first start.
     await platform.outcomes.service.publishMeasures();
+    await platform.outcomes.feedback.publishQuestionnaires();
     let evaluatedToday: string | undefined;
     if (demo) {
       const n = await platform.outcomes.service.nightly();

@@ -64,7 +64,10 @@ export function overviewBody(items: IndicatorOverview[], residents?: number): Ht
   return html`<h1>Outcomes</h1>
   <p class="nhsuk-lede-text">The Integrated Care Strategy's six outcomes and their 29 indicators, for Kent and Medway, against the targets.</p>
   <p>Figures are counted from the shared record each night for the last four quarters, and kept, so a trend builds up. Counts from 1 to 7 are suppressed and the rest rounded to the nearest 5, so no one can be identified. Ratings compare the latest quarter with a straight line from the strategy's baseline to its target.</p>
-  <p><a href="/outcomes/bcf">Better Care Fund: Kent's 2014 plan against the record</a></p>
+  <ul class="nhsuk-list">
+    <li><a href="/outcomes/bcf">Better Care Fund: Kent's 2014 plan against the record</a></li>
+    <li><a href="/outcomes/i-statements">The 'I' statements: can residents and staff answer yes?</a></li>
+  </ul>
   ${shownSummary(items, residents)}
   <ul class="onestory-tags" aria-label="Ratings of the indicators computed from the record">
     ${(['on-track', 'at-risk', 'off-track', 'too-little-data'] as Rating[]).map((r) => html`<li>${ratingTag(r)} ${counts.get(r) ?? 0}</li>`)}

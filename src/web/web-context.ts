@@ -57,6 +57,7 @@ export function navFor(p: Principal, current: string): NavItem[] {
       ...(allowed(p, 'mdt.manage') ? [{ href: '/assessments', text: 'Assessments', current: current === 'assessments' }] : []),
       ...(allowed(p, 'aggregate.read') || allowed(p, 'outcomes.people') ? [{ href: '/outcomes', text: 'Outcomes', current: current === 'outcomes' }] : []),
       ...(allowed(p, 'breakglass.review') ? [{ href: '/break-glass-review', text: 'Emergency access review', current: current === 'review' }] : []),
+      ...(p.kind === 'staff' && p.practitionerId && allowed(p, 'feedback.answer') ? [{ href: '/feedback', text: 'Your view', current: current === 'feedback' }] : []),
     ];
   }
   const carer = p.kind === 'proxy';
@@ -68,6 +69,7 @@ export function navFor(p: Principal, current: string): NavItem[] {
     { href: '/my-plan', text: carer ? 'Their care plan' : 'My care plan', current: current === 'plan' },
     ...(carer ? [] : [{ href: '/my-assessment', text: 'About me', current: current === 'assessment' }]),
     ...(allowed(p, 'accesslog.read') ? [{ href: '/my-access-log', text: 'Who has looked at my record', current: current === 'log' }] : []),
+    ...(allowed(p, 'feedback.answer') ? [{ href: '/my-feedback', text: 'How are we doing?', current: current === 'feedback' }] : []),
   ];
 }
 

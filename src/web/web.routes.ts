@@ -16,6 +16,7 @@ import { planRoutes } from './routes/plan.routes.js';
 import { outcomesRoutes } from './routes/outcomes.routes.js';
 import { bcfRoutes } from './routes/bcf.routes.js';
 import { outcomePeopleRoutes } from './routes/outcome-people.routes.js';
+import { feedbackRoutes } from './routes/feedback.routes.js';
 import { portalRoutes } from './routes/portal.routes.js';
 import { proactiveCareRoutes } from './routes/proactive-care.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
@@ -61,6 +62,7 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(outcomesRoutes, { web });
     await pages.register(bcfRoutes, { web });
     await pages.register(outcomePeopleRoutes, { web });
+    await pages.register(feedbackRoutes, { web });
     await pages.register(directoryRoutes, { web });
     await pages.register(dischargeRoutes, { web });
     await pages.register(pathwaysRoutes, { web });

@@ -180,6 +180,7 @@ export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): 
     'breakglass.request': undefined,
     'breakglass.review': undefined,
     'aggregate.read': undefined,
+    'feedback.answer': undefined,
     'referral.send': undefined,
     'referral.accept': toMe,
     'referral.reject': toMe,
@@ -232,6 +233,7 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'breakglass.request': 'be offered and assert emergency access',
   'breakglass.review': 'review emergency access',
   'aggregate.read': 'counts over the record, small numbers suppressed',
+  'feedback.answer': 'answer the \'I\' statements survey for oneself',
   'referral.send': 'refer a person to a service',
   'referral.accept': 'an active referral from o-org to m-org\'s service (m-service)',
   'referral.reject': 'the same referral',
@@ -278,6 +280,7 @@ export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
     case 'breakglass.request': return BREAK_GLASS.includes(k);
     case 'breakglass.review': return k === 'privacy-officer';
     case 'aggregate.read': return k === 'icb-analyst';
+    case 'feedback.answer': return STAFF_KINDS.includes(k) || k === 'resident';
     case 'referral.send': return REFERRAL_WORKERS.includes(k);
     case 'referral.accept': case 'referral.reject': case 'referral.progress': case 'referral.reroute': case 'referral.cancel': case 'referral.redirect':
       return REFERRAL_WORKERS.includes(k);

@@ -5,6 +5,7 @@ import { canAggregate, type AggregateVerb } from './aggregate.policy.js';
 import { canAssess, type AssessmentSubject, type AssessmentVerb } from './assessment.policy.js';
 import { canBreakGlass, type BreakGlassVerb } from './break-glass.policy.js';
 import { canCoordinate, type CareCoordinationSubject, type CareCoordinationVerb } from './care-coordination.policy.js';
+import { canFeedback, type FeedbackVerb } from './feedback.policy.js';
 import { canDischarge, type DischargeSubject, type DischargeVerb } from './discharge.policy.js';
 import { canCohort, type CohortVerb } from './cohort.policy.js';
 import { canOutcomes, type OutcomesVerb } from './outcomes.policy.js';
@@ -18,7 +19,7 @@ import { canTask, type TaskSubject, type TaskVerb } from './task.policy.js';
  * The platform's own actions, beyond FHIR's REST interactions: dotted verbs, one area file each.
  * `can(principal, verb, subject)` (policy.ts) sends them here.
  */
-export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | CareCoordinationVerb | AppVerb | AdminVerb | DischargeVerb | CohortVerb | OutcomesVerb | SocialPrescribingVerb | AssessmentVerb;
+export type DomainVerb = TaskVerb | BreakGlassVerb | AggregateVerb | ReferralVerb | PlanVerb | CareCoordinationVerb | AppVerb | AdminVerb | DischargeVerb | CohortVerb | OutcomesVerb | SocialPrescribingVerb | AssessmentVerb | FeedbackVerb;
 // Spelled out here, not spread from the area files, so that they (which call can() back) load in
 // any order; `satisfies` keeps the list within the union, and VerbSubjects below names every verb.
 export const DOMAIN_VERBS = [
@@ -29,7 +30,7 @@ export const DOMAIN_VERBS = [
   'workspace.use', 'portal.use', 'accesslog.read',
   'admin.users.manage', 'admin.clients.manage', 'admin.people.link',
   'discharge.board', 'discharge.hub', 'discharge.plan', 'pathways.board',
-  'cohort.build', 'outcomes.people', 'social-prescribing.record', 'assessment.start', 'assessment.answer', 'assessment.complete',
+  'cohort.build', 'outcomes.people', 'social-prescribing.record', 'assessment.start', 'assessment.answer', 'assessment.complete', 'feedback.answer',
 ] as const satisfies readonly DomainVerb[];
 /** Fails to compile when a verb of the union is missing from DOMAIN_VERBS (the matrix iterates the list). */
 const everyVerbListed: Exclude<DomainVerb, (typeof DOMAIN_VERBS)[number]> extends never ? true : never = true;
@@ -74,6 +75,7 @@ export interface VerbSubjects {
   'assessment.start': AssessmentSubject;
   'assessment.answer': AssessmentSubject;
   'assessment.complete': AssessmentSubject;
+  'feedback.answer': undefined;
 }
 
 export function isDomainVerb(v: string): v is DomainVerb {
@@ -108,5 +110,7 @@ export function decideVerb(p: Principal, verb: DomainVerb, subject: unknown): De
       return canSocialPrescribing(p, verb, subject as SocialPrescribingSubject | undefined);
     case 'assessment.start': case 'assessment.answer': case 'assessment.complete':
       return canAssess(p, verb, subject as AssessmentSubject | undefined);
+    case 'feedback.answer':
+      return canFeedback(p, verb);
   }
 }

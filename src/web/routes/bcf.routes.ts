@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { auditContextOf } from '../../access/audit/audit-entry.js';
-import { can } from '../../access/policy/index.js';
-import { forbidden } from '../../fhir/outcome.js';
 import { bcfBody, bcfCsv } from '../bcf.page.js';
 import { page } from '../layout.js';
 import { navFor, type WebContext } from '../web-context.js';
+import { needAnalyst } from './analyst-guard.js';
 
 /**
  * The Better Care Fund view for ICB analysts (aggregate.read): /outcomes/bcf and its CSV,
@@ -13,16 +11,7 @@ import { navFor, type WebContext } from '../web-context.js';
 export async function bcfRoutes(app: FastifyInstance, opts: { web: WebContext }): Promise<void> {
   const { web } = opts;
   const bcf = web.platform.outcomes.bcf;
-  const guard = async (req: FastifyRequest, reply: FastifyReply) => {
-    const s = await web.need(req, reply, 'workspace', 'outcomes');
-    if (!s) return undefined;
-    const d = can(s.principal, 'aggregate.read');
-    if (!d.allowed) throw forbidden(`The Better Care Fund view is for ICB analysts: ${d.reason}`);
-    const audit = auditContextOf(req);
-    audit.interaction = 'read';
-    audit.resourceType = 'MeasureReport';
-    return s;
-  };
+  const guard = (req: FastifyRequest, reply: FastifyReply) => needAnalyst(web, req, reply, 'The Better Care Fund view', 'MeasureReport');
 
   app.get('/outcomes/bcf', async (req, reply) => {
     const s = await guard(req, reply);
