@@ -21,7 +21,15 @@ function gatedDb(db: Database) {
   let failNext: Error | undefined;
   const gated: Database = {
     ...db,
-    query: db.query.bind(db),
+    // A batch is one statement outside a transaction (or a transaction when it links waiting rows): fail whichever comes next.
+    async query(sql, params, opts) {
+      if (failNext) {
+        const err = failNext;
+        failNext = undefined;
+        throw err;
+      }
+      return db.query(sql, params, opts);
+    },
     exec: db.exec.bind(db),
     close: db.close.bind(db),
     kind: db.kind,

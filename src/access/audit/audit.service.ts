@@ -29,6 +29,9 @@ export interface AuditStats {
 /** An append refused by another's (a chain conflict) is retried under the exclusive lock, where it cannot be refused. */
 const MAX_ATTEMPTS = 3;
 
+/** How often a batch takes waiting rows even when this process left none (so other processes' are linked soon). */
+const SEAL_EVERY_MS = 1_000;
+
 interface Pending {
   record: AuditRecord;
   resolve: () => void;
@@ -60,6 +63,8 @@ export class AuditService {
   private queue: Pending[] = [];
   /** A write committed a row that waits for its chain link. */
   private sealWanted = false;
+  /** When a batch last took the rows waiting for their link (Date.now()). */
+  private lastSeal = 0;
   /** Batches being written (group commit), and single writes (without group commit). */
   private readonly inFlight = new Set<Promise<void>>();
   private active = false;
@@ -142,10 +147,13 @@ export class AuditService {
 
   /** Writes a batch (and links any rows writes left waiting) and settles its waiters; never rejects itself. */
   private async run(batch: Pending[]): Promise<void> {
-    const sealing = this.sealWanted;
+    // Link rows writes left waiting when this process made some, and now and then anyway: another
+    // process (a CLI command) may have left some when it ended before its own batch ran.
+    const sealing = this.sealWanted || Date.now() - this.lastSeal >= SEAL_EVERY_MS;
     this.sealWanted = false;
+    if (sealing) this.lastSeal = Date.now();
     try {
-      await this.write(batch.map((p) => p.record), sealing || this.groupCommit);
+      await this.write(batch.map((p) => p.record), sealing);
       this.stats.transactions++;
       this.stats.records += batch.length;
       this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
