@@ -15,7 +15,7 @@
  *            --services=10000   the directory imported beside each dataset (issue 11: import, searches, $process-message)
  *   proactive care (issue 12: the eFI for everyone, a cohort count, the case-finding list; bench/proactive-care.bench.ts)
  *   runs once, at the largest of --sizes (2,000 with --quick), on a throwaway cluster of its own; --only=proactive-care
- *   runs it alone, --only without it leaves it out
+ *   runs it alone, --only without it leaves it out; --proactive-care-residents=N runs it at N residents instead
  *   discharge (issue 13: the board of a trust with 1,000 inpatients, the 91-day and 21+ day figures; bench/discharge.bench.ts)
  *   runs on every dataset after the record's scenarios; --only=discharge runs it (and the first ceiling) alone
  *   npm run bench -- --render        rewrite RESULTS.md from results/latest.json (no measuring)
@@ -126,6 +126,8 @@ interface Options {
   only?: Set<string>;
   /** Services in the directory imported beside each dataset (issue 11's searches are over 10,000). */
   services: number;
+  /** Residents of proactive care's own population (default: the largest of sizes). */
+  proactiveCareResidents?: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -150,6 +152,7 @@ function parseArgs(argv: string[]): Options {
     connections: num('connections', 16),
     only: value('only') ? new Set(value('only')!.split(',')) : undefined,
     services: num('services', 10_000),
+    proactiveCareResidents: value('proactive-care-residents') === undefined ? undefined : num('proactive-care-residents', 0),
   };
 }
 
@@ -607,7 +610,9 @@ async function main(): Promise<void> {
     // Issue 12's figures, once at the largest size: its own fixture (the synthetic population), so on its own cluster.
     let proactiveCare: ProactiveCareBenchResult | undefined;
     if (!opts.only || opts.only.has('proactive-care')) {
-      const residents = Math.max(...opts.sizes);
+      // Its own synthetic population takes hours to load at 100,000 on this machine: --proactive-care-residents=N
+      // runs it smaller in the same run (its section says how many, and extrapolates the eFI to 1.9 million).
+      const residents = opts.proactiveCareResidents ?? Math.max(...opts.sizes);
       log(`proactive care: ${residents} synthetic residents (bench/proactive-care.bench.ts)`);
       proactiveCare = await benchProactiveCare({ residents, requests: opts.quick ? 10 : 50, note: opts.quick ? 'A --quick smoke run.' : undefined });
     }
