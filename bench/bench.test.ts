@@ -138,6 +138,7 @@ describe('report', () => {
     // 3,200 req/s in total against Medplum's 1,353.
     expect(perCoreParagraph(run)).toContain('3,200 req/s here is 237% of it');
     expect(renderMarkdown(run)).toContain('Not met in this run: Name at 100,000 patients');
+    expect(renderMarkdown(run)).toContain('[PROFILE.md](PROFILE.md)');
   });
   it('puts the embedded default beside PostgreSQL 15, each scenario with its own verdict', () => {
     const embedded = { kind: 'embedded' as const, version: '15.18', source: 'embedded', settings: {} };

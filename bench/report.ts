@@ -355,6 +355,9 @@ export function renderMarkdown(r: RunResult): string {
       : `Not met in this run: ${[...missed.map((x) => `${x.s.label} at ${int(x.d.patients)} patients${where(r, x.d)} (${int(x.s.perSecond)} ${x.s.unit}${x.s.target?.p95MaxMs ? `, p95 ${ms(x.s.p95Ms)} ms` : ''})`), ...dischargeMissed].join('; ')}.`,
     '',
   );
+  if (missed.length > 0 || dischargeMissed.length > 0) {
+    out.push('What bounds the targets not met (profiles, traces and the commands to repeat them) is in [PROFILE.md](PROFILE.md), written by hand.', '');
+  }
   const pairs = r.datasets.flatMap((d) => (d.access ?? []).map((a) => ({ d, a })));
   if (pairs.length > 0) {
     const over = pairs.filter((x) => !x.a.met);
