@@ -71,6 +71,10 @@ describe('referrals between partners: the lifecycle, duplicates, consent and the
     expect(r.status).toBe('accepted');
     // Accepted: the receiving organisation's service has the legitimate relationship the policy derives from the open referral.
     expect(await related(REF.pat, `HealthcareService/${REF.serviceA}`)).toBe(true);
+    // Closing without support is offered only once support has started (accepted → failed is not a Task transition).
+    expect(await referrals.actionsFor(PEOPLE.vcsA, r)).not.toContain('fail');
+    expect((await refusal(referrals.act(PEOPLE.vcsA, r.id, 'fail', r.taskVersion!, { reason: 'unable-to-contact' }))).status).toBe(422);
+    expect((await referrals.get(PEOPLE.vcsA, r.id)).status).toBe('accepted');
     r = (await referrals.act(PEOPLE.vcsA, r.id, 'start', r.taskVersion!))!;
     expect((await refusal(referrals.act(PEOPLE.vcsA, r.id, 'complete', r.taskVersion!, { note: 'done' }))).status).toBe(400);
     await referrals.act(PEOPLE.vcsA, r.id, 'complete', r.taskVersion!, { outcome: 'goals-met', note: 'Weekly visits; now goes to the lunch club' });

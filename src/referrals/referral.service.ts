@@ -78,7 +78,8 @@ const FROM: Record<Exclude<ReferralAction, 'reroute' | 'cancel' | 'resume'>, Tas
   start: ['accepted'],
   hold: ['received', 'in-progress'],
   complete: ['in-progress'],
-  fail: ['accepted', 'in-progress', 'on-hold'],
+  // Not from accepted: the Task state machine ends only work that started (accepted → failed is not an arrow).
+  fail: ['in-progress', 'on-hold'],
 };
 const OPEN: TaskStatus[] = ['requested', 'received', 'accepted', 'in-progress', 'on-hold'];
 const ACTION_WORDS: Record<ReferralAction, string> = {
