@@ -8,6 +8,7 @@ import { checkArrayLengths } from '../fhir/body-limits.js';
 import { PreparePool } from '../fhir/import.pool.js';
 import type { PreparedBatch, PreparedResource } from '../fhir/import.preparer.js';
 import { SERVICE_EXTENSIONS } from './directory-index.table.js';
+import { replaceControlCharacters } from '../text-checks.js';
 import { jsonArrayRecords, MalformedJsonError } from './json-array.stream.js';
 import { DAYS, minutesOf } from './opening-hours.js';
 import { isUuid, OPENREFERRAL_ID_SYSTEM } from './oruk-ids.js';
@@ -58,7 +59,7 @@ const MAX_TEXT = 5000;
 /** HTML to its words: scripts and styles dropped with their content, tags removed, entities decoded, whitespace tidied. */
 export function htmlToText(s: string): string {
   const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', pound: '£', ndash: '–', mdash: '—', rsquo: '’', lsquo: '‘', hellip: '…' };
-  return s
+  const text = s
     .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
     .replace(/<(br|\/p|\/div|\/li|\/h\d)\b[^>]*>/gi, '\n')
     .replace(/<\/?(b|i|em|strong|span|a|u|small|abbr)\b[^>]*>/gi, '')
@@ -69,10 +70,9 @@ export function htmlToText(s: string): string {
         return code > 0 && code < 0x110000 && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : ' ';
       }
       return named[e.toLowerCase()] ?? m;
-    })
-    // Control characters (as text-checks' hasControlCharacter counts them, bar tab and line ends) become spaces.
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ')
+    });
+  // Control characters (as text-checks counts them, bar tab and line ends) become spaces.
+  return replaceControlCharacters(text, ' ', { allow: '\n\t\r' })
     .replace(/[ \t]+/g, ' ')
     .replace(/\s*\n\s*/g, '\n')
     .trim();
