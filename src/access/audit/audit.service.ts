@@ -189,7 +189,8 @@ export class AuditService {
         }
         return;
       } catch (err) {
-        // Without group commit several single-event transactions run at once, each under the lock.
+        // After any failure the chain's end is read again; without group commit (single-event
+        // transactions at once) every append is under the exclusive lock and reads it anyway.
         this.tail = undefined;
         if (!isChainConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
         this.stats.chainConflicts++;
