@@ -28,7 +28,18 @@ export interface RecordComputation {
   basis: string;
   sql: string;
 }
-export interface SubmittedComputation { kind: 'submitted'; owner: string; why: string }
+/**
+ * A figure a partner submits (submitted-figure.service.ts): who owns it (in words, and the Organization
+ * ids whose staff may submit it: outcomes.policy.ts), and what a submission gives — a proportion
+ * (numerator and denominator, or the percentage alone), a count, or a score.
+ */
+export interface SubmittedComputation {
+  kind: 'submitted'; owner: string; why: string; owners: readonly string[];
+  scoring: 'proportion' | 'count' | 'score';
+  numerator?: string; denominator?: string;
+  /** Counts organisations, not people: shown as given (small-number protection is for people). */
+  countsOrganisations?: true;
+}
 export interface NotYetComputation { kind: 'not-yet'; why: string }
 export type Computation = RecordComputation | SubmittedComputation | NotYetComputation;
 
@@ -57,6 +68,13 @@ const survey = (id: string, yes: string[]) =>
    WHERE c->>'questionnaire' = '${Q}/${id}' AND c->>'status' = 'completed' AND ${inPeriod("c->>'authored'")}`;
 const admissions = `${coded('Encounter', 'type', 'emergency-admission')}`;
 const hasExt = (name: string, c = 'c') => `EXISTS (SELECT 1 FROM jsonb_array_elements(${c}->'extension') x WHERE x->>'url' = '${SD}/${name}')`;
+/** A yes/no flag set to yes (a flag recorded as false is no flag: an admission reviewed and found not alcohol- or frailty-related). */
+const flagged = (name: string, c = 'c') => `EXISTS (SELECT 1 FROM jsonb_array_elements(${c}->'extension') x WHERE x->>'url' = '${SD}/${name}' AND x->>'valueBoolean' = 'true')`;
+
+/** Who submits: the two councils (education), the ICB (collating NHS organisations' and the sector's returns), or both. */
+const COUNCILS = ['org-kcc', 'org-medway-council'] as const;
+const ICB = ['org-icb'] as const;
+const STATUTORY = [...ICB, ...COUNCILS] as const;
 
 const SMOKER = '77176002';
 const NON_SMOKER = '8392000';
@@ -87,9 +105,9 @@ export const COMPUTATIONS: Record<string, Computation> = {
     sql: `SELECT ${subjectId()} AS pid, (${codeOf('valueCodeableConcept')} = 'severely-obese')::int AS num, 1 AS den
           FROM ${coded('Observation', 'code', 'ncmp-year6-weight-category')} o WHERE ${inPeriod("c->>'effectiveDateTime'")}`,
   },
-  'O1.4': { kind: 'submitted', owner: 'Kent County Council and Medway Council (education)', why: 'School attendance is held by schools and returned to the Department for Education, not in the health and care record' },
-  'O1.5': { kind: 'submitted', owner: 'Kent County Council and Medway Council (early years)', why: 'The Early Years Foundation Stage Profile is an education return' },
-  'O1.6': { kind: 'submitted', owner: 'Kent County Council and Medway Council (education)', why: 'Attainment 8 scores are school results published by the Department for Education' },
+  'O1.4': { kind: 'submitted', owner: 'Kent County Council and Medway Council (education)', owners: COUNCILS, scoring: 'proportion', numerator: 'Sessions missed', denominator: 'Possible sessions', why: 'School attendance is held by schools and returned to the Department for Education, not in the health and care record' },
+  'O1.5': { kind: 'submitted', owner: 'Kent County Council and Medway Council (early years)', owners: COUNCILS, scoring: 'proportion', numerator: 'Children with a good level of development', denominator: 'Children assessed', why: 'The Early Years Foundation Stage Profile is an education return' },
+  'O1.6': { kind: 'submitted', owner: 'Kent County Council and Medway Council (education)', owners: COUNCILS, scoring: 'score', why: 'Attainment 8 scores are school results published by the Department for Education' },
   'O2.1': {
     kind: 'record', scoring: 'proportion',
     population: 'Residents aged 16 and over answering the loneliness question in the period', denominator: 'Residents answering',
@@ -106,7 +124,7 @@ export const COMPUTATIONS: Record<string, Computation> = {
           FROM ${episodeInPeriod('secondary-mental-health')} e JOIN person p ON p.pid = e.pid JOIN ${latest('employment-status')} s ON s.pid = e.pid
           WHERE ${ageAtEnd} BETWEEN 18 AND 69`,
   },
-  'O2.3': { kind: 'submitted', owner: 'Each NHS organisation and council', why: 'Progress towards net-zero targets is reported by each organisation (qualitative)' },
+  'O2.3': { kind: 'submitted', owner: 'Each NHS organisation and council', owners: STATUTORY, scoring: 'proportion', countsOrganisations: true, numerator: 'Organisations reporting progress towards their net-zero target', denominator: 'Organisations reporting', why: 'Progress towards net-zero targets is reported by each organisation (qualitative)' },
   'O2.4': {
     kind: 'record', scoring: 'proportion',
     population: 'People aged 18 to 64 with a learning disability receiving long-term support in the period', denominator: 'Those with an employment status recorded',
@@ -140,16 +158,16 @@ export const COMPUTATIONS: Record<string, Computation> = {
     basis: 'OHID Fingertips "Admission episodes for alcohol-specific conditions" (crude rate per 100,000; ours counts emergency admissions with an alcohol-specific reason)',
     sql: `SELECT p.pid, coalesce(a.n, 0) AS num, 1 AS den FROM person p LEFT JOIN (
             SELECT ${subjectId()} AS pid, count(*) AS n FROM ${admissions} a
-            WHERE ${inPeriod("c#>>'{period,start}'")} AND ${hasExt('alcohol-related')} GROUP BY 1) a ON a.pid = p.pid`,
+            WHERE ${inPeriod("c#>>'{period,start}'")} AND ${flagged('alcohol-related')} GROUP BY 1) a ON a.pid = p.pid`,
   },
   'O3.4': {
     kind: 'record', scoring: 'rate', per: 100_000,
     population: 'Residents aged 65 and over', denominator: 'Person-years of residents aged 65 and over',
-    numerator: 'Emergency admissions flagged frailty-related (falls, fragility fractures) of people aged 65 and over',
-    basis: 'After OHID "Emergency hospital admissions due to falls in people aged 65 and over"; the strategy gives no definition; baseline is the first stored figure',
+    numerator: 'Emergency admissions flagged frailty-related (falls, fragility fractures) of people aged 65 and over: each admission once, however many codes or flags it carries',
+    basis: 'After OHID "Emergency hospital admissions due to falls in people aged 65 and over" (about 2,000 per 100,000 a year in England); the strategy gives no definition; baseline is the first stored figure',
     sql: `SELECT p.pid, coalesce(a.n, 0) AS num, 1 AS den FROM person p LEFT JOIN (
             SELECT ${subjectId()} AS pid, count(*) AS n FROM ${admissions} a
-            WHERE ${inPeriod("c#>>'{period,start}'")} AND ${hasExt('frailty-related')} GROUP BY 1) a ON a.pid = p.pid
+            WHERE ${inPeriod("c#>>'{period,start}'")} AND ${flagged('frailty-related')} GROUP BY 1) a ON a.pid = p.pid
           WHERE ${ageAtEnd} >= 65`,
   },
   'O3.5': {
@@ -192,7 +210,7 @@ export const COMPUTATIONS: Record<string, Computation> = {
                         WHERE t.c->>'status' = 'active' AND ${day("t.c#>>'{period,start}'")} <= $2::date
                           AND (SELECT count(DISTINCT m->'onBehalfOf'->>'reference') FROM jsonb_array_elements(t.c->'participant') m) >= 2)`,
   },
-  'O4.3': { kind: 'submitted', owner: 'Each NHS organisation and council', why: 'Whether a carers\' strategy is implemented is an organisational statement (qualitative)' },
+  'O4.3': { kind: 'submitted', owner: 'Each NHS organisation and council', owners: STATUTORY, scoring: 'proportion', countsOrganisations: true, numerator: 'Organisations with a carers\' strategy implemented', denominator: 'Organisations reporting', why: 'Whether a carers\' strategy is implemented is an organisational statement (qualitative)' },
   'O4.4': {
     kind: 'record', scoring: 'proportion',
     population: 'Carers answering the survey of adult carers in the period (placed by the person they care for)', denominator: 'Carers answering',
@@ -222,11 +240,11 @@ export const COMPUTATIONS: Record<string, Computation> = {
           WHERE ${inPeriod("c#>>'{period,end}'")} AND (c#>>'{length,value}')::numeric >= 21 AND ${hasExt('no-longer-meets-criteria-to-reside')}`,
   },
   'O5.4': { kind: 'not-yet', why: 'The record holds no mental health inpatient placements with where they were and why; out-of-area placements are a national return (NHS England OAPs collection). Partners may submit the figure until it does' },
-  'O6.1': { kind: 'submitted', owner: 'NHS and council employers (workforce)', why: 'A shared workforce indicator is still to be developed; vacancy figures are employers\' returns' },
-  'O6.2': { kind: 'submitted', owner: 'NHS and council employers (workforce)', why: 'Staff wellbeing comes from the NHS Staff Survey and councils\' own surveys' },
-  'O6.3': { kind: 'submitted', owner: 'NHS and council employers (workforce)', why: 'Sickness absence is held in employers\' HR systems' },
-  'O6.4': { kind: 'submitted', owner: 'The voluntary, community and social enterprise sector', why: 'The VCSE workforce is counted by the sector\'s own returns' },
-  'O6.5': { kind: 'submitted', owner: 'NHS and council employers (workforce)', why: 'Employment of under-represented groups comes from employers\' equality returns' },
+  'O6.1': { kind: 'submitted', owner: 'NHS and council employers (workforce)', owners: STATUTORY, scoring: 'proportion', numerator: 'Vacant posts', denominator: 'Established posts', why: 'A shared workforce indicator is still to be developed; vacancy figures are employers\' returns' },
+  'O6.2': { kind: 'submitted', owner: 'NHS and council employers (workforce)', owners: STATUTORY, scoring: 'score', why: 'Staff wellbeing comes from the NHS Staff Survey and councils\' own surveys' },
+  'O6.3': { kind: 'submitted', owner: 'NHS and council employers (workforce)', owners: STATUTORY, scoring: 'proportion', numerator: 'Working days lost to sickness', denominator: 'Working days available', why: 'Sickness absence is held in employers\' HR systems' },
+  'O6.4': { kind: 'submitted', owner: 'The voluntary, community and social enterprise sector (collated by the ICB)', owners: ICB, scoring: 'count', why: 'The VCSE workforce is counted by the sector\'s own returns' },
+  'O6.5': { kind: 'submitted', owner: 'NHS and council employers (workforce)', owners: STATUTORY, scoring: 'proportion', numerator: 'Staff from under-represented groups', denominator: 'Staff', why: 'Employment of under-represented groups comes from employers\' equality returns' },
 };
 
 export { CS as OUTCOMES_CS, SD as OUTCOMES_SD };

@@ -55,6 +55,8 @@ const cum = (w: number[]) => { let s = 0; return w.map((x) => (s += x)); };
 const ETHNIC_CUM_KENT = cum(ETHNIC_WEIGHTS_KENT);
 const ETHNIC_CUM_THAMES = cum(ETHNIC_WEIGHTS_THAMES);
 const THAMES = new Set(['gravesham', 'dartford', 'medway']);
+/** The share of a frail (eFI > 0.12) older person's emergency admissions that are for a fall or a fragility fracture (O3.4). */
+export const FRAILTY_RELATED_SHARE = 0.1;
 
 const LANGUAGES: Record<string, [string, string][]> = {
   C: [['pl', 'Polish'], ['ro', 'Romanian'], ['lt', 'Lithuanian'], ['bg', 'Bulgarian'], ['hu', 'Hungarian']],
@@ -543,7 +545,10 @@ class ResidentBuilder {
     const acute = ctx.directory.acuteByDistrict.get(p.district)!;
     const frailCat = this.frailtyCategory();
     const old = p.age >= 65;
-    const frailtyRelated = !alcohol && frailCat >= 1 && rng.chance(0.5);
+    // About one in ten emergency admissions of a frail older person is for a fall or a fragility fracture,
+    // which puts the over-65s' rate near OHID's ~2,000 falls admissions per 100,000 a year (at 0.5 it was
+    // ~10,000: five times too many). One draw either way, so the stream after it does not shift.
+    const frailtyRelated = !alcohol && frailCat >= 1 && rng.chance(FRAILTY_RELATED_SHARE);
     const day = this.dayInYear();
     const median = (p.age < 65 ? 1.5 : p.age < 80 ? 3.5 : 6) * (1 + 0.3 * frailCat);
     const los = Math.min(120, Math.floor(median * Math.exp(rng.normal() * 0.9)));
