@@ -352,11 +352,14 @@ export async function importOpenReferral(db: Database, resources: ResourceServic
  * A bulk load leaves its new entries in the directory's GIN indexes' pending lists, which every
  * search then scans in full until autovacuum merges them (a proximity search over 3,000 fresh
  * services took 50 ms in the index alone): merged here, so the directory is fast as soon as the
- * import ends.
+ * import ends. The directory's tables are analysed too: PGlite has no autovacuum, and without
+ * statistics its planner took a 5 km search over 10,000 imported services through the location
+ * box once per service (2.2 s; 34 ms analysed).
  */
 async function cleanSearchIndexes(db: Database): Promise<void> {
   await db.query(`SELECT gin_clean_pending_list(c.oid) FROM pg_class c WHERE c.relkind = 'i' AND c.relname = ANY($1::text[])`,
     [['directory_service_document', 'directory_service_terms', 'directory_service_taxonomies', 'directory_service_locations']]);
+  await db.query('ANALYZE directory_service, directory_location');
 }
 
 const notValid = (reason: string) => `not valid: ${reason.slice(0, 300)}`;
