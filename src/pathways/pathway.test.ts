@@ -89,18 +89,20 @@ describe('the pathway board on a real database', () => {
     expect(b.inappropriateBedDays).toBe(10);
   });
 
-  it('the page shows who is waiting and how long, and a placement without a reason comes back with the error summary', async () => {
+  it('the page shows who is waiting and how long; placements are recorded on the one referral page, not a second form here', async () => {
     const br = new Browser(t);
     await br.signIn('mh.test', PASSWORD);
     const page = await br.get('/pathways');
     expect(page.status).toBe(200);
     expect(page.body).toContain('First episode of psychosis');
     expect(page.body).toContain('Inappropriate out-of-area bed days: <strong>10</strong>');
+    expect(page.body).toContain('<a href="/pathways/refer">Record an out-of-area placement</a>');
+    expect(page.body).not.toContain('/pathways/placements');
     const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.body)![1];
-    const res = await br.post('/pathways/placements', { csrf_token: csrf, patientId: 'pat-1', where: 'Somewhere', start: '2026-03-01' });
-    expect(res.status).toBe(422);
-    expect(res.body).toContain('a placement needs a reason');
-    expect(res.body).toContain('value="Somewhere"');
+    const before = Number((await t.platform.db.query("SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Encounter'")).rows[0].n);
+    const old = await br.post('/pathways/placements', { csrf_token: csrf, patientId: 'pat-1', where: 'Somewhere', start: '2026-03-01', reason: 'no-local-bed' });
+    expect(old.status).toBe(404);
+    expect(Number((await t.platform.db.query("SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Encounter'")).rows[0].n)).toBe(before);
   });
 
   describe('referring onto a pathway from the page (/pathways/refer)', () => {

@@ -15,7 +15,7 @@ const person = (p: PersonLine | undefined): Html => (p
   : html`<span class="nhsuk-body-s">Not shown to you</span>`);
 
 /** The mental health pathway board: who is waiting and how long against each standard, placements out of area, transitions at 18. */
-export function pathwaysBody(b: PathwayBoard, o: { csrfToken: string; errors: FieldErrors; done?: string; values: Record<string, string | undefined>; people: PersonLine[] }): Html {
+export function pathwaysBody(b: PathwayBoard, o: { done?: string }): Html {
   const waiting = b.waiting.length === 0 ? html`<p>Nobody is waiting on a pathway for your team.</p>` : table({
     caption: 'Who is waiting, longest past the standard first', responsive: true, head: ['Person', 'Pathway and standard', 'Referred', 'Waited', 'Clock'],
     rows: b.waiting.map((w) => [
@@ -34,22 +34,15 @@ export function pathwaysBody(b: PathwayBoard, o: { csrfToken: string; errors: Fi
   const transitions = b.transitions.length === 0 ? html`<p>Nobody in your organisation’s care turns 18 in the next six months.</p>` : table({
     caption: 'Turning 18: plan the move from children’s to adult services', head: ['Person', '18 on'], rows: b.transitions.map((t) => [person(t), formatDate(t.eighteenOn)]),
   });
-  const form = html`<form method="post" action="/pathways/placements" novalidate>${csrfField(o.csrfToken)}
-    <h3 class="nhsuk-heading-s">Record an out-of-area placement</h3>
-    ${select({ name: 'patientId', label: 'Person', errors: o.errors, blank: 'Choose', value: o.values.patientId, items: o.people.map((p) => ({ value: p.id, text: p.name })) })}
-    ${textInput({ name: 'where', label: 'Where', hint: 'The hospital and its area', errors: o.errors, value: o.values.where })}
-    ${textInput({ name: 'start', label: 'From (YYYY-MM-DD)', errors: o.errors, value: o.values.start, width: 10 })}
-    ${select({ name: 'reason', label: 'Why out of area', errors: o.errors, blank: 'Choose a reason', value: o.values.reason, items: Object.entries(OUT_OF_AREA_REASONS).map(([value, text]) => ({ value, text })) })}
-    ${button('Record the placement', { variant: 'secondary' })}</form>`;
   return html`${o.done && PATHWAYS_DONE[o.done] ? notificationBanner({ kind: 'success', heading: PATHWAYS_DONE[o.done] }) : ''}
-  ${errorSummary(o.errors)}
   <h1>Mental health pathways</h1>
   <p>Referrals on each pathway for your team, with the national or local standard and how long each person has waited.</p>
   <a class="nhsuk-button" data-module="nhsuk-button" href="/pathways/refer">Refer someone onto a pathway</a>
   ${waiting}
   <h2 class="nhsuk-heading-m">Out-of-area placements</h2>
   <p>Inappropriate out-of-area bed days: <strong>${String(b.inappropriateBedDays)}</strong></p>
-  ${placements}${form}
+  ${placements}
+  <p><a href="/pathways/refer">Record an out-of-area placement</a> on the referral page (choose “Out-of-area placement”).</p>
   <h2 class="nhsuk-heading-m">Transitions at 18</h2>${transitions}`;
 }
 

@@ -9,7 +9,7 @@ import { page } from '../layout.js';
 import { OUT_OF_AREA_CHOICE, pathwayReferBody, pathwaysBody, type PathwayReferForm } from '../pathways.page.js';
 import { fieldErrorOf, navFor, one, type Signed, type WebContext } from '../web-context.js';
 
-/** The mental health pathway board (/pathways), the referral form (/pathways/refer) and the placement form; thin: verb, service, page. */
+/** The mental health pathway board (/pathways) and the referral form (/pathways/refer), which also records out-of-area placements; thin: verb, service, page. */
 export async function pathwaysRoutes(app: FastifyInstance, opts: { web: WebContext }): Promise<void> {
   const { web } = opts;
   const svc = web.platform.pathways;
@@ -21,24 +21,19 @@ export async function pathwaysRoutes(app: FastifyInstance, opts: { web: WebConte
     return s;
   };
 
-  const show = async (req: FastifyRequest, reply: FastifyReply, s: Signed, status: number, errors: FieldErrors, values: Record<string, string | undefined>, done?: string) => {
-    const b = await svc.board(s.principal, web.now());
-    const audit = auditContextOf(req);
-    audit.patientIds ??= [...new Set([...b.waiting, ...b.placements].flatMap((x) => (x.person ? [x.person.id] : [])).concat(b.transitions.map((x) => x.id)))];
-    const people = [...new Map([...b.waiting.flatMap((w) => (w.person ? [w.person] : [])), ...b.transitions].map((x) => [x.id, x])).values()];
-    return web.send(reply, status, page({
-      title: 'Mental health pathways', viewer: s.viewer, nav: navFor(s.principal, 'pathways'), error: errors.length > 0,
-      body: pathwaysBody(b, { csrfToken: s.viewer.csrfToken, errors, done, values, people }),
-    }));
-  };
-
+  // Placements out of area are recorded on /pathways/refer (the one form for them, with the person named first).
   app.get('/pathways', async (req, reply) => {
     const s = await guard(req, reply);
     if (!s) return reply;
     const audit = auditContextOf(req);
     audit.interaction = 'search';
     audit.resourceType = 'Task';
-    return show(req, reply, s, 200, [], {}, one((req.query as Record<string, unknown>).done));
+    const b = await svc.board(s.principal, web.now());
+    audit.patientIds = [...new Set([...b.waiting, ...b.placements].flatMap((x) => (x.person ? [x.person.id] : [])).concat(b.transitions.map((x) => x.id)))];
+    return web.send(reply, 200, page({
+      title: 'Mental health pathways', viewer: s.viewer, nav: navFor(s.principal, 'pathways'),
+      body: pathwaysBody(b, { done: one((req.query as Record<string, unknown>).done) }),
+    }));
   });
 
   // Referring a person onto a pathway, or recording their out-of-area placement: /pathways/refer (?person= from their record).
@@ -103,25 +98,6 @@ export async function pathwaysRoutes(app: FastifyInstance, opts: { web: WebConte
       const fe = fieldErrorOf(err, 'pathway') ?? (err instanceof FhirError && err.status === 404 ? [{ field: 'nhsNumber', text: 'No one you care for has this record' }] : undefined);
       if (!fe) throw err;
       return refused((err as { status?: number }).status ?? 400, fe);
-    }
-  });
-
-  app.post('/pathways/placements', async (req, reply) => {
-    const s = await guard(req, reply);
-    if (!s) return reply;
-    const f = fieldsOf(req);
-    const audit = auditContextOf(req);
-    audit.interaction = 'create';
-    audit.resourceType = 'Encounter';
-    try {
-      await svc.recordPlacement(s.principal, { patientId: f.patientId, reason: f.reason, where: f.where, start: f.start });
-      if (f.patientId) audit.patientIds = [f.patientId];
-      return web.redirect(reply, '/pathways?done=placement');
-    } catch (err) {
-      const fe = fieldErrorOf(err, 'reason');
-      if (!fe) throw err;
-      audit.failure = fe[0].text;
-      return show(req, reply, s, (err as { status?: number }).status ?? 400, fe, { patientId: f.patientId, reason: f.reason, where: f.where, start: f.start });
     }
   });
 }
