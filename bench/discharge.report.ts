@@ -27,7 +27,9 @@ export interface DischargeBenchResult {
   loadAvg1m: number;
   board: {
     requests: number;
-    /** Stays on the page the coordinator got. */
+    /** Stays counted on the board (its counts and delay days are over all of them); absent in runs before the board had pages. */
+    counted?: number;
+    /** Stays listed on the page the coordinator got. */
     shown: number;
     p50Ms: number;
     p95Ms: number;
@@ -61,7 +63,7 @@ export function renderDischargeTable(d: DischargeBenchResult, patients: number):
   return [
     `| Measure | Figure | Ceiling (same run) | Ratio to ceiling | Target | Met |`,
     '|---|---:|---:|---:|---|---|',
-    `| The board, \`GET /discharge\` signed in as the trust's discharge coordinator (${int(b.shown)} stays shown), ${b.requests} requests one at a time | p50 ${ms(b.p50Ms)} / p95 ${ms(b.p95Ms)} / p99 ${ms(b.p99Ms)} ms | p50 ${ms(b.ceilingP50Ms)} / p95 ${ms(b.ceilingP95Ms)} ms: the same stays with their Encounter and Patient rows, one plain statement | ${b.ratio.toFixed(1)}× | p95 < ${BOARD_TARGET_MS} ms (at 100,000 patients) | ${verdict(b.met)} |`,
+    `| The board, \`GET /discharge\` signed in as the trust's discharge coordinator (${b.counted === undefined ? `${int(b.shown)} stays shown` : `${int(b.counted)} stays counted, the first ${int(b.shown)} listed`}), ${b.requests} requests one at a time | p50 ${ms(b.p50Ms)} / p95 ${ms(b.p95Ms)} / p99 ${ms(b.p99Ms)} ms | p50 ${ms(b.ceilingP50Ms)} / p95 ${ms(b.ceilingP95Ms)} ms: the same stays with their Encounter and Patient rows, one plain statement | ${b.ratio.toFixed(1)}× | p95 < ${BOARD_TARGET_MS} ms (at 100,000 patients) | ${verdict(b.met)} |`,
     `| The 91-day figure (ASCOF 2B, discharges 1 October–31 December ${r.year}) for Kent and for Medway, \`reablement91()\`: ${int(r.discharges)} discharges 65+; ${councils} | ${ms(r.ms)} ms (slowest of ${r.runsMs.length}: ${r.runsMs.map(ms).join(', ')}) | ${ms(r.plainCountMs)} ms: count(*) of the same reablement episodes | ${r.ratio.toFixed(1)}× | < ${int(FIGURE_TARGET_MS)} ms (at 100,000 patients) | ${verdict(r.met)} |`,
     `| The 21+ day figure for every trust, \`longStays()\`: ${int(l.inpatients)} in hospital, ${int(l.los21)} 21+ days, ${int(l.los21NotMeetingCriteria)} of them no longer meeting the criteria to reside | ${ms(l.ms)} ms (slowest of ${l.runsMs.length}: ${l.runsMs.map(ms).join(', ')}) | ${ms(l.plainCountMs)} ms: count(*) of the same stays | ${l.ratio.toFixed(1)}× | < ${int(FIGURE_TARGET_MS)} ms (at 100,000 patients) | ${verdict(l.met)} |`,
     '',

@@ -9,6 +9,7 @@ import { createTestPlatform, type TestPlatform } from '../testing/test-platform.
 import {
   communityNurse, coordinator, councilWorker, DISCHARGE_NOW, DISCHARGE_WORLD, dischargeDay, otherCoordinator, practiceGp,
 } from './discharge.fixtures.js';
+import { DischargeBoardService } from './discharge-board.service.js';
 import { DISCHARGE_TASK_SYSTEM, EXT } from './discharge.vocabulary.js';
 
 // The discharge board, its commands and the hub on a real database, on the hand-built world of
@@ -63,6 +64,25 @@ describe('the board', () => {
     expect((await f({ sort: 'name' })).stays.map((s) => s.person.name)).toEqual(['Ada Aske', 'Bea Birch', 'Cy Cole']);
     expect(() => t.platform.discharge.board.parseFilter({ band: '5' })).toThrow(/7, 14 or 21/);
     expect(() => t.platform.discharge.board.parseFilter({ pathway: '4' })).toThrow(/0, 1, 2 or 3/);
+  });
+
+  it('lists a page of people while its counts and delay days stay over everyone the filters keep; tasks are read for the page', async () => {
+    const paged = new DischargeBoardService(t.platform.db, t.platform.workflow.worklist, { pageSize: 2 });
+    const whole = await t.platform.discharge.board.board(coordinator, { sort: 'los' }, DISCHARGE_NOW);
+    const first = await paged.board(coordinator, { sort: 'los' }, DISCHARGE_NOW);
+    expect(first.stays.map((s) => s.id)).toEqual(['enc-a', 'enc-b']);
+    expect(first.page).toEqual({ number: 1, pages: 2, size: 2 });
+    expect([first.counts, first.delayDaysByReason]).toEqual([whole.counts, whole.delayDaysByReason]);
+    const second = await paged.board(coordinator, { sort: 'los', page: 2 }, DISCHARGE_NOW);
+    expect(second.stays).toEqual(whole.stays.slice(2));
+    expect([second.page, second.counts]).toEqual([{ number: 2, pages: 2, size: 2 }, whole.counts]);
+    // Past the last page: the last page. A page that is not a whole number from 1 is refused.
+    expect((await paged.board(coordinator, { sort: 'los', page: 9 }, DISCHARGE_NOW)).page.number).toBe(2);
+    expect(t.platform.discharge.board.parseFilter({ page: '3' }).page).toBe(3);
+    for (const bad of ['0', '-1', '1.5', 'x', '999999']) expect(() => t.platform.discharge.board.parseFilter({ page: bad })).toThrow(/whole number/);
+    // Filtered, then paged: the counts are of the filtered people.
+    const ready = await paged.board(coordinator, { sort: 'los', readiness: 'not-reviewed' }, DISCHARGE_NOW);
+    expect([ready.stays.map((s) => s.id), ready.counts.total, ready.page.pages]).toEqual([['enc-c'], 1, 1]);
   });
 
   it('never shows or counts a patient the user may not see: another trust\'s board is empty to this coordinator, and theirs to the other', async () => {

@@ -8,7 +8,7 @@ import {
 import { formatNhsNumber } from '../fhir/nhs-number.js';
 import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
 import {
-  button, characterCount, csrfField, dateInput, errorSummary, notificationBanner, radios, select, summaryList, table, tag,
+  button, characterCount, csrfField, dateInput, errorSummary, notificationBanner, pager, radios, select, summaryList, table, tag,
   type DateParts, type FieldErrors,
 } from './components/index.js';
 import { html, query, type Html } from './html.js';
@@ -87,9 +87,18 @@ export function boardBody(b: Board, o: { trustNames: Map<string, string>; errors
     NOTICE[s.planNotice],
     tasksCell(s.tasks),
   ]);
+  const pg = b.page;
+  const from = (pg.number - 1) * pg.size + 1;
+  const pageHref = (n: number) => `/discharge${query({ trust: f.org, ward: f.ward, band: f.band ? String(f.band) : undefined, readiness: f.readiness, pathway: f.pathway, sort: f.sort === 'los' ? undefined : f.sort, page: n > 1 ? String(n) : undefined })}`;
   const list = b.stays.length === 0
     ? html`<p>${b.counts.total === 0 && !f.band && !f.readiness && !f.pathway ? 'Nobody in hospital at this trust is shown to you. People appear here when your organisation has a part in their care.' : 'Nobody matches these filters.'}</p>`
-    : table({ caption: `People in hospital${trustName ? ` at ${trustName}` : ''}`, head: ['Person', 'Ward', 'Length of stay', 'Criteria to reside', 'Expected discharge and pathway', 'Plan shared', 'Work for other organisations'], rows, responsive: true });
+    : html`${pg.pages > 1 ? html`<p>Showing ${String(from)} to ${String(from + b.stays.length - 1)} of ${String(b.counts.total)} people (page ${String(pg.number)} of ${String(pg.pages)}). The counts above are of all ${String(b.counts.total)}.</p>` : ''}
+    ${table({ caption: `People in hospital${trustName ? ` at ${trustName}` : ''}`, head: ['Person', 'Ward', 'Length of stay', 'Criteria to reside', 'Expected discharge and pathway', 'Plan shared', 'Work for other organisations'], rows, responsive: true })}
+    ${pager({
+      previous: pg.number > 1 ? { href: pageHref(pg.number - 1), label: `Page ${pg.number - 1} of ${pg.pages}` } : undefined,
+      next: pg.number < pg.pages ? { href: pageHref(pg.number + 1), label: `Page ${pg.number + 1} of ${pg.pages}` } : undefined,
+      label: 'Pages of people in hospital',
+    })}`;
   return html`${o.done && DISCHARGE_DONE[o.done] ? notificationBanner({ kind: 'success', heading: DISCHARGE_DONE[o.done] }) : ''}
   ${errorSummary(o.errors)}
   <h1>Discharge board</h1>

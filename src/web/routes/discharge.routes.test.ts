@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaff } from '../../access/identity/identity.test-helpers.js';
 import { identityFor } from '../../access/identity/identity.js';
 import { hashPassword } from '../../access/identity/password.service.js';
-import { DISCHARGE_NOW, DISCHARGE_WORLD, dischargeDay } from '../../discharge/discharge.fixtures.js';
+import { coordinator, DISCHARGE_NOW, DISCHARGE_WORLD, dischargeDay } from '../../discharge/discharge.fixtures.js';
 import { createTestPlatform, type TestPlatform } from '../../testing/test-platform.js';
+import { boardBody } from '../discharge.page.js';
 import { Browser } from '../web.test-helpers.js';
 
 // The discharge pages in-process: the board, a stay's forms (errors keep the answers, nothing is
@@ -36,6 +37,22 @@ describe('the discharge pages', () => {
     expect(page.body).toContain('Awaiting reablement or care at home (pathway 1)');
     expect(page.body).not.toContain('Xan Xu');
     expect((await b.get('/discharge?band=5')).status).toBe(400);
+    // A page that is not a whole number: the error summary, pointing at the page; a page past the end: the last page.
+    const badPage = await b.get('/discharge?page=x');
+    expect(badPage.status).toBe(400);
+    expect(badPage.body).toContain('href="#maincontent">The page must be a whole number from 1');
+    const past = await b.get('/discharge?page=7');
+    expect(past.status).toBe(200);
+    expect(past.body).toContain('Ada Aske');
+    expect(past.body).not.toContain('nhsuk-pagination');
+  });
+
+  it('a board of more than one page says which people it lists, and its page links keep the filters', async () => {
+    const board = await t.platform.discharge.board.board(coordinator, { sort: 'name', band: 7 }, DISCHARGE_NOW);
+    const body = boardBody({ ...board, page: { number: 2, pages: 3, size: 1 }, stays: board.stays.slice(1, 2) }, { trustNames: new Map(), errors: [], canPlan: true }).toString();
+    expect(body).toContain('Showing 2 to 2 of 2 people (page 2 of 3). The counts above are of all 2.');
+    expect(body).toContain('href="/discharge?band=7&amp;sort=name" class="nhsuk-pagination__previous"');
+    expect(body).toContain('href="/discharge?band=7&amp;sort=name&amp;page=3" class="nhsuk-pagination__next"');
   });
 
   it('a bad Discharge Ready Date comes back with the error summary and the answers kept; nothing is written; pathway 1 then sends the referral', async () => {

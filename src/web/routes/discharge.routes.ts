@@ -52,7 +52,8 @@ export async function dischargeRoutes(app: FastifyInstance, opts: { web: WebCont
     } catch (err) {
       const fe = fieldErrorOf(err, 'band');
       if (!fe) throw err;
-      errors = fe;
+      // A page number is not a field of the form: its error points at the page.
+      errors = fe.map((e) => (e.field === 'page' ? { ...e, field: 'maincontent' } : e));
       audit.failure = fe[0].text;
       filter = board.parseFilter({});
     }
