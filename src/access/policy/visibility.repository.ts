@@ -1,8 +1,15 @@
 import type { Queryable } from '../../db/database.js';
 import { Params, type RowRestriction } from '../../fhir/search.repository.js';
 
-/** Asked on every signed-in write with the record in hand, in a fixed shape per principal kind: planned once per connection. */
-const PREPARED = { prepare: true } as const;
+/**
+ * Asked on every signed-in write with the record in hand. Not prepared when a restriction applies (as
+ * ResourceRepository.readCurrent, commit 1284e60): after five runs PostgreSQL may keep a generic plan,
+ * and the restriction's "services of my organisation" lookup, planned without the organisation's id,
+ * walked sp_reference's target index over every reference to the organisation (100,000 rows for the
+ * bench's practice: 25-48 ms warm, 233 ms cold, a check, twice in a $process-message; EXPLAIN ANALYZE
+ * EXECUTE at 100,000 patients on PostgreSQL 15, against 0.1 ms and about 1 ms of planning for the values).
+ */
+const prepared = (cond: string | undefined) => (cond ? undefined : { prepare: true } as const);
 
 /** Single-resource visibility under a row restriction: what a read or a write check asks. */
 export class VisibilityRepository {
@@ -13,7 +20,7 @@ export class VisibilityRepository {
     const res = await q.query(
       `SELECT 1 FROM resource r WHERE r.resource_type = ${p.add(type)} AND r.id = ${p.add(id)} AND NOT r.deleted${cond ? ` AND ${cond}` : ''}`,
       p.values,
-      PREPARED,
+      prepared(cond),
     );
     return res.rows.length > 0;
   }
@@ -26,7 +33,7 @@ export class VisibilityRepository {
     const res = await q.query<{ id: string }>(
       `SELECT r.id FROM resource r WHERE r.resource_type = 'Patient' AND r.id = ANY(${p.add(ids, 'text[]')}) AND NOT r.deleted${cond ? ` AND ${cond}` : ''}`,
       p.values,
-      PREPARED,
+      prepared(cond),
     );
     return new Set(res.rows.map((r) => r.id));
   }
