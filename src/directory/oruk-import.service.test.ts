@@ -81,6 +81,24 @@ describe('importing an Open Referral feed', () => {
     expect(api.json().name).toBe('Chatham Lunch Club (Saturdays)');
   });
 
+  it('writes a shared organisation with the first record that is written, however the records before it ended, and only once', async () => {
+    // More than a batch (250), so later records meet the organisation as already written by this import.
+    const org = { id: 'org-shared', name: 'Shared charity' };
+    const feed = JSON.stringify([
+      { id: 'shared-0', name: 'Refused', organization: org, languages: [{ code: 'en  GB', name: 'English' }] },
+      ...Array.from({ length: 300 }, (_, i) => ({ id: `shared-${i + 1}`, name: `Group ${i + 1}`, organization: org, phones: [{ id: `p${i}`, number: '01632 960111' }] })),
+    ]);
+    const summary = await importOpenReferral(t.platform.db, t.platform.resources, chunksOf(feed, 64 * 1024));
+    expect(summary.records[0].outcome).toBe('rejected');
+    expect(summary.created).toBe(300);
+    const orgs = await t.platform.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Organization' AND id = 'oruk-org-org-shared' AND NOT deleted`);
+    expect(orgs.rows[0].n).toBe(1);
+    const orphans = await t.platform.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM directory_service s WHERE s.service_id LIKE 'oruk-svc-shared-%'
+          AND NOT EXISTS (SELECT 1 FROM resource o WHERE o.resource_type = 'Organization' AND o.id = s.org_id AND NOT o.deleted)`);
+    expect(orphans.rows[0].n).toBe(0);
+  });
+
   it('keeps the records before malformed JSON and says where it stopped', async () => {
     const broken = `[${JSON.stringify({ id: 'svc-7', name: 'Before the break' })}, {"id": "svc-8", "name": "Broken" `;
     const summary = await importOpenReferral(t.platform.db, t.platform.resources, chunksOf(broken));
@@ -88,6 +106,6 @@ describe('importing an Open Referral feed', () => {
     expect(summary.stoppedBecause).toMatch(/truncated/);
     const notJson = await importOpenReferral(t.platform.db, t.platform.resources, chunksOf('[{"id": "x", "name": oops}]'));
     expect(notJson.stoppedBecause).toMatch(/not valid JSON/);
-    expect(await count('HealthcareService')).toBe(4);
+    expect(await count('HealthcareService')).toBe(304);
   });
 });

@@ -257,7 +257,11 @@ export async function* readSource(source: string): AsyncGenerator<string> {
 /** Records per batch: prepared together on a worker thread and written in one transaction. */
 export const IMPORT_BATCH = 250;
 
-interface Accepted { index: number; id: string; name?: string; resources: Resource[]; warnings: string[] }
+interface Accepted {
+  index: number; id: string; name?: string; resources: Resource[]; warnings: string[];
+  /** Its organisation and locations by `Type/id`, with a digest of each as mapped (see `shared`). */
+  parts: [key: string, digest: string][];
+}
 type Pending = RecordOutcome | Accepted;
 
 /**
@@ -272,6 +276,8 @@ export async function importOpenReferral(db: Database, resources: ResourceServic
   const started = performance.now();
   const summary: DirectoryImportSummary = { created: 0, updated: 0, unchanged: 0, withWarnings: 0, rejected: 0, records: [], seconds: 0 };
   const seen = new Map<string, number>();
+  // The organisations and locations written by this import so far: `Type/id` → digest as mapped.
+  const shared = new Map<string, string>();
   const record = (o: RecordOutcome) => {
     if (o.outcome === 'rejected') summary.rejected++;
     else {
@@ -297,6 +303,9 @@ export async function importOpenReferral(db: Database, resources: ResourceServic
     const prepared = items.length ? ownPool.prepare(items, new Date().toISOString()) : Promise.resolve({ prepared: [], bundles: [], rejected: [] });
     const done = written.then(async () => {
       const outcomes = await writeRecords(db, resources, accepted, await prepared);
+      accepted.forEach((a, i) => {
+        if (outcomes[i].outcome !== 'rejected') for (const [key, digest] of a.parts) shared.set(key, digest);
+      });
       let k = 0;
       for (const p of pending) record('resources' in p ? outcomes[k++] : p);
     });
@@ -328,7 +337,15 @@ export async function importOpenReferral(db: Database, resources: ResourceServic
           batch.push({ index, id, name, outcome: 'rejected', warnings: [], reason: notValid(err.message) });
           continue;
         }
-        batch.push({ index, id: id!, name, resources: mapped.resources, warnings: mapped.warnings });
+        // An organisation or location this import has already written, mapped the same, is not
+        // prepared and written again: a feed repeats a charity in each of its services (the bench's
+        // 10,000 services name 2,000), and validating each copy was a quarter of the import's work.
+        // Only parts of records already written count, so a record still has all of its parts in
+        // the record, however the record that first carried them ended.
+        const parts = mapped.resources.filter((res) => res !== mapped.service).map((res): [string, string] => [keyOf(res), digestOf(res)]);
+        const digests = new Map(parts);
+        const resources = mapped.resources.filter((res) => res === mapped.service || shared.get(keyOf(res)) !== digests.get(keyOf(res)));
+        batch.push({ index, id: id!, name, resources, warnings: mapped.warnings, parts });
         if (batch.length >= IMPORT_BATCH) await submit();
       }
     } catch (err) {
@@ -361,6 +378,10 @@ async function cleanSearchIndexes(db: Database): Promise<void> {
     [['directory_service_document', 'directory_service_terms', 'directory_service_taxonomies', 'directory_service_locations']]);
   await db.query('ANALYZE directory_service, directory_location');
 }
+
+/** A digest of a resource as mapped (mapService builds its keys in one order, so equal input gives equal text). */
+const keyOf = (r: Resource) => `${r.resourceType}/${r.id}`;
+const digestOf = (r: Resource) => createHash('sha1').update(JSON.stringify(r)).digest('base64');
 
 const notValid = (reason: string) => `not valid: ${reason.slice(0, 300)}`;
 
