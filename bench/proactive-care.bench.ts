@@ -92,7 +92,7 @@ async function readOnly(db: Database): Promise<{ seconds: number; rows: number }
   let rows = 0;
   let after = '0';
   for (;;) {
-    const batch = await db.query<{ rid: string; id: string }>(`SELECT rid::text AS rid, id FROM resource WHERE resource_type = 'Patient' AND NOT deleted AND rid > $1::bigint ORDER BY rid LIMIT 1000`, [after]);
+    const batch = await db.query<{ rid: string; id: string }>(`SELECT r.rid::text AS rid, r.id FROM resource r WHERE r.resource_type = 'Patient' AND NOT r.deleted AND r.rid > $1::bigint ORDER BY r.rid LIMIT 1000`, [after]);
     if (batch.rows.length === 0) break;
     after = batch.rows[batch.rows.length - 1].rid;
     const r = await db.query<{ n: number }>(

@@ -1,9 +1,12 @@
-import type { Patient } from '@medplum/fhirtypes';
+import type { Patient, RiskAssessment } from '@medplum/fhirtypes';
 import type { Clock } from '../clock.js';
-import type { Database } from '../db/database.js';
-import { importItems } from '../fhir/import.service.js';
-import { PreparePool } from '../fhir/import.pool.js';
+import type { Database, Queryable } from '../db/database.js';
+import { stringifyJson } from '../fhir/decimal-json.js';
+import type { PreparedResource } from '../fhir/import.preparer.js';
+import { FhirError } from '../fhir/outcome.js';
 import type { ResourceService } from '../fhir/resource.service.js';
+import { extractIndex } from '../fhir/search-index.js';
+import { validate } from '../fhir/validation.service.js';
 import { localReference } from '../fhir/reference.js';
 import { ageOn } from '../record-view/fhir-text.js';
 import { ext as SYNTH_EXTENSIONS } from '../synth/fhir.helpers.js';
@@ -11,8 +14,10 @@ import { computeEfi, efiRiskAssessment, efiSignature } from './efi.calculator.js
 import { EfiRepository, type PatientRow, type PersonRiskRow } from './efi.repository.js';
 import { efiCodeSets, EFI_MIN_AGE } from './efi.vocabulary.js';
 
-/** People per batch: one set of index scans and one write statement each. */
+/** People per batch: one set of index scans and one write transaction each. */
 export const EFI_BATCH = 1000;
+/** Attempts at a batch's write when a concurrent writer changed one of its RiskAssessments meanwhile (a 409). */
+const WRITE_ATTEMPTS = 3;
 /** Queue entries handled per drain step (see drainQueue). */
 const DRAIN_BATCH = 2000;
 const YEAR_MS = 365 * 86_400_000;
@@ -29,9 +34,10 @@ export interface EfiRun {
 /**
  * The electronic Frailty Index for everyone 65 and over, and the facts the cohort builder and case
  * finding filter on for everyone (person_risk), computed from the record in batches: the index scans
- * of efi.repository.ts, the calculator, then each changed RiskAssessment written through the bulk
- * import path (validated, indexed, one statement per 500) and the batch's person_risk rows in one
- * statement. Run nightly by the server (frailty.scheduler.ts), at demo load, and by
+ * of efi.repository.ts, the calculator, then in one transaction each changed RiskAssessment (indexed
+ * here, written as the record's next version by `putPrepared`, history included) and the batch's
+ * person_risk rows. Every path (a full pass, named people, the change queue) goes through the same
+ * batch, so a person's result does not depend on which path computed it. Run nightly by the server (frailty.scheduler.ts), at demo load, and by
  * `npx onestory efi compute`; a person's own record can be recomputed at once with `computeFor`, and
  * the people whose record changed since (the change queue, migration 020) with `drainQueue`, which the
  * server runs every few seconds.
@@ -53,24 +59,20 @@ export class FrailtyService {
     const started = performance.now();
     const now = o.now ?? this.clock.now();
     const onProgress = o.onProgress;
-    const networks = await this.repo.networks();
-    const pool = new PreparePool();
+    const networks = new Map<string, string | null>();
     const run: EfiRun = { people: 0, older: 0, written: 0, seconds: 0 };
+    const checked = { shape: false };
     // Changes committed before this pass are covered by it (it reads the record after this point).
     await this.repo.clearQueue();
-    try {
-      let after = '0';
-      for (;;) {
-        const batch = await this.repo.patientsAfter(after, EFI_BATCH);
-        if (batch.length === 0) break;
-        after = batch[batch.length - 1].rid;
-        await this.computeBatch(batch, now, networks, pool, run);
-        onProgress?.(run.people);
-      }
-      await this.repo.removeMissing();
-    } finally {
-      await pool.close();
+    let after = '0';
+    for (;;) {
+      const batch = await this.repo.patientsAfter(after, EFI_BATCH);
+      if (batch.length === 0) break;
+      after = batch[batch.length - 1].rid;
+      await this.computeBatch(batch, now, networks, checked, run);
+      onProgress?.(run.people);
     }
+    await this.repo.removeMissing();
     run.seconds = (performance.now() - started) / 1000;
     return run;
   }
@@ -79,15 +81,10 @@ export class FrailtyService {
   async computeFor(patientIds: string[], now = this.clock.now()): Promise<EfiRun> {
     const started = performance.now();
     const run: EfiRun = { people: 0, older: 0, written: 0, seconds: 0 };
-    // A few people (a drain, a handful of records) are prepared in this thread: starting workers would cost more.
-    const pool = new PreparePool(patientIds.length > EFI_BATCH ? undefined : 1);
-    try {
-      const networks = await this.repo.networks();
-      for (let i = 0; i < patientIds.length; i += EFI_BATCH) {
-        await this.computeBatch(await this.repo.patientsByIds(patientIds.slice(i, i + EFI_BATCH)), now, networks, pool, run);
-      }
-    } finally {
-      await pool.close();
+    const checked = { shape: false };
+    const networks = new Map<string, string | null>();
+    for (let i = 0; i < patientIds.length; i += EFI_BATCH) {
+      await this.computeBatch(await this.repo.patientsByIds(patientIds.slice(i, i + EFI_BATCH)), now, networks, checked, run);
     }
     run.seconds = (performance.now() - started) / 1000;
     return run;
@@ -114,23 +111,33 @@ export class FrailtyService {
     return run;
   }
 
-  private async computeBatch(rows: PatientRow[], now: Date, networks: Map<string, string>, pool: PreparePool, run: EfiRun): Promise<void> {
+  /**
+   * One batch of people. `networks` is the run's cache of practice → primary care network, filled as
+   * practices are met (a run meets the same few hundred practices batch after batch).
+   */
+  private async computeBatch(rows: PatientRow[], now: Date, networks: Map<string, string | null>, checked: { shape: boolean }, run: EfiRun): Promise<void> {
     const sets = efiCodeSets();
     const since = new Date(now.getTime() - YEAR_MS);
     const people = rows.map((r) => JSON.parse(r.content) as Patient);
     const ids = people.map((p) => p.id!);
+    const practiceOf = (p: Patient) => {
+      const ref = localReference(p.generalPractitioner?.find((g) => g.reference?.startsWith('Organization/'))?.reference);
+      return ref?.type === 'Organization' ? ref.id : null;
+    };
+    const unknown = [...new Set(people.map(practiceOf).filter((id): id is string => id !== null && !networks.has(id)))];
+    if (unknown.length > 0) {
+      const found = await this.repo.networks(unknown);
+      for (const id of unknown) networks.set(id, found.get(id) ?? null);
+    }
     const older = people.filter((p) => (ageOn(p.birthDate, now) ?? 0) >= EFI_MIN_AGE).map((p) => p.id!);
-    const [evidence, admissions, carers, signatures] = await Promise.all([
-      this.repo.evidence(older, [...sets.byCode.keys()], since, now),
-      this.repo.emergencyAdmissions(ids, since, now),
-      this.repo.withCarers(ids),
+    const [{ evidence, admissions, carers }, signatures] = await Promise.all([
+      this.repo.gather(ids, older, [...sets.byCode.keys()], since, now),
       this.repo.signatures(ids),
     ]);
     const olderSet = new Set(older);
-    const writes: { resource: unknown; source: string }[] = [];
+    const writes: RiskAssessment[] = [];
     const out: PersonRiskRow[] = people.map((p) => {
-      const practiceRef = localReference(p.generalPractitioner?.find((g) => g.reference?.startsWith('Organization/'))?.reference);
-      const practiceId = practiceRef?.type === 'Organization' ? practiceRef.id : null;
+      const practiceId = practiceOf(p);
       const n = admissions.get(p.id!) ?? 0;
       const row: PersonRiskRow = {
         patientId: p.id!, birthDate: /^\d{4}-\d{2}-\d{2}$/.test(p.birthDate ?? '') ? p.birthDate! : null,
@@ -146,19 +153,43 @@ export class FrailtyService {
           efiDeficits: result.count, efiScore: result.score, efiCategory: result.category, efiSignature: efiSignature(result, n), medicines: result.medicines,
         });
         if (signatures.get(p.id!) !== row.efiSignature) {
-          writes.push({ resource: efiRiskAssessment(p.id!, result, { emergencyAdmissions: n }, now, practiceId ?? undefined), source: `eFI of Patient/${p.id}` });
+          writes.push(efiRiskAssessment(p.id!, result, { emergencyAdmissions: n }, now, practiceId ?? undefined));
         }
       }
       return row;
     });
-    if (writes.length > 0) {
-      const s = await importItems(this.platform, writes, undefined, pool);
-      if (s.rejected.length > 0) throw new Error(`eFI RiskAssessments were refused: ${s.rejected[0].reason}`);
-      run.written += s.imported;
+    if (writes.length > 0 && !checked.shape) {
+      // Every RiskAssessment is built by efiRiskAssessment from one template, so the R4 validation (about
+      // 13 ms each, most of the computation when it ran on every one) is run on the first of each run: a
+      // template that no longer validates stops the run before it writes anything.
+      const issues = validate(writes[0]);
+      if (issues.length > 0) throw new Error(`eFI RiskAssessment refused: ${issues.map((i) => `${i.expression?.[0] ?? ''} ${i.diagnostics ?? ''}`.trim()).join('; ')}`);
+      checked.shape = true;
     }
-    // After the RiskAssessments: a failure between the two leaves the old signature, so the next run writes again.
-    await this.repo.upsert(out, now);
+    // The RiskAssessments and the person_risk rows (with the signatures that say they are written) commit together.
+    run.written += await this.writeBatch(writes, out, now);
     run.people += rows.length;
     run.older += older.length;
+  }
+
+  /** One transaction: the changed RiskAssessments as their next versions (history and index rows with them), then person_risk. */
+  private async writeBatch(assessments: RiskAssessment[], rows: PersonRiskRow[], now: Date): Promise<number> {
+    const lastUpdated = new Date().toISOString();
+    const prepared: PreparedResource[] = assessments.map((ra) => {
+      const stored = { ...ra, meta: { ...ra.meta, versionId: '1', lastUpdated } } as RiskAssessment;
+      return { resourceType: 'RiskAssessment', id: ra.id!, content: stringifyJson(stored), lastUpdated, index: extractIndex(stored), source: `eFI of ${ra.subject!.reference}` };
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.platform.db.transaction(async (tx: Queryable) => {
+          const written = prepared.length > 0 ? (await this.platform.resources.putPrepared(tx, prepared)).filter((w) => !w.unchanged).length : 0;
+          await this.repo.upsert(rows, now, tx);
+          return written;
+        });
+      } catch (err) {
+        // Someone wrote one of these RiskAssessments meanwhile: nothing of the batch was written; read the versions again.
+        if (!(err instanceof FhirError && err.status === 409) || attempt >= WRITE_ATTEMPTS) throw err;
+      }
+    }
   }
 }
