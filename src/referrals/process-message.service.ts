@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Bundle, BundleEntry, MessageHeader, Patient, ServiceRequest } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, MessageHeader, Patient, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { restrictionFor } from '../access/policy/row-restriction.js';
 import type { Principal } from '../access/principal.js';
 import type { Clock } from '../clock.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { badRequest, conflict, FhirError, invalidResource, issue } from '../fhir/outcome.js';
 import { isValidId, localReference } from '../fhir/reference.js';
@@ -32,8 +32,9 @@ export interface MessageAnswer {
  * `HealthcareService/{id}`), the reason, and the person's consent to share
  * (referral.vocabulary.ts). It becomes a referral through ReferralService.send, so every rule of a
  * referral holds. Idempotent on the sender's `X-Request-Id`: the first answer is kept
- * (`message_receipt`, migration 012) and given again for the same message; the same id with a
- * different message is a 409. Bad input is a 4xx OperationOutcome and writes nothing.
+ * (`message_receipt`, migration 012, written in the referral's transaction) and given again for the
+ * same message, even one sent again before the first was answered; the same id with a different
+ * message is a 409. Bad input is a 4xx OperationOutcome and writes nothing.
  */
 export class ProcessMessageService {
   constructor(private readonly db: Database, private readonly referrals: ReferralService, private readonly clock: Clock) {}
@@ -41,12 +42,8 @@ export class ProcessMessageService {
   async process(p: Principal, requestId: string, body: unknown): Promise<MessageAnswer> {
     const sender = `${p.kind === 'client' ? 'client' : 'user'}:${p.id}`;
     const hash = createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
-    const earlier = await this.db.query<{ body_hash: string; status: number; response: string }>(
-      'SELECT body_hash, status, response FROM message_receipt WHERE sender = $1 AND request_id = $2', [sender, requestId]);
-    if (earlier.rows[0]) {
-      if (earlier.rows[0].body_hash !== hash) throw conflict(`X-Request-Id ${requestId} was already used for a different message: send a new id for a new message`);
-      return { status: earlier.rows[0].status, body: JSON.parse(earlier.rows[0].response), replayed: true };
-    }
+    const earlier = await this.receipt(this.db, sender, requestId, hash);
+    if (earlier) return earlier;
     const { header, sr, patient } = this.read(body);
     const patientId = await this.patientOf(p, sr, patient);
     const serviceId = localReference(sr.performer?.[0]?.reference);
@@ -54,33 +51,62 @@ export class ProcessMessageService {
     const consent = consentOf(sr);
     const ext = (url: string) => sr.extension?.find((e) => e.url === url)?.valueString;
     const key = `msg-${createHash('sha256').update(`${sender}|${requestId}`).digest('hex').slice(0, 48)}`;
+    const keep = (q: Queryable, answer: Bundle) => q.query(
+      `INSERT INTO message_receipt (sender, request_id, body_hash, status, response, received_at) VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (sender, request_id) DO NOTHING`,
+      [sender, requestId, hash, 200, JSON.stringify(answer), answer.timestamp],
+    );
+    // The receipt is written in the referral's own transaction, under its key's lock: a message sent
+    // twice at once makes one referral, and the second is answered from the first's receipt (or a 409
+    // when it is another message under the same id), never with a referral it did not make.
+    let answered: MessageAnswer | undefined;
     const { referral } = await this.referrals.send(p, {
       patientId, serviceId: serviceId.id, reason: sr.reasonCode?.[0]?.text ?? sr.reasonCode?.[0]?.coding?.[0]?.display ?? '',
       priority: sr.priority, consentGiven: consent?.given === true, share: (consent?.share ?? []).filter((s) => s !== 'contact'),
       whatMatters: ext(WHAT_MATTERS_EXTENSION), healthInfo: ext(HEALTH_INFO_EXTENSION), idempotencyKey: key,
+    }, async (tx, made) => {
+      if (made.created) {
+        const answer = this.answerOf(header, requestId, key, made.sr, made.task);
+        await keep(tx, answer);
+        answered = { status: 200, body: answer, replayed: false };
+      } else {
+        answered = await this.receipt(tx, sender, requestId, hash);
+      }
     });
-    const now = this.clock.now().toISOString();
+    if (answered) return answered;
+    // A referral made under this key whose receipt was never kept (sent before receipts were written with the referral).
+    const answer = this.answerOf(header, requestId, key, referral.sr, referral.task);
+    await keep(this.db, answer);
+    return { status: 200, body: answer, replayed: false };
+  }
+
+  /** The answer kept for the sender's id: given again for the same message, a 409 for another one. */
+  private async receipt(q: Queryable, sender: string, requestId: string, hash: string): Promise<MessageAnswer | undefined> {
+    const res = await q.query<{ body_hash: string; status: number; response: string }>(
+      'SELECT body_hash, status, response FROM message_receipt WHERE sender = $1 AND request_id = $2', [sender, requestId]);
+    const row = res.rows[0];
+    if (!row) return undefined;
+    if (row.body_hash !== hash) throw conflict(`X-Request-Id ${requestId} was already used for a different message: send a new id for a new message`);
+    return { status: row.status, body: JSON.parse(row.response), replayed: true };
+  }
+
+  /** The response message: MessageHeader (ok, answering the request's header), the ServiceRequest and its Task. */
+  private answerOf(header: MessageHeader, requestId: string, key: string, sr: ServiceRequest, task: Task | undefined): Bundle {
     const responseHeader: MessageHeader = {
       resourceType: 'MessageHeader', id: createHash('sha256').update(`response|${key}`).digest('hex').slice(0, 32),
       eventCoding: { system: BARS_EVENT_SYSTEM, code: BARS_REFERRAL_EVENT },
       source: { endpoint: 'urn:onestory:process-message', name: 'OneStory' },
       response: { identifier: header.id ?? requestId, code: 'ok' },
-      focus: [{ reference: `ServiceRequest/${referral.id}` }],
+      focus: [{ reference: `ServiceRequest/${sr.id}` }],
     };
-    const answer: Bundle = {
-      resourceType: 'Bundle', type: 'message', timestamp: now,
+    return {
+      resourceType: 'Bundle', type: 'message', timestamp: this.clock.now().toISOString(),
       entry: [
         { fullUrl: `urn:uuid:${responseHeader.id}`, resource: responseHeader },
-        { fullUrl: `ServiceRequest/${referral.id}`, resource: referral.sr },
-        ...(referral.task ? [{ fullUrl: `Task/${referral.task.id}`, resource: referral.task }] : []),
+        { fullUrl: `ServiceRequest/${sr.id}`, resource: sr },
+        ...(task ? [{ fullUrl: `Task/${task.id}`, resource: task }] : []),
       ],
     };
-    await this.db.query(
-      `INSERT INTO message_receipt (sender, request_id, body_hash, status, response, received_at) VALUES ($1, $2, $3, $4, $5, $6)
-        ON CONFLICT (sender, request_id) DO NOTHING`,
-      [sender, requestId, hash, 200, JSON.stringify(answer), now],
-    );
-    return { status: 200, body: answer, replayed: false };
   }
 
   /** The message's header, its ServiceRequest, and the Patient entry it names (if any), checked. */

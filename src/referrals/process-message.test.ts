@@ -40,6 +40,7 @@ describe('$process-message: a referral sent in by another system (BaRS style)', 
   let t: TestPlatform;
   let as: Record<string, string>;
   const count = async () => Number((await t.platform.db.query<{ n: string }>("SELECT count(*) AS n FROM resource WHERE resource_type IN ('ServiceRequest', 'Task')")).rows[0].n);
+  const srOf = (body: { entry: { resource: { resourceType: string; id: string } }[] }) => body.entry.find((e) => e.resource.resourceType === 'ServiceRequest')!.resource.id;
   beforeAll(async () => {
     t = await createTestPlatform();
     await seedReferralWorld(t.platform);
@@ -84,5 +85,29 @@ describe('$process-message: a referral sent in by another system (BaRS style)', 
       expect(res.body.resourceType).toBe('OperationOutcome');
     }
     expect(await count()).toBe(before);
+  });
+
+  it('the same message twice at once with one X-Request-Id makes one referral, and both get the same answer', async () => {
+    const before = await count();
+    const [a, b] = await Promise.all([1, 2].map(() => fhir(t.app, 'POST', '$process-message', message(), { ...as, 'x-request-id': 'twice-0001' })));
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body).toEqual(b.body);
+    expect(await count()).toBe(before + 2);
+    const kept = await t.platform.db.query<{ n: string }>("SELECT count(*) AS n FROM message_receipt WHERE request_id = 'twice-0001'");
+    expect(Number(kept.rows[0].n)).toBe(1);
+  });
+
+  it('two different messages at once under one X-Request-Id: one referral, the other refused with a 409, never answered with a referral it did not make', async () => {
+    const before = await count();
+    const services = [REF.serviceA, REF.serviceB];
+    const sent = services.map((service) => message({ service }));
+    const answers = await Promise.all(sent.map((m) => fhir(t.app, 'POST', '$process-message', m, { ...as, 'x-request-id': 'twice-0002' })));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(await count()).toBe(before + 2);
+    const ok = answers.findIndex((r) => r.status === 200);
+    const sr = (await fhir(t.app, 'GET', `ServiceRequest/${srOf(answers[ok].body)}`, undefined, as)).body;
+    // The referral answered is the one its own message asked for.
+    expect(sr.performer[0].reference).toBe(`HealthcareService/${services[ok]}`);
+    expect(answers[1 - ok].body.resourceType).toBe('OperationOutcome');
   });
 });

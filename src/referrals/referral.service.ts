@@ -7,7 +7,7 @@ import { isReceiver, isReferrer } from '../access/policy/referral.policy.js';
 import { restrictionFor } from '../access/policy/row-restriction.js';
 import type { Principal } from '../access/principal.js';
 import type { Clock } from '../clock.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { badRequest, conflict, FhirError, forbidden, invalidResource, issue, notFound } from '../fhir/outcome.js';
 import { isValidId, localReference } from '../fhir/reference.js';
 import type { RequestContext } from '../fhir/request-context.js';
@@ -39,6 +39,15 @@ export interface NewReferral {
   /** One per submission (a hidden field of the form, a client's key): a repeat returns the first referral. */
   idempotencyKey: string;
 }
+
+/**
+ * Run inside the referral's transaction, under the idempotency key's lock, once its ServiceRequest
+ * and Task are written (`created`): what the caller keeps about the submission (`$process-message`'s
+ * receipt) commits with the referral, or neither does. When the key's earlier ServiceRequest is found
+ * instead (`created` false: found before the transaction, or inside it once a concurrent submission
+ * with the key committed), it runs then, and may refuse (throw) to answer the repeat.
+ */
+export type WithinSend = (tx: Queryable, made: { created: true; sr: ServiceRequest; task: Task } | { created: false }) => Promise<void>;
 
 /** A referral as the pages read it. */
 export interface Referral {
@@ -126,14 +135,17 @@ export class ReferralService {
    * consent, shared text the consent does not cover, a person the referrer cannot see (404), or a
    * person who objects to sharing (the service could not see the referral).
    */
-  async send(p: Principal, n: NewReferral): Promise<{ referral: Referral; created: boolean }> {
+  async send(p: Principal, n: NewReferral, within?: WithinSend): Promise<{ referral: Referral; created: boolean }> {
     const now = this.clock.now();
     const d = can(p, 'referral.send');
     if (!d.allowed) throw forbidden(`Not allowed: ${d.reason}`);
     if (!n || typeof n !== 'object') throw badRequest('A referral is needed');
     if (typeof n.idempotencyKey !== 'string' || !KEY.test(n.idempotencyKey)) throw badRequest('The form has no submission key: reload the page and try again', 'key');
     const earlier = await this.repo.byKey(IDEMPOTENCY_SYSTEM, n.idempotencyKey);
-    if (earlier) return { referral: await this.get(p, earlier), created: false };
+    if (earlier) {
+      await within?.(this.db, { created: false });
+      return { referral: await this.get(p, earlier), created: false };
+    }
     if (!isValidId(n.patientId)) throw badRequest('Choose the person to refer', 'patient');
     if (!isValidId(n.serviceId)) throw badRequest('Choose the service to refer to', 'service');
     const reason = cleanText(n.reason, 'reason', 'The reason for the referral');
@@ -185,8 +197,13 @@ export class ReferralService {
     };
     const made = await this.db.transaction(async (tx) => {
       const srDone = await this.resources.create('ServiceRequest', sr, { ifNoneExist: `identifier=${encodeURIComponent(`${IDEMPOTENCY_SYSTEM}|${n.idempotencyKey}`)}`, tx, ctx });
-      if (!srDone.created) return { id: srDone.id, created: false };
-      await this.resources.create('Task', this.taskFor(JSON.parse(srDone.content!), service!, providerId, now), { tx, ctx });
+      if (!srDone.created) {
+        await within?.(tx, { created: false });
+        return { id: srDone.id, created: false };
+      }
+      const stored = JSON.parse(srDone.content!) as ServiceRequest;
+      const taskDone = await this.resources.create('Task', this.taskFor(stored, service!, providerId, now), { tx, ctx });
+      await within?.(tx, { created: true, sr: stored, task: JSON.parse(taskDone.content!) as Task });
       return { id: srDone.id, created: true };
     });
     return { referral: await this.get(p, made.id), created: made.created };
