@@ -1,3 +1,5 @@
+import type { PageAgainstCeiling } from './stats.js';
+
 /**
  * Discharge's figures in `npm run bench` (issue 13's Speed section): what bench/discharge.bench.ts
  * measures on each dataset, its targets, and how RESULTS.md shows them. Kept apart from the
@@ -25,21 +27,12 @@ export interface DischargeBenchResult {
   trusts: number;
   resourcesAdded: number;
   loadAvg1m: number;
-  board: {
-    requests: number;
+  /** The board; its ceiling: the same stays and people read by one plain statement, one request at a time in the same loop. */
+  board: PageAgainstCeiling & {
     /** Stays counted on the board (its counts and delay days are over all of them); absent in runs before the board had pages. */
     counted?: number;
     /** Stays listed on the page the coordinator got. */
     shown: number;
-    p50Ms: number;
-    p95Ms: number;
-    p99Ms: number;
-    /** The same stays and people read by one plain statement, one request at a time in the same loop. */
-    ceilingP50Ms: number;
-    ceilingP95Ms: number;
-    /** board p95 / ceiling p95. */
-    ratio: number;
-    met: boolean;
   };
   reablement91: DischargeFigureTiming & {
     year: number;

@@ -21,7 +21,7 @@ export const CLUSTER_SETTINGS: Record<string, string> = {
   max_connections: '200',
 };
 
-function binDir(): string {
+export function binDir(): string {
   const base = '/usr/lib/postgresql';
   let versions: string[] = [];
   try {

@@ -123,6 +123,8 @@ export interface RunResult {
   note?: string;
   /** Issue 12's figures (bench/proactive-care.bench.ts), measured once at the largest size; also in results/proactive-care.json. */
   proactiveCare?: unknown;
+  /** Issue 14's figures (bench/outcomes.bench.ts; rendered by outcomes.report.ts into their own section). */
+  outcomes?: unknown;
 }
 
 /** The issue's targets ("on this 2-core machine against real PostgreSQL"). */

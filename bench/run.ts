@@ -18,6 +18,11 @@
  *   runs it alone, --only without it leaves it out; --proactive-care-residents=N runs it at N residents instead
  *   discharge (issue 13: the board of a trust with 1,000 inpatients, the 91-day and 21+ day figures; bench/discharge.bench.ts)
  *   runs on every dataset after the record's scenarios; --only=discharge runs it (and the first ceiling) alone
+ *   outcomes (issue 14: every record indicator for every place and stratifier on PostgreSQL, the same on DuckDB as the
+ *   reference, the dashboard from stored reports; bench/outcomes.bench.ts) runs once on a throwaway cluster of its own:
+ *   the dashboard at the largest of --sizes, the evaluation at --outcomes-residents=N[,M…] (default 1,900,000, 2,000
+ *   with --quick; loaded with COPY by bench/outcomes.load.ts); --only=outcomes runs it alone; --outcomes-duckdb=false
+ *   leaves DuckDB out
  *   npm run bench -- --render        rewrite RESULTS.md from results/latest.json (no measuring)
  *   npm run bench -- --databases=embedded --out=a.json  (and postgres to b.json, at the same time), then
  *   npm run bench -- --combine=a.json,b.json            one RESULTS.md from runs made in separate processes
@@ -29,10 +34,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, loadavg, platform as osPlatform, release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { identityFor } from '../src/access/identity/identity.js';
-import { hashPassword } from '../src/access/identity/password.service.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { importItems, readImportSource } from '../src/fhir/import.service.js';
@@ -42,8 +44,9 @@ import { createLogger } from '../src/logger.js';
 import { createPlatform, type Platform } from '../src/platform.js';
 import { buildServer } from '../src/server.js';
 import { benchDischarge } from './discharge.bench.js';
+import { signInStaff } from './sign-in.js';
 import type { DischargeBenchResult } from './discharge.report.js';
-import { BENCH_GP_ID, BENCH_PRACTICE_ID, writeFixtures } from './fixtures.js';
+import { BENCH_PRACTICE_ID, writeFixtures } from './fixtures.js';
 import { runLoad } from './load.js';
 import { startCluster, type Cluster } from './postgres.js';
 import { accessComparisons, judge, renderMarkdown, type DatabaseInfo, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
@@ -55,6 +58,8 @@ import { ceilingSummary, ratio, summarise } from './stats.js';
 import { mergeRecordSection, renderRecordSection, type RecordBenchResult } from './record.bench.js';
 import { mergeWorklistSection, renderWorklistSection, type WorklistBenchResult } from './worklist.bench.js';
 import { benchProactiveCare, mergeProactiveCareSection, renderProactiveCareSection, type ProactiveCareBenchResult } from './proactive-care.bench.js';
+import { benchOutcomes } from './outcomes.bench.js';
+import { mergeOutcomesSection, POPULATION_TARGET, renderOutcomesSection, type OutcomesBenchResult } from './outcomes.report.js';
 
 /** Keeps the web app's figures (bench/record.bench.ts, run on its own) in RESULTS.md when it is rewritten. */
 function withRecordSection(markdown: string): string {
@@ -80,8 +85,15 @@ function withSoakSection(markdown: string): string {
 /** Keeps the proactive care figures (bench/proactive-care.bench.ts, run on its own) in RESULTS.md when it is rewritten. */
 function withProactiveCareSection(markdown: string): string {
   const file = join(BENCH, 'results', 'proactive-care.json');
+  if (!existsSync(file)) return withOutcomesSection(markdown);
+  return withOutcomesSection(mergeProactiveCareSection(markdown, renderProactiveCareSection(JSON.parse(readFileSync(file, 'utf8')) as ProactiveCareBenchResult)));
+}
+
+/** Keeps the outcomes figures (bench/outcomes.bench.ts, which may run on its own with --only=outcomes) in RESULTS.md when it is rewritten. */
+function withOutcomesSection(markdown: string): string {
+  const file = join(BENCH, 'results', 'outcomes.json');
   if (!existsSync(file)) return markdown;
-  return mergeProactiveCareSection(markdown, renderProactiveCareSection(JSON.parse(readFileSync(file, 'utf8')) as ProactiveCareBenchResult));
+  return mergeOutcomesSection(markdown, renderOutcomesSection(JSON.parse(readFileSync(file, 'utf8')) as OutcomesBenchResult));
 }
 
 // dist/bench/run.js → the repository root, wherever it is run from.
@@ -128,6 +140,9 @@ interface Options {
   services: number;
   /** Residents of proactive care's own population (default: the largest of sizes). */
   proactiveCareResidents?: number;
+  /** The populations every outcome indicator is evaluated on (issue 14's is 1.9 million). */
+  outcomesResidents: number[];
+  outcomesDuckdb: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -153,6 +168,12 @@ function parseArgs(argv: string[]): Options {
     only: value('only') ? new Set(value('only')!.split(',')) : undefined,
     services: num('services', 10_000),
     proactiveCareResidents: value('proactive-care-residents') === undefined ? undefined : num('proactive-care-residents', 0),
+    outcomesResidents: value('outcomes-residents')?.split(',').map((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`--outcomes-residents must be positive whole numbers, not ${v}`);
+      return n;
+    }) ?? [quick ? 2_000 : POPULATION_TARGET],
+    outcomesDuckdb: value('outcomes-duckdb') !== 'false',
   };
 }
 
@@ -305,46 +326,6 @@ async function checkRelationships(db: Database, n: number): Promise<number> {
       'the import path did not fill the access policy\'s derived table, so the signed-in user would see nobody');
   }
   return all;
-}
-
-interface SignedIn {
-  headers: Record<string, string>;
-  username: string;
-}
-
-/** A staff member the bench signs in as: by default the GP of the practice every fixture patient is registered with. */
-interface StaffMember {
-  role: 'gp' | 'discharge-coordinator';
-  organizationId: string;
-  practitionerId: string;
-  displayName: string;
-}
-const BENCH_GP: StaffMember = { role: 'gp', organizationId: BENCH_PRACTICE_ID, practitionerId: BENCH_GP_ID, displayName: 'Dr Gwen Bench' };
-
-/**
- * A GP of the bench practice (acting for it, with its Practitioner), signed in over HTTP as a
- * browser does (POST /auth/sign-in): the session cookie on every request, and the session's CSRF
- * token (X-CSRF-Token), which writes made with a cookie need; GETs need none but carry it harmlessly.
- */
-async function signInStaff(platform: Platform, url: string, who: StaffMember = BENCH_GP): Promise<SignedIn> {
-  const username = `bench.${who.role}.${process.pid}.${Date.now()}`;
-  const password = randomBytes(18).toString('base64url');
-  await identityFor(platform).users.create({
-    kind: 'staff', username, displayName: who.displayName, passwordHash: await hashPassword(password),
-    memberships: [{ organizationId: who.organizationId, role: who.role, practitionerId: who.practitionerId }],
-  });
-  const res = await fetch(`${url}/auth/sign-in`, {
-    method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ username, password }),
-  });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${text.slice(0, 500)}`);
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
-  const body = JSON.parse(text) as { csrfToken?: string; user?: { role?: string; organizationId?: string } };
-  if (!cookie.includes('=') || !body.csrfToken) throw new Error(`sign-in answered 200 without a session cookie or CSRF token: ${text.slice(0, 500)}`);
-  if (body.user?.role !== who.role || body.user?.organizationId !== who.organizationId) {
-    throw new Error(`signed in as ${JSON.stringify(body.user)}, not a ${who.role} acting for ${who.organizationId}`);
-  }
-  return { headers: { cookie, 'x-csrf-token': body.csrfToken }, username };
 }
 
 async function benchDataset(src: DatabaseSource, n: number, opts: Options, state: { createOffset: number }): Promise<{ result: DatasetResult; version: string }> {
@@ -595,7 +576,9 @@ async function main(): Promise<void> {
       }
       let version = '';
       try {
-        for (const n of opts.only?.size === 1 && opts.only.has('proactive-care') ? [] : opts.sizes) {
+        // Proactive care and outcomes build their own populations: run alone, they need no dataset.
+        const standalone = opts.only && [...opts.only].every((x) => x === 'proactive-care' || x === 'outcomes');
+        for (const n of standalone ? [] : opts.sizes) {
           log(`${n} patients on ${kind}`);
           const r = await benchDataset(src, n, opts, state);
           version = r.version;
@@ -615,6 +598,15 @@ async function main(): Promise<void> {
       const residents = opts.proactiveCareResidents ?? Math.max(...opts.sizes);
       log(`proactive care: ${residents} synthetic residents (bench/proactive-care.bench.ts)`);
       proactiveCare = await benchProactiveCare({ residents, requests: opts.quick ? 10 : 50, note: opts.quick ? 'A --quick smoke run.' : undefined });
+    }
+    // Issue 14's figures, once: the dashboard at the dataset size, the evaluation at --outcomes-residents; its own cluster.
+    let outcomes: OutcomesBenchResult | undefined;
+    if (!opts.only || opts.only.has('outcomes')) {
+      log(`outcomes: the dashboard at ${Math.max(...opts.sizes)} residents, every indicator at ${opts.outcomesResidents.join(', ')} (bench/outcomes.bench.ts)`);
+      outcomes = await benchOutcomes({
+        dashboardResidents: Math.max(...opts.sizes), evaluationResidents: opts.outcomesResidents, requests: opts.quick ? 20 : 100,
+        duckdb: opts.outcomesDuckdb, quick: opts.quick,
+      });
     }
     const extra: ScenarioResult[] = [];
     const synth = await benchSynthRow(opts.quick).catch((err) => {
@@ -644,6 +636,7 @@ async function main(): Promise<void> {
       datasets,
       extra,
       ...(proactiveCare ? { proactiveCare } : {}),
+      ...(outcomes ? { outcomes } : {}),
     };
     const out = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
     if (out) {

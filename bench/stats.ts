@@ -80,3 +80,28 @@ export function ceilingSummary(runs: number[]): { runsReqPerSec: number[]; min: 
   const sorted = [...runs].sort((a, b) => a - b);
   return { runsReqPerSec: runs, min: sorted[0] ?? Number.NaN, median: percentile(sorted, 50), max: sorted[sorted.length - 1] ?? Number.NaN };
 }
+
+/** A page requested one at a time, each request after one of its ceiling's, in the same loop (the discharge board, the outcomes dashboard). */
+export interface PageAgainstCeiling {
+  requests: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  /** The ceiling: the same rows read by plain statements on the same pool, no session, policy or page. */
+  ceilingP50Ms: number;
+  ceilingP95Ms: number;
+  /** page p95 / ceiling p95. */
+  ratio: number;
+  /** page p95 under the target. */
+  met: boolean;
+}
+
+/** The figures of a page's and its ceiling's latencies (ms), judged against a p95 target. */
+export function pageAgainstCeiling(pageMs: number[], ceilingMs: number[], targetP95Ms: number): PageAgainstCeiling {
+  const p = Float64Array.from(pageMs).sort();
+  const c = Float64Array.from(ceilingMs).sort();
+  return {
+    requests: pageMs.length, p50Ms: percentile(p, 50), p95Ms: percentile(p, 95), p99Ms: percentile(p, 99),
+    ceilingP50Ms: percentile(c, 50), ceilingP95Ms: percentile(c, 95), ratio: percentile(p, 95) / percentile(c, 95), met: percentile(p, 95) < targetP95Ms,
+  };
+}

@@ -79,6 +79,17 @@ export function cubeSql(c: RecordComputation): string {
      GROUP BY 1, 2, 3, 4, 5, 6`;
 }
 
+/** A row of cubeSql's result as the database returns it. */
+export interface CubeSqlRow { district: string; practice: string; sex: string; age_band: string; quintile: string | number; ethnicity: string; num: number | string; den: number | string }
+
+/** A row of cubeSql's result as a cell of the cube (the bench reads the same statement from DuckDB: bench/outcomes.duckdb.ts). */
+export function cubeRowOf(r: CubeSqlRow): CubeRow {
+  return {
+    district: r.district, practice: r.practice, sex: SEX.has(r.sex) ? r.sex : 'other', ageBand: r.age_band, quintile: String(r.quintile),
+    ethnicity: r.ethnicity, num: Number(r.num), den: Number(r.den),
+  };
+}
+
 /** Checks a period: two calendar dates, start on the first day of a quarter, end on its last day. */
 export function parsePeriod(start: string | undefined, end: string | undefined): Period {
   if (!start || !end) throw badRequest('periodStart and periodEnd are required (YYYY-MM-DD)', ['periodStart', 'periodEnd']);
@@ -131,12 +142,8 @@ export class MeasureEvaluationService {
   async cube(indicator: Indicator, period: Period): Promise<CubeRow[]> {
     const c = indicator.computation;
     if (c.kind !== 'record') throw badRequest(`${indicator.id} is not computed from the record`);
-    const res = await this.db.query<{ district: string; practice: string; sex: string; age_band: string; quintile: string; ethnicity: string; num: number; den: number }>(
-      cubeSql(c), [period.start, period.end]);
-    return res.rows.map((r) => ({
-      district: r.district, practice: r.practice, sex: SEX.has(r.sex) ? r.sex : 'other', ageBand: r.age_band, quintile: String(r.quintile),
-      ethnicity: r.ethnicity, num: Number(r.num), den: Number(r.den),
-    }));
+    const res = await this.db.query<CubeSqlRow>(cubeSql(c), [period.start, period.end]);
+    return res.rows.map(cubeRowOf);
   }
 
   /** Every place's protected figures for a period. */

@@ -10,7 +10,7 @@ const INDICATOR_TYPES = new Set(['Organization', 'Patient', 'Observation', 'Enco
 /** The financial year the synthetic population was calibrated on (as of REFERENCE_AS_OF). */
 export const CALIBRATED_YEAR = { start: '2024-04-01', end: '2025-03-31' };
 
-function* indicatorResources(residents: number, seed: number): Generator<Resource & { id: string }> {
+export function* indicatorResources(residents: number, seed: number): Generator<Resource & { id: string }> {
   for (const r of synthesize({ residents, seed, asOf: REFERENCE_AS_OF })) if (INDICATOR_TYPES.has(r.resourceType)) yield r as Resource & { id: string };
 }
 
@@ -38,6 +38,31 @@ const TOKEN_PARAMS: Record<string, (r: any) => { system?: string; code?: string 
 };
 const TOKEN_CODE: Record<string, string> = { Observation: 'code', Encounter: 'type', EpisodeOfCare: 'type', Condition: 'code' };
 
+/** One resource as the record stores it (meta with its version and time), and the index rows the indicators read. */
+export interface IndicatorRows {
+  resourceType: string;
+  id: string;
+  content: string;
+  /** sp_token rows: [resource_type, code, system, value]. */
+  tokens: [string, string, string, string][];
+  /** sp_reference rows: [resource_type, code, target_type, target_id]. */
+  refs: [string, string, string, string][];
+}
+
+/** The stored content and index rows of one resource (shared by the fixtures and the bench's bulk loader, bench/outcomes.load.ts). */
+export function indicatorRows(r: Resource & { id: string }, now: string): IndicatorRows {
+  const tokens: IndicatorRows['tokens'] = [];
+  const refs: IndicatorRows['refs'] = [];
+  const get = TOKEN_PARAMS[r.resourceType];
+  if (get) for (const c of get(r)) if (c.code) tokens.push([r.resourceType, TOKEN_CODE[r.resourceType], c.system ?? '', c.code]);
+  const subject = (r as any).subject?.reference as string | undefined;
+  if (subject && (r.resourceType === 'Condition' || r.resourceType === 'CareTeam')) {
+    const [type, id] = subject.split('/');
+    refs.push([r.resourceType, 'subject', type, id]);
+  }
+  return { resourceType: r.resourceType, id: r.id, content: JSON.stringify({ ...r, meta: { ...r.meta, versionId: '1', lastUpdated: now } }), tokens, refs };
+}
+
 /**
  * The same population written straight into `resource` with only the index rows the indicators
  * read (sp_token of code/type, sp_reference of subject): about a hundred times faster than the
@@ -52,21 +77,13 @@ export async function writeOutcomesPopulation(platform: Platform, residents: num
     if (batch.length === 0) return;
     const rids = await platform.resources.repo.allocateRids(batch.length);
     const now = new Date().toISOString();
-    const tok: [string, string, string, string, string][] = [];
-    const refs: [string, string, string, string, string][] = [];
-    batch.forEach((r, i) => {
-      const get = TOKEN_PARAMS[r.resourceType];
-      if (get) for (const c of get(r)) if (c.code) tok.push([rids[i], r.resourceType, TOKEN_CODE[r.resourceType], c.system ?? '', c.code]);
-      const subject = (r as any).subject?.reference as string | undefined;
-      if (subject && (r.resourceType === 'Condition' || r.resourceType === 'CareTeam')) {
-        const [type, id] = subject.split('/');
-        refs.push([rids[i], r.resourceType, 'subject', type, id]);
-      }
-    });
+    const rows = batch.map((r) => indicatorRows(r, now));
+    const tok = rows.flatMap((x, i) => x.tokens.map((t) => [rids[i], ...t]));
+    const refs = rows.flatMap((x, i) => x.refs.map((t) => [rids[i], ...t]));
     await db.query(
       `INSERT INTO resource (rid, resource_type, id, version_id, last_updated, content)
        SELECT rid::bigint, t, id, 1, $4::timestamptz, c FROM unnest($1::text[], $2::text[], $3::text[], $5::text[]) AS u(rid, t, id, c)`,
-      [rids, batch.map((r) => r.resourceType), batch.map((r) => r.id), now, batch.map((r) => JSON.stringify({ ...r, meta: { ...r.meta, versionId: '1', lastUpdated: now } }))],
+      [rids, rows.map((r) => r.resourceType), rows.map((r) => r.id), now, rows.map((r) => r.content)],
     );
     if (tok.length) {
       await db.query(
