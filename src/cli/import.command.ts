@@ -36,6 +36,15 @@ export const importCommand: Command = {
         for (const r of summary.rejected.slice(0, show)) console.log(`  ${r.source}: ${r.reason}`);
         if (summary.rejected.length > show) console.log(`  … and ${summary.rejected.length - show} more (--show-rejected N)`);
       } else console.log('Rejected 0 lines.');
+      // The eFI of the people whose records this load changed: recomputed now, so the change queue does
+      // not wait (and grow) until a server runs.
+      const queued = await platform.proactiveCare.frailty.queuedPeople();
+      if (queued > 0) {
+        const efi = await platform.proactiveCare.frailty.catchUp();
+        console.log(efi.everyone
+          ? `eFI computed for everyone (${efi.people.toLocaleString('en-GB')} people, never computed before) in ${efi.seconds.toFixed(1)} s.`
+          : `eFI recomputed for ${efi.people.toLocaleString('en-GB')} people whose records changed in ${efi.seconds.toFixed(1)} s.`);
+      }
       return summary.rejected.length > 0 ? 1 : 0;
     } finally {
       await platform.close();

@@ -177,12 +177,22 @@ export class EfiRepository {
   }
 
   /**
-   * The oldest `limit` entries of the change queue (migration 020: people whose Conditions, Observations,
-   * medicines, admissions or carers changed), as their sequence numbers and the distinct people.
+   * The `limit` people who have waited longest in the change queue (migration 020: people whose
+   * Conditions, Observations, medicines, admissions or carers changed), with every entry of theirs
+   * committed by now: a person queued by ten writes is recomputed once and all ten entries go.
    */
   async queued(limit: number): Promise<{ seqs: string[]; people: string[] }> {
-    const r = await this.db.query<{ seq: string; patient_id: string }>('SELECT seq::text AS seq, patient_id FROM efi_queue ORDER BY seq LIMIT $1::int', [limit]);
+    const r = await this.db.query<{ seq: string; patient_id: string }>(
+      `SELECT q.seq::text AS seq, q.patient_id FROM efi_queue q
+        WHERE q.patient_id IN (SELECT patient_id FROM efi_queue GROUP BY patient_id ORDER BY min(seq) LIMIT $1::int)`,
+      [limit],
+    );
     return { seqs: r.rows.map((x) => x.seq), people: [...new Set(r.rows.map((x) => x.patient_id))] };
+  }
+
+  /** How many people are queued. */
+  async queuedPeople(): Promise<number> {
+    return (await this.db.query<{ n: number }>('SELECT count(DISTINCT patient_id)::int AS n FROM efi_queue')).rows[0].n;
   }
 
   /**

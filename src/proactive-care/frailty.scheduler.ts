@@ -20,8 +20,11 @@ export function untilNextNight(now: Date): number {
  * admissions drop out), at once when never computed. One run at a time, nightly and drains alike, so
  * an older reading never overwrites a newer one; a failed run is logged and tried again (the queue
  * keeps what was not done). The timers never keep the process alive. Returns a stop function.
+ * `drainEveryMs` replaces DRAIN_EVERY_MS (a test's short interval).
  */
-export function scheduleFrailty(frailty: Pick<FrailtyService, 'computeAll' | 'everComputed' | 'drainQueue'>, logger: Logger, now: () => Date): () => Promise<void> {
+export function scheduleFrailty(
+  frailty: Pick<FrailtyService, 'computeAll' | 'everComputed' | 'drainQueue'>, logger: Logger, now: () => Date, o: { drainEveryMs?: number } = {},
+): () => Promise<void> {
   let running: Promise<void> = Promise.resolve();
   let busy = false;
   let nightly: NodeJS.Timeout | undefined;
@@ -60,7 +63,7 @@ export function scheduleFrailty(frailty: Pick<FrailtyService, 'computeAll' | 'ev
     if (!yes) full();
   }).catch((err) => logger.warn({ err }, 'could not tell whether the eFI was ever computed'));
   arm();
-  const draining = setInterval(drain, DRAIN_EVERY_MS);
+  const draining = setInterval(drain, o.drainEveryMs ?? DRAIN_EVERY_MS);
   draining.unref();
   return async () => {
     stopped = true;

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPlatform, fhir, TEST_ORG_ID, type TestPlatform } from '../testing/test-platform.js';
 import { EFI_CODE_TOKEN, EFI_DEFICIT_EXTENSION, EFI_SCORE_EXTENSION, efiCodeSets, POLYPHARMACY_KEY } from './efi.vocabulary.js';
 import { efiRiskAssessmentId } from './efi.calculator.js';
+import { importItems } from '../fhir/import.service.js';
+import { createLogger } from '../logger.js';
+import { scheduleFrailty } from './frailty.scheduler.js';
 
 const NOW = new Date('2025-07-01T12:00:00Z');
 const SNOMED = 'http://snomed.info/sct';
@@ -174,5 +177,46 @@ describe('the eFI recomputed when the record changes (hazard PRO-5)', () => {
     }).catch(() => undefined);
     expect(await queued()).toEqual([]);
     expect(await t.platform.proactiveCare.frailty.drainQueue()).toMatchObject({ people: 0, written: 0 });
+  });
+
+  it('the server\'s drain timer recomputes a queued person with nobody calling it', async () => {
+    const before = await efiOnApi();
+    await t.platform.resources.create('Condition', { resourceType: 'Condition', subject: { reference: `Patient/${PID}` }, code: { coding: [{ system: SNOMED, code: onlyCodeOf(coded[13].key) }] } });
+    expect(await queued()).toEqual([PID]);
+    const stop = scheduleFrailty(t.platform.proactiveCare.frailty, createLogger('silent'), () => t.platform.clock.now(), { drainEveryMs: 50 });
+    try {
+      // Waits on the outcome, not on time: the limit is only there so a broken timer fails instead of hanging.
+      for (let waited = 0; (await efiOnApi()).deficits === before.deficits; waited += 50) {
+        if (waited > 60_000) throw new Error('the drain timer never recomputed the queued person');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await stop();
+    }
+    expect((await efiOnApi()).deficits).toBe(before.deficits + 1);
+    expect(await queued()).toEqual([]);
+  }, 90_000);
+
+  it('a person queued by many writes is recomputed once and every entry of theirs goes; an import catches up before it ends', async () => {
+    for (const d of coded.slice(14, 17)) {
+      await t.platform.resources.create('Condition', { resourceType: 'Condition', subject: { reference: `Patient/${PID}` }, code: { coding: [{ system: SNOMED, code: onlyCodeOf(d.key) }] } });
+    }
+    const entries = async () => (await t.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM efi_queue')).rows[0].n;
+    expect(await entries()).toBe(3);
+    expect(await t.platform.proactiveCare.frailty.queuedPeople()).toBe(1);
+    expect(await t.platform.proactiveCare.frailty.drainQueue()).toMatchObject({ people: 1, written: 1 });
+    expect(await entries()).toBe(0);
+
+    // What `npx onestory import` does when the load is written: the people it queued are recomputed, the queue left empty.
+    const before = await efiOnApi();
+    const items = coded.slice(17, 19).map((d, i) => ({
+      resource: { resourceType: 'Condition', id: `imported-${i}`, subject: { reference: `Patient/${PID}` }, code: { coding: [{ system: SNOMED, code: onlyCodeOf(d.key) }] } },
+      source: `line ${i + 1}`,
+    }));
+    expect((await importItems(t.platform, items)).imported).toBe(2);
+    expect(await queued()).toEqual([PID]);
+    expect(await t.platform.proactiveCare.frailty.catchUp()).toMatchObject({ everyone: false, people: 1, written: 1 });
+    expect((await efiOnApi()).deficits).toBe(before.deficits + 2);
+    expect(await entries()).toBe(0);
   });
 });

@@ -18,8 +18,8 @@ import { efiCodeSets, EFI_MIN_AGE } from './efi.vocabulary.js';
 export const EFI_BATCH = 1000;
 /** Attempts at a batch's write when a concurrent writer changed one of its RiskAssessments meanwhile (a 409). */
 const WRITE_ATTEMPTS = 3;
-/** Queue entries handled per drain step (see drainQueue). */
-const DRAIN_BATCH = 2000;
+/** People recomputed per drain step (see drainQueue): one batch. */
+const DRAIN_PEOPLE = EFI_BATCH;
 const YEAR_MS = 365 * 86_400_000;
 
 export interface EfiRun {
@@ -91,6 +91,21 @@ export class FrailtyService {
   }
 
   /**
+   * Brings the eFI up to date after a bulk load by the process that made it (`npx onestory import`), so
+   * the change queue is not left to grow until a server runs: the people queued, or everyone when the
+   * eFI was never computed on this database (the server would otherwise do that at its start).
+   */
+  async catchUp(): Promise<EfiRun & { everyone: boolean }> {
+    if (!(await this.everComputed())) return { ...(await this.computeAll()), everyone: true };
+    return { ...(await this.drainQueue()), everyone: false };
+  }
+
+  /** How many people are waiting in the change queue. */
+  queuedPeople(): Promise<number> {
+    return this.repo.queuedPeople();
+  }
+
+  /**
    * Recomputes the people whose record changed (queued by the write itself, in its transaction, so
    * every change that committed is here, whoever made it), until the queue is empty. An entry is removed
    * only after its person was recomputed: a failure leaves it for the next drain.
@@ -99,7 +114,7 @@ export class FrailtyService {
     const started = performance.now();
     const run: EfiRun = { people: 0, older: 0, written: 0, seconds: 0 };
     for (;;) {
-      const { seqs, people } = await this.repo.queued(DRAIN_BATCH);
+      const { seqs, people } = await this.repo.queued(DRAIN_PEOPLE);
       if (seqs.length === 0) break;
       const r = await this.computeFor(people, now);
       run.people += r.people;
