@@ -39,6 +39,7 @@ import { BcfService } from './outcomes/bcf.service.js';
 import { ActionableListService } from './outcomes/actionable-list.service.js';
 import { ActionableListRepository } from './outcomes/actionable-list.repository.js';
 import { FeedbackService } from './outcomes/feedback.service.js';
+import { SubmittedFigureService } from './outcomes/submitted-figure.service.js';
 import { iStatementWriteRule, loadIStatements } from './outcomes/i-statements.js';
 import { CaseloadService } from './record-view/caseload.service.js';
 import { PersonSearchService } from './record-view/person-search.service.js';
@@ -94,7 +95,7 @@ export interface Platform {
   directory: { services: DirectoryService; shortlists: ShortlistService };
   /** The strategy's outcomes framework: indicators as Measures, their protected figures per place and quarter. */
   /** …and the Better Care Fund view, and the 'I' statements surveys (issue 14 parts 7 and 8). */
-  outcomes: { service: OutcomesService; bcf: BcfService; people: ActionableListService; feedback: FeedbackService };
+  outcomes: { service: OutcomesService; bcf: BcfService; people: ActionableListService; feedback: FeedbackService; submitted: SubmittedFigureService };
   close(): Promise<void>;
 }
 
@@ -189,6 +190,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
         bcf: new BcfService(indicators, evaluation, reports, clock, database),
         people: new ActionableListService(indicators, new ActionableListRepository(database)),
         feedback: new FeedbackService(database, resources, clock),
+        submitted: new SubmittedFigureService(indicators, reports, resources, database, clock, evaluation.geography),
       };
     })(),
   };

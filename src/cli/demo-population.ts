@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { seedDemoDischarge } from '../discharge/discharge.demo.js';
 import { seedDemoPathways } from '../pathways/pathway.demo.js';
 import { seedDemoFeedback } from '../outcomes/feedback.demo.js';
+import { seedDemoSubmittedFigures } from '../outcomes/submitted-figure.demo.js';
 import { Params } from '../fhir/search.repository.js';
 import { seedDemoCaseFinding } from '../proactive-care/case-finding.demo.js';
 import { seedDemoCarePlanning } from '../care-planning/care-planning.demo.js';
@@ -67,6 +68,8 @@ async function showDemoAccounts(platform: Platform, clock: Clock): Promise<void>
   await seedDemoPathways(platform, accounts, clock.now());
   // Answers to the 'I' statements for the last two quarters (src/outcomes/feedback.demo.ts).
   await seedDemoFeedback(platform, clock.now());
+  // Figures partners submit (pupil absence, early years, sickness absence), one corrected (src/outcomes/submitted-figure.demo.ts).
+  await seedDemoSubmittedFigures(platform, accounts, demoPrincipal, clock.now());
   // The web app's demo: the resident's carer gets proxy access, and the console says whom to look up.
   const hint = await prepareDemoStory(platform, accounts).catch((err: Error) => `(demo story not prepared: ${err.message})`);
   if (hint) console.log(hint);

@@ -253,6 +253,15 @@ export class ResourceService {
     return items.map((r) => results.get(key(r))!);
   }
 
+  /**
+   * The platform's own Provenance of a write it made for a caller (a partner's submitted figure:
+   * who, for which organisation, when), in the caller's transaction. Never reachable from a client:
+   * every client path refuses Provenance (checkWritable), so the record's provenance is the platform's word.
+   */
+  async recordProvenance(q: Queryable, body: unknown): Promise<WriteResult> {
+    return this.mustInsert(q, this.checkBody('Provenance', body));
+  }
+
   /** PUT Type/id: updates, or creates with the client's id when it does not exist yet. */
   async update(type: string, id: string, body: unknown, opts: { ifMatch?: number; tx?: Queryable; ctx?: RequestContext } = {}): Promise<WriteResult> {
     this.checkType(type);

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/database.js';
 import type { Evaluation, Figure, PlaceResult, Period } from './measure-evaluation.service.js';
-import type { PlaceLevel } from './place.directory.js';
+import type { Place, PlaceLevel } from './place.directory.js';
 
 /** A stored (protected) figure of one indicator, place and period. */
 export interface StoredReport {
@@ -15,18 +15,24 @@ export interface StoredReport {
   strata: Record<string, Record<string, Figure>> | null;
   /** Practices: the district the practice is in (from the directory, for the drill-down from a district). */
   district?: string;
+  /** A submitted figure: who submitted the version shown, for which organisation, when, and its MeasureReport. */
+  submission?: Submission;
 }
+
+export interface Submission { by: string; organisation: string; at: string; version: number; report: string }
 
 interface Row {
   measure_id: string; place: string; place_level: PlaceLevel; place_name: string; parent_place: string | null;
   period_start: string; period_end: string; evaluated_at: string;
   numerator: number | null; denominator: number | null; score: string | null; score_low: string | null; score_high: string | null;
   suppressed: boolean; strata: Record<string, Record<string, Figure>> | null;
+  submitted_by: string | null; submitted_org: string | null; submitted_at: string | null; submitted_version: number | null; source_report: string | null;
 }
 
 const num = (x: string | null) => (x === null ? null : Number(x));
 const SELECT = `SELECT measure_id, place, place_level, place_name, parent_place, to_char(period_start, 'YYYY-MM-DD') AS period_start,
-  to_char(period_end, 'YYYY-MM-DD') AS period_end, evaluated_at::text, numerator, denominator, score::text, score_low::text, score_high::text, suppressed, strata
+  to_char(period_end, 'YYYY-MM-DD') AS period_end, evaluated_at::text, numerator, denominator, score::text, score_low::text, score_high::text, suppressed, strata,
+  submitted_by, submitted_org, to_char(submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS submitted_at, submitted_version, source_report
   FROM outcome_report`;
 
 function fromRow(r: Row): StoredReport {
@@ -35,6 +41,9 @@ function fromRow(r: Row): StoredReport {
     period: { start: r.period_start, end: r.period_end }, evaluatedAt: r.evaluated_at,
     figure: { numerator: r.numerator, denominator: r.denominator, score: num(r.score), low: num(r.score_low), high: num(r.score_high), suppressed: r.suppressed },
     strata: typeof r.strata === 'string' ? JSON.parse(r.strata) : r.strata,
+    ...(r.submitted_version !== null ? {
+      submission: { by: r.submitted_by ?? '', organisation: r.submitted_org ?? '', at: r.submitted_at ?? '', version: r.submitted_version, report: r.source_report ?? '' },
+    } : {}),
   };
 }
 
@@ -66,6 +75,27 @@ export class OutcomeReportRepository {
     );
   }
 
+  /**
+   * Keeps a submitted figure's latest version (already protected) for its indicator, place and period,
+   * in the caller's transaction, beside the MeasureReport version it comes from.
+   */
+  async storeSubmitted(q: Queryable, r: { measureId: string; place: Place; period: Period; figure: Figure; submission: Submission }): Promise<void> {
+    const f = r.figure;
+    await q.query(
+      `INSERT INTO outcome_report (measure_id, place, place_level, place_name, parent_place, period_start, period_end, evaluated_at,
+                                   numerator, denominator, score, score_low, score_high, suppressed, strata,
+                                   submitted_by, submitted_org, submitted_at, submitted_version, source_report)
+       VALUES ($1, $2, $3, $4, $5, $6::date, $7::date, $8::timestamptz, $9, $10, $11, $12, $13, $14, NULL, $15, $16, $8::timestamptz, $17, $18)
+       ON CONFLICT (measure_id, place, period_start, period_end) DO UPDATE SET
+         evaluated_at = EXCLUDED.evaluated_at, numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator, score = EXCLUDED.score,
+         score_low = EXCLUDED.score_low, score_high = EXCLUDED.score_high, suppressed = EXCLUDED.suppressed, submitted_by = EXCLUDED.submitted_by,
+         submitted_org = EXCLUDED.submitted_org, submitted_at = EXCLUDED.submitted_at, submitted_version = EXCLUDED.submitted_version,
+         source_report = EXCLUDED.source_report`,
+      [r.measureId, r.place.id, r.place.level, r.place.name, r.place.parent ?? null, r.period.start, r.period.end, r.submission.at,
+        f.numerator, f.denominator, f.score, f.low, f.high, f.suppressed, r.submission.by, r.submission.organisation, r.submission.version, r.submission.report],
+    );
+  }
+
   /** One place's stored figures for an indicator, oldest period first (its trend). */
   async trend(measureId: string, place: string): Promise<StoredReport[]> {
     const res = await this.db.query<Row>(`${SELECT} WHERE measure_id = $1 AND place = $2 ORDER BY period_end`, [measureId, place]);
@@ -76,6 +106,14 @@ export class OutcomeReportRepository {
   async latest(measureId: string): Promise<StoredReport[]> {
     const res = await this.db.query<Row>(
       `${SELECT} WHERE measure_id = $1 AND period_end = (SELECT max(period_end) FROM outcome_report WHERE measure_id = $1) ORDER BY place_level, place_name`,
+      [measureId]);
+    return res.rows.map(fromRow);
+  }
+
+  /** Every place's latest stored figure for an indicator (submitted figures: places report different periods). */
+  async latestPerPlace(measureId: string): Promise<StoredReport[]> {
+    const res = await this.db.query<Row>(
+      `SELECT * FROM (SELECT DISTINCT ON (place) * FROM (${SELECT} WHERE measure_id = $1) s ORDER BY place, period_end DESC, period_start) l ORDER BY place_level, place_name`,
       [measureId]);
     return res.rows.map(fromRow);
   }

@@ -114,7 +114,8 @@ export class OutcomesService {
     const indicator = this.registry.get(id);
     if (!indicator) return undefined;
     const history = await this.reports.trend(id, place);
-    const latest = await this.reports.latest(id);
+    // Submitted figures: each place's latest (partners report their own periods); computed ones: the latest quarter's.
+    const latest = indicator.computation.kind === 'submitted' ? await this.reports.latestPerPlace(id) : await this.reports.latest(id);
     const practices = latest.filter((r) => r.placeLevel === 'practice').map((r) => r.place.slice('practice:'.length));
     const districts = await practiceDistricts(this.db, practices);
     for (const r of latest) if (r.placeLevel === 'practice') r.district = districts.get(r.place.slice('practice:'.length));

@@ -1,7 +1,8 @@
 import { table, tag, type TagColour } from './components/index.js';
 import { html, query, type Html } from './html.js';
+import type { SubmittedComputation } from '../outcomes/indicator.definitions.js';
 import type { Indicator } from '../outcomes/indicator.registry.js';
-import type { Figure } from '../outcomes/measure-evaluation.service.js';
+import { quarterOf, type Figure, type Period } from '../outcomes/measure-evaluation.service.js';
 import type { StoredReport } from '../outcomes/outcome-report.repository.js';
 import type { IndicatorOverview } from '../outcomes/outcomes.service.js';
 import { RATING_WORDS, type Progress, type Rating } from '../outcomes/progress.js';
@@ -40,6 +41,27 @@ const quarterName = (end: string) => {
   return `${['Jan to Mar', 'Apr to Jun', 'Jul to Sep', 'Oct to Dec'][Math.floor((m - 1) / 3)]} ${y}`;
 };
 
+/** Computed and submitted indicators are rated; those not yet computable are not. */
+const rated = (i: Indicator) => i.computation.kind !== 'not-yet';
+
+const longDay = (iso: string) => new Date(iso.length === 10 ? `${iso}T12:00:00Z` : iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const shortMonth = (iso: string) => `${MONTHS[Number(iso.slice(5, 7)) - 1]} ${iso.slice(0, 4)}`;
+
+/** A period in words: a calendar quarter by its name, any other whole months as "Sep 2024 to Aug 2025". */
+export function periodName(p: Period): string {
+  const q = quarterOf(p.start);
+  if (q.start === p.start && q.end === p.end) return quarterName(p.end);
+  return p.start.slice(0, 7) === p.end.slice(0, 7) ? shortMonth(p.start) : `${shortMonth(p.start)} to ${shortMonth(p.end)}`;
+}
+
+/** "Submitted by Jo Bloggs (Kent County Council) on 3 November 2025, version 2". */
+export function submittedWords(r: StoredReport): string {
+  const s = r.submission;
+  if (!s) return '';
+  return `submitted by ${s.by} (${s.organisation}) on ${longDay(s.at)}${s.version > 1 ? `, version ${s.version}` : ''}`;
+}
+
 /** Why a figure is suppressed, in words (never a bare gap). */
 export const SUPPRESSED_WHY = 'Fewer than 8 people were counted here in this quarter, or showing this figure would let a suppressed one be worked out from the others.';
 
@@ -60,7 +82,7 @@ export function overviewBody(items: IndicatorOverview[], residents?: number): Ht
   const outcomes = new Map<string, IndicatorOverview[]>();
   for (const it of items) outcomes.set(it.indicator.outcome.id, [...(outcomes.get(it.indicator.outcome.id) ?? []), it]);
   const counts = new Map<Rating, number>();
-  for (const it of items) if (it.indicator.computation.kind === 'record') counts.set(it.progress.rating, (counts.get(it.progress.rating) ?? 0) + 1);
+  for (const it of items) if (rated(it.indicator)) counts.set(it.progress.rating, (counts.get(it.progress.rating) ?? 0) + 1);
   return html`<h1>Outcomes</h1>
   <p class="nhsuk-lede-text">The Integrated Care Strategy's six outcomes and their 29 indicators, for Kent and Medway, against the targets.</p>
   <p>Figures are counted from the shared record each night for the last four quarters, and kept, so a trend builds up. Counts from 1 to 7 are suppressed and the rest rounded to the nearest 5, so no one can be identified. Ratings compare the latest quarter with a straight line from the strategy's baseline to its target.</p>
@@ -69,7 +91,7 @@ export function overviewBody(items: IndicatorOverview[], residents?: number): Ht
     <li><a href="/outcomes/i-statements">The 'I' statements: can residents and staff answer yes?</a></li>
   </ul>
   ${shownSummary(items, residents)}
-  <ul class="onestory-tags" aria-label="Ratings of the indicators computed from the record">
+  <ul class="onestory-tags" aria-label="Ratings of the indicators computed from the record or submitted">
     ${(['on-track', 'at-risk', 'off-track', 'too-little-data'] as Rating[]).map((r) => html`<li>${ratingTag(r)} ${counts.get(r) ?? 0}</li>`)}
   </ul>
   ${[...outcomes.values()].map((list) => html`<section class="onestory-section" aria-labelledby="outcome-${list[0].indicator.outcome.id}">
@@ -82,10 +104,11 @@ export function overviewBody(items: IndicatorOverview[], residents?: number): Ht
         const i = it.indicator;
         return [
           html`<a href="/outcomes/${i.id}">${i.id} ${i.name}</a><br><span class="onestory-muted">${computedHow(i)}</span>`,
-          last ? html`${figureText(i, last.figure)}<br><span class="onestory-muted">${quarterName(last.period.end)}</span>` : (i.computation.kind === 'record' ? 'No figures yet' : 'No figures submitted yet'),
+          last ? html`${figureText(i, last.figure)}<br><span class="onestory-muted">${last.submission ? `${periodName(last.period)}; ${submittedWords(last)}` : quarterName(last.period.end)}</span>`
+            : i.computation.kind === 'record' ? 'No figures yet' : i.computation.kind === 'submitted' ? `No figure submitted yet by ${i.computation.owner}` : 'Not yet computable',
           i.baseline !== null ? `${i.baseline}${unitOf(i)}` : i.baselineText ?? 'None given',
           `${i.target !== null ? `${i.target}${unitOf(i)}` : i.targetText}${i.by ? ` by ${i.by}` : ''}`,
-          i.computation.kind === 'record' ? ratingTag(it.progress.rating) : html`<span class="onestory-muted">Not rated</span>`,
+          rated(i) ? ratingTag(it.progress.rating) : html`<span class="onestory-muted">Not rated</span>`,
         ];
       }),
     })}
@@ -116,7 +139,7 @@ function trendSvg(i: Indicator, history: StoredReport[], p: Progress): Html {
   const ticks = Array.from({ length: 5 }, (_, k) => y0 + ((y1 - y0) * k) / 4);
   const years: number[] = [];
   for (let y = new Date(x0 * 86_400_000).getUTCFullYear() + 1; dayNo(`${y}-01-01`) < x1; y++) years.push(y);
-  const desc = `${p.baseline ? `Baseline ${p.baseline.value}${unitOf(i)} (${p.baseline.date}). ` : ''}${p.target ? `Target ${p.target.value}${unitOf(i)} by ${p.target.date}. ` : ''}${pts.length} quarterly figures shown${history.length > pts.length ? `, ${history.length - pts.length} suppressed` : ''}. The table below gives every figure.`;
+  const desc = `${p.baseline ? `Baseline ${p.baseline.value}${unitOf(i)} (${p.baseline.date}). ` : ''}${p.target ? `Target ${p.target.value}${unitOf(i)} by ${p.target.date}. ` : ''}${pts.length} figures shown${history.length > pts.length ? `, ${history.length - pts.length} suppressed` : ''}. The table below gives every figure.`;
   return html`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-labelledby="trend-title trend-desc" focusable="false">
     <title id="trend-title">${i.name}: trend with the trajectory to the target</title>
     <desc id="trend-desc">${desc}</desc>
@@ -132,7 +155,7 @@ function trendSvg(i: Indicator, history: StoredReport[], p: Progress): Html {
       <circle cx="${X(dayNo(h.period.end)).toFixed(1)}" cy="${Y(h.figure.score!).toFixed(1)}" r="5" fill="#005eb8"></circle></g>`)}
     ${pts.length > 1 ? html`<polyline fill="none" stroke="#005eb8" stroke-width="2" points="${pts.map((h) => `${X(dayNo(h.period.end)).toFixed(1)},${Y(h.figure.score!).toFixed(1)}`).join(' ')}"></polyline>` : ''}
   </svg>
-  <p class="onestory-muted">Blue: each quarter's figure with its 95% confidence interval. Dashed grey: the straight line from the baseline (open circle) to the target (square).</p>`;
+  <p class="onestory-muted">Blue: each period's figure with its 95% confidence interval where it has one. Dashed grey: the straight line from the baseline (open circle) to the target (square).</p>`;
 }
 
 // ---- the tile map of the 13 districts ----
@@ -181,6 +204,8 @@ export interface IndicatorPageData {
   latest: StoredReport[];
   /** Said under the headline: e.g. that the people behind the figure are shown to clinicians, not here. */
   note?: Html;
+  /** The form for submitting a figure, when the reader may submit this indicator's figures. */
+  submitHref?: string;
 }
 
 const LEVEL_WORDS: Record<string, string> = { system: 'Kent and Medway', county: 'Council areas', hcp: 'Health and care partnerships', district: 'Districts (by residence)', pcn: 'Primary care networks (by registration)', practice: 'GP practices (by registration)' };
@@ -205,10 +230,11 @@ export function indicatorBody(d: IndicatorPageData): Html {
   <h1><span class="nhsuk-caption-l">${i.id} · ${i.outcome.title}</span>${i.name}</h1>
   <p><a href="/outcomes/${i.id}.csv${query({ place: d.place.id === 'system' ? undefined : d.place.id })}" download>Download every figure of this indicator (CSV)</a></p>
   <div class="nhsuk-card"><div class="nhsuk-card__content">
-    <h2 class="nhsuk-card__heading">${d.place.name}${last ? `, ${quarterName(last.period.end)}` : ''}</h2>
-    <p class="nhsuk-body-l">${figureText(i, last?.figure)}</p>
+    <h2 class="nhsuk-card__heading">${d.place.name}${last ? `, ${last.submission ? periodName(last.period) : quarterName(last.period.end)}` : ''}</h2>
+    <p class="nhsuk-body-l">${c.kind === 'submitted' && !last ? `No figure submitted yet by ${c.owner}` : figureText(i, last?.figure)}</p>
+    ${last?.submission ? html`<p>${capitalise(submittedWords(last))}.</p>` : ''}
     ${last?.figure.suppressed ? html`<p>${SUPPRESSED_WHY} Choose a larger place below, or download the CSV to see which figures are published.</p>` : ''}
-    ${c.kind === 'record' ? html`<p>${ratingTag(p.rating)} ${p.reason}</p>` : ''}
+    ${rated(i) && (c.kind === 'record' || last) ? html`<p>${ratingTag(p.rating)} ${p.reason}</p>` : ''}
     <dl class="nhsuk-summary-list">
       <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Baseline</dt><dd class="nhsuk-summary-list__value">${p.baseline ? `${p.baseline.value}${unitOf(i)} (${p.baseline.source === 'strategy' ? 'the strategy\'s, 2023/24' : `first figure, to ${p.baseline.date}`})` : i.baselineText ?? 'None given'}</dd></div>
       <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Target</dt><dd class="nhsuk-summary-list__value">${i.targetText}${i.by ? ` by ${i.by}` : ''}</dd></div>
@@ -216,7 +242,8 @@ export function indicatorBody(d: IndicatorPageData): Html {
     </dl>
   </div></div>
   ${d.note ?? ''}
-  ${c.kind !== 'record' ? html`<p>No figures are computed from the record for this indicator.</p>` : html`
+  ${d.submitHref ? html`<p><a href="${d.submitHref}">Submit or correct a figure for this indicator</a></p>` : ''}
+  ${c.kind === 'submitted' ? submittedSections(d) : c.kind !== 'record' ? html`<p>No figures are computed from the record for this indicator.</p>` : html`
   <section class="onestory-section" aria-labelledby="trend">
     <h2 id="trend">Trend: ${d.place.name}</h2>
     ${trendSvg(i, d.history, p)}
@@ -239,6 +266,29 @@ export function indicatorBody(d: IndicatorPageData): Html {
   </section>`}`;
 }
 
+const capitalise = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
+
+/** A submitted indicator's trend (the submitted periods) and every place's latest figure, each with who submitted it. */
+function submittedSections(d: IndicatorPageData): Html {
+  const i = d.indicator;
+  const c = i.computation as SubmittedComputation;
+  const row = (r: StoredReport, first: Html | string) => [first, figureText(i, r.figure), periodName(r.period), capitalise(submittedWords(r))];
+  return html`<section class="onestory-section" aria-labelledby="trend">
+    <h2 id="trend">Trend: ${d.place.name}</h2>
+    ${d.history.length === 0 ? html`<p>No figure submitted yet by ${c.owner} for ${d.place.name}.</p>` : html`${trendSvg(i, d.history, d.progress)}
+    ${table({ caption: `${i.name}, ${d.place.name}, by period submitted`, responsive: true, head: ['Period', 'Figure', 'Numerator', 'Denominator', 'Submitted'],
+      rows: d.history.map((h) => [periodName(h.period), figureText(i, h.figure), h.figure.numerator === null ? (h.figure.suppressed ? 'Suppressed' : '–') : String(h.figure.numerator),
+        h.figure.denominator === null ? (h.figure.suppressed ? 'Suppressed' : '–') : String(h.figure.denominator), capitalise(submittedWords(h))]) })}`}
+  </section>
+  <section class="onestory-section" aria-labelledby="places">
+    <h2 id="places">Places</h2>
+    ${d.latest.length === 0 ? html`<p>No figure submitted yet by ${c.owner} for any place.</p>` : table({
+      caption: `The latest figure submitted for each place`, responsive: true, head: ['Place', 'Figure', 'Period', 'Submitted'],
+      rows: d.latest.map((r) => row(r, html`<a href="/outcomes/${i.id}${query({ place: r.place })}">${r.placeName}</a>`)),
+    })}
+  </section>`;
+}
+
 /** Every stored figure of an indicator as CSV (places, quarters, strata). */
 export function indicatorCsv(i: Indicator, rows: StoredReport[]): string {
   const cell = (v: unknown) => {
@@ -247,8 +297,9 @@ export function indicatorCsv(i: Indicator, rows: StoredReport[]): string {
     const safe = /^[=+\-@]/.test(s) && Number.isNaN(Number(s)) ? `'${s}` : s;
     return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
-  const out = [['indicator', 'indicator_name', 'place', 'place_name', 'place_level', 'period_start', 'period_end', 'stratifier', 'stratum', 'numerator', 'denominator', 'value', 'ci95_low', 'ci95_high', 'suppressed', 'unit'].join(',')];
-  const line = (r: StoredReport, s: string, v: string, f: Figure) => out.push([i.id, i.name, r.place, r.placeName, r.placeLevel, r.period.start, r.period.end, s, v, f.numerator, f.denominator, f.score, f.low, f.high, f.suppressed, i.unit].map(cell).join(','));
+  const out = [['indicator', 'indicator_name', 'place', 'place_name', 'place_level', 'period_start', 'period_end', 'stratifier', 'stratum', 'numerator', 'denominator', 'value', 'ci95_low', 'ci95_high', 'suppressed', 'unit', 'submitted_by', 'submitted_organisation', 'submitted_at', 'submitted_version'].join(',')];
+  const line = (r: StoredReport, s: string, v: string, f: Figure) => out.push([i.id, i.name, r.place, r.placeName, r.placeLevel, r.period.start, r.period.end, s, v, f.numerator, f.denominator, f.score, f.low, f.high, f.suppressed, i.unit,
+    r.submission?.by, r.submission?.organisation, r.submission?.at, r.submission?.version].map(cell).join(','));
   for (const r of rows) {
     line(r, '', '', r.figure);
     for (const [s, strata] of Object.entries(r.strata ?? {})) for (const [v, f] of Object.entries(strata)) line(r, s, v, f);

@@ -14,6 +14,7 @@ import { myPlanRoutes } from './routes/my-plan.routes.js';
 import { peopleRoutes } from './routes/people.routes.js';
 import { planRoutes } from './routes/plan.routes.js';
 import { outcomesRoutes } from './routes/outcomes.routes.js';
+import { submittedFigureRoutes } from './routes/submitted-figure.routes.js';
 import { bcfRoutes } from './routes/bcf.routes.js';
 import { outcomePeopleRoutes } from './routes/outcome-people.routes.js';
 import { feedbackRoutes } from './routes/feedback.routes.js';
@@ -60,6 +61,7 @@ export async function webRoutes(app: FastifyInstance, opts: { platform: Platform
     await pages.register(socialPrescribingRoutes, { web });
     await pages.register(adminRoutes, { web });
     await pages.register(outcomesRoutes, { web });
+    await pages.register(submittedFigureRoutes, { web });
     await pages.register(bcfRoutes, { web });
     await pages.register(outcomePeopleRoutes, { web });
     await pages.register(feedbackRoutes, { web });

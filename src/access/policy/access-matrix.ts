@@ -216,6 +216,7 @@ export function verbSubject<V extends DomainVerb>(k: MatrixPrincipal, verb: V): 
     'pathways.board': undefined,
     'cohort.build': undefined,
     'outcomes.people': undefined,
+    'outcomes.submit': { owners: ['m-org'], area: 'kent' },
     'social-prescribing.record': { receiver: true },
     'assessment.start': { careRelationship: true, patientId: 'p-rel' },
     'assessment.answer': { owner: k === 'resident' ? 'Patient/p-rel' : 'Organization/m-org', patientId: 'p-rel', careRelationship: true },
@@ -260,6 +261,7 @@ export const VERB_SUBJECT_TEXT: Record<DomainVerb, string> = {
   'pathways.board': 'the mental health pathway board',
   'cohort.build': 'cohorts and case finding: counts, and by name only the people the row restriction shows',
   'outcomes.people': 'the people behind an outcome indicator (own practice or network), by name only those the row restriction shows; never analysts',
+  'outcomes.submit': 'submit a figure for an indicator whose figures m-org owns, for a place in Kent (the owner\'s staff or system client; a council only for its own area; ICB analysts for any)',
   'social-prescribing.record': 'record contacts, what matters and wellbeing scores for a person referred to m-org\'s service',
   'assessment.start': 'start a joint assessment for p-rel and give out its parts (clinical staff with a care relationship)',
   'assessment.answer': 'answer a part of a joint assessment assigned to m-org (the resident: their own part, assigned to them)',
@@ -296,6 +298,7 @@ export function expectedVerb(k: MatrixPrincipal, verb: DomainVerb): boolean {
     case 'pathways.board': return k === 'mental-health-practitioner';
     case 'cohort.build': return CLINICAL.includes(k as StaffRole) || k === 'icb-analyst';
     case 'outcomes.people': return CLINICAL.includes(k as StaffRole);
+    case 'outcomes.submit': return STAFF_KINDS.includes(k) || k === 'system-client';
     case 'social-prescribing.record': return k === 'link-worker';
     case 'assessment.start': case 'assessment.complete': return CLINICAL.includes(k as StaffRole);
     case 'assessment.answer': return CLINICAL.includes(k as StaffRole) || k === 'vcse-worker' || k === 'resident';

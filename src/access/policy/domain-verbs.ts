@@ -8,7 +8,7 @@ import { canCoordinate, type CareCoordinationSubject, type CareCoordinationVerb 
 import { canFeedback, type FeedbackVerb } from './feedback.policy.js';
 import { canDischarge, type DischargeSubject, type DischargeVerb } from './discharge.policy.js';
 import { canCohort, type CohortVerb } from './cohort.policy.js';
-import { canOutcomes, type OutcomesVerb } from './outcomes.policy.js';
+import { canOutcomes, type OutcomesVerb, type SubmitSubject } from './outcomes.policy.js';
 import { canPlan, type PlanSubject, type PlanVerb } from './plan.policy.js';
 import type { Decision } from './policy.js';
 import { canReferral, type ReferralSubject, type ReferralVerb } from './referral.policy.js';
@@ -30,7 +30,7 @@ export const DOMAIN_VERBS = [
   'workspace.use', 'portal.use', 'accesslog.read',
   'admin.users.manage', 'admin.clients.manage', 'admin.people.link',
   'discharge.board', 'discharge.hub', 'discharge.plan', 'pathways.board',
-  'cohort.build', 'outcomes.people', 'social-prescribing.record', 'assessment.start', 'assessment.answer', 'assessment.complete', 'feedback.answer',
+  'cohort.build', 'outcomes.people', 'outcomes.submit', 'social-prescribing.record', 'assessment.start', 'assessment.answer', 'assessment.complete', 'feedback.answer',
 ] as const satisfies readonly DomainVerb[];
 /** Fails to compile when a verb of the union is missing from DOMAIN_VERBS (the matrix iterates the list). */
 const everyVerbListed: Exclude<DomainVerb, (typeof DOMAIN_VERBS)[number]> extends never ? true : never = true;
@@ -71,6 +71,7 @@ export interface VerbSubjects {
   'pathways.board': DischargeSubject | undefined;
   'cohort.build': undefined;
   'outcomes.people': undefined;
+  'outcomes.submit': SubmitSubject | undefined;
   'social-prescribing.record': SocialPrescribingSubject;
   'assessment.start': AssessmentSubject;
   'assessment.answer': AssessmentSubject;
@@ -104,8 +105,8 @@ export function decideVerb(p: Principal, verb: DomainVerb, subject: unknown): De
       return canDischarge(p, verb, subject as DischargeSubject | undefined);
     case 'cohort.build':
       return canCohort(p, verb);
-    case 'outcomes.people':
-      return canOutcomes(p, verb);
+    case 'outcomes.people': case 'outcomes.submit':
+      return canOutcomes(p, verb, subject as SubmitSubject | undefined);
     case 'social-prescribing.record':
       return canSocialPrescribing(p, verb, subject as SocialPrescribingSubject | undefined);
     case 'assessment.start': case 'assessment.answer': case 'assessment.complete':

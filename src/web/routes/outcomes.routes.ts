@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditContextOf } from '../../access/audit/audit-entry.js';
 import { can } from '../../access/policy/index.js';
 import { forbidden, notFound } from '../../fhir/outcome.js';
+import { html } from '../html.js';
 import { page } from '../layout.js';
 import { actionableListOf } from '../../outcomes/actionable-list.definitions.js';
 import { analystPeopleNote, clinicianIndicatorBody, clinicianOverviewBody } from '../outcome-people.page.js';
@@ -17,12 +18,16 @@ export async function outcomesRoutes(app: FastifyInstance, opts: { web: WebConte
   const { web } = opts;
   const outcomes = web.platform.outcomes.service;
   const people = web.platform.outcomes.people;
+  const submitted = web.platform.outcomes.submitted;
   const mayRead = (s: Signed) => {
     const d = can(s.principal, 'aggregate.read');
     if (!d.allowed) throw forbidden(`The outcomes dashboard is for ICB analysts: ${d.reason}`);
   };
   /** Clinicians (not analysts) see the indicators without figures, and the people in their care behind them (outcome-people.page.ts). */
   const clinician = (s: Signed) => !can(s.principal, 'aggregate.read').allowed && can(s.principal, 'outcomes.people').allowed;
+  /** Partners' staff who may submit an indicator's figures find the form from the indicator. */
+  const submitLink = (s: Signed, id: string) => (submitted.maySubmit(s.principal, id)
+    ? html`<p><a href="/outcomes/${id}/submit">Submit or correct a figure for this indicator</a></p>` : html``);
   const audited = (req: FastifyRequest) => {
     const audit = auditContextOf(req);
     audit.interaction = 'read';
@@ -48,7 +53,7 @@ export async function outcomesRoutes(app: FastifyInstance, opts: { web: WebConte
     if (!csv && clinician(s)) {
       const i = outcomes.registry.get(id);
       if (!i) throw notFound(`There is no indicator '${id}': the strategy's indicators are O1.1 to O6.5.`);
-      return web.send(reply, 200, page({ title: `${i.id} ${i.name}`, viewer: s.viewer, nav: navFor(s.principal, 'outcomes'), body: clinicianIndicatorBody(i, actionableListOf(id)) }));
+      return web.send(reply, 200, page({ title: `${i.id} ${i.name}`, viewer: s.viewer, nav: navFor(s.principal, 'outcomes'), body: html`${clinicianIndicatorBody(i, actionableListOf(id))}${submitLink(s, id)}` }));
     }
     mayRead(s);
     audited(req);
@@ -69,7 +74,7 @@ export async function outcomesRoutes(app: FastifyInstance, opts: { web: WebConte
     const placeInfo = { id: place ?? 'system', name: known?.placeName ?? d.history[0]?.placeName ?? 'Kent and Medway' };
     return web.send(reply, 200, page({
       title: `${indicator.id} ${indicator.name}`, viewer: s.viewer, nav: navFor(s.principal, 'outcomes'),
-      body: indicatorBody({ ...d, place: placeInfo, note: analystPeopleNote(actionableListOf(id)) }),
+      body: indicatorBody({ ...d, place: placeInfo, note: analystPeopleNote(actionableListOf(id)), submitHref: submitted.maySubmit(s.principal, id) ? `/outcomes/${id}/submit` : undefined }),
     }));
   });
 }
