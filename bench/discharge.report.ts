@@ -62,7 +62,7 @@ export function renderDischargeTable(d: DischargeBenchResult, patients: number):
     '',
     `Added to the ${int(patients)}-patient dataset after the record's scenarios, through the import: ${int(d.inpatientsPerTrust)} stays in progress at each of ${d.trusts} trusts, ` +
       `their discharge tasks, and reablement episodes with day-91 outcomes for two councils (${int(d.resourcesAdded)} resources). Load average up to ${d.loadAvg1m.toFixed(1)}. ` +
-      'The query plan of the board\'s stay query is written to `bench/work/discharge-plan.md`.',
+      'The query plans of the board\'s stay and tasks queries are written to `bench/work/discharge-plan.md`.',
   ].join('\n');
 }
 
