@@ -148,6 +148,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
   // Events a write committed but the chain had not linked when the last process stopped (a crash): link them now.
   await audit.sealPending();
   const indicators = new IndicatorRegistry();
+  const directory = new DirectoryService(database, resources, clock);
   return {
     config,
     db: database,
@@ -173,11 +174,8 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     },
     pathways: new PathwayService(resources, clock, worklist),
     referrals: { referrals, processMessage: new ProcessMessageService(database, referrals, clock) },
-    socialPrescribing: { caseload: new SocialPrescribingService(resources, referrals, plans, clock) },
-    directory: (() => {
-      const services = new DirectoryService(database, resources, clock);
-      return { services, shortlists: new ShortlistService(resources, services, clock) };
-    })(),
+    socialPrescribing: { caseload: new SocialPrescribingService(resources, referrals, plans, directory, clock) },
+    directory: { services: directory, shortlists: new ShortlistService(resources, directory, clock) },
     close: async () => {
       await audit.flush();
       await database.close();

@@ -1,6 +1,7 @@
 import type { DemoAccount } from '../access/identity/demo-accounts.js';
 import { restrictionFor } from '../access/policy/row-restriction.js';
 import type { StaffPrincipal } from '../access/principal.js';
+import { dayNumber, isoDay } from '../discharge/discharge.rules.js';
 import { Params } from '../fhir/search.repository.js';
 import type { Platform } from '../platform.js';
 import { LAST_CHECKED_EXTENSION } from '../directory/service-freshness.js';
@@ -113,7 +114,7 @@ export async function seedDemoSocialPrescribing(platform: Platform, accounts: De
     }
     if (story.whatMatters) await at(story.daysAgo - 1, () => sp.recordWhatMatters(linkP, r.id, { text: story.whatMatters }));
     for (const [daysAgo, mode, note, followUp] of story.contacts) {
-      const follow = followUp === undefined ? undefined : new Date(now.getTime() + followUp * DAY).toISOString().slice(0, 10);
+      const follow = followUp === undefined ? undefined : isoDay(dayNumber(now) + followUp);
       await at(followUp !== undefined && followUp < 0 ? Math.max(daysAgo, -followUp) : daysAgo, () => sp.recordContact(linkP, r.id, { mode, note, followUp: follow }));
     }
     for (const tp of story.ons4) {

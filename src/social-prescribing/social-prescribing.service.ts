@@ -1,13 +1,17 @@
-import type { Communication, HealthcareService, QuestionnaireResponse } from '@medplum/fhirtypes';
+import type { Communication, HealthcareService, Patient, QuestionnaireResponse } from '@medplum/fhirtypes';
 import { can } from '../access/policy/policy.js';
 import { accessContext } from '../access/policy/record-access.js';
 import { restrictionFor } from '../access/policy/row-restriction.js';
 import type { Principal } from '../access/principal.js';
 import type { PlanService } from '../care-planning/plan.service.js';
 import type { Clock } from '../clock.js';
+import type { DirectoryService } from '../directory/directory.service.js';
+import { dayNumber, isoDay } from '../discharge/discharge.rules.js';
+import { locatePostcode } from '../directory/postcode-geography.js';
 import { badRequest, conflict, FhirError, forbidden, notFound } from '../fhir/outcome.js';
 import { localReference } from '../fhir/reference.js';
 import type { ResourceService } from '../fhir/resource.service.js';
+import { postcodeOf } from '../record-view/fhir-text.js';
 import type { Referral, ReferralService } from '../referrals/referral.service.js';
 import { serviceRefusal } from '../referrals/service-acceptance.js';
 import { cleanText } from '../workflow/task.service.js';
@@ -66,6 +70,16 @@ export interface Caseload {
   wellbeing: WellbeingChange;
 }
 
+/** How far the caseload's list of onward services reaches from the person's home (the directory search goes further). */
+export const ONWARD_WITHIN_M = 20_000;
+
+/** The services offered for an onward referral, nearest the person's home first when it is known. */
+export interface OnwardChoices {
+  services: { id: string; name: string; kind?: string; distance?: number }[];
+  /** The postcode district of the person's home the list is measured from; undefined when not known to the reader. */
+  from?: string;
+}
+
 /** The people a link worker is working with, in full: the caseload entry, their plan, onward referrals. */
 export interface CaseloadPerson extends CaseloadEntry {
   onward: Referral[];
@@ -94,6 +108,7 @@ export class SocialPrescribingService {
     private readonly resources: ResourceService,
     private readonly referrals: ReferralService,
     private readonly plans: PlanService,
+    private readonly directory: DirectoryService,
     private readonly clock: Clock,
   ) {
     this.repo = new SocialPrescribingRepository(resources.db);
@@ -102,7 +117,8 @@ export class SocialPrescribingService {
   /** The caseload, its worklists (waiting, due a follow-up, declined onward referrals) and the wellbeing change. */
   async caseload(p: Principal): Promise<Caseload> {
     const now = this.clock.now();
-    const today = now.toISOString().slice(0, 10);
+    // Follow-ups are due by Kent's calendar day (the discharge rules' day), not UTC's: after 23:00 BST it is already tomorrow.
+    const today = isoDay(dayNumber(now));
     const received = (await this.referrals.received(p)).filter((r) => !CLOSED.includes(r.status));
     const people = await this.entries(p, received);
     const open = people.filter((e) => OPEN.includes(e.referral.status));
@@ -132,13 +148,37 @@ export class SocialPrescribingService {
     return { ...entry, onward, plan, planHidden, canRecord: can(p, 'social-prescribing.record', { receiver }).allowed };
   }
 
-  /** Services the link worker may refer on to (for the page's list; the directory search finds any other). */
-  async onwardChoices(p: Principal, limit = 60): Promise<{ id: string; name: string; kind?: string }[]> {
-    if (p.kind !== 'staff') return [];
+  /**
+   * Services the link worker may refer on to, for the page's list (the directory search finds any
+   * other): the nearest to the person's home first, within ONWARD_WITHIN_M, with how far each is,
+   * when the reader may see their home postcode and it is in Kent and Medway; otherwise by kind and
+   * name, and `from` is undefined so the page says why.
+   */
+  async onwardChoices(p: Principal, patientId?: string, limit = 60): Promise<OnwardChoices> {
+    if (p.kind !== 'staff') return { services: [] };
     const now = this.clock.now();
-    return (await this.repo.onwardServices(p.organizationId, limit * 2)).map((c) => JSON.parse(c) as HealthcareService)
-      .filter((h) => !serviceRefusal(h, now))
-      .slice(0, limit).map((h) => ({ id: h.id!, name: h.name ?? 'A service', kind: h.type?.[0]?.text }));
+    const home = patientId ? await this.homeOf(p, patientId, now) : undefined;
+    const own = `Organization/${p.organizationId}`;
+    const usable = (h: HealthcareService) => h.providedBy?.reference !== own && !serviceRefusal(h, now);
+    const choice = (h: HealthcareService, distance?: number) => ({ id: h.id!, name: h.name ?? 'A service', kind: h.type?.[0]?.text, ...(distance !== undefined ? { distance } : {}) });
+    if (home) {
+      const { entries } = await this.directory.search({ near: { point: home.point, within: ONWARD_WITHIN_M }, limit: limit * 2, offset: 0 });
+      return { from: home.outward, services: entries.filter((e) => usable(e.service)).slice(0, limit).map((e) => choice(e.service, e.distance)) };
+    }
+    return { services: (await this.repo.onwardServices(p.organizationId, limit * 2)).map((c) => JSON.parse(c) as HealthcareService).filter(usable).slice(0, limit).map((h) => choice(h)) };
+  }
+
+  /** The person's home postcode district and its point, as the reader may see it (undefined when hidden, missing or outside the area). */
+  private async homeOf(p: Principal, patientId: string, now: Date): Promise<{ outward: string; point: { lat: number; lon: number } } | undefined> {
+    let patient: Patient;
+    try {
+      patient = JSON.parse((await this.resources.read('Patient', patientId, undefined, { baseUrl: '', ...accessContext(p, now) })).content ?? '{}') as Patient;
+    } catch (err) {
+      if (err instanceof FhirError && (err.status === 404 || err.status === 403 || err.status === 410)) return undefined;
+      throw err;
+    }
+    const located = locatePostcode(postcodeOf(patient.address));
+    return located?.point ? { outward: located.outward, point: located.point } : undefined;
   }
 
   /** A contact (how, what was said, the next follow-up due by). */
@@ -206,7 +246,7 @@ export class SocialPrescribingService {
   private followUpDate(v: string | undefined): string | undefined {
     if (!v) return undefined;
     if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v))) throw badRequest('Enter the follow-up date as a real date', 'followUp');
-    if (v < this.clock.now().toISOString().slice(0, 10)) throw badRequest('The follow-up date must be today or later', 'followUp');
+    if (v < isoDay(dayNumber(this.clock.now()))) throw badRequest('The follow-up date must be today or later', 'followUp');
     return v;
   }
 

@@ -1,4 +1,6 @@
+import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kentPostcodeDistricts } from '../directory/postcode-geography.js';
 import { newReferral, PEOPLE, REF } from '../referrals/referral.fixtures.js';
 import { refusal } from '../testing/refusal.js';
 import { createTestPlatform, fhir, type TestPlatform } from '../testing/test-platform.js';
@@ -103,6 +105,34 @@ describe('social prescribing: the link worker’s caseload, contacts, ONS4 at st
     expect(c.declined.map((r) => r.id)).not.toContain(onward.id);
   });
 
+  it('offers onward services nearest the person’s home first, with how far; by name to a reader who may not see where they live', async () => {
+    const districts = kentPostcodeDistricts();
+    const home = districts.get('TN23')!, canterbury = districts.get('CT1')!;
+    const at = (id: string, lat: number, lon: number, org: string, name: string) => [
+      { resourceType: 'Location', id: `loc-${id}`, name, position: { latitude: lat, longitude: lon } },
+      { resourceType: 'HealthcareService', id, active: true, name, providedBy: { reference: `Organization/${org}` }, location: [{ reference: `Location/loc-${id}` }],
+        type: [{ text: 'Befriending' }] },
+    ] as Resource[];
+    for (const r of [
+      ...at('hs-geo-far', home.lat + 0.08, home.lon, REF.vcsB, 'A walking group, 9 km'),
+      ...at('hs-geo-near', home.lat + 0.01, home.lon, REF.vcsA, 'Z tea club, 1 km'),
+      ...at('hs-geo-canterbury', canterbury.lat, canterbury.lon, REF.vcsA, 'Canterbury lunch club'),
+      ...at('hs-geo-own', home.lat, home.lon, REF.practice, 'Orchard practice walk'),
+    ]) await t.platform.resources.update(r.resourceType, r.id!, r);
+    const choices = await sp.onwardChoices(SP_PEOPLE.linkWorker, REF.pat);
+    expect(choices.from).toBe('TN23');
+    const ids = choices.services.map((c) => c.id);
+    expect(ids.slice(0, 2)).toEqual(['hs-geo-near', 'hs-geo-far']);
+    expect(ids).not.toContain('hs-geo-canterbury');
+    expect(ids).not.toContain('hs-geo-own');
+    expect(choices.services[0].distance).toBeLessThan(choices.services[1].distance!);
+    // Another organisation's link worker may not see Ada's address: the list is by kind and name, unmeasured.
+    const blind = await sp.onwardChoices(SP_PEOPLE.otherLinkWorker, REF.pat);
+    expect(blind.from).toBeUndefined();
+    expect(blind.services.every((c) => c.distance === undefined)).toBe(true);
+    expect(blind.services.map((c) => c.id)).toContain('hs-geo-canterbury');
+  });
+
   it('a link worker of another organisation cannot see the caseload or act on it, on a real database', async () => {
     const other = await sp.caseload(SP_PEOPLE.otherLinkWorker);
     expect(other.people).toEqual([]);
@@ -115,5 +145,19 @@ describe('social prescribing: the link worker’s caseload, contacts, ONS4 at st
     expect([await count('Communication'), await count('QuestionnaireResponse')]).toEqual(before);
     // The GP of the referring practice sees the referral but does not keep the caseload: refused.
     expect((await refusal(sp.recordContact(SP_PEOPLE.gp, ada, { mode: 'PHONE', note: 'x' }))).status).toBe(403);
+  });
+  it('counts a follow-up as due by Kent’s calendar day, not UTC’s (summer time)', async () => {
+    try {
+      // 23:00 BST on 1 July: still 1 July in Kent; a follow-up for 2 July is not due yet.
+      t.platform.clock.now = () => new Date('2026-07-01T22:00:00Z');
+      await sp.recordContact(SP_PEOPLE.linkWorker, ada, { mode: 'PHONE', note: 'Late call', followUp: '2026-07-02' });
+      expect((await sp.caseload(SP_PEOPLE.linkWorker)).dueFollowUp.map((e) => e.referral.id)).not.toContain(ada);
+      // 00:30 BST on 2 July (23:30 UTC on 1 July): due today in Kent, and 1 July is in the past.
+      t.platform.clock.now = () => new Date('2026-07-01T23:30:00Z');
+      expect((await sp.caseload(SP_PEOPLE.linkWorker)).dueFollowUp.map((e) => e.referral.id)).toContain(ada);
+      expect((await refusal(sp.recordContact(SP_PEOPLE.linkWorker, ada, { mode: 'PHONE', note: 'x', followUp: '2026-07-01' }))).status).toBe(400);
+    } finally {
+      t.platform.clock.now = () => now;
+    }
   });
 });

@@ -153,9 +153,13 @@ export function generateDirectoryDetail(data: ReferenceData, seed: number, asOf:
     const hs = r as HealthcareService;
     const kind = hs.type?.[0]?.coding?.[0]?.code ?? '';
     const draw = fresh.next();
-    // The Saturday clubs are kept current (the demo refers to one); others spread so some are stale.
-    const daysAgo = hs.id!.startsWith('hs-dir-befriend-') ? 5 + fresh.int(60)
-      : draw < 0.72 ? fresh.int(170) : draw < 0.9 ? 190 + fresh.int(170) : 380 + fresh.int(520);
+    // The Saturday clubs and the PCNs' social prescribing services are kept current (the demo refers
+    // people to them, and a link worker checks their own entry); most others were checked within the
+    // last four months, so they stay current for two months of the demo's clock after its first
+    // start; a few are stale on purpose: possibly out of date (over 6 months) or not taking
+    // referrals (over 12).
+    const daysAgo = hs.id!.startsWith('hs-dir-befriend-') || kind === 'social-prescribing' ? 5 + fresh.int(60)
+      : draw < 0.78 ? fresh.int(120) : draw < 0.91 ? 190 + fresh.int(160) : 380 + fresh.int(520);
     hs.extension = [...(hs.extension ?? []), { url: LAST_CHECKED_EXTENSION, valueDate: isoDate(asOfDay - daysAgo) }];
     const ages = AGES[kind];
     if (ages) hs.extension.push({ url: AGE_RANGE_EXTENSION, valueRange: { ...(ages[0] !== undefined ? { low: { value: ages[0], unit: 'years', system: 'http://unitsofmeasure.org', code: 'a' } } : {}), ...(ages[1] !== undefined ? { high: { value: ages[1], unit: 'years', system: 'http://unitsofmeasure.org', code: 'a' } } : {}) } });

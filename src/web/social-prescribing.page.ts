@@ -1,12 +1,13 @@
 import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
 import type { Referral } from '../referrals/referral.service.js';
-import { improved, type Caseload, type CaseloadEntry, type CaseloadPerson } from '../social-prescribing/social-prescribing.service.js';
+import { improved, ONWARD_WITHIN_M, type Caseload, type CaseloadEntry, type CaseloadPerson, type OnwardChoices } from '../social-prescribing/social-prescribing.service.js';
 import { CONTACT_MODES, ONS4_ITEMS, ONS4_SHORT, TIMEPOINTS, type Ons4Item } from '../social-prescribing/social-prescribing.vocabulary.js';
 import {
   button, characterCount, csrfField, dateInput, errorSummary, notificationBanner, radios, select, summaryList, table, textInput,
   type DateParts, type FieldErrors,
 } from './components/index.js';
 import { html, type Html } from './html.js';
+import { kilometres } from './directory.page.js';
 import { statusTag } from './work.page.js';
 
 /** Success banners after a caseload form (`?done=`, from this fixed set only). */
@@ -62,7 +63,8 @@ export function socialPrescribingBody(c: Caseload, orgName: string): Html {
 
 export interface CaseloadPersonData {
   e: CaseloadPerson;
-  services: { id: string; name: string; kind?: string }[];
+  /** Where they might be referred on to: nearest their home first when it is known. */
+  services: OnwardChoices;
   csrfToken: string;
   errors: FieldErrors;
   /** Which form the errors and values are from. */
@@ -70,6 +72,13 @@ export interface CaseloadPersonData {
   values: Record<string, string | undefined>;
   followUp: DateParts;
   done?: string;
+}
+
+/** Says how the list of onward services is ordered, and why by name when their home is not known to the reader. */
+function onwardHint(c: OnwardChoices): string {
+  return c.from
+    ? `Nearest their home (${c.from}) first, within ${String(ONWARD_WITHIN_M / 1000)} km, measured from the middle of the postcode district. Or find a service by what, where and when in the directory.`
+    : 'By kind and name: their home postcode is not recorded in Kent and Medway, or not shown to you. Or find a service by what, where and when in the directory.';
 }
 
 /** One person on the caseload: the referral, what matters, the plan, wellbeing, contacts and onward referrals, with the forms. */
@@ -131,12 +140,13 @@ export function caseloadPersonBody(d: CaseloadPersonData): Html {
     ${button('Record contact', { variant: 'secondary' })}`) : ''}
   <h2 id="onward">Onward referrals</h2>
   ${onward}
-  ${d.services.length > 0 ? html`<form method="get" action="/referrals/new">
+  ${d.services.services.length > 0 ? html`<form method="get" action="/referrals/new">
     <input type="hidden" name="person" value="${r.patientId ?? ''}">
-    ${select({ name: 'service', label: 'Refer them on to', hint: 'Or find a service by what, where and when in the directory.', errors: [], items: d.services.map((s) => ({ value: s.id, text: s.kind ? `${s.name} (${s.kind})` : s.name })) })}
+    ${select({ name: 'service', label: 'Refer them on to', hint: onwardHint(d.services), errors: [],
+      items: d.services.services.map((s) => ({ value: s.id, text: [s.name, s.kind ? ` (${s.kind})` : '', s.distance !== undefined ? `, ${kilometres(s.distance)}` : ''].join('') })) })}
     ${button('Continue', { variant: 'secondary' })}
-  </form>` : ''}
-  <p><a href="/services">Find a service in the directory</a></p>
+  </form>` : d.services.from ? html`<p>No service in the directory within ${String(ONWARD_WITHIN_M / 1000)} km of their home (${d.services.from}) is taking referrals.</p>` : ''}
+  <p><a href="/services${d.services.from ? `?postcode=${encodeURIComponent(d.services.from)}` : ''}">Find a service in the directory${d.services.from ? ` near ${d.services.from}` : ''}</a></p>
   <p><a href="/caseload">Back to the caseload</a></p>
   </div></div>`;
 }

@@ -35,7 +35,7 @@ export async function socialPrescribingRoutes(app: FastifyInstance, opts: { web:
     return web.send(reply, status, page({
       title: `Social prescribing: ${e.referral.personName}`, viewer: s.viewer, nav: navFor(s.principal, 'caseload'), error: errors.length > 0,
       before: html`<nav class="nhsuk-back-link" aria-label="Back"><a class="nhsuk-back-link__link" href="/caseload">Back to the caseload</a></nav>`,
-      body: caseloadPersonBody({ e, services: await caseload.onwardChoices(s.principal), csrfToken: s.viewer.csrfToken, errors, form: o.form, values: o.values ?? {}, followUp: o.followUp ?? {}, done: o.done }),
+      body: caseloadPersonBody({ e, services: await caseload.onwardChoices(s.principal, e.referral.patientId), csrfToken: s.viewer.csrfToken, errors, form: o.form, values: o.values ?? {}, followUp: o.followUp ?? {}, done: o.done }),
     }));
   };
 
