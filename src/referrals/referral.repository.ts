@@ -92,15 +92,25 @@ export class ReferralRepository {
    * clock), else when the version was stored.
    */
   async statusHistory(taskId: string): Promise<{ status: string; at: Date }[]> {
-    const res = await this.db.query<{ status: string | null; modified: string | null; last_updated: Date }>(
-      `SELECT content::jsonb ->> 'status' AS status, content::jsonb ->> 'lastModified' AS modified, last_updated FROM resource_history
-        WHERE resource_type = 'Task' AND id = $1 AND NOT deleted ORDER BY version_id`,
-      [taskId],
+    return (await this.statusHistories([taskId])).get(taskId) ?? [];
+  }
+
+  /** The status histories of several Tasks in one statement (a list's clocks: one read, not one per referral), by Task id. */
+  async statusHistories(taskIds: string[]): Promise<Map<string, { status: string; at: Date }[]>> {
+    const out = new Map<string, { status: string; at: Date }[]>();
+    if (taskIds.length === 0) return out;
+    const res = await this.db.query<{ id: string; status: string | null; modified: string | null; last_updated: Date }>(
+      `SELECT id, content::jsonb ->> 'status' AS status, content::jsonb ->> 'lastModified' AS modified, last_updated FROM resource_history
+        WHERE resource_type = 'Task' AND id = ANY($1::text[]) AND NOT deleted ORDER BY id, version_id`,
+      [[...new Set(taskIds)]],
     );
-    return res.rows.map((r) => {
+    for (const r of res.rows) {
       const m = r.modified ? Date.parse(r.modified) : NaN;
-      return { status: r.status ?? 'requested', at: Number.isNaN(m) ? new Date(r.last_updated) : new Date(m) };
-    });
+      const list = out.get(r.id) ?? [];
+      list.push({ status: r.status ?? 'requested', at: Number.isNaN(m) ? new Date(r.last_updated) : new Date(m) });
+      out.set(r.id, list);
+    }
+    return out;
   }
 
   /** Open referral Tasks whose clocks may run: requested, received or on hold (the escalation check; the platform's own read). */

@@ -217,6 +217,13 @@ describe('referrals between partners: the lifecycle, duplicates, consent and the
     expect(r.status).toBe('received');
     expect(r.clocks[1].due.toISOString()).toBe('2026-03-24T15:00:00.000Z');
     expect(r.clocks[1].breached).toBe(false);
+    // A list reads every referral's Task history in one statement: each row keeps its own clocks, as read one by one.
+    await referrals.send(PEOPLE.linkWorker, newReferral());
+    const list = await referrals.received(PEOPLE.vcsA);
+    expect(list.length).toBeGreaterThan(1);
+    expect(list.find((x) => x.id === r.id)!.clocks).toEqual(r.clocks);
+    for (const x of list) expect(x.clocks).toEqual((await referrals.get(PEOPLE.vcsA, x.id)).clocks);
+    expect(new Set(list.map((x) => JSON.stringify(x.clocks))).size).toBeGreaterThan(1);
     now = new Date('2026-03-02T09:00:00Z');
   });
 });

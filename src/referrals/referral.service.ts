@@ -22,7 +22,7 @@ import {
   REFERRAL_CATEGORY, REJECT_REASON_SYSTEM, REJECT_REASONS, SHARE_ITEMS, SHARE_OPTIONAL, SHARE_SYSTEM, WHAT_MATTERS_EXTENSION,
   type Priority, type ShareItem,
 } from './referral.vocabulary.js';
-import { consentOf, readService } from './referral.write-rule.js';
+import { consentOf, readService, readServices } from './referral.write-rule.js';
 import { serviceRefusal } from './service-acceptance.js';
 
 /** What a referrer sends: from the form, the API or a BaRS message. */
@@ -270,19 +270,25 @@ export class ReferralService {
     return res.rows.map((r) => r.id);
   }
 
+  /** Referrals as the pages read them: their services and their Tasks' histories (the clocks) in one statement each, however many rows. */
   private async views(rows: ReferralRow[], now: Date): Promise<Referral[]> {
-    const services = new Map<string, HealthcareService | undefined>();
-    const out: Referral[] = [];
-    for (const row of rows) {
+    const parsed = rows.map((row) => {
       const sr = JSON.parse(row.sr) as ServiceRequest;
       const task = row.task ? (JSON.parse(row.task) as Task) : undefined;
       const serviceId = (sr.performer ?? []).map((x) => localReference(x.reference)).find((k) => k?.type === 'HealthcareService')?.id;
-      if (serviceId && !services.has(serviceId)) services.set(serviceId, await readService(this.db, serviceId));
+      return { sr, task, serviceId };
+    });
+    const [services, histories] = await Promise.all([
+      readServices(this.db, parsed.flatMap((x) => (x.serviceId ? [x.serviceId] : []))),
+      this.repo.statusHistories(parsed.flatMap((x) => (x.task?.id ? [x.task.id] : []))),
+    ]);
+    const out: Referral[] = [];
+    for (const { sr, task, serviceId } of parsed) {
       const service = serviceId ? services.get(serviceId) : undefined;
       const priority = (PRIORITIES.includes(sr.priority as Priority) ? sr.priority : 'routine') as Priority;
       const status = (task?.status ?? (sr.status === 'active' ? 'requested' : sr.status === 'completed' ? 'completed' : 'cancelled')) as TaskStatus;
       const authored = sr.authoredOn ? new Date(sr.authoredOn) : undefined;
-      const clocks = task && authored ? slaClocks(authored, await this.repo.statusHistory(task.id!), slaFor(service, priority), now) : [];
+      const clocks = task && authored ? slaClocks(authored, histories.get(task.id!) ?? [], slaFor(service, priority), now) : [];
       const consent = consentOf(sr);
       const ext = (url: string) => sr.extension?.find((e) => e.url === url)?.valueString;
       const outcomeCode = task?.output?.find((o) => o.type?.coding?.some((c) => c.code === OUTCOME_OUTPUT.code))?.valueCodeableConcept;

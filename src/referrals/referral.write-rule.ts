@@ -26,8 +26,17 @@ export function consentOf(sr: Pick<ServiceRequest, 'extension'>): { given: boole
 
 /** Reads a HealthcareService as stored (the directory is shared: no row restriction). */
 export async function readService(q: Queryable, id: string): Promise<HealthcareService | undefined> {
-  const res = await q.query<{ content: string }>("SELECT content FROM resource WHERE resource_type = 'HealthcareService' AND id = $1 AND NOT deleted", [id]);
-  return res.rows[0] ? JSON.parse(res.rows[0].content) : undefined;
+  return (await readServices(q, [id])).get(id);
+}
+
+/** Reads several HealthcareServices in one statement (a list of referrals names many), by id; missing ones are absent. */
+export async function readServices(q: Queryable, ids: string[]): Promise<Map<string, HealthcareService>> {
+  const out = new Map<string, HealthcareService>();
+  if (ids.length === 0) return out;
+  const res = await q.query<{ id: string; content: string }>(
+    "SELECT id, content FROM resource WHERE resource_type = 'HealthcareService' AND id = ANY($1::text[]) AND NOT deleted", [[...new Set(ids)]]);
+  for (const r of res.rows) out.set(r.id, JSON.parse(r.content) as HealthcareService);
+  return out;
 }
 
 /**
