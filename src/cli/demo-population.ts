@@ -7,6 +7,7 @@ import { seedDemoDischarge } from '../discharge/discharge.demo.js';
 import { seedDemoPathways } from '../pathways/pathway.demo.js';
 import { seedDemoFeedback } from '../outcomes/feedback.demo.js';
 import { seedDemoSubmittedFigures } from '../outcomes/submitted-figure.demo.js';
+import { seedDemoBcfHistory } from '../outcomes/bcf.demo.js';
 import { Params } from '../fhir/search.repository.js';
 import { seedDemoCaseFinding } from '../proactive-care/case-finding.demo.js';
 import { seedDemoCarePlanning } from '../care-planning/care-planning.demo.js';
@@ -49,6 +50,9 @@ export async function loadDemoPopulation(platform: Platform, residents: number, 
   const summary = await importItems(platform, items);
   console.log(`Loaded ${summary.imported.toLocaleString('en-GB')} synthetic resources in ${summary.seconds.toFixed(1)} s.`);
   if (summary.rejected.length > 0) logger.error({ rejected: summary.rejected.slice(0, 5) }, 'some synthetic resources were rejected');
+  // A complete financial year for the Better Care Fund view: the admissions of the months the record's first year lacks, a year earlier (src/outcomes/bcf.demo.ts).
+  const repeated = await seedDemoBcfHistory(platform);
+  if (repeated) console.log(`Repeated ${repeated.toLocaleString('en-GB')} emergency admissions a year earlier, so the Better Care Fund view has a complete year.`);
   // The frailty index and the cohort facts, so case finding and the record show them from the first sign-in.
   const efi = await platform.proactiveCare.frailty.computeAll({ now: options.clock.now() });
   console.log(`Computed the electronic Frailty Index for ${efi.older.toLocaleString('en-GB')} people aged 65 and over in ${efi.seconds.toFixed(1)} s.`);
