@@ -7,7 +7,7 @@ import { VisibilityRepository } from '../access/policy/visibility.repository.js'
 import type { Principal } from '../access/principal.js';
 import type { Clock } from '../clock.js';
 import type { Queryable } from '../db/database.js';
-import { badRequest, conflict, forbidden, notFound } from '../fhir/outcome.js';
+import { badRequest, conflict, FhirError, forbidden, notFound } from '../fhir/outcome.js';
 import { isValidId, localReference } from '../fhir/reference.js';
 import type { ResourceService } from '../fhir/resource.service.js';
 import { TASK_KIND_SYSTEM, TASK_KINDS } from '../workflow/task.vocabulary.js';
@@ -48,6 +48,8 @@ export interface AssessmentView {
   parts: PartView[];
   /** Parts this reader may not see (said, never dropped silently). */
   partsNotShown: number;
+  /** The reader is not shown the assessment itself, only the parts given to them (see JointAssessmentService.get). */
+  limited?: boolean;
   /** Every part is answered: the assessment may be completed. */
   allAnswered: boolean;
   canComplete: boolean;
@@ -110,14 +112,24 @@ export class JointAssessmentService {
     return out;
   }
 
-  /** One assessment, as the caller may see it (404 alike for missing and hidden). */
+  /**
+   * One assessment, as the caller may see it (404 alike for missing and hidden). Someone given a part
+   * but not shown the assessment itself (a voluntary organisation sees only the tasks addressed to it:
+   * row-restriction.ts `addressedOnly`) gets the parts they may see, marked `limited`, the rest counted
+   * in `partsNotShown`: the page their own list links to opens, and says what it does not show.
+   */
   async get(p: Principal, id: string): Promise<AssessmentView> {
     if (!isValidId(id)) throw notFound('There is no assessment at this address');
     const now = this.clock.now();
     const row = (await this.repo.visible(this.db, restrictionFor(p, now), 'Task', [id])).get(id);
     const task = row ? (JSON.parse(row.content) as Task) : undefined;
-    if (!row || !task || !isTaskKind(task, JOINT_ASSESSMENT_KIND)) throw notFound('There is no assessment at this address');
-    return this.view(p, now, task, row.versionId);
+    if (row && task && isTaskKind(task, JOINT_ASSESSMENT_KIND)) return this.view(p, now, task, row.versionId);
+    const whole = (await this.repo.visible(this.db, undefined, 'Task', [id])).get(id);
+    const wholeTask = whole ? (JSON.parse(whole.content) as Task) : undefined;
+    if (!whole || !wholeTask || !isTaskKind(wholeTask, JOINT_ASSESSMENT_KIND)) throw notFound('There is no assessment at this address');
+    const v = await this.view(p, now, wholeTask, whole.versionId);
+    if (v.parts.length === 0) throw notFound('There is no assessment at this address');
+    return { ...v, limited: true, canComplete: false };
   }
 
   /**
@@ -195,7 +207,7 @@ export class JointAssessmentService {
    * assigned to; every answer one the Questionnaire allows and every required question answered, or
    * a 422 naming each problem and nothing written. The response and the part's completion are one transaction.
    */
-  async answer(p: Principal, partId: string, answers: Record<string, string | undefined>): Promise<AssessmentView> {
+  async answer(p: Principal, partId: string, answers: Record<string, string | undefined>): Promise<AssessmentView | undefined> {
     if (!isValidId(partId)) throw notFound('There is no such part of an assessment');
     const now = this.clock.now();
     const row = (await this.repo.visible(this.db, restrictionFor(p, now), 'Task', [partId])).get(partId);
@@ -244,8 +256,13 @@ export class JointAssessmentService {
       await checkAssessmentTask(done, tx);
       await this.resources.update('Task', partId, done, { tx, ifMatch: row.versionId });
     });
-    // The person reads their own part without the main task's page; staff see the whole assessment.
-    return p.kind === 'resident' ? this.ownView(p, main) : this.get(p, main);
+    // The person reads their own part without the main task's page; staff see the whole assessment, or
+    // nothing more when they were shown only this part (its answer ends their organisation's relationship).
+    if (p.kind === 'resident') return this.ownView(p, main);
+    return this.get(p, main).catch((err: unknown) => {
+      if (err instanceof FhirError && err.status === 404) return undefined;
+      throw err;
+    });
   }
 
   /** Completes the assessment: refused (422, naming them) while any part is unanswered. */

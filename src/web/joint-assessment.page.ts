@@ -11,6 +11,8 @@ export const ASSESSMENT_DONE: Record<string, string> = {
   started: 'Joint assessment started: each part is on the work list of whoever answers it',
   answered: 'Thank you: your answers have been saved', completed: 'The joint assessment is complete', plan: 'The answers have been added to the care plan',
   'plan-none': 'The care plan already has everything these answers say',
+  // A reader shown only their own part (a voluntary organisation) no longer sees it once it is answered.
+  'answered-handed-back': 'Thank you: your answers have been saved. Your part is done, so this assessment is no longer shown to your organisation',
 };
 
 const STATUS_TAG = (s: string) => (s === 'completed' ? tag('Answered', 'green') : s === 'cancelled' ? tag('Cancelled', 'grey') : tag('Waiting', 'orange'));
@@ -113,7 +115,7 @@ export function assessmentBody(d: AssessmentPageData): Html {
       : html`<p class="nhsuk-inset-text"><strong>No carer's assessment is part of this assessment.</strong> If someone cares for ${d.personName}, offer them one.</p>`}
     <p><a href="${carersSupportLink(d.carersDistrict)}">Carers' support services near ${d.personName}</a> (information, breaks and help for carers).</p></section>`;
   const offer = d.offer;
-  const feed = a.parts.some((x) => x.answered) ? html`<section class="onestory-section" aria-labelledby="feed-title"><h2 id="feed-title">For the care and support plan</h2>
+  const feed = !a.limited && a.parts.some((x) => x.answered) ? html`<section class="onestory-section" aria-labelledby="feed-title"><h2 id="feed-title">For the care and support plan</h2>
     ${summaryList([
       { key: 'About me', value: offer.aboutMe ?? 'Not answered yet' }, { key: 'What matters to me', value: offer.whatMatters ?? 'Not answered yet' },
       { key: 'Needs', value: offer.needs.length ? html`${offer.needs.map((n, i) => html`${i ? html`<br>` : ''}${n}`)}` : 'None answered yet' },
@@ -126,9 +128,11 @@ export function assessmentBody(d: AssessmentPageData): Html {
     ${button('Complete the assessment')}</form>` : '';
   return html`${errorSummary(d.errors)}${banner(d.done)}<span class="nhsuk-caption-l">${d.personName}</span><h1>Joint assessment</h1>
     <p>${a.status === 'completed' ? tag('Complete', 'green') : tag('In progress', 'orange')} Started by ${a.startedBy}${a.startedAt ? ` on ${formatDate(a.startedAt)}` : ''}.
-      <a href="/people/${a.patientId}/plan">Care and support plan</a> · <a href="/people/${a.patientId}">Back to the record</a></p>
+      ${a.limited ? html`<a href="/assessments">Back to assessments to answer</a>` : html`<a href="/people/${a.patientId}/plan">Care and support plan</a> · <a href="/people/${a.patientId}">Back to the record</a>`}</p>
     ${parts}
-    ${a.partsNotShown ? html`<p class="nhsuk-inset-text">${a.partsNotShown} part${a.partsNotShown === 1 ? ' is' : 's are'} not shown to you.</p>` : ''}
+    ${a.limited
+    ? html`<p class="nhsuk-inset-text">${String(a.partsNotShown)} other part${a.partsNotShown === 1 ? ' of this assessment is' : 's of this assessment are'} not shown to you: your organisation sees only the parts given to it, while it has them to answer. The staff who started the assessment see all of it.</p>`
+    : a.partsNotShown ? html`<p class="nhsuk-inset-text">${a.partsNotShown} part${a.partsNotShown === 1 ? ' is' : 's are'} not shown to you.</p>` : ''}
     ${a.parts.map((x) => html`<section class="onestory-section" aria-labelledby="part-${x.id}"><h2 id="part-${x.id}">${x.title}${x.carer ? `: ${x.carer.name}` : ''}</h2>${answersOf(x)}</section>`)}
     ${carers}${feed}${complete || (a.canComplete ? html`<p class="onestory-muted">The assessment can be completed once every part is answered.</p>` : '')}`;
 }
@@ -141,8 +145,8 @@ export function answerPartBody(personName: string, a: AssessmentView, part: Part
 }
 
 /** Parts assigned to the user's organisation (staff): their assessment work list. */
-export function toAnswerBody(rows: { assessmentId: string; part: PartView; personName: string }[]): Html {
-  return html`<h1>Assessments to answer</h1>
+export function toAnswerBody(rows: { assessmentId: string; part: PartView; personName: string }[], done?: string): Html {
+  return html`${banner(done)}<h1>Assessments to answer</h1>
     <p>Parts of joint assessments assigned to your organisation. They are also on <a href="/work?view=team">your team's work</a>.</p>
     ${rows.length ? table({
     caption: 'Parts to answer', captionHidden: true, responsive: true, head: ['Person', 'Part', 'Due', 'Action'],

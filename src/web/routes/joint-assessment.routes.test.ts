@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityFor } from '../../access/identity/identity.js';
+import { recordedByTag } from '../../access/policy/policy-codes.js';
 import { hashPassword } from '../../access/identity/password.service.js';
 import { PLAN_USERS, seedPlanWorld } from '../../care-planning/care-planning.fixtures.js';
 import { CARE_ORGS, CARE_PASSWORD, CARE_USERS } from '../../record-view/care.fixtures.js';
@@ -104,5 +105,68 @@ describe('the joint assessment pages', () => {
     expect(theirs.body).not.toContain('A retired teacher');
     expect((await other.post(action, { csrf_token: await other.csrf(), version: '1', 'about-me': 'x', 'what-matters': 'y' })).status).toBe(404);
     expect(await count('QuestionnaireResponse')).toBe(qrs + 2);
+  });
+});
+
+describe('a voluntary organisation given a part of a joint assessment', () => {
+  it('its worker answers their part from their list and sees the assessment with the other parts said to be not shown; a worker of another voluntary organisation sees nothing', async () => {
+    const users = identityFor(t.platform).users;
+    const passwordHash = await hashPassword(CARE_PASSWORD);
+    await t.platform.resources.update('Organization', 'org-other-vcs', { resourceType: 'Organization', id: 'org-other-vcs', name: 'Another Charity', active: true });
+    await users.create({ kind: 'staff', username: 'vcse.carers', displayName: 'Jo Carter', passwordHash, memberships: [{ organizationId: CARE_ORGS.vcs, role: 'vcse-worker' }] });
+    await users.create({ kind: 'staff', username: 'vcse.other', displayName: 'Sam Other', passwordHash, memberships: [{ organizationId: 'org-other-vcs', role: 'vcse-worker' }] });
+    // A person of the care world's practice, on the community nurse's care team, with a carer; her carer's assessment is given to Carers' Support.
+    const tag = { tag: [recordedByTag(CARE_ORGS.community)] };
+    await t.platform.resources.update('Patient', 'pat-vcs', { resourceType: 'Patient', id: 'pat-vcs', name: [{ given: ['Nora'], family: 'Ellis' }], birthDate: '1940-04-04', generalPractitioner: [{ reference: `Organization/${CARE_ORGS.gp}` }], meta: tag });
+    await t.platform.resources.update('CareTeam', 'ct-vcs', { resourceType: 'CareTeam', id: 'ct-vcs', status: 'active', subject: { reference: 'Patient/pat-vcs' }, participant: [{ member: { reference: 'Practitioner/pr-nurse' } }], meta: tag });
+    await t.platform.resources.update('RelatedPerson', 'rp-vcs', { resourceType: 'RelatedPerson', id: 'rp-vcs', active: true, patient: { reference: 'Patient/pat-vcs' }, name: [{ given: ['Ray'], family: 'Ellis' }], meta: tag });
+    const cc = new Browser(t);
+    await cc.signIn(PLAN_USERS.coordinator.username);
+    const started = await cc.post('/people/pat-vcs/assessment', {
+      csrf_token: await cc.csrf(), 'health-owner': `Organization/${CARE_ORGS.community}`, 'social-care-owner': `Organization/${CARE_ORGS.council}`,
+      carers: 'RelatedPerson/rp-vcs', 'carer-owner': `Organization/${CARE_ORGS.vcs}`,
+    });
+    expect(started.status).toBe(303);
+    const id = /\/assessments\/([^?]+)/.exec(started.headers.location as string)![1];
+
+    const vcse = new Browser(t);
+    await vcse.signIn('vcse.carers');
+    const list = await vcse.get('/assessments');
+    expect(list.status).toBe(200);
+    const partUrl = /href="(\/assessments\/[^"]+\/parts\/[^"]+)">Answer/.exec(list.body)![1];
+    expect(partUrl.startsWith(`/assessments/${id}/parts/`)).toBe(true);
+    // The link the list showed opens the part to answer, not a 404.
+    const partPage = await vcse.get(partUrl);
+    expect(partPage.status).toBe(200);
+    expect(partPage.body).toContain('Is the carer willing and able to keep caring?');
+    // The assessment itself: their part, and the other parts said to be not shown (never silently missing).
+    const overview = await vcse.get(`/assessments/${id}`);
+    expect(overview.status).toBe(200);
+    expect(overview.body).toMatch(/Carer(&#39;|')s assessment \(Ray Ellis\)/);
+    expect(overview.body).toMatch(/3 other parts of this assessment are not shown to you/);
+    expect(overview.body).not.toContain('Social care needs</');
+    const answered = await vcse.post(partUrl, { csrf_token: await vcse.csrf(), version: version(partPage.body), willing: 'with-support', impact: 'struggling', break: 'yes', 'carer-needs': 'A break every month' });
+    expect(answered.status).toBe(303);
+    expect(await count('QuestionnaireResponse')).toBeGreaterThan(0);
+    // Answered, the part no longer gives Carers' Support a relationship with her: back to their list, which says so.
+    expect(answered.headers.location).toBe('/assessments?done=answered-handed-back');
+    const after = await vcse.get(answered.headers.location as string);
+    expect(after.status).toBe(200);
+    expect(after.body).toContain('this assessment is no longer shown to your organisation');
+    expect(after.body).not.toContain(partUrl);
+    // The coordinator sees the carer's answers, attributed to Jo Carter.
+    const whole = await cc.get(`/assessments/${id}`);
+    expect(whole.body).toContain('A break every month');
+    expect(whole.body).toContain('Jo Carter');
+
+    // User B: a worker of another voluntary organisation, and a GP with no relationship, see nothing of it.
+    const other = new Browser(t);
+    await other.signIn('vcse.other');
+    expect((await other.get(`/assessments/${id}`)).status).toBe(404);
+    expect((await other.get(partUrl)).status).toBe(404);
+    expect((await other.get('/assessments')).body).not.toContain(id);
+    const stranger = new Browser(t);
+    await stranger.signIn(PLAN_USERS.stranger.username);
+    expect((await stranger.get(partUrl)).status).toBe(404);
   });
 });

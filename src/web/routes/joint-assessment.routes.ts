@@ -111,7 +111,7 @@ export async function jointAssessmentRoutes(app: FastifyInstance, opts: { web: W
     audit(req, 'search', 'Task', [...new Set(rows.map((r) => r.personId))]);
     const named = [];
     for (const r of rows) named.push({ ...r, personName: await nameOf(s.principal, r.personId) });
-    return web.send(reply, 200, page({ title: 'Assessments to answer', viewer: s.viewer, nav: navFor(s.principal, 'assessments'), body: toAnswerBody(named) }));
+    return web.send(reply, 200, page({ title: 'Assessments to answer', viewer: s.viewer, nav: navFor(s.principal, 'assessments'), body: toAnswerBody(named, one((req.query as Record<string, unknown>).done)) }));
   });
 
   app.get('/assessments/:id', async (req, reply) => {
@@ -151,8 +151,9 @@ export async function jointAssessmentRoutes(app: FastifyInstance, opts: { web: W
     const ctx = audit(req, 'create', 'QuestionnaireResponse', [a.patientId]);
     try {
       if (f.version !== String(part.versionId)) throw new FhirError(409, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'conflict', diagnostics: 'This part was changed since you opened it: reload the page and try again' }] });
-      await assessments.answer(s.principal, part.id, f);
-      return web.redirect(reply, `/assessments/${a.id}?done=answered`);
+      // Someone shown only their own part (a voluntary organisation, while it has it to answer) is not shown the assessment once it is answered.
+      const shown = await assessments.answer(s.principal, part.id, f);
+      return web.redirect(reply, shown ? `/assessments/${a.id}?done=answered` : '/assessments?done=answered-handed-back');
     } catch (err) {
       const fe = errorsOf(err, 'maincontent');
       if (!fe) throw err;
