@@ -235,3 +235,16 @@ describe('the demo: referrals and social prescribing (src/social-prescribing/soc
   });
 });
 
+
+describe('the demo: submitted figures (issue 14 part 3)', () => {
+  it('seeds figures the ICB analyst sees, one corrected, and the council\'s social worker may submit', async () => {
+    const rows = await t.platform.db.query<{ measure_id: string; place: string; submitted_version: number }>(
+      `SELECT measure_id, place, submitted_version FROM outcome_report WHERE submitted_version IS NOT NULL ORDER BY 1, 2, 3`);
+    expect(rows.rows.length).toBeGreaterThanOrEqual(7);
+    expect(rows.rows.some((r) => r.measure_id === 'O1.4' && r.place.startsWith('county:') && r.submitted_version === 2)).toBe(true);
+    const worker = accounts.find((a) => a.role === 'social-worker')!;
+    expect(t.platform.outcomes.submitted.maySubmit(demoPrincipal(worker), 'O1.4')).toBe(true);
+    const analyst = accounts.find((a) => a.role === 'icb-analyst')!;
+    expect((await t.platform.outcomes.service.indicator(demoPrincipal(analyst), 'O1.4'))!.history.length).toBe(2);
+  });
+});
