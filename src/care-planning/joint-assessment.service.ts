@@ -13,7 +13,7 @@ import type { ResourceService } from '../fhir/resource.service.js';
 import { TASK_KIND_SYSTEM, TASK_KINDS } from '../workflow/task.vocabulary.js';
 import { checkAnswer, checkAssessmentTask, partsOf } from './joint-assessment.rules.js';
 import {
-  isTaskKind, JOINT_ASSESSMENT_KIND, JOINT_ASSESSMENT_PART_KIND, PART_EXTENSION, PART_SYSTEM, PARTS, partCodeOf, QUESTIONNAIRE_INPUT, RESPONSE_OUTPUT,
+  isTaskKind, JOINT_ASSESSMENT_KIND, JOINT_ASSESSMENT_PART_KIND, PART_CODES, PART_EXTENSION, PART_SYSTEM, PARTS, partCodeOf, QUESTIONNAIRE_INPUT, RESPONSE_OUTPUT,
   type PartCode,
 } from './joint-assessment.vocabulary.js';
 import { PlanRepository } from './plan.repository.js';
@@ -133,6 +133,15 @@ export class JointAssessmentService {
   }
 
   /**
+   * Writes the four parts' Questionnaires (joint-assessment.vocabulary.ts) into the record under their
+   * own ids, so the canonical URL every answer and part names resolves on /fhir/R4/Questionnaire: at the
+   * server's start and before an assessment is started (an unchanged one is not re-versioned).
+   */
+  async publishQuestionnaires(): Promise<void> {
+    for (const code of PART_CODES) await this.resources.update('Questionnaire', PARTS[code].questionnaire.id!, PARTS[code].questionnaire);
+  }
+
+  /**
    * Starts a joint assessment and gives out its parts: health and social care each to an
    * organisation (two different ones: it is joint), the person's own "about me" to them, and a
    * carer's assessment for each carer named. Refused, with nothing written, when the person already
@@ -143,6 +152,7 @@ export class JointAssessmentService {
     await this.mustSeePerson(p, patientId, now);
     const d = can(p, 'assessment.start', { patientId, careRelationship: true });
     if (!d.allowed || p.kind !== 'staff') throw forbidden(`Not allowed: ${d.reason}`);
+    await this.publishQuestionnaires();
     const health = choices.find((c) => c.code === 'health');
     const social = choices.find((c) => c.code === 'social-care');
     if (!health?.owner) throw badRequest('Choose who answers the health part', 'health-owner');

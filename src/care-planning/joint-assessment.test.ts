@@ -213,3 +213,30 @@ describe('on the FHIR API', () => {
     expect((await fhir(t.app, 'PUT', `Task/${main.id}`, { ...main, status: 'completed' })).status).toBe(422);
   });
 });
+
+describe('the joint assessment Questionnaires in the record', () => {
+  it("resolve every QuestionnaireResponse's and part's canonical URL on the FHIR API, and publishing again writes no new version", async () => {
+    const r = await t.platform.db.query<{ content: string }>(`SELECT content FROM resource WHERE resource_type = 'QuestionnaireResponse' AND NOT deleted`);
+    const responses = r.rows.map((x) => JSON.parse(x.content) as { questionnaire?: string; extension?: { url: string }[] });
+    const ours = responses.filter((qr) => qr.extension?.some((e) => e.url === PART_EXTENSION));
+    expect(ours.length).toBeGreaterThanOrEqual(4);
+    const parts = await t.platform.db.query<{ content: string }>(`SELECT r.content FROM resource r JOIN task_work w ON w.rid = r.rid WHERE w.kind = 'joint-assessment-part'`);
+    const inputs = parts.rows.flatMap((x) => ((JSON.parse(x.content) as Task).input ?? []).map((i) => i.valueCanonical).filter((u): u is string => !!u));
+    const urls = new Set([...ours.map((qr) => qr.questionnaire!), ...inputs]);
+    expect(urls.size).toBe(4);
+    for (const url of urls) {
+      const res = await fhir(t.app, 'GET', `Questionnaire?url=${encodeURIComponent(url)}`);
+      expect(res.status).toBe(200);
+      expect(res.body.entry).toHaveLength(1);
+      const q = res.body.entry[0].resource;
+      expect(q.url).toBe(url);
+      expect(q.item.map((i: { linkId: string }) => i.linkId)).toEqual(Object.values(PARTS).find((p) => p.questionnaire.url === url)!.questionnaire.item!.map((i) => i.linkId));
+    }
+    const before = await versions();
+    const qVersions = async () => Number((await t.platform.db.query<{ n: number }>("SELECT count(*)::int AS n FROM resource_history WHERE resource_type = 'Questionnaire'")).rows[0].n);
+    const qBefore = await qVersions();
+    await t.platform.carePlanning.assessments.publishQuestionnaires();
+    expect(await qVersions()).toBe(qBefore);
+    expect(await versions()).toBe(before);
+  });
+});

@@ -80,6 +80,7 @@ export const startCommand: Command = {
     // so its outcomes dashboard shows stored figures on first start.
     await platform.outcomes.service.publishMeasures();
     await platform.outcomes.feedback.publishQuestionnaires();
+    await platform.carePlanning.assessments.publishQuestionnaires();
     let evaluatedToday: string | undefined;
     if (demo) {
       const n = await platform.outcomes.service.nightly();
