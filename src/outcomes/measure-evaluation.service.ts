@@ -68,9 +68,14 @@ export const PERSON_CTE = `person AS (
      AND (c->>'deceasedDateTime' IS NULL OR left(c->>'deceasedDateTime', 10)::date >= $1::date)
 )`;
 
-/** The statement computing one record indicator's cube for a period ($1, $2). */
+/**
+ * The statement computing one record indicator's cube for a period ($1, $2). `cases` is MATERIALIZED: computed
+ * whole, then joined to `person` once. Left to be flattened, the planner (estimating a row or two from filters
+ * on JSON) joined an indicator's inner `person` join in a nested loop that scanned all of `person` again for
+ * every case: O2.4 took 197 s at 100,000 residents, 16 s materialized (bench/PROFILE.md, "Outcomes").
+ */
 export function cubeSql(c: RecordComputation): string {
-  return `WITH ${PERSON_CTE}, cases AS (${c.sql})
+  return `WITH ${PERSON_CTE}, cases AS MATERIALIZED (${c.sql})
     SELECT coalesce(p.district, 'unknown') AS district, coalesce(p.practice, 'unknown') AS practice, p.sex,
            ${AGE_BAND} AS age_band, coalesce(p.quintile, 'unknown') AS quintile, ${ETHNIC_GROUP} AS ethnicity,
            sum(k.num)::float8 AS num, sum(coalesce(k.den, 0))::float8 AS den
