@@ -64,13 +64,28 @@ export class FrailtyService {
     const checked = { shape: false };
     // Changes committed before this pass are covered by it (it reads the record after this point).
     await this.repo.clearQueue();
-    let after = '0';
-    for (;;) {
-      const batch = await this.repo.patientsAfter(after, EFI_BATCH);
-      if (batch.length === 0) break;
-      after = batch[batch.length - 1].rid;
-      await this.computeBatch(batch, now, networks, checked, run);
-      onProgress?.(run.people);
+    // Two batches at once on PostgreSQL: while one waits for its statements, the other's are computed and
+    // written (the profile of one at a time showed the main thread idle 60 % of the pass, waiting for the
+    // gather statement). Batches hold different people, so they never write the same rows. PGlite has one connection.
+    const width = this.platform.db.kind === 'postgres' ? 2 : 1;
+    const inflight = new Set<Promise<void>>();
+    try {
+      let after = '0';
+      for (;;) {
+        const batch = await this.repo.patientsAfter(after, EFI_BATCH);
+        if (batch.length === 0) break;
+        after = batch[batch.length - 1].rid;
+        const one: Promise<void> = this.computeBatch(batch, now, networks, checked, run).then(() => {
+          inflight.delete(one);
+          onProgress?.(run.people);
+        });
+        inflight.add(one);
+        if (inflight.size >= width) await Promise.race(inflight);
+      }
+      await Promise.all(inflight);
+    } finally {
+      // After a failure, the other batch still settles before the error is reported.
+      await Promise.allSettled([...inflight]);
     }
     await this.repo.removeMissing();
     run.seconds = (performance.now() - started) / 1000;
@@ -182,7 +197,9 @@ export class FrailtyService {
       checked.shape = true;
     }
     // The RiskAssessments and the person_risk rows (with the signatures that say they are written) commit together.
-    run.written += await this.writeBatch(writes, out, now);
+    // Awaited first, then added: `run.written += await …` would read the count before another batch's write ends.
+    const written = await this.writeBatch(writes, out, now);
+    run.written += written;
     run.people += rows.length;
     run.older += older.length;
   }
