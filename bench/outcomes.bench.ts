@@ -236,6 +236,8 @@ export interface OutcomesBenchOptions {
 /** Runs the outcomes bench on a throwaway cluster of its own, writes its figures (see the top of this file) and returns them. */
 export async function benchOutcomes(o: OutcomesBenchOptions): Promise<OutcomesBenchResult> {
   const log = o.log ?? defaultLog;
+  // The code measured is the code built when the run starts: its commit then, not at the end.
+  const commit = shortCommit(ROOT);
   const sizes = [...new Set([...(o.dashboardResidents ? [o.dashboardResidents] : []), ...o.evaluationResidents])].sort((a, b) => a - b);
   const cluster = await startCluster();
   const admin = await openDatabase({ databaseUrl: cluster.url, poolSize: 1 });
@@ -271,7 +273,7 @@ export async function benchOutcomes(o: OutcomesBenchOptions): Promise<OutcomesBe
     cluster.stop();
   }
   const result: OutcomesBenchResult = {
-    date: new Date().toISOString().slice(0, 10), commit: shortCommit(ROOT), cores: cpus().length, quick: o.quick, dashboard, runs, note: o.note,
+    date: new Date().toISOString().slice(0, 10), commit, cores: cpus().length, quick: o.quick, dashboard, runs, note: o.note,
   };
   mkdirSync(join(BENCH, 'results'), { recursive: true });
   writeFileSync(join(BENCH, 'results', 'outcomes.json'), `${JSON.stringify(result, null, 2)}\n`);

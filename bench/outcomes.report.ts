@@ -60,7 +60,7 @@ export interface OutcomesEvaluationRun {
     equal: boolean;
   };
   loadAvg1m: number;
-  /** The slowest indicator's EXPLAIN (ANALYZE, BUFFERS) is in bench/work/outcomes-plan.md. */
+  /** The slowest indicator; its EXPLAIN (ANALYZE, BUFFERS) is in bench/work/outcomes-plan-<residents>.md. */
   slowest: string;
 }
 
@@ -128,7 +128,7 @@ export function renderOutcomesSection(r: OutcomesBenchResult): string {
   if (b) out.push(`The dashboard's four quarters were evaluated and stored first (the nightly run): ${s1(b.refreshSeconds)} s at ${int(b.residents)} residents. Load average up to ${b.loadAvg1m.toFixed(1)}.`, '');
   for (const run of r.runs) {
     out.push(`### ${int(run.residents)} residents`, '',
-      `Loading (generation + COPY, bench-only): ${int(run.resources)} resources, ${int(run.tokens)} token rows, ${int(run.refs)} reference rows in ${s1(run.loadSeconds)} s (${int(run.resources / run.loadSeconds)} resources/s), ANALYZE ${s1(run.analyseSeconds)} s, ${gb(run.bytes)} on disk with indexes. Load average up to ${run.loadAvg1m.toFixed(1)}. The slowest indicator is ${run.slowest}: its plan is in \`bench/work/outcomes-plan.md\`.`, '',
+      `Loading (generation + COPY, bench-only): ${int(run.resources)} resources, ${int(run.tokens)} token rows, ${int(run.refs)} reference rows in ${s1(run.loadSeconds)} s (${int(run.resources / run.loadSeconds)} resources/s), ANALYZE ${s1(run.analyseSeconds)} s, ${gb(run.bytes)} on disk with indexes. Load average up to ${run.loadAvg1m.toFixed(1)}. The slowest indicator is ${run.slowest}: its plan is in \`bench/work/outcomes-plan-${run.residents}.md\`.`, '',
       indicatorTable(run), '');
   }
   out.push(OUTCOMES_END);
