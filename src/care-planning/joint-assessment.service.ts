@@ -137,6 +137,8 @@ export class JointAssessmentService {
    * own ids, so the canonical URL every answer and part names resolves on /fhir/R4/Questionnaire: at the
    * server's start and before an assessment is started (an unchanged one is not re-versioned).
    */
+  private published?: Promise<void>;
+
   async publishQuestionnaires(): Promise<void> {
     for (const code of PART_CODES) await this.resources.update('Questionnaire', PARTS[code].questionnaire.id!, PARTS[code].questionnaire);
   }
@@ -152,7 +154,9 @@ export class JointAssessmentService {
     await this.mustSeePerson(p, patientId, now);
     const d = can(p, 'assessment.start', { patientId, careRelationship: true });
     if (!d.allowed || p.kind !== 'staff') throw forbidden(`Not allowed: ${d.reason}`);
-    await this.publishQuestionnaires();
+    // Once per process (the start command publishes them too): not four reads and writes per assessment.
+    this.published ??= this.publishQuestionnaires().catch((err: unknown) => { this.published = undefined; throw err; });
+    await this.published;
     const health = choices.find((c) => c.code === 'health');
     const social = choices.find((c) => c.code === 'social-care');
     if (!health?.owner) throw badRequest('Choose who answers the health part', 'health-owner');
