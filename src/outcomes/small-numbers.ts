@@ -40,8 +40,10 @@ export function roundCount(n: number): number {
  * the whole system's total, is hidden only when nothing lower will do), then smallest first (the
  * least information lost).
  */
-export function protect(values: number[], relations: Relation[], keep: number[] = []): Protected {
-  const suppressed = values.map((v) => v >= 1 && v <= SUPPRESS_UP_TO);
+export function protect(values: number[], relations: Relation[], keep: number[] = [], unpublished: boolean[] = []): Protected {
+  // `unpublished` cells are unknown to readers whatever their value (a place no figure was given for):
+  // treated as suppressed from the start, so the sums through them are protected too.
+  const suppressed = values.map((v, i) => unpublished[i] === true || (v >= 1 && v <= SUPPRESS_UP_TO));
   const members = relations.map((r) => [r.parent, ...r.children]);
   const relationsOf: number[][] = values.map(() => []);
   members.forEach((m, i) => m.forEach((c) => relationsOf[c].push(i)));
@@ -68,11 +70,12 @@ export function protect(values: number[], relations: Relation[], keep: number[] 
       changed = false;
       for (let ri = 0; ri < members.length; ri++) {
         const hidden = members[ri].filter((c) => suppressed[c]);
-        if (hidden.length === 1 && suppressAnother(ri, hidden[0])) changed = true;
+        // An unpublished cell worked out this way gives nothing away: nobody was promised it hidden.
+        if (hidden.length === 1 && !unpublished[hidden[0]] && suppressAnother(ri, hidden[0])) changed = true;
       }
     }
     // 2. Combinations of relations (a suppressed cell that is a bridge between two groups of them).
-    const exposed = recoverableCells(suppressed, relations);
+    const exposed = recoverableCells(suppressed, relations).filter((c) => !unpublished[c]);
     if (exposed.length === 0) break;
     // Widen from the exposed cell through the relations it shares with other suppressed cells (a
     // grouping of places hidden whole can still be its complement within a larger total), and hide

@@ -3,14 +3,16 @@ import type { Principal } from '../access/principal.js';
 import { can } from '../access/policy/index.js';
 import { COUNCIL_AREAS, type SubmitSubject } from '../access/policy/outcomes.policy.js';
 import type { Clock } from '../clock.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { badRequest, FhirError, issue, outcome } from '../fhir/outcome.js';
 import type { ResourceService } from '../fhir/resource.service.js';
 import { OUTCOMES_CS, OUTCOMES_SD, type SubmittedComputation } from './indicator.definitions.js';
 import { MEASURE_BASE, type Indicator, type IndicatorRegistry } from './indicator.registry.js';
+import type { Period } from './measure-evaluation.service.js';
 import type { OutcomeReportRepository } from './outcome-report.repository.js';
 import { residencePlaces, type Geography, type Place } from './place.directory.js';
-import { checkFigure, checkPeriod, publishedFigure, type CheckedFigure, type SubmittedInput } from './submitted-figure.rules.js';
+import { checkFigure, checkPeriod, inputOfMeasureReport, type CheckedFigure, type SubmittedInput } from './submitted-figure.rules.js';
+import { protectSubmitted } from './submitted-protection.js';
 
 const POP = 'http://terminology.hl7.org/CodeSystem/measure-population';
 const SUBMITTED_BY = `${OUTCOMES_SD}/submitted-by`;
@@ -49,7 +51,7 @@ export class SubmittedFigureService {
     private readonly resources: ResourceService,
     private readonly db: Database,
     private readonly clock: Clock,
-    geography: Geography,
+    private readonly geography: Geography,
   ) {
     this.places = new Map(residencePlaces(geography).map((p) => [p.id, p]));
   }
@@ -112,6 +114,9 @@ export class SubmittedFigureService {
     const now = this.clock.now().toISOString();
     const body = this.measureReport(indicator, reportId, figure, place, who, now);
     return this.db.transaction(async (tx) => {
+      // One submission at a time per indicator and period: each re-protects every place's figure of that
+      // period together (protectSubmitted), so two at once must not each protect without the other's.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`submitted-figure:${reportIdOf(indicator.id, '*', figure.period)}`]);
       const current = await tx.query<{ content: string; version_id: number }>(
         `SELECT content, version_id FROM resource WHERE resource_type = 'MeasureReport' AND id = $1 AND NOT deleted FOR UPDATE`, [reportId]);
       const before = current.rows[0];
@@ -131,12 +136,35 @@ export class SubmittedFigureService {
         }],
       };
       await this.resources.recordProvenance(tx, provenance);
-      await this.reports.storeSubmitted(tx, {
-        measureId: indicator.id, place, period: figure.period, figure: publishedFigure(indicator.computation, figure),
-        submission: { by: who.name, organisation: who.organisationName, at: now, version: written.versionId, report: `MeasureReport/${reportId}` },
-      });
+      await this.storeProtected(tx, indicator, figure.period);
       return { report: JSON.parse(written.content!) as MeasureReport, version: written.versionId, unchanged: false };
     });
+  }
+
+  /**
+   * Stores the published figure of every place submitted for this indicator and period, protected
+   * together (a new or corrected return can make another place's figure need hiding, or free it).
+   */
+  private async storeProtected(tx: Queryable, indicator: Indicator & { computation: SubmittedComputation }, period: Period): Promise<void> {
+    const res = await tx.query<{ id: string; version_id: number; content: string }>(
+      `SELECT id, version_id, content FROM resource WHERE resource_type = 'MeasureReport' AND id LIKE $1 AND NOT deleted ORDER BY id`,
+      [reportIdOf(indicator.id, '%', period)]);
+    const url = `${MEASURE_BASE}/${indicator.id}`;
+    const returns = res.rows.map((r) => {
+      const m = JSON.parse(r.content) as MeasureReport;
+      const input = inputOfMeasureReport(m, url);
+      return { row: r, m, place: this.places.get(input.place ?? ''), cells: checkFigure(indicator.computation, input) };
+    }).filter((x) => x.place && x.m.period?.start === period.start && x.m.period?.end === period.end);
+    const published = protectSubmitted(indicator.computation, this.geography, new Map(returns.map((x) => [x.place!.id, x.cells])));
+    for (const x of returns) {
+      await this.reports.storeSubmitted(tx, {
+        measureId: indicator.id, place: x.place!, period, figure: published.get(x.place!.id)!,
+        submission: {
+          by: x.m.extension?.find((e) => e.url === SUBMITTED_BY)?.valueString ?? '', organisation: x.m.reporter?.display ?? '',
+          at: x.m.date ?? '', version: x.row.version_id, report: `MeasureReport/${x.row.id}`,
+        },
+      });
+    }
   }
 
   /** Every version of every submitted figure of an indicator, newest first (for those who may submit it, and analysts). */

@@ -153,6 +153,26 @@ describe('POST /fhir/R4/Measure/{id}/$submit-data', () => {
       `SELECT place, score::text, suppressed FROM outcome_report WHERE measure_id = 'O6.4' ORDER BY place`);
     expect(rows.rows).toEqual([{ place: 'county:medway', score: null, suppressed: true }, { place: 'system', score: '1235', suppressed: false }]);
   });
+
+  it('a small count hidden in one place is not left as the difference of two others: the next return hides one more, a correction frees it', async () => {
+    const year = { start: '2023-09-01', end: '2024-08-31' };
+    const stored = async () => (await t.platform.db.query<{ place: string; score: string | null; suppressed: boolean }>(
+      `SELECT place, score::text, suppressed FROM outcome_report WHERE measure_id = 'O6.4' AND period_start = $1 ORDER BY place`, [year.start])).rows;
+    expect((await submit('O6.4', report({ value: 5, place: 'county:medway', ...year }), 'analyst')).status).toBe(201);
+    expect((await submit('O6.4', report({ value: 1_000, place: 'system', ...year }), 'analyst')).status).toBe(201);
+    // Medway is still only hidden: Kent's figure is not there to take from the system's.
+    expect(await stored()).toEqual([{ place: 'county:medway', score: null, suppressed: true }, { place: 'system', score: '1000', suppressed: false }]);
+    expect((await submit('O6.4', report({ value: 995, place: 'county:kent', ...year }), 'analyst')).status).toBe(201);
+    // The system less Kent would be Medway's 5: Kent's figure is hidden too (the system's is kept).
+    expect(await stored()).toEqual([
+      { place: 'county:kent', score: null, suppressed: true }, { place: 'county:medway', score: null, suppressed: true }, { place: 'system', score: '1000', suppressed: false },
+    ]);
+    // Medway's figure corrected to 50: nothing small is left, and every figure is shown again.
+    expect((await submit('O6.4', report({ value: 50, place: 'county:medway', ...year }), 'analyst')).status).toBe(200);
+    expect(await stored()).toEqual([
+      { place: 'county:kent', score: '995', suppressed: false }, { place: 'county:medway', score: '50', suppressed: false }, { place: 'system', score: '1000', suppressed: false },
+    ]);
+  });
 });
 
 describe('the dashboard uses submitted figures', () => {
