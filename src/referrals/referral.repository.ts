@@ -15,6 +15,9 @@ export const REFERRAL_LIST_SIZE = 100;
 /**
  * The referral lists' SQL. Every ServiceRequest and Task row is read under the caller's row
  * restriction, so a list never shows a referral the FHIR API would hide from the same caller.
+ * Each list starts from the index of what makes a referral the caller's (recorded by their
+ * organisation, naming them, addressed to their services, about the person), so its cost grows
+ * with the caller's referrals, not with every ServiceRequest in the record.
  */
 export class ReferralRepository {
   constructor(private readonly db: Queryable) {}
@@ -47,16 +50,18 @@ export class ReferralRepository {
   sent(org: string, practitioner: string | undefined, restriction: RowRestriction, patientId?: string): Promise<ReferralRow[]> {
     const p = new Params();
     const mine = [
-      `EXISTS (SELECT 1 FROM sp_token s WHERE s.rid = sr.rid AND s.code = '_tag' AND s.system = ${p.add(RECORDED_BY_SYSTEM)} AND s.value = ${p.add(org)})`,
-      ...(practitioner ? [`EXISTS (SELECT 1 FROM sp_reference q WHERE q.rid = sr.rid AND q.code = 'requester' AND q.target_type = 'Practitioner' AND q.target_id = ${p.add(practitioner)})`] : []),
+      `SELECT s.rid FROM sp_token s WHERE s.resource_type = 'ServiceRequest' AND s.code = '_tag' AND s.value = ${p.add(org)} AND s.system = ${p.add(RECORDED_BY_SYSTEM)}`,
+      ...(practitioner ? [`SELECT q.rid FROM sp_reference q WHERE q.resource_type = 'ServiceRequest' AND q.code = 'requester' AND q.target_id = ${p.add(practitioner)} AND q.target_type = 'Practitioner'`] : []),
     ];
-    return this.run([`(${mine.join(' OR ')})`, ...(patientId ? [this.about(patientId, p)] : [])], restriction, p);
+    return this.run([`sr.rid IN (${mine.join(' UNION ALL ')})`, ...(patientId ? [this.about(patientId, p)] : [])], restriction, p);
   }
 
   /** Referrals addressed to any of `performers` (`HealthcareService/x`, `Organization/y`, `Practitioner/z`). */
   received(performers: string[], restriction: RowRestriction, patientId?: string): Promise<ReferralRow[]> {
     const p = new Params();
-    const to = `EXISTS (SELECT 1 FROM sp_reference x WHERE x.rid = sr.rid AND x.code = 'performer' AND (x.target_type || '/' || x.target_id) = ANY(${p.add(performers, 'text[]')}))`;
+    const ids = performers.map((ref) => ref.slice(ref.indexOf('/') + 1));
+    const to = `sr.rid IN (SELECT x.rid FROM sp_reference x WHERE x.resource_type = 'ServiceRequest' AND x.code = 'performer' AND x.target_id = ANY(${p.add(ids, 'text[]')})
+        AND (x.target_type || '/' || x.target_id) = ANY(${p.add(performers, 'text[]')}))`;
     return this.run([to, ...(patientId ? [this.about(patientId, p)] : [])], restriction, p);
   }
 
@@ -73,7 +78,7 @@ export class ReferralRepository {
   }
 
   private about(patientId: string, p: Params): string {
-    return `EXISTS (SELECT 1 FROM sp_reference s WHERE s.rid = sr.rid AND s.code = 'subject' AND s.target_type = 'Patient' AND s.target_id = ${p.add(patientId)})`;
+    return `sr.rid IN (SELECT s.rid FROM sp_reference s WHERE s.resource_type = 'ServiceRequest' AND s.code = 'subject' AND s.target_id = ${p.add(patientId)} AND s.target_type = 'Patient')`;
   }
 
   /** The ServiceRequest id made with an idempotency key by the organisation, if any (the platform's own lookup: ids only). */
