@@ -11,14 +11,15 @@
  *      ceiling: the same stored rows (the system's trends) and the residents count read by plain
  *      statements on the same server and pool, sent as JSON (no session, policy or page).
  *   3. Every record indicator (indicator.definitions.ts) for one quarter (January–March 2025, the last of the
- *      year the synthetic history is calibrated on), as
- *      MeasureEvaluationService.evaluate does it (cubeSql on PostgreSQL, the practices' places, protectAll),
- *      timed per indicator, each beside a plain count of the rows it reads (count(*) and
+ *      year the synthetic history is calibrated on), as MeasureEvaluationService.evaluateAll does it (the
+ *      period's residents written once into the temporary table `person`; then per indicator cubeSql on
+ *      PostgreSQL, the practices' places, protectAll), the residents and each indicator timed apart, each beside a plain count of the rows it reads (count(*) and
  *      sum(length(content)) of the Patients and its coded rows: reading without parsing any JSON).
- *   4. The same cubes on DuckDB, on the same rows exported from that PostgreSQL database
- *      (bench/outcomes.duckdb.ts); every indicator's cube must equal PostgreSQL's cell by cell, or the
+ *   4. The same on DuckDB, on the same rows exported from that PostgreSQL database (bench/outcomes.duckdb.ts:
+ *      the residents' table once, then every cube); every indicator's cube must equal PostgreSQL's cell by cell, or the
  *      run fails.
- *   5. The slowest indicator's EXPLAIN (ANALYZE, BUFFERS) into bench/work/outcomes-plan-<residents>.md.
+ *   5. The residents' table's and the slowest indicator's EXPLAIN (ANALYZE, BUFFERS) into
+ *      bench/work/outcomes-plan-<residents>.md.
  *
  * Writes bench/results/outcomes.json and the "Outcomes" section of bench/RESULTS.md (between markers,
  * kept when `npm run bench` rewrites the file).
@@ -29,17 +30,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../src/config.js';
-import { openDatabase, type Database } from '../src/db/database.js';
+import { openDatabase, type Database, type Queryable } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
 import type { RecordComputation } from '../src/outcomes/indicator.definitions.js';
-import { cubeSql, quarterOf, quartersBefore, type CubeRow, type Period } from '../src/outcomes/measure-evaluation.service.js';
+import { cubeSql, PERSON_TABLE, quarterOf, quartersBefore, type CubeRow, type Period } from '../src/outcomes/measure-evaluation.service.js';
 import { CALIBRATED_YEAR } from '../src/outcomes/outcomes.fixtures.js';
 import { QUARTERS_KEPT_FRESH } from '../src/outcomes/outcomes.service.js';
-import { practicePlaces, residencePlaces } from '../src/outcomes/place.directory.js';
 import { createPlatform, type Platform } from '../src/platform.js';
 import { buildServer } from '../src/server.js';
 import { REFERENCE_AS_OF } from '../src/synth/index.js';
-import { duckCube, loadDuckReference, sortedCube, type DuckReference } from './outcomes.duckdb.js';
+import { duckCube, duckResidents, loadDuckReference, sortedCube, type DuckReference } from './outcomes.duckdb.js';
 import { copyOutcomesPopulation, type LoadResult } from './outcomes.load.js';
 import { DASHBOARD_TARGET_MS, mergeOutcomesSection, renderOutcomesSection, type OutcomesBenchResult, type OutcomesDashboard, type OutcomesEvaluationRun, type OutcomesIndicatorTiming } from './outcomes.report.js';
 import { startCluster } from './postgres.js';
@@ -138,28 +138,33 @@ export async function measureEvaluation(platform: Platform, load: LoadResult, o:
   const loads = [loadavg()[0]];
   const timings: OutcomesIndicatorTiming[] = [];
   const cubes = new Map<string, CubeRow[]>();
-  for (const indicator of indicators) {
-    const c = indicator.computation as RecordComputation;
-    const [plain, plainMs] = await time(() => db.query<{ n: number }>(plainSql(c)));
-    // MeasureEvaluationService.evaluate's steps, timed apart: the cube, then the places and the protection.
-    const [rows, cubeMs] = await time(() => evaluation.cube(indicator, period));
-    const [, protectMs] = await time(async () => {
-      const practiceIds = [...new Set(rows.map((r) => r.practice).filter((p) => p !== 'unknown'))].sort();
-      const places = [...residencePlaces(evaluation.geography), ...(await practicePlaces(db, practiceIds))];
-      return evaluation.protectAll(indicator, period, rows, places);
-    });
-    cubes.set(indicator.id, rows);
-    timings.push({
-      id: indicator.id, cubeMs, protectMs, plainMs, plainRows: plain.rows[0].n, cells: rows.length,
-      num: rows.reduce((a, r) => a + r.num, 0), den: rows.reduce((a, r) => a + r.den, 0),
-    });
-    log(`  ${indicator.id}: cube ${cubeMs.toFixed(0)} ms (${rows.length} cells), protection ${protectMs.toFixed(0)} ms, plain count ${plainMs.toFixed(0)} ms`);
-  }
+  // MeasureEvaluationService.evaluateAll's steps, timed apart: the period's residents written once (the
+  // `person` table), then per indicator the cube, then the places and the protection.
+  let residentsMs = 0;
+  const started = performance.now();
+  await evaluation.withResidents(period, async (cube) => {
+    residentsMs = performance.now() - started;
+    log(`  residents (the person table, once): ${residentsMs.toFixed(0)} ms`);
+    for (const indicator of indicators) {
+      const c = indicator.computation as RecordComputation;
+      const [plain, plainMs] = await time(() => db.query<{ n: number }>(plainSql(c)));
+      const [rows, cubeMs] = await time(() => cube(indicator));
+      const [, protectMs] = await time(() => evaluation.protectedPlaces(indicator, period, rows));
+      cubes.set(indicator.id, rows);
+      timings.push({
+        id: indicator.id, cubeMs, protectMs, plainMs, plainRows: plain.rows[0].n, cells: rows.length,
+        num: rows.reduce((a, r) => a + r.num, 0), den: rows.reduce((a, r) => a + r.den, 0),
+      });
+      log(`  ${indicator.id}: cube ${cubeMs.toFixed(0)} ms (${rows.length} cells), protection ${protectMs.toFixed(0)} ms, plain count ${plainMs.toFixed(0)} ms`);
+    }
+  });
   loads.push(loadavg()[0]);
   const sum = (f: (t: OutcomesIndicatorTiming) => number) => timings.reduce((a, t) => a + f(t), 0) / 1000;
+  const residentsSeconds = residentsMs / 1000;
   const cubeSeconds = sum((t) => t.cubeMs);
   const protectSeconds = sum((t) => t.protectMs);
-  log(`postgres: ${indicators.length} indicators in ${(cubeSeconds + protectSeconds).toFixed(1)} s (cubes ${cubeSeconds.toFixed(1)} s)`);
+  const postgresSeconds = residentsSeconds + cubeSeconds + protectSeconds;
+  log(`postgres: ${indicators.length} indicators in ${postgresSeconds.toFixed(1)} s (residents ${residentsSeconds.toFixed(1)} s, cubes ${cubeSeconds.toFixed(1)} s)`);
 
   let duckdb: OutcomesEvaluationRun['duckdb'];
   if (o.duckdb) {
@@ -167,6 +172,9 @@ export async function measureEvaluation(platform: Platform, load: LoadResult, o:
     try {
       duck = await loadDuckReference(db, log);
       const differ: string[] = [];
+      // The same shape of run as PostgreSQL's: the residents written once, then every indicator's cube.
+      const [, duckResidentsMs] = await time(() => duckResidents(duck!.conn, period));
+      log(`  duckdb: residents (the person table, once) ${duckResidentsMs.toFixed(0)} ms`);
       for (const indicator of indicators) {
         const t = timings.find((x) => x.id === indicator.id)!;
         const [rows, ms] = await time(() => duckCube(duck!.conn, indicator.computation as RecordComputation, period));
@@ -180,9 +188,10 @@ export async function measureEvaluation(platform: Platform, load: LoadResult, o:
       }
       if (differ.length) throw new Error(`DuckDB's figures differ from PostgreSQL's: ${differ.join('; ')}`);
       const duckCubeSeconds = sum((t) => t.duckdbMs ?? 0);
+      const duckSeconds = duckResidentsMs / 1000 + duckCubeSeconds + protectSeconds;
       duckdb = {
-        loadSeconds: duck.loadSeconds, bytes: duck.bytes, cubeSeconds: duckCubeSeconds, seconds: duckCubeSeconds + protectSeconds,
-        ratio: (cubeSeconds + protectSeconds) / (duckCubeSeconds + protectSeconds), cubeRatio: cubeSeconds / duckCubeSeconds, equal: true,
+        loadSeconds: duck.loadSeconds, bytes: duck.bytes, residentsSeconds: duckResidentsMs / 1000, cubeSeconds: duckCubeSeconds, seconds: duckSeconds,
+        ratio: postgresSeconds / duckSeconds, cubeRatio: cubeSeconds / duckCubeSeconds, equal: true,
       };
       log(`duckdb: ${duckCubeSeconds.toFixed(1)} s of cubes; PostgreSQL / DuckDB ${duckdb.ratio.toFixed(1)}× end to end`);
     } finally {
@@ -194,13 +203,20 @@ export async function measureEvaluation(platform: Platform, load: LoadResult, o:
   // Where the time goes: the slowest indicator's plan, as PostgreSQL ran it.
   const slowest = [...timings].sort((a, b) => b.cubeMs - a.cubeMs)[0];
   const sql = cubeSql(evaluation.registry.get(slowest.id)!.computation as RecordComputation);
-  const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, [period.start, period.end]);
+  const explain = (q: Queryable, text: string) => q.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, [period.start, period.end]).then((p) => p.rows.map((r) => r['QUERY PLAN']).join('\n'));
+  // The residents' table as the run writes it, then the slowest cube reading it (in the same transaction: the table is temporary).
+  const [personPlan, plan] = await db.transaction(async (tx) => {
+    const a = await explain(tx, PERSON_TABLE.create);
+    await tx.query(PERSON_TABLE.key);
+    await tx.query(PERSON_TABLE.analyse);
+    return [a, await explain(tx, sql)];
+  });
   mkdirSync(WORK, { recursive: true });
   writeFileSync(join(WORK, `outcomes-plan-${load.residents}.md`),
-    `# The slowest indicator's cube, ${slowest.id} (${load.residents} residents, ${period.start} to ${period.end})\n\n\`\`\`sql\n${sql}\n\`\`\`\n\n\`\`\`\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n\`\`\`\n`);
+    `# The residents' table and the slowest indicator's cube, ${slowest.id} (${load.residents} residents, ${period.start} to ${period.end})\n\n\`\`\`sql\n${PERSON_TABLE.create}\n\`\`\`\n\n\`\`\`\n${personPlan}\n\`\`\`\n\n\`\`\`sql\n${sql}\n\`\`\`\n\n\`\`\`\n${plan}\n\`\`\`\n`);
   return {
     residents: load.residents, resources: load.resources, tokens: load.tokens, refs: load.refs, loadSeconds: load.seconds, analyseSeconds: load.analyseSeconds,
-    bytes: load.bytes, period, indicators: timings, postgresSeconds: cubeSeconds + protectSeconds, cubeSeconds, protectSeconds,
+    bytes: load.bytes, period, indicators: timings, postgresSeconds, residentsSeconds, cubeSeconds, protectSeconds,
     plainSeconds: sum((t) => t.plainMs), duckdb, loadAvg1m: Math.max(...loads), slowest: slowest.id,
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Database } from '../src/db/database.js';
-import { cubeRowOf, cubeSql, type CubeRow, type CubeSqlRow, type Period } from '../src/outcomes/measure-evaluation.service.js';
+import { cubeRowOf, cubeSql, PERSON_SQL, type CubeRow, type CubeSqlRow, type Period } from '../src/outcomes/measure-evaluation.service.js';
 import type { RecordComputation } from '../src/outcomes/indicator.definitions.js';
 
 /**
@@ -11,8 +11,9 @@ import type { RecordComputation } from '../src/outcomes/indicator.definitions.js
  * same data"): the same rows of `resource`, `sp_token` and `sp_reference` exported from the
  * PostgreSQL database the indicators were just evaluated on (server-side COPY … TO a CSV file,
  * in chunks so the disk holds one chunk at a time) and loaded into a DuckDB database file (content
- * as DuckDB's JSON type); then each indicator's cube statement (cubeSql, the evaluator's own text)
- * run there, translated by `duckDialect` only where the dialects differ.
+ * as DuckDB's JSON type); then, as the evaluator does, the period's residents written once into a
+ * temporary table `person` (PERSON_SQL) and each indicator's cube statement (cubeSql, the evaluator's
+ * own text) run there, translated by `duckDialect` only where the dialects differ.
  */
 
 /**
@@ -115,7 +116,15 @@ export async function loadDuckReference(db: Database, log: (m: string) => void):
   }
 }
 
-/** One indicator's cube for a period, computed by DuckDB from cubeSql's text. */
+/**
+ * The period's residents written once into DuckDB's temporary table `person` (from PERSON_SQL's text, as
+ * PostgreSQL's run writes them once: PERSON_TABLE), for every indicator's cube of the period to read.
+ */
+export async function duckResidents(conn: DuckDBConnection, period: Period): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TEMP TABLE person AS ${duckDialect(PERSON_SQL)}`, [period.start, period.end]);
+}
+
+/** One indicator's cube for a period, computed by DuckDB from cubeSql's text (after duckResidents for the same period). */
 export async function duckCube(conn: DuckDBConnection, c: RecordComputation, period: Period): Promise<CubeRow[]> {
   const reader = await conn.runAndReadAll(duckDialect(cubeSql(c)), [period.start, period.end]);
   return (reader.getRowObjects() as unknown as CubeSqlRow[]).map(cubeRowOf);

@@ -4,8 +4,8 @@ import type { Clock } from '../clock.js';
 import type { Queryable } from '../db/database.js';
 import { FhirError, issue, outcome } from '../fhir/outcome.js';
 import { bcfMetrics, financialYear, financialYearOf, loadBcfPlan, windowOf, type BcfMetric, type BcfPlan, type BcfYear } from './bcf.definitions.js';
-import type { IndicatorRegistry } from './indicator.registry.js';
-import type { MeasureEvaluationService } from './measure-evaluation.service.js';
+import type { Indicator, IndicatorRegistry } from './indicator.registry.js';
+import type { MeasureEvaluationService, Period } from './measure-evaluation.service.js';
 import type { OutcomeReportRepository, StoredReport } from './outcome-report.repository.js';
 
 /** How many financial years the view shows at most (the latest). */
@@ -131,7 +131,8 @@ export class BcfService {
   async refresh(): Promise<number> {
     const from = await this.recordFrom();
     const today = this.clock.now().toISOString().slice(0, 10);
-    let n = 0;
+    // What to evaluate, grouped by period: a period's residents are read once for all its metrics (evaluateAll).
+    const due = new Map<string, { period: Period; indicators: Indicator[] }>();
     for (const m of this.metrics) {
       const stored = await this.reports.trend(m.indicator.id, 'system');
       for (const y of this.years(from)) {
@@ -139,7 +140,15 @@ export class BcfService {
         const have = stored.find((s) => s.period.start === period.start && s.period.end === period.end);
         const fresh = have && (this.statusOf(m, period, from) !== 'to-date' || have.evaluatedAt.slice(0, 10) >= today);
         if (fresh) continue;
-        await this.reports.store(await this.evaluation.evaluate(m.indicator, period), this.clock.now());
+        const key = `${period.start}/${period.end}`;
+        if (!due.has(key)) due.set(key, { period, indicators: [] });
+        due.get(key)!.indicators.push(m.indicator);
+      }
+    }
+    let n = 0;
+    for (const { period, indicators } of due.values()) {
+      for (const e of await this.evaluation.evaluateAll(indicators, period)) {
+        await this.reports.store(e, this.clock.now());
         n++;
       }
     }

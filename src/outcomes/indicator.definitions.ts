@@ -4,8 +4,9 @@
  * per counted unit — `pid` (the Patient id the unit belongs to, which places and strata follow),
  * `num` (numerator contribution) and `den` (denominator contribution: 1 per unit; for a rate, 1 per
  * resident of the population, turned into person-years by the evaluator) — for the period from
- * `$1` to `$2` (dates, both inclusive). It may read the CTE `person` (pid, birth, sex…) that the
- * evaluator defines. Codes are the record's own (src/synth writes the same ones a feed would).
+ * `$1` to `$2` (dates, both inclusive). It may read `person` (pid, birth, sex…: the residents in the
+ * period, the evaluator's temporary table of the run, written once for all indicators). Codes are
+ * the record's own (src/synth writes the same ones a feed would).
  */
 
 import { AT_HOME_91, REABLEMENT_EPISODE, REABLEMENT_MIN_AGE } from '../discharge/discharge.vocabulary.js';
@@ -224,11 +225,14 @@ export const COMPUTATIONS: Record<string, Computation> = {
     population: 'People aged 65 and over (at discharge) discharged from hospital into reablement in the period', denominator: 'Reablement episodes starting at discharge in the period',
     numerator: 'Still at home 91 days after discharge (latest valid outcome; none recorded counts as not at home)',
     basis: 'ASCOF 2B(1) / BCF: older people still at home 91 days after discharge into reablement, counted by the same rules as the councils\' figure (reablement91() in src/discharge/reablement-91.ts): age at discharge, the latest outcome not entered in error, no outcome counted as not at home, people who died since included',
-    sql: `SELECT substr(e.c->'patient'->>'reference', 9) AS pid,
-            coalesce((SELECT (o.c->>'valueBoolean')::boolean FROM ${coded('Observation', 'code', AT_HOME_91.code as string)} o
-                       WHERE o.c->'focus'->0->>'reference' = 'EpisodeOfCare/' || (e.c->>'id') AND coalesce(o.c->>'status', '') NOT IN ('entered-in-error', 'cancelled')
-                       ORDER BY o.c#>>'{meta,lastUpdated}' DESC LIMIT 1), false)::int AS num, 1 AS den
+    // Each episode's latest valid outcome, read once for all episodes and joined by the episode it is about
+    // (a subquery per episode reading every outcome grew with the square of the population).
+    sql: `SELECT substr(e.c->'patient'->>'reference', 9) AS pid, coalesce(o.at_home, false)::int AS num, 1 AS den
           FROM ${coded('EpisodeOfCare', 'type', REABLEMENT_EPISODE.code as string)} e JOIN person p ON p.pid = substr(e.c->'patient'->>'reference', 9)
+          LEFT JOIN (SELECT DISTINCT ON (focus) c->'focus'->0->>'reference' AS focus, (c->>'valueBoolean')::boolean AS at_home
+                       FROM ${coded('Observation', 'code', AT_HOME_91.code as string)} o
+                      WHERE coalesce(c->>'status', '') NOT IN ('entered-in-error', 'cancelled')
+                      ORDER BY focus, c#>>'{meta,lastUpdated}' DESC) o ON o.focus = 'EpisodeOfCare/' || (e.c->>'id')
           WHERE ${inPeriod("e.c#>>'{period,start}'")} AND date_part('year', age(${day("e.c#>>'{period,start}'")}, p.birth)) >= ${REABLEMENT_MIN_AGE}`,
   },
   'O5.3': {

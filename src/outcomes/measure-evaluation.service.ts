@@ -1,5 +1,5 @@
 import type { MeasureReport, MeasureReportGroup, MeasureReportGroupPopulation } from '@medplum/fhirtypes';
-import type { Queryable } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { badRequest } from '../fhir/outcome.js';
 import { byar, wilson } from './confidence.js';
 import type { RecordComputation } from './indicator.definitions.js';
@@ -55,32 +55,51 @@ const ext = (name: string) => `(SELECT x FROM jsonb_array_elements(c->'extension
 /**
  * The residents as the indicators' SQL sees them (`person`): active in the record, born by the period's
  * end, alive at its start (someone who died during the period was a resident in it, and counts: the
- * reablement figure's people who died before day 91 are in its denominator).
+ * reablement figure's people who died before day 91 are in its denominator). Parsing every Patient's
+ * JSON is most of an indicator's cost (bench/PROFILE.md, "Outcomes"): an evaluation run writes these
+ * rows once into a temporary table (PERSON_TABLE) that every indicator's cube then reads.
  */
-export const PERSON_CTE = `person AS (
-  SELECT r.id AS pid, coalesce(c->>'gender', 'unknown') AS sex, left(c->>'birthDate', 10)::date AS birth,
+export const PERSON_SQL = `SELECT r.id AS pid, coalesce(c->>'gender', 'unknown') AS sex, left(c->>'birthDate', 10)::date AS birth,
          ${ext('district')}->>'valueString' AS district, ${ext('deprivation-quintile')}->>'valueInteger' AS quintile,
          ${ext('ethnic-category')}#>>'{valueCodeableConcept,coding,0,code}' AS ethnic,
          substr(c#>>'{generalPractitioner,0,reference}', 14) AS practice
     FROM resource r CROSS JOIN LATERAL (SELECT r.content::jsonb AS c OFFSET 0) j
    WHERE r.resource_type = 'Patient' AND NOT r.deleted AND coalesce(c->>'active', 'true') <> 'false'
      AND $1::date <= $2::date AND c->>'birthDate' IS NOT NULL AND left(c->>'birthDate', 10)::date <= $2::date
-     AND (c->>'deceasedDateTime' IS NULL OR left(c->>'deceasedDateTime', 10)::date >= $1::date)
-)`;
+     AND (c->>'deceasedDateTime' IS NULL OR left(c->>'deceasedDateTime', 10)::date >= $1::date)`;
 
 /**
- * The statement computing one record indicator's cube for a period ($1, $2). `cases` is MATERIALIZED: computed
- * whole, then joined to `person` once. Left to be flattened, the planner (estimating a row or two from filters
- * on JSON) joined an indicator's inner `person` join in a nested loop that scanned all of `person` again for
- * every case: O2.4 took 197 s at 100,000 residents, 16 s materialized (bench/PROFILE.md, "Outcomes").
+ * The run's residents for a period ($1, $2) as the session's temporary table `person`, dropped when the
+ * run's transaction ends (so runs on other connections never see each other's). Its statistics are
+ * taken at once, so the indicators' joins to it are planned from real row counts; and it is keyed by
+ * pid, so where the planner still guesses an indicator's own rows at one or two (filters on JSON have
+ * no statistics) and joins them to `person` in a nested loop, each probe is an index lookup, not a scan
+ * of every resident (O2.4 took 95 s at 100,000 residents without the key).
  */
-export function cubeSql(c: RecordComputation): string {
-  return `WITH ${PERSON_CTE}, cases AS MATERIALIZED (${c.sql})
+export const PERSON_TABLE = {
+  create: `CREATE TEMP TABLE person ON COMMIT DROP AS ${PERSON_SQL}`,
+  key: 'ALTER TABLE person ADD PRIMARY KEY (pid)',
+  analyse: 'ANALYZE person',
+};
+
+/**
+ * The statement computing one record indicator's cube for a period ($1, $2) from the run's `person`
+ * table (PERSON_TABLE). `cases` is MATERIALIZED: computed whole, then joined to `person` once. Left to be
+ * flattened, the planner (estimating a row or two from filters on JSON) joined an indicator's inner
+ * `person` join in a nested loop that scanned all of `person` again for every case: O2.4 took 197 s at
+ * 100,000 residents, 16 s materialized (bench/PROFILE.md, "Outcomes"). (`$1 <= $2` names both parameters
+ * for the indicators that read only the period's end.) With `residents: 'inline'` the statement defines
+ * `person` itself (PERSON_SQL as a CTE), for one indicator on its own: the planner may then read only the
+ * Patients of an indicator's few cases, through the primary key, rather than every Patient.
+ */
+export function cubeSql(c: RecordComputation, residents: 'table' | 'inline' = 'table'): string {
+  return `WITH ${residents === 'inline' ? `person AS (${PERSON_SQL}), ` : ''}cases AS MATERIALIZED (${c.sql})
     SELECT coalesce(p.district, 'unknown') AS district, coalesce(p.practice, 'unknown') AS practice, p.sex,
            ${AGE_BAND} AS age_band, coalesce(p.quintile, 'unknown') AS quintile, ${ETHNIC_GROUP} AS ethnicity,
            sum(k.num)::float8 AS num, sum(coalesce(k.den, 0))::float8 AS den
       FROM cases k JOIN person p ON p.pid = k.pid
       CROSS JOIN LATERAL (SELECT date_part('year', age($2::date, p.birth))::int AS a) g
+     WHERE $1::date <= $2::date
      GROUP BY 1, 2, 3, 4, 5, 6`;
 }
 
@@ -139,24 +158,66 @@ interface Cell { num: number; den: number }
 export class MeasureEvaluationService {
   readonly geography: Geography;
 
-  constructor(private readonly db: Queryable, readonly registry: IndicatorRegistry, geography?: Geography) {
+  constructor(private readonly db: Database, readonly registry: IndicatorRegistry, geography?: Geography) {
     this.geography = geography ?? loadGeography();
   }
 
-  /** The exact counts (not for publication: tests and the protected evaluation read them). */
+  /**
+   * Runs `fn` with the period's residents written once into the temporary table `person` (one
+   * transaction, so one connection), handing it the cube of any record indicator for that period.
+   */
+  async withResidents<T>(period: Period, fn: (cube: (indicator: Indicator) => Promise<CubeRow[]>) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(PERSON_TABLE.create, [period.start, period.end]);
+      await tx.query(PERSON_TABLE.key);
+      await tx.query(PERSON_TABLE.analyse);
+      return fn(async (indicator) => {
+        const c = indicator.computation;
+        if (c.kind !== 'record') throw badRequest(`${indicator.id} is not computed from the record`);
+        const res = await tx.query<CubeSqlRow>(cubeSql(c), [period.start, period.end]);
+        return res.rows.map(cubeRowOf);
+      });
+    });
+  }
+
+  /** One indicator's exact counts (not for publication: tests and the protected evaluation read them), in one statement. */
   async cube(indicator: Indicator, period: Period): Promise<CubeRow[]> {
     const c = indicator.computation;
     if (c.kind !== 'record') throw badRequest(`${indicator.id} is not computed from the record`);
-    const res = await this.db.query<CubeSqlRow>(cubeSql(c), [period.start, period.end]);
+    const res = await this.db.query<CubeSqlRow>(cubeSql(c, 'inline'), [period.start, period.end]);
     return res.rows.map(cubeRowOf);
+  }
+
+  /** Several indicators' exact counts for one period, the period's residents read once (withResidents). */
+  async cubes(indicators: Indicator[], period: Period): Promise<CubeRow[][]> {
+    for (const i of indicators) if (i.computation.kind !== 'record') throw badRequest(`${i.id} is not computed from the record`);
+    return this.withResidents(period, async (cube) => {
+      const out: CubeRow[][] = [];
+      for (const i of indicators) out.push(await cube(i));
+      return out;
+    });
   }
 
   /** Every place's protected figures for a period. */
   async evaluate(indicator: Indicator, period: Period): Promise<Evaluation> {
-    const rows = await this.cube(indicator, period);
+    return { indicator, period, places: await this.protectedPlaces(indicator, period, await this.cube(indicator, period)) };
+  }
+
+  /** Several indicators' protected figures for one period (a run: the nightly quarters, the Better Care Fund years). */
+  async evaluateAll(indicators: Indicator[], period: Period): Promise<Evaluation[]> {
+    // One indicator alone: its own statement, which may read only its cases' Patients.
+    if (indicators.length === 1) return [await this.evaluate(indicators[0], period)];
+    const cubes = await this.cubes(indicators, period);
+    const out: Evaluation[] = [];
+    for (const [k, indicator] of indicators.entries()) out.push({ indicator, period, places: await this.protectedPlaces(indicator, period, cubes[k]) });
+    return out;
+  }
+
+  /** Every place's protected figures from an indicator's cube (the practices named in it, with their networks). */
+  async protectedPlaces(indicator: Indicator, period: Period, rows: CubeRow[]): Promise<PlaceResult[]> {
     const practiceIds = [...new Set(rows.map((r) => r.practice).filter((p) => p !== 'unknown'))].sort();
     const places = [...residencePlaces(this.geography), ...(await practicePlaces(this.db, practiceIds))];
-    return { indicator, period, places: this.protectAll(indicator, period, rows, places) };
+    return this.protectAll(indicator, period, rows, places);
   }
 
   /** Sums the cube for every place and stratum, protects the counts, and scores what is published. */

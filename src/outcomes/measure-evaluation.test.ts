@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import { IndicatorRegistry } from './indicator.registry.js';
-import { MeasureEvaluationService, type Period } from './measure-evaluation.service.js';
+import { MeasureEvaluationService, type CubeRow, type Period } from './measure-evaluation.service.js';
 import { CALIBRATED_YEAR, writeOutcomesPopulation } from './outcomes.fixtures.js';
 
 /**
@@ -192,5 +192,22 @@ describe(`indicators from the record (${RESIDENTS.toLocaleString('en-GB')} resid
       expect([...byDistrict.values()].reduce((a, b) => a + b, 0), i.id).toBe(rows.reduce((a, r) => a + r.num, 0));
       expect(byDistrict.size, i.id).toBeGreaterThan(1);
     }
+  });
+
+  it('a run reading the residents once (the nightly run, the BCF years) gives every indicator the same cube as its own statement', SLOW, async () => {
+    const record = registry.indicators.filter((x) => x.computation.kind === 'record');
+    const key = (rows: CubeRow[]) => rows.map((r) => `${r.district}|${r.practice}|${r.sex}|${r.ageBand}|${r.quintile}|${r.ethnicity}|${r.num}|${r.den}`).sort();
+    // A year and a quarter: the run's residents are the period's (born by its end, alive at its start), as each statement's.
+    for (const period of [CALIBRATED_YEAR, { start: '2025-01-01', end: '2025-03-31' }]) {
+      const run = await svc.cubes(record, period);
+      for (const [k, i] of record.entries()) {
+        const alone = await svc.cube(i, period);
+        expect(key(run[k]), `${i.id} ${period.start}`).toEqual(key(alone));
+      }
+      expect(run.some((rows) => rows.length > 0)).toBe(true);
+    }
+    // The run's table is its own: gone once the run's transaction ends.
+    const left = await t.platform.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_class WHERE relname = 'person' AND relpersistence = 't'");
+    expect(left.rows[0].n).toBe(0);
   });
 });

@@ -45,10 +45,11 @@ export class OutcomesService {
   /** Evaluates and stores every record indicator for each period; returns how many evaluations ran. */
   async refresh(periods: Period[]): Promise<number> {
     let n = 0;
-    for (const i of this.registry.indicators) {
-      if (i.computation.kind !== 'record') continue;
-      for (const p of periods) {
-        await this.reports.store(await this.evaluation.evaluate(i, p), this.clock.now());
+    const record = this.registry.indicators.filter((i) => i.computation.kind === 'record');
+    // A period at a time: its residents are read once for all the indicators (evaluateAll).
+    for (const p of periods) {
+      for (const e of await this.evaluation.evaluateAll(record, p)) {
+        await this.reports.store(e, this.clock.now());
         n++;
       }
     }
