@@ -1,5 +1,6 @@
 import type { RiskAssessment } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractIndex } from '../fhir/search-index.js';
 import { validate } from '../fhir/validation.service.js';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import { EfiRepository } from './efi.repository.js';
@@ -25,6 +26,26 @@ describe('the eFI in batches and person by person', () => {
       const { versionId: _v, lastUpdated: _l, ...meta } = ra.meta ?? {};
       return [x.id, { ...ra, meta }];
     }));
+  };
+  /** Each RiskAssessment's token, date and reference rows as stored, and as extractIndex makes them from its stored JSON. */
+  const storedIndex = async () => {
+    const r = await t.platform.db.query<{ id: string; rows: string }>(
+      `SELECT r.id, (SELECT json_agg(x) FROM (
+          SELECT json_build_array('token', code, system, value, text)::text AS x FROM sp_token WHERE rid = r.rid
+          UNION ALL SELECT json_build_array('date', code, to_char(low AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), to_char(high AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text FROM sp_date WHERE rid = r.rid
+          UNION ALL SELECT json_build_array('reference', code, target_type, target_id, url)::text FROM sp_reference WHERE rid = r.rid) i)::text AS rows
+         FROM resource r WHERE r.resource_type = 'RiskAssessment' AND NOT r.deleted ORDER BY r.id`,
+    );
+    return r.rows.map((x) => [x.id, (JSON.parse(x.rows) as string[]).map((y) => JSON.stringify(JSON.parse(y))).sort().map((y) => JSON.parse(y) as unknown[])]);
+  };
+  const expectedIndex = async () => {
+    const r = await t.platform.db.query<{ id: string; content: string }>(`SELECT id, content FROM resource WHERE resource_type = 'RiskAssessment' AND NOT deleted ORDER BY id`);
+    return r.rows.map((x) => {
+      const rows = extractIndex(JSON.parse(x.content) as RiskAssessment);
+      const all = [...rows.token.map((y) => ['token', ...y]), ...rows.date.map((y) => ['date', ...y]), ...rows.reference.map((y) => ['reference', ...y])];
+      expect(rows.string.length + rows.number.length + rows.uri.length).toBe(0);
+      return [x.id, all.map((y) => JSON.stringify(y)).sort().map((y) => JSON.parse(y) as unknown[])];
+    });
   };
   const personRisk = async () => {
     const r = await t.platform.db.query<Record<string, unknown>>('SELECT * FROM person_risk ORDER BY patient_id');
@@ -67,6 +88,8 @@ describe('the eFI in batches and person by person', () => {
     const categories = new Set([...batch.values()].map((ra) => ra.prediction?.[0].qualitativeRisk?.coding?.[0].code));
     expect([...categories].sort()).toEqual(['fit', 'mild', 'moderate', 'severe']);
     for (const ra of batch.values()) expect(validate(ra as RiskAssessment)).toEqual([]);
+    // The pass indexes what it writes without FHIRPath (efiRiskAssessmentIndex): the stored rows are extractIndex's.
+    expect(await storedIndex()).toEqual(await expectedIndex());
 
     // Forget every result, then compute each person on their own.
     for (const id of batch.keys()) await t.platform.resources.delete('RiskAssessment', id);

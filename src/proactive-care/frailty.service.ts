@@ -5,12 +5,11 @@ import { stringifyJson } from '../fhir/decimal-json.js';
 import type { PreparedResource } from '../fhir/import.preparer.js';
 import { FhirError } from '../fhir/outcome.js';
 import type { ResourceService } from '../fhir/resource.service.js';
-import { extractIndex } from '../fhir/search-index.js';
 import { validate } from '../fhir/validation.service.js';
 import { localReference } from '../fhir/reference.js';
 import { ageOn } from '../record-view/fhir-text.js';
 import { ext as SYNTH_EXTENSIONS } from '../synth/fhir.helpers.js';
-import { computeEfi, efiRiskAssessment, efiSignature } from './efi.calculator.js';
+import { computeEfi, efiRiskAssessment, efiRiskAssessmentIndex, efiSignature } from './efi.calculator.js';
 import { EfiRepository, type PatientRow, type PersonRiskRow } from './efi.repository.js';
 import { efiCodeSets, EFI_MIN_AGE } from './efi.vocabulary.js';
 
@@ -209,7 +208,7 @@ export class FrailtyService {
     const lastUpdated = new Date().toISOString();
     const prepared: PreparedResource[] = assessments.map((ra) => {
       const stored = { ...ra, meta: { ...ra.meta, versionId: '1', lastUpdated } } as RiskAssessment;
-      return { resourceType: 'RiskAssessment', id: ra.id!, content: stringifyJson(stored), lastUpdated, index: extractIndex(stored), source: `eFI of ${ra.subject!.reference}` };
+      return { resourceType: 'RiskAssessment', id: ra.id!, content: stringifyJson(stored), lastUpdated, index: efiRiskAssessmentIndex(stored), source: `eFI of ${ra.subject!.reference}` };
     });
     for (let attempt = 1; ; attempt++) {
       try {
