@@ -68,12 +68,22 @@ export class FrailtyService {
     // gather statement). Batches hold different people, so they never write the same rows. PGlite has one connection.
     const width = this.platform.db.kind === 'postgres' ? 2 : 1;
     const inflight = new Set<Promise<void>>();
+    // On PostgreSQL the next page of Patients is read while the batches in flight compute, so a slot freed is
+    // refilled at once (read when the slot was freed, each page was a wait with one batch running).
+    const page = (after: string) => {
+      const read = this.repo.patientsAfter(after, EFI_BATCH);
+      // Left unread when a batch fails: its error is the one reported.
+      read.catch(() => undefined);
+      return read;
+    };
     try {
       let after = '0';
+      let prefetched: Promise<PatientRow[]> | undefined;
       for (;;) {
-        const batch = await this.repo.patientsAfter(after, EFI_BATCH);
+        const batch = await (prefetched ?? page(after));
         if (batch.length === 0) break;
         after = batch[batch.length - 1].rid;
+        prefetched = width > 1 ? page(after) : undefined;
         const one: Promise<void> = this.computeBatch(batch, now, networks, checked, run).then(() => {
           inflight.delete(one);
           onProgress?.(run.people);
