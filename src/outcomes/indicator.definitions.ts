@@ -176,12 +176,18 @@ export const COMPUTATIONS: Record<string, Computation> = {
     population: 'People with diabetes recorded before the end of the period', denominator: 'Person-years of people with diabetes',
     numerator: 'New stroke, heart attack or amputation recorded in the period',
     basis: 'After the National Diabetes Audit complications (stroke, myocardial infarction, amputation) per person with diabetes; onset dates from the GP problem list',
-    sql: `SELECT d.pid, (SELECT count(*) FROM resource r CROSS JOIN LATERAL (SELECT r.content::jsonb AS c OFFSET 0) j
-              WHERE r.resource_type = 'Condition' AND NOT r.deleted AND r.rid IN (SELECT x.rid FROM sp_reference x WHERE x.resource_type = 'Condition' AND x.code = 'subject' AND x.target_id = d.pid)
-                AND ${codeOf('code')} IN ('230690007', '22298006', '81723002') AND ${inPeriod("c->>'onsetDateTime'")}) AS num, 1 AS den
+    // The complications are read once, by code, and counted per subject, then joined to the people with diabetes
+    // (not a subquery per person: bench/PROFILE.md, "Outcomes").
+    sql: `SELECT d.pid, coalesce(x.n, 0) AS num, 1 AS den
           FROM (SELECT DISTINCT ${subjectId()} AS pid FROM (
                   SELECT c FROM ${coded('Condition', 'code', '44054006')} a UNION ALL SELECT c FROM ${coded('Condition', 'code', '46635009')} b) dm
-                WHERE ${day("c->>'onsetDateTime'")} <= $2::date) d JOIN person p ON p.pid = d.pid`,
+                WHERE ${day("c->>'onsetDateTime'")} <= $2::date) d JOIN person p ON p.pid = d.pid
+          LEFT JOIN (SELECT x.target_id AS pid, count(*) AS n
+                       FROM (SELECT r.rid, r.content::jsonb AS c FROM resource r WHERE r.resource_type = 'Condition' AND NOT r.deleted
+                               AND r.rid IN (SELECT t.rid FROM sp_token t WHERE t.resource_type = 'Condition' AND t.code = 'code' AND t.value IN ('230690007', '22298006', '81723002')) OFFSET 0) j
+                       JOIN sp_reference x ON x.rid = j.rid AND x.resource_type = 'Condition' AND x.code = 'subject'
+                      WHERE ${codeOf('code')} IN ('230690007', '22298006', '81723002') AND ${inPeriod("c->>'onsetDateTime'")}
+                      GROUP BY 1) x ON x.pid = d.pid`,
   },
   'O3.6': {
     kind: 'record', scoring: 'proportion',
