@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isValidNhsNumber } from '../src/fhir/nhs-number.js';
 import { FAMILIES, nhsNumbers, patient, RESOURCES_PER_PATIENT } from './fixtures.js';
 import { renderDischargeTable, type DischargeBenchResult } from './discharge.report.js';
+import { headingAnchor, profileHeadings, profileLink } from './profile-links.js';
 import { accessComparisons, judge, perCoreParagraph, renderAccessTable, renderDatabaseComparison, renderMarkdown, renderTable, type DatasetResult, type RunResult, type ScenarioResult } from './report.js';
 import { requestBuilder, TRANSACTION_ENTRIES, transactionBundle } from './scenarios.js';
 import { ceilingSummary, meetsTarget, percentile, ratio, summarise } from './stats.js';
@@ -137,7 +140,7 @@ describe('report', () => {
     expect(perCoreParagraph(run)).toContain("327% of HAPI's");
     // 3,200 req/s in total against Medplum's 1,353.
     expect(perCoreParagraph(run)).toContain('3,200 req/s here is 237% of it');
-    expect(renderMarkdown(run)).toContain('Not met in this run: Name at 100,000 patients');
+    expect(renderMarkdown(run)).toContain('- Name at 100,000 patients (1,500 req/s, p95 25 ms): what bounds it, [Signed-in reads and searches: the audit record\'s commit](PROFILE.md#signed-in-reads-and-searches-the-audit-records-commit) and [Search at 100,000 patients: planning and per-row checks](PROFILE.md#search-at-100000-patients-planning-and-per-row-checks)');
     expect(renderMarkdown(run)).toContain('[PROFILE.md](PROFILE.md)');
   });
   it('puts the embedded default beside PostgreSQL 15, each scenario with its own verdict', () => {
@@ -223,6 +226,29 @@ describe('discharge in the report (issue 13)', () => {
     };
     const md = renderMarkdown(run);
     expect(md).toContain('### Discharge at 100,000 patients: issue 13');
-    expect(md).toContain('Not met in this run: the discharge board at 100,000 patients (p95 320 ms).');
+    expect(md).toContain('- the discharge board at 100,000 patients (p95 320 ms): what bounds it, [The discharge board at 100,000 patients (issue 13)](PROFILE.md#the-discharge-board-at-100000-patients-issue-13)');
+  });
+});
+
+describe('the profile beside each miss (issue 10)', () => {
+  it('links every missed record target to the PROFILE.md section that explains it', () => {
+    const slow: ScenarioResult = { id: 'create', label: 'Create', unit: 'req/s', perSecond: 400, p50Ms: 20, p95Ms: 50, p99Ms: 90, non2xx: 0, errors: 0, seconds: 10, ceilingReqPerSec: 4000 };
+    const run: RunResult = {
+      date: '2026-01-01T00:00:00Z', commit: 'abc', uncommittedSrc: false, node: 'v20', os: 'linux', cpu: { cores: 2, model: 'x' },
+      database: { kind: 'postgres', version: '15', source: 'test', settings: {} },
+      load: { tool: 'autocannon', connections: 16, secondsPerScenario: 10, warmupSeconds: 2, poolSize: 10, logging: 'off' },
+      quick: false, datasets: [{ patients: 100000, resources: 800000, ceiling: ceilingSummary([4000]), scenarios: [judge(slow)] }], extra: [],
+    };
+    expect(renderMarkdown(run)).toContain('- Create at 100,000 patients (400 req/s): what bounds it, [Create (POST Patient, signed in)](PROFILE.md#create-post-patient-signed-in)');
+  });
+  it('points only at headings PROFILE.md has, so a renamed section fails here rather than leaving a dead link', () => {
+    const profile = readFileSync(fileURLToPath(new URL('./PROFILE.md', import.meta.url)), 'utf8');
+    const anchors = new Set([...profile.matchAll(/^## (.+)$/gm)].map((m) => headingAnchor(m[1])));
+    expect(profileHeadings().filter((h) => !anchors.has(headingAnchor(h)))).toEqual([]);
+    for (const id of ['read', 'search-name', 'create', 'import', 'directory-import', 'directory-text', 'process-message']) expect(profileLink(id)).toBeDefined();
+  });
+  it('makes anchors as GitHub does', () => {
+    expect(headingAnchor("Signed-in reads and searches: the audit record's commit")).toBe('signed-in-reads-and-searches-the-audit-records-commit');
+    expect(headingAnchor('Referral message (`$process-message`) at 100,000 patients (issue 11)')).toBe('referral-message-process-message-at-100000-patients-issue-11');
   });
 });

@@ -4,6 +4,7 @@
  * measuring so the section can be rendered (and tested) without a database.
  */
 import { mergeMarkedSection } from './report.js';
+import { profileLink } from './profile-links.js';
 import type { PageAgainstCeiling } from './stats.js';
 
 /** The issue's targets: every computable indicator for every place and stratifier over 1.9 million residents in under 60 s; the dashboard p95 under 300 ms at 100,000 patients. */
@@ -131,6 +132,8 @@ export function renderOutcomesSection(r: OutcomesBenchResult): string {
   }
   for (const run of r.runs) out.push(...runRows(run));
   out.push('');
+  const missed = (b && !b.met) || r.runs.some((run) => extrapolateSeconds(run, run.postgresSeconds) >= EVALUATION_TARGET_SECONDS);
+  if (missed) out.push(`What bounds the targets not met: ${profileLink('outcomes')}.`, '');
   if (b) out.push(`The dashboard's four quarters were evaluated and stored first (the nightly run): ${s1(b.refreshSeconds)} s at ${int(b.residents)} residents. Load average up to ${b.loadAvg1m.toFixed(1)}.`, '');
   for (const run of r.runs) {
     out.push(`### ${int(run.residents)} residents`, '',
