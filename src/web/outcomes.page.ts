@@ -63,7 +63,7 @@ export function submittedWords(r: StoredReport): string {
 }
 
 /** Why a figure is suppressed, in words (never a bare gap). */
-export const SUPPRESSED_WHY = 'Fewer than 8 people were counted here in this quarter, or showing this figure would let a suppressed one be worked out from the others.';
+export const SUPPRESSED_WHY = 'Fewer than 8 people were counted here in this period, or showing this figure would let a suppressed one be worked out from the others.';
 
 /** How many of the record's latest system figures are shown and how many suppressed, and why, in words. */
 function shownSummary(items: IndicatorOverview[], residents?: number): Html {
