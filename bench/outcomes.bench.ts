@@ -215,7 +215,7 @@ export async function measureEvaluation(platform: Platform, load: LoadResult, o:
   writeFileSync(join(WORK, `outcomes-plan-${load.residents}.md`),
     `# The residents' table and the slowest indicator's cube, ${slowest.id} (${load.residents} residents, ${period.start} to ${period.end})\n\n\`\`\`sql\n${PERSON_TABLE.create}\n\`\`\`\n\n\`\`\`\n${personPlan}\n\`\`\`\n\n\`\`\`sql\n${sql}\n\`\`\`\n\n\`\`\`\n${plan}\n\`\`\`\n`);
   return {
-    residents: load.residents, resources: load.resources, tokens: load.tokens, refs: load.refs, loadSeconds: load.seconds, analyseSeconds: load.analyseSeconds,
+    residents: load.residents, resources: load.resources, tokens: load.tokens, refs: load.refs, loadSeconds: load.seconds, analyseSeconds: load.analyseSeconds, derivedSeconds: load.derivedSeconds,
     bytes: load.bytes, period, indicators: timings, postgresSeconds, residentsSeconds, cubeSeconds, protectSeconds,
     plainSeconds: sum((t) => t.plainMs), duckdb, loadAvg1m: Math.max(...loads), slowest: slowest.id,
   };
@@ -231,7 +231,7 @@ export async function benchOutcomesPopulation(o: {
   o.platform.clock.now = () => now;
   log(`${o.residents.toLocaleString('en-GB')} residents: generating and loading with COPY`);
   const load = await copyOutcomesPopulation(o.url, o.platform.db, o.residents, log);
-  log(`${load.resources.toLocaleString('en-GB')} resources loaded in ${load.seconds.toFixed(1)} s (${Math.round(load.resources / load.seconds)} resources/s), ANALYZE ${load.analyseSeconds.toFixed(1)} s`);
+  log(`${load.resources.toLocaleString('en-GB')} resources loaded in ${load.seconds.toFixed(1)} s (${Math.round(load.resources / load.seconds)} resources/s), ANALYZE ${load.analyseSeconds.toFixed(1)} s, derived tables ${load.derivedSeconds.toFixed(1)} s`);
   const dashboard = o.dashboard ? await measureDashboard(o.platform, o.residents, o.dashboard.requests, log) : undefined;
   const run = o.evaluate ? await measureEvaluation(o.platform, load, { duckdb: o.evaluate.duckdb, log }) : undefined;
   return { load, dashboard, run };

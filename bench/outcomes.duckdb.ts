@@ -8,7 +8,8 @@ import type { RecordComputation } from '../src/outcomes/indicator.definitions.js
 
 /**
  * The outcomes bench's reference (issue 14: "measure the same computation with DuckDB reading the
- * same data"): the same rows of `resource`, `sp_token` and `sp_reference` exported from the
+ * same data"): the same rows of `resource`, `sp_token`, `sp_reference` and the derived tables the
+ * indicators read (`outcome_person`) exported from the
  * PostgreSQL database the indicators were just evaluated on (server-side COPY … TO a CSV file,
  * in chunks so the disk holds one chunk at a time) and loaded into a DuckDB database file (content
  * as DuckDB's JSON type); then, as the evaluator does, the period's residents written once into a
@@ -52,11 +53,19 @@ export interface DuckReference {
   loadSeconds: number;
   /** The DuckDB database file's size after loading. */
   bytes: number;
-  rows: { resource: number; sp_token: number; sp_reference: number };
+  rows: { resource: number; sp_token: number; sp_reference: number; outcome_person: number };
   close(): void;
 }
 
 const CHUNK = 500_000;
+
+/** The derived tables the indicators read (their columns and DuckDB types), copied as they are. */
+const DERIVED: Record<string, Record<string, string>> = {
+  outcome_person: {
+    rid: 'BIGINT', patient_id: 'VARCHAR', sex: 'VARCHAR', birth: 'DATE', district: 'VARCHAR', quintile: 'VARCHAR', ethnic: 'VARCHAR',
+    practice: 'VARCHAR', active: 'BOOLEAN', deceased: 'DATE',
+  },
+};
 
 /** Copies the record tables the indicators read from PostgreSQL into a fresh DuckDB database in a temp directory. */
 export async function loadDuckReference(db: Database, log: (m: string) => void): Promise<DuckReference> {
@@ -80,6 +89,7 @@ export async function loadDuckReference(db: Database, log: (m: string) => void):
     await conn.run('CREATE TABLE resource (rid BIGINT, resource_type VARCHAR, id VARCHAR, deleted BOOLEAN, content JSON)');
     await conn.run('CREATE TABLE sp_token (rid BIGINT, resource_type VARCHAR, code VARCHAR, system VARCHAR, value VARCHAR)');
     await conn.run('CREATE TABLE sp_reference (rid BIGINT, resource_type VARCHAR, code VARCHAR, target_type VARCHAR, target_id VARCHAR)');
+    for (const [table, columns] of Object.entries(DERIVED)) await conn.run(`CREATE TABLE ${table} (${Object.entries(columns).map(([k, v]) => `${k} ${v}`).join(', ')})`);
     const range = (await db.query<{ lo: string; hi: string }>('SELECT coalesce(min(rid), 0)::text AS lo, coalesce(max(rid), 0)::text AS hi FROM resource')).rows[0];
     for (let lo = Number(range.lo); lo <= Number(range.hi); lo += CHUNK) {
       await exportCsv('SELECT rid, resource_type, id, deleted, content FROM resource WHERE rid >= $1 AND rid < $2', [lo, lo + CHUNK]);
@@ -89,13 +99,18 @@ export async function loadDuckReference(db: Database, log: (m: string) => void):
     await conn.run(`INSERT INTO sp_token SELECT * FROM ${read({ rid: 'BIGINT', resource_type: 'VARCHAR', code: 'VARCHAR', system: 'VARCHAR', value: 'VARCHAR' })}`);
     await exportCsv('SELECT rid, resource_type, code, target_type, target_id FROM sp_reference');
     await conn.run(`INSERT INTO sp_reference SELECT * FROM ${read({ rid: 'BIGINT', resource_type: 'VARCHAR', code: 'VARCHAR', target_type: 'VARCHAR', target_id: 'VARCHAR' })}`);
+    // The derived tables the indicators read, as PostgreSQL holds them (filled by its write path or backfill).
+    for (const [table, columns] of Object.entries(DERIVED)) {
+      await exportCsv(`SELECT ${Object.keys(columns).join(', ')} FROM ${table}`);
+      await conn.run(`INSERT INTO ${table} SELECT * FROM ${read(columns)}`);
+    }
     rmSync(csv, { force: true });
     await conn.run('CHECKPOINT');
     const count = async (t: string) => Number((await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${t}`)).getRowObjects()[0].n);
-    const rows = { resource: await count('resource'), sp_token: await count('sp_token'), sp_reference: await count('sp_reference') };
-    const pg = (await db.query<{ r: string; t: string; x: string }>(
-      'SELECT (SELECT count(*) FROM resource)::text AS r, (SELECT count(*) FROM sp_token)::text AS t, (SELECT count(*) FROM sp_reference)::text AS x')).rows[0];
-    if (rows.resource !== Number(pg.r) || rows.sp_token !== Number(pg.t) || rows.sp_reference !== Number(pg.x)) {
+    const rows = { resource: await count('resource'), sp_token: await count('sp_token'), sp_reference: await count('sp_reference'), outcome_person: await count('outcome_person') };
+    const pg = (await db.query<{ r: string; t: string; x: string; p: string }>(
+      'SELECT (SELECT count(*) FROM resource)::text AS r, (SELECT count(*) FROM sp_token)::text AS t, (SELECT count(*) FROM sp_reference)::text AS x, (SELECT count(*) FROM outcome_person)::text AS p')).rows[0];
+    if (rows.resource !== Number(pg.r) || rows.sp_token !== Number(pg.t) || rows.sp_reference !== Number(pg.x) || rows.outcome_person !== Number(pg.p)) {
       throw new Error(`DuckDB holds ${JSON.stringify(rows)} rows, PostgreSQL ${JSON.stringify(pg)}: the reference would not read the same data`);
     }
     const loadSeconds = (performance.now() - started) / 1000;

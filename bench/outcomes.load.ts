@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Database } from '../src/db/database.js';
-import { indicatorResources, indicatorRows } from '../src/outcomes/outcomes.fixtures.js';
+import { fillOutcomeTables, indicatorResources, indicatorRows } from '../src/outcomes/outcomes.fixtures.js';
 import { binDir } from './postgres.js';
 
 /**
@@ -18,7 +18,9 @@ import { binDir } from './postgres.js';
  * generator, with backpressure, so memory stays flat however many residents. The tables' plain
  * indexes are dropped first and built again at the end (part of the load's time); the primary key
  * and the unique (resource_type, id) stay, so a duplicate fails the load. ANALYZE at the end, as
- * autovacuum would have done on a server that has held this data a while.
+ * autovacuum would have done on a server that has held this data a while. Then the derived tables the
+ * indicators read, which the write path keeps and COPY does not, are filled by the product's own
+ * backfill, timed apart (`derivedSeconds`).
  */
 
 export interface LoadResult {
@@ -29,6 +31,12 @@ export interface LoadResult {
   /** Generation + COPY + the indexes built again, until the last is committed. */
   seconds: number;
   analyseSeconds: number;
+  /**
+   * The derived tables the indicators read (outcome_person…) filled after the COPY by the product's own
+   * backfill (fillOutcomeTables), with their ANALYZE. Not part of `seconds`: in production this cost is
+   * paid a row at a time, inside each write's own statement.
+   */
+  derivedSeconds: number;
   /** The three tables' size on disk with their indexes, after ANALYZE. */
   bytes: number;
 }
@@ -143,7 +151,13 @@ export async function copyOutcomesPopulation(url: string, db: Database, resident
   const a0 = performance.now();
   await db.exec('ANALYZE resource; ANALYZE sp_token; ANALYZE sp_reference');
   const analyseSeconds = (performance.now() - a0) / 1000;
+  // COPY bypassed the write path, which keeps the derived tables: fill them as the product does for rows written before they existed.
+  const d0 = performance.now();
+  const filled = await fillOutcomeTables(db);
+  await db.exec('ANALYZE outcome_person');
+  const derivedSeconds = (performance.now() - d0) / 1000;
+  log(`  loading: derived tables filled for ${filled.toLocaleString('en-GB')} resources by the product's backfill in ${derivedSeconds.toFixed(1)} s`);
   const bytes = Number((await db.query<{ b: string }>(
     "SELECT (pg_total_relation_size('resource') + pg_total_relation_size('sp_token') + pg_total_relation_size('sp_reference'))::text AS b")).rows[0].b);
-  return { residents, resources, tokens, refs, seconds, analyseSeconds, bytes };
+  return { residents, resources, tokens, refs, seconds, analyseSeconds, derivedSeconds, bytes };
 }

@@ -18,6 +18,7 @@ import { DirectoryService } from './directory/directory.service.js';
 import { ShortlistService } from './directory/shortlist.service.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { registerDerivedTable } from './fhir/resource.repository.js';
+import { backfillDerivedTable } from './fhir/derived-table.backfill.js';
 import { ResourceService } from './fhir/resource.service.js';
 import { CaseFindingService } from './proactive-care/case-finding.service.js';
 import { CohortService } from './proactive-care/cohort.service.js';
@@ -35,6 +36,7 @@ import { IndicatorRegistry } from './outcomes/indicator.registry.js';
 import { MeasureEvaluationService } from './outcomes/measure-evaluation.service.js';
 import { OutcomeReportRepository } from './outcomes/outcome-report.repository.js';
 import { OutcomesService } from './outcomes/outcomes.service.js';
+import { OUTCOME_PERSON_TABLE } from './outcomes/outcome-person.table.js';
 import { BcfService } from './outcomes/bcf.service.js';
 import { ActionableListService } from './outcomes/actionable-list.service.js';
 import { ActionableListRepository } from './outcomes/actionable-list.repository.js';
@@ -114,6 +116,8 @@ function registerDerivedTables(): void {
   // One active plan and one named professional per person, held by unique constraints (migration 020).
   registerDerivedTable(ACTIVE_CARE_PLAN_TABLE);
   registerDerivedTable(ACTIVE_CARE_COORDINATION_TABLE);
+  // The residents' facts the outcomes indicators read (migration 027).
+  registerDerivedTable(OUTCOME_PERSON_TABLE);
 }
 
 /**
@@ -129,6 +133,8 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     await migrate(database);
     // Directory rows of services written before migration 011 (computed in TypeScript, as on every write).
     await backfillDirectoryIndex(database);
+    // Residents' facts of Patients written before migration 027 (the same TypeScript as on every write).
+    await backfillDerivedTable(database, OUTCOME_PERSON_TABLE, 'Patient');
   } catch (err) {
     // Close what this call opened, so the embedded data directory's lock is released with it.
     if (!db) await database.close().catch(() => undefined);

@@ -50,23 +50,18 @@ const ETHNIC_GROUP = `CASE WHEN p.ethnic IN ('A','B','C') THEN 'White' WHEN p.et
   WHEN p.ethnic IN ('H','J','K','L') THEN 'Asian' WHEN p.ethnic IN ('M','N','P') THEN 'Black' WHEN p.ethnic IN ('R','S') THEN 'Other' ELSE 'Not stated' END`;
 const AGE_BAND = `CASE WHEN a < 18 THEN '0-17' WHEN a < 35 THEN '18-34' WHEN a < 50 THEN '35-49' WHEN a < 65 THEN '50-64'
   WHEN a < 75 THEN '65-74' WHEN a < 85 THEN '75-84' ELSE '85+' END`;
-const ext = (name: string) => `(SELECT x FROM jsonb_array_elements(c->'extension') x WHERE x->>'url' = '${OUTCOMES_SD}/${name}' LIMIT 1)`;
-
 /**
  * The residents as the indicators' SQL sees them (`person`): active in the record, born by the period's
  * end, alive at its start (someone who died during the period was a resident in it, and counts: the
- * reablement figure's people who died before day 91 are in its denominator). Parsing every Patient's
- * JSON is most of an indicator's cost (bench/PROFILE.md, "Outcomes"): an evaluation run writes these
- * rows once into a temporary table (PERSON_TABLE) that every indicator's cube then reads.
+ * reablement figure's people who died before day 91 are in its denominator). Read from outcome_person
+ * (migration 027: each Patient's facts, derived from its JSON on every write by
+ * src/outcomes/outcome-person.table.ts), not from the JSON itself: parsing every Patient's JSON was a
+ * quarter of a run's time (bench/PROFILE.md, "Outcomes"). An evaluation run writes these rows once
+ * into a temporary table (PERSON_TABLE) that every indicator's cube then reads.
  */
-export const PERSON_SQL = `SELECT r.id AS pid, coalesce(c->>'gender', 'unknown') AS sex, left(c->>'birthDate', 10)::date AS birth,
-         ${ext('district')}->>'valueString' AS district, ${ext('deprivation-quintile')}->>'valueInteger' AS quintile,
-         ${ext('ethnic-category')}#>>'{valueCodeableConcept,coding,0,code}' AS ethnic,
-         substr(c#>>'{generalPractitioner,0,reference}', 14) AS practice
-    FROM resource r CROSS JOIN LATERAL (SELECT r.content::jsonb AS c OFFSET 0) j
-   WHERE r.resource_type = 'Patient' AND NOT r.deleted AND coalesce(c->>'active', 'true') <> 'false'
-     AND $1::date <= $2::date AND c->>'birthDate' IS NOT NULL AND left(c->>'birthDate', 10)::date <= $2::date
-     AND (c->>'deceasedDateTime' IS NULL OR left(c->>'deceasedDateTime', 10)::date >= $1::date)`;
+export const PERSON_SQL = `SELECT o.patient_id AS pid, o.sex, o.birth, o.district, o.quintile, o.ethnic, o.practice
+    FROM outcome_person o
+   WHERE o.active AND $1::date <= $2::date AND o.birth <= $2::date AND (o.deceased IS NULL OR o.deceased >= $1::date)`;
 
 /**
  * The run's residents for a period ($1, $2) as the session's temporary table `person`, dropped when the

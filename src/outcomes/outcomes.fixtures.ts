@@ -1,8 +1,19 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { Queryable } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
+import { backfillDerivedTable } from '../fhir/derived-table.backfill.js';
 import { importItems } from '../fhir/import.service.js';
 import type { Platform } from '../platform.js';
 import { REFERENCE_AS_OF, synthesize } from '../synth/index.js';
+import { OUTCOME_PERSON_TABLE } from './outcome-person.table.js';
+
+/**
+ * Fills the derived tables the indicators read for resources written past the write path (these
+ * fixtures, the bench's COPY loader): the same backfill, and the same row functions, as the product
+ * runs at start for rows written before a table existed. Returns how many resources it filled.
+ */
+export async function fillOutcomeTables(db: Database): Promise<number> {
+  return backfillDerivedTable(db, OUTCOME_PERSON_TABLE, 'Patient');
+}
 
 /** The types the indicators read: the rest of a synthetic history is left out so fixtures load fast. */
 const INDICATOR_TYPES = new Set(['Organization', 'Patient', 'Observation', 'Encounter', 'EpisodeOfCare', 'Condition', 'CareTeam', 'QuestionnaireResponse']);
@@ -67,7 +78,8 @@ export function indicatorRows(r: Resource & { id: string }, now: string): Indica
  * The same population written straight into `resource` with only the index rows the indicators
  * read (sp_token of code/type, sp_reference of subject): about a hundred times faster than the
  * import, so the calibration checks can run on thousands of residents. The real import path is
- * covered by importOutcomesPopulation in the API test.
+ * covered by importOutcomesPopulation in the API test. The derived tables the indicators read are
+ * then filled by the product's own backfill (fillOutcomeTables).
  */
 export async function writeOutcomesPopulation(platform: Platform, residents: number, seed = 2024): Promise<number> {
   const db: Queryable = platform.db;
@@ -105,6 +117,8 @@ export async function writeOutcomesPopulation(platform: Platform, residents: num
     if (batch.length >= 5000) await flush();
   }
   await flush();
-  await platform.db.exec('ANALYZE resource; ANALYZE sp_token; ANALYZE sp_reference');
+  // Written past the write path: the derived tables the indicators read are filled as the product fills them for rows it did not write.
+  await fillOutcomeTables(platform.db);
+  await platform.db.exec('ANALYZE resource; ANALYZE sp_token; ANALYZE sp_reference; ANALYZE outcome_person');
   return written;
 }
