@@ -9,7 +9,7 @@ import type { RecordComputation } from '../src/outcomes/indicator.definitions.js
 /**
  * The outcomes bench's reference (issue 14: "measure the same computation with DuckDB reading the
  * same data"): the same rows of `resource`, `sp_token`, `sp_reference` and the derived tables the
- * indicators read (`outcome_person`) exported from the
+ * indicators read (`outcome_person`, `outcome_fact`) exported from the
  * PostgreSQL database the indicators were just evaluated on (server-side COPY … TO a CSV file,
  * in chunks so the disk holds one chunk at a time) and loaded into a DuckDB database file (content
  * as DuckDB's JSON type); then, as the evaluator does, the period's residents written once into a
@@ -53,7 +53,7 @@ export interface DuckReference {
   loadSeconds: number;
   /** The DuckDB database file's size after loading. */
   bytes: number;
-  rows: { resource: number; sp_token: number; sp_reference: number; outcome_person: number };
+  rows: { resource: number; sp_token: number; sp_reference: number; outcome_person: number; outcome_fact: number };
   close(): void;
 }
 
@@ -65,6 +65,7 @@ const DERIVED: Record<string, Record<string, string>> = {
     rid: 'BIGINT', patient_id: 'VARCHAR', sex: 'VARCHAR', birth: 'DATE', district: 'VARCHAR', quintile: 'VARCHAR', ethnic: 'VARCHAR',
     practice: 'VARCHAR', active: 'BOOLEAN', deceased: 'DATE',
   },
+  outcome_fact: { rid: 'BIGINT', resource_type: 'VARCHAR', code: 'VARCHAR', c: 'JSON' },
 };
 
 /** Copies the record tables the indicators read from PostgreSQL into a fresh DuckDB database in a temp directory. */
@@ -102,15 +103,16 @@ export async function loadDuckReference(db: Database, log: (m: string) => void):
     // The derived tables the indicators read, as PostgreSQL holds them (filled by its write path or backfill).
     for (const [table, columns] of Object.entries(DERIVED)) {
       await exportCsv(`SELECT ${Object.keys(columns).join(', ')} FROM ${table}`);
-      await conn.run(`INSERT INTO ${table} SELECT * FROM ${read(columns)}`);
+      const csvColumns = Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, v === 'JSON' ? 'VARCHAR' : v]));
+      await conn.run(`INSERT INTO ${table} SELECT ${Object.entries(columns).map(([k, v]) => `${k}::${v}`).join(', ')} FROM ${read(csvColumns)}`);
     }
     rmSync(csv, { force: true });
     await conn.run('CHECKPOINT');
     const count = async (t: string) => Number((await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${t}`)).getRowObjects()[0].n);
-    const rows = { resource: await count('resource'), sp_token: await count('sp_token'), sp_reference: await count('sp_reference'), outcome_person: await count('outcome_person') };
-    const pg = (await db.query<{ r: string; t: string; x: string; p: string }>(
-      'SELECT (SELECT count(*) FROM resource)::text AS r, (SELECT count(*) FROM sp_token)::text AS t, (SELECT count(*) FROM sp_reference)::text AS x, (SELECT count(*) FROM outcome_person)::text AS p')).rows[0];
-    if (rows.resource !== Number(pg.r) || rows.sp_token !== Number(pg.t) || rows.sp_reference !== Number(pg.x) || rows.outcome_person !== Number(pg.p)) {
+    const rows = { resource: await count('resource'), sp_token: await count('sp_token'), sp_reference: await count('sp_reference'), outcome_person: await count('outcome_person'), outcome_fact: await count('outcome_fact') };
+    const pg = (await db.query<{ r: string; t: string; x: string; p: string; f: string }>(
+      'SELECT (SELECT count(*) FROM resource)::text AS r, (SELECT count(*) FROM sp_token)::text AS t, (SELECT count(*) FROM sp_reference)::text AS x, (SELECT count(*) FROM outcome_person)::text AS p, (SELECT count(*) FROM outcome_fact)::text AS f')).rows[0];
+    if (rows.resource !== Number(pg.r) || rows.sp_token !== Number(pg.t) || rows.sp_reference !== Number(pg.x) || rows.outcome_person !== Number(pg.p) || rows.outcome_fact !== Number(pg.f)) {
       throw new Error(`DuckDB holds ${JSON.stringify(rows)} rows, PostgreSQL ${JSON.stringify(pg)}: the reference would not read the same data`);
     }
     const loadSeconds = (performance.now() - started) / 1000;

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Database } from '../src/db/database.js';
-import { fillOutcomeTables, indicatorResources, indicatorRows } from '../src/outcomes/outcomes.fixtures.js';
+import { indicatorResources, indicatorRows } from '../src/outcomes/outcomes.fixtures.js';
+import { fillOutcomeTables } from '../src/outcomes/outcome-tables.backfill.js';
 import { binDir } from './postgres.js';
 
 /**
@@ -154,7 +155,7 @@ export async function copyOutcomesPopulation(url: string, db: Database, resident
   // COPY bypassed the write path, which keeps the derived tables: fill them as the product does for rows written before they existed.
   const d0 = performance.now();
   const filled = await fillOutcomeTables(db);
-  await db.exec('ANALYZE outcome_person');
+  await db.exec('ANALYZE outcome_person; ANALYZE outcome_fact');
   const derivedSeconds = (performance.now() - d0) / 1000;
   log(`  loading: derived tables filled for ${filled.toLocaleString('en-GB')} resources by the product's backfill in ${derivedSeconds.toFixed(1)} s`);
   const bytes = Number((await db.query<{ b: string }>(

@@ -18,7 +18,6 @@ import { DirectoryService } from './directory/directory.service.js';
 import { ShortlistService } from './directory/shortlist.service.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { registerDerivedTable } from './fhir/resource.repository.js';
-import { backfillDerivedTable } from './fhir/derived-table.backfill.js';
 import { ResourceService } from './fhir/resource.service.js';
 import { CaseFindingService } from './proactive-care/case-finding.service.js';
 import { CohortService } from './proactive-care/cohort.service.js';
@@ -37,6 +36,8 @@ import { MeasureEvaluationService } from './outcomes/measure-evaluation.service.
 import { OutcomeReportRepository } from './outcomes/outcome-report.repository.js';
 import { OutcomesService } from './outcomes/outcomes.service.js';
 import { OUTCOME_PERSON_TABLE } from './outcomes/outcome-person.table.js';
+import { OUTCOME_FACT_TABLE } from './outcomes/outcome-fact.table.js';
+import { fillOutcomeTables } from './outcomes/outcome-tables.backfill.js';
 import { BcfService } from './outcomes/bcf.service.js';
 import { ActionableListService } from './outcomes/actionable-list.service.js';
 import { ActionableListRepository } from './outcomes/actionable-list.repository.js';
@@ -118,6 +119,8 @@ function registerDerivedTables(): void {
   registerDerivedTable(ACTIVE_CARE_COORDINATION_TABLE);
   // The residents' facts the outcomes indicators read (migration 027).
   registerDerivedTable(OUTCOME_PERSON_TABLE);
+  // The rows the indicators read, each resource's fields as jsonb (migration 028).
+  registerDerivedTable(OUTCOME_FACT_TABLE);
 }
 
 /**
@@ -133,8 +136,8 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     await migrate(database);
     // Directory rows of services written before migration 011 (computed in TypeScript, as on every write).
     await backfillDirectoryIndex(database);
-    // Residents' facts of Patients written before migration 027 (the same TypeScript as on every write).
-    await backfillDerivedTable(database, OUTCOME_PERSON_TABLE, 'Patient');
+    // The outcomes' derived tables for resources written before migrations 027 and 028 (the same TypeScript as on every write).
+    await fillOutcomeTables(database);
   } catch (err) {
     // Close what this call opened, so the embedded data directory's lock is released with it.
     if (!db) await database.close().catch(() => undefined);

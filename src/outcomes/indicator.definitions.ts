@@ -50,24 +50,49 @@ const day = (expr: string) => `left(${expr}, 10)::date`;
 const inPeriod = (expr: string) => `${day(expr)} BETWEEN $1::date AND $2::date`;
 const subjectId = (c = 'c') => `substr(${c}->'subject'->>'reference', 9)`;
 const codeOf = (path: string, c = 'c') => `${c}#>>'{${path},coding,0,code}'`;
-/** Rows `c` (jsonb) of a type (OFFSET 0 keeps the subquery whole, so each row's JSON is parsed once, not once per reference to `c`) with a token search value, found through the token index. */
-const coded = (type: string, param: string, value: string) =>
-  `(SELECT r.content::jsonb AS c FROM resource r WHERE r.resource_type = '${type}' AND NOT r.deleted AND r.rid IN (SELECT t.rid FROM sp_token t WHERE t.resource_type = '${type}' AND t.code = '${param}' AND t.value = '${value}') OFFSET 0)`;
+/**
+ * Where an indicator's rows come from: the stored JSON (`JSON_ROWS`, each row's content parsed in the
+ * statement: the definitions as first written, kept as the reference the fact table is checked against)
+ * or `outcome_fact` (`FACT_ROWS`, migration 028: the same rows' fields the indicators read, derived on
+ * every write as jsonb, so nothing is parsed: src/outcomes/outcome-fact.table.ts). Both give the same
+ * `c` (jsonb) for the same resources, so every statement reads the same values either way.
+ */
+export interface RowSource {
+  /** Rows `c` of a type with a token search value (code of an Observation or Condition, type of an Encounter or EpisodeOfCare). */
+  coded(type: string, param: string, value: string): string;
+  /** Rows `rid, c` of Conditions with any of the codes, each Condition once. */
+  codedWithRid(type: string, param: string, values: string[]): string;
+  /** Rows `c` of the QuestionnaireResponses to a questionnaire (the statement still checks `c->>'questionnaire'`). */
+  responses(questionnaire: string): string;
+  /** Rows `rid, c` of every CareTeam. */
+  careTeams: string;
+}
+
+const tokenRids = (type: string, param: string, values: string[]) =>
+  `SELECT t.rid FROM sp_token t WHERE t.resource_type = '${type}' AND t.code = '${param}' AND t.value ${values.length === 1 ? `= '${values[0]}'` : `IN (${values.map((v) => `'${v}'`).join(', ')})`}`;
+
+/** The stored JSON, through the token index (OFFSET 0 keeps each subquery whole, so each row's JSON is parsed once, not once per reference to `c`). */
+export const JSON_ROWS: RowSource = {
+  coded: (type, param, value) =>
+    `(SELECT r.content::jsonb AS c FROM resource r WHERE r.resource_type = '${type}' AND NOT r.deleted AND r.rid IN (${tokenRids(type, param, [value])}) OFFSET 0)`,
+  codedWithRid: (type, param, values) =>
+    `(SELECT r.rid, r.content::jsonb AS c FROM resource r WHERE r.resource_type = '${type}' AND NOT r.deleted
+                               AND r.rid IN (${tokenRids(type, param, values)}) OFFSET 0)`,
+  responses: () => "(SELECT r.content::jsonb AS c FROM resource r WHERE r.resource_type = 'QuestionnaireResponse' AND NOT r.deleted OFFSET 0)",
+  careTeams: "(SELECT r.rid, r.content::jsonb AS c FROM resource r WHERE r.resource_type = 'CareTeam' AND NOT r.deleted OFFSET 0)",
+};
+
+/** outcome_fact: one row per resource and code (its questionnaire, for a response), `c` already jsonb. */
+export const FACT_ROWS: RowSource = {
+  coded: (type, _param, value) => `(SELECT f.c FROM outcome_fact f WHERE f.resource_type = '${type}' AND f.code = '${value}')`,
+  // A Condition carrying two of the codes has a row for each: once.
+  codedWithRid: (type, _param, values) =>
+    `(SELECT DISTINCT ON (f.rid) f.rid, f.c FROM outcome_fact f WHERE f.resource_type = '${type}' AND f.code IN (${values.map((v) => `'${v}'`).join(', ')}) ORDER BY f.rid)`,
+  responses: (questionnaire) => `(SELECT f.c FROM outcome_fact f WHERE f.resource_type = 'QuestionnaireResponse' AND f.code = '${questionnaire}')`,
+  careTeams: "(SELECT f.rid, f.c FROM outcome_fact f WHERE f.resource_type = 'CareTeam')",
+};
+
 const ageAtEnd = 'date_part(\'year\', age($2::date, p.birth))';
-/** The latest observation of a code per person recorded on or before the period's end (and since `since`, when given). */
-const latest = (code: string, since?: string) =>
-  `(SELECT DISTINCT ON (pid) ${subjectId()} AS pid, c FROM ${coded('Observation', 'code', code)} o
-     WHERE ${day("c->>'effectiveDateTime'")} <= $2::date${since ? ` AND ${day("c->>'effectiveDateTime'")} > $2::date - interval '${since}'` : ''}
-     ORDER BY pid, c->>'effectiveDateTime' DESC)`;
-/** People with an episode of a type open at some time in the period. */
-const episodeInPeriod = (type: string) =>
-  `(SELECT DISTINCT substr(c->'patient'->>'reference', 9) AS pid FROM ${coded('EpisodeOfCare', 'type', type)} e
-     WHERE ${day("c#>>'{period,start}'")} <= $2::date AND (c#>>'{period,end}' IS NULL OR ${day("c#>>'{period,end}'")} >= $1::date))`;
-const survey = (id: string, yes: string[]) =>
-  `SELECT ${subjectId()} AS pid, (c#>>'{item,0,answer,0,valueCoding,code}' IN (${yes.map((y) => `'${y}'`).join(', ')}))::int AS num, 1 AS den
-   FROM (SELECT r.content::jsonb AS c FROM resource r WHERE r.resource_type = 'QuestionnaireResponse' AND NOT r.deleted OFFSET 0) q
-   WHERE c->>'questionnaire' = '${Q}/${id}' AND c->>'status' = 'completed' AND ${inPeriod("c->>'authored'")}`;
-const admissions = `${coded('Encounter', 'type', 'emergency-admission')}`;
 const hasExt = (name: string, c = 'c') => `EXISTS (SELECT 1 FROM jsonb_array_elements(${c}->'extension') x WHERE x->>'url' = '${SD}/${name}')`;
 /** A yes/no flag set to yes (a flag recorded as false is no flag: an admission reviewed and found not alcohol- or frailty-related). */
 const flagged = (name: string, c = 'c') => `EXISTS (SELECT 1 FROM jsonb_array_elements(${c}->'extension') x WHERE x->>'url' = '${SD}/${name}' AND x->>'valueBoolean' = 'true')`;
@@ -80,7 +105,24 @@ const STATUTORY = [...ICB, ...COUNCILS] as const;
 const SMOKER = '77176002';
 const NON_SMOKER = '8392000';
 
-export const COMPUTATIONS: Record<string, Computation> = {
+/** The indicators' computations, reading their rows from `rows`. */
+export function computations(rows: RowSource): Record<string, Computation> {
+  const coded = rows.coded;
+  /** The latest observation of a code per person recorded on or before the period's end (and since `since`, when given). */
+  const latest = (code: string, since?: string) =>
+    `(SELECT DISTINCT ON (pid) ${subjectId()} AS pid, c FROM ${coded('Observation', 'code', code)} o
+     WHERE ${day("c->>'effectiveDateTime'")} <= $2::date${since ? ` AND ${day("c->>'effectiveDateTime'")} > $2::date - interval '${since}'` : ''}
+     ORDER BY pid, c->>'effectiveDateTime' DESC)`;
+  /** People with an episode of a type open at some time in the period. */
+  const episodeInPeriod = (type: string) =>
+    `(SELECT DISTINCT substr(c->'patient'->>'reference', 9) AS pid FROM ${coded('EpisodeOfCare', 'type', type)} e
+     WHERE ${day("c#>>'{period,start}'")} <= $2::date AND (c#>>'{period,end}' IS NULL OR ${day("c#>>'{period,end}'")} >= $1::date))`;
+  const survey = (id: string, yes: string[]) =>
+    `SELECT ${subjectId()} AS pid, (c#>>'{item,0,answer,0,valueCoding,code}' IN (${yes.map((y) => `'${y}'`).join(', ')}))::int AS num, 1 AS den
+   FROM ${rows.responses(`${Q}/${id}`)} q
+   WHERE c->>'questionnaire' = '${Q}/${id}' AND c->>'status' = 'completed' AND ${inPeriod("c->>'authored'")}`;
+  const admissions = `${coded('Encounter', 'type', 'emergency-admission')}`;
+  return {
   'O1.1': {
     kind: 'record', scoring: 'proportion',
     population: 'Maternities (deliveries) in the period', denominator: 'Maternities with a known smoking status at the time of delivery',
@@ -183,8 +225,7 @@ export const COMPUTATIONS: Record<string, Computation> = {
                   SELECT c FROM ${coded('Condition', 'code', '44054006')} a UNION ALL SELECT c FROM ${coded('Condition', 'code', '46635009')} b) dm
                 WHERE ${day("c->>'onsetDateTime'")} <= $2::date) d JOIN person p ON p.pid = d.pid
           LEFT JOIN (SELECT x.target_id AS pid, count(*) AS n
-                       FROM (SELECT r.rid, r.content::jsonb AS c FROM resource r WHERE r.resource_type = 'Condition' AND NOT r.deleted
-                               AND r.rid IN (SELECT t.rid FROM sp_token t WHERE t.resource_type = 'Condition' AND t.code = 'code' AND t.value IN ('230690007', '22298006', '81723002')) OFFSET 0) j
+                       FROM ${rows.codedWithRid('Condition', 'code', ['230690007', '22298006', '81723002'])} j
                        JOIN sp_reference x ON x.rid = j.rid AND x.resource_type = 'Condition' AND x.code = 'subject'
                       WHERE ${codeOf('code')} IN ('230690007', '22298006', '81723002') AND ${inPeriod("c->>'onsetDateTime'")}
                       GROUP BY 1) x ON x.pid = d.pid`,
@@ -218,7 +259,7 @@ export const COMPUTATIONS: Record<string, Computation> = {
                  WHERE f.c#>>'{interpretation,0,coding,0,code}' IN ('moderate', 'severe')
                 UNION ALL
                 SELECT x.target_id AS pid, 0 AS frail, 1 AS team
-                  FROM (SELECT r.rid, r.content::jsonb AS c FROM resource r WHERE r.resource_type = 'CareTeam' AND NOT r.deleted OFFSET 0) t
+                  FROM ${rows.careTeams} t
                   JOIN sp_reference x ON x.rid = t.rid AND x.resource_type = 'CareTeam' AND x.code = 'subject'
                  WHERE t.c->>'status' = 'active' AND ${day("t.c#>>'{period,start}'")} <= $2::date
                    AND (SELECT count(DISTINCT m->'onBehalfOf'->>'reference') FROM jsonb_array_elements(t.c->'participant') m) >= 2) u
@@ -262,8 +303,14 @@ export const COMPUTATIONS: Record<string, Computation> = {
   'O6.3': { kind: 'submitted', owner: 'NHS and council employers (workforce)', owners: STATUTORY, scoring: 'proportion', numerator: 'Working days lost to sickness', denominator: 'Working days available', why: 'Sickness absence is held in employers\' HR systems' },
   'O6.4': { kind: 'submitted', owner: 'The voluntary, community and social enterprise sector (collated by the ICB)', owners: ICB, scoring: 'count', why: 'The VCSE workforce is counted by the sector\'s own returns' },
   'O6.5': { kind: 'submitted', owner: 'NHS and council employers (workforce)', owners: STATUTORY, scoring: 'proportion', numerator: 'Staff from under-represented groups', denominator: 'Staff', why: 'Employment of under-represented groups comes from employers\' equality returns' },
-};
+  };
+}
+
+/** What the evaluator computes: every indicator from outcome_fact (FACT_ROWS). */
+export const COMPUTATIONS: Record<string, Computation> = computations(FACT_ROWS);
+/** The same definitions over the stored JSON (JSON_ROWS): the reference the fact table's cubes are checked against (tests, the bench). */
+export const JSON_COMPUTATIONS: Record<string, Computation> = computations(JSON_ROWS);
 
 export { CS as OUTCOMES_CS, SD as OUTCOMES_SD };
 /** The SQL building blocks, for other figures computed the same way (the Better Care Fund view, bcf.definitions.ts). */
-export const SQL_PARTS = { day, inPeriod, subjectId, codeOf, coded, ageAtEnd, hasExt, admissions };
+export const SQL_PARTS = { day, inPeriod, subjectId, codeOf, coded: JSON_ROWS.coded, ageAtEnd, hasExt, admissions: JSON_ROWS.coded('Encounter', 'type', 'emergency-admission') };

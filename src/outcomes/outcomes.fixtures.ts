@@ -1,19 +1,9 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { Database, Queryable } from '../db/database.js';
-import { backfillDerivedTable } from '../fhir/derived-table.backfill.js';
+import type { Queryable } from '../db/database.js';
 import { importItems } from '../fhir/import.service.js';
 import type { Platform } from '../platform.js';
 import { REFERENCE_AS_OF, synthesize } from '../synth/index.js';
-import { OUTCOME_PERSON_TABLE } from './outcome-person.table.js';
-
-/**
- * Fills the derived tables the indicators read for resources written past the write path (these
- * fixtures, the bench's COPY loader): the same backfill, and the same row functions, as the product
- * runs at start for rows written before a table existed. Returns how many resources it filled.
- */
-export async function fillOutcomeTables(db: Database): Promise<number> {
-  return backfillDerivedTable(db, OUTCOME_PERSON_TABLE, 'Patient');
-}
+import { fillOutcomeTables } from './outcome-tables.backfill.js';
 
 /** The types the indicators read: the rest of a synthetic history is left out so fixtures load fast. */
 const INDICATOR_TYPES = new Set(['Organization', 'Patient', 'Observation', 'Encounter', 'EpisodeOfCare', 'Condition', 'CareTeam', 'QuestionnaireResponse']);
@@ -119,6 +109,6 @@ export async function writeOutcomesPopulation(platform: Platform, residents: num
   await flush();
   // Written past the write path: the derived tables the indicators read are filled as the product fills them for rows it did not write.
   await fillOutcomeTables(platform.db);
-  await platform.db.exec('ANALYZE resource; ANALYZE sp_token; ANALYZE sp_reference; ANALYZE outcome_person');
+  await platform.db.exec('ANALYZE resource; ANALYZE sp_token; ANALYZE sp_reference; ANALYZE outcome_person; ANALYZE outcome_fact');
   return written;
 }

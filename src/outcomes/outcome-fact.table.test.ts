@@ -1,0 +1,71 @@
+import type { Resource } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
+import { COMPUTATIONS, JSON_COMPUTATIONS, type RecordComputation } from './indicator.definitions.js';
+import { cubeRowOf, cubeSql, type CubeSqlRow, type Period } from './measure-evaluation.service.js';
+import { CALIBRATED_YEAR, writeOutcomesPopulation } from './outcomes.fixtures.js';
+
+/**
+ * Every record indicator read from outcome_fact (migration 028: what the evaluator runs) gives the same
+ * cube, cell for cell, as the same definition read from the stored JSON (JSON_COMPUTATIONS: the SQL as
+ * first written), on a synthetic population loaded past the write path and filled by the backfill, then
+ * again after writes through the write path that change, add and delete rows the indicators count; and
+ * the fact rows follow each write.
+ */
+let t: TestPlatform;
+const RESIDENTS = 1500;
+const PERIODS: Period[] = [CALIBRATED_YEAR, { start: '2025-01-01', end: '2025-03-31' }, { start: '2022-04-01', end: '2025-06-30' }];
+const RECORD = Object.entries(COMPUTATIONS).filter(([, c]) => c.kind === 'record').map(([id]) => id);
+
+beforeAll(async () => {
+  t = await createTestPlatform();
+  await writeOutcomesPopulation(t.platform, RESIDENTS);
+}, 600_000);
+afterAll(() => t?.close());
+
+async function cube(c: RecordComputation, p: Period): Promise<string[]> {
+  const res = await t.platform.db.query<CubeSqlRow>(cubeSql(c, 'inline'), [p.start, p.end]);
+  return res.rows.map(cubeRowOf).map((r) => `${r.district}|${r.practice}|${r.sex}|${r.ageBand}|${r.quintile}|${r.ethnicity}|${r.num}|${r.den}`).sort();
+}
+async function expectEqualCubes(): Promise<number> {
+  let cells = 0;
+  for (const id of RECORD) {
+    for (const p of PERIODS) {
+      const fact = await cube(COMPUTATIONS[id] as RecordComputation, p);
+      expect(fact, `${id} ${p.start} to ${p.end}`).toEqual(await cube(JSON_COMPUTATIONS[id] as RecordComputation, p));
+      cells += fact.length;
+    }
+  }
+  return cells;
+}
+const factRows = async (id: string) =>
+  (await t.platform.db.query<{ code: string; status: string }>(
+    "SELECT f.code, f.c->>'status' AS status FROM outcome_fact f JOIN resource r ON r.rid = f.rid WHERE r.id = $1 ORDER BY f.code", [id])).rows;
+
+describe('the indicators read from outcome_fact', () => {
+  it('give every indicator the same cube as the stored JSON, for three periods, on a population filled by the backfill', { timeout: 300_000 }, async () => {
+    const cells = await expectEqualCubes();
+    // Not an empty comparison: the population fills many cells.
+    expect(cells).toBeGreaterThan(500);
+  });
+
+  it('follow writes: a changed value, a second code, a new survey answer and a deleted admission move both readings alike', { timeout: 300_000 }, async () => {
+    const db = t.platform.db;
+    const pick = async (sql: string) => (await db.query<{ id: string; content: string }>(sql)).rows[0];
+    const bmi = await pick(`SELECT r.id, r.content FROM resource r JOIN outcome_fact f ON f.rid = r.rid WHERE f.resource_type = 'Observation' AND f.code = '39156-5' ORDER BY r.rid DESC LIMIT 1`);
+    const obs = JSON.parse(bmi.content) as Resource & { valueQuantity: { value: number }; code: { coding: { system?: string; code: string }[] } };
+    // A BMI of 12 (under 25) with the same code twice (two systems: counted once) and a second code.
+    await t.platform.resources.update('Observation', bmi.id, {
+      ...obs, valueQuantity: { ...obs.valueQuantity, value: 12 }, code: { coding: [...obs.code.coding, { system: 'urn:other', code: '39156-5' }, { system: 'urn:other', code: 'other-code' }] },
+    });
+    expect((await factRows(bmi.id)).map((r) => r.code)).toEqual(['39156-5', 'other-code']);
+    const admission = await pick(`SELECT r.id, r.content FROM resource r JOIN outcome_fact f ON f.rid = r.rid WHERE f.resource_type = 'Encounter' AND f.code = 'emergency-admission' ORDER BY r.rid DESC LIMIT 1`);
+    await t.platform.resources.delete('Encounter', admission.id);
+    expect(await factRows(admission.id)).toEqual([]);
+    const answer = await pick(`SELECT r.id, r.content FROM resource r WHERE r.resource_type = 'QuestionnaireResponse' ORDER BY r.rid DESC LIMIT 1`);
+    const qr = JSON.parse(answer.content) as Resource & { status: string };
+    await t.platform.resources.update('QuestionnaireResponse', answer.id, { ...qr, status: 'amended' });
+    expect((await factRows(answer.id)).map((r) => r.status)).toEqual(['amended']);
+    await expectEqualCubes();
+  });
+});
