@@ -49,12 +49,12 @@ async function main(): Promise<void> {
   const repeats = Number(arg('requests', '200'));
   const databaseUrl = arg('database-url');
   const db = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir: 'memory://' });
-  const platform = await createPlatform({ ...loadConfig({}), baseUrl: undefined }, db);
+  const platform = await createPlatform({ ...loadConfig({}), baseUrl: undefined }, db, { startImportWorkers: true });
   try {
     const file = join(tmpdir(), `directory-bench-${process.pid}.json`);
     writeFileSync(file, directoryFeed(n));
     log(`importing ${n.toLocaleString('en-GB')} services (${databaseUrl ? 'PostgreSQL' : 'PGlite'})`);
-    const summary = await importOpenReferral(platform.db, platform.resources, readSource(file));
+    const summary = await importOpenReferral(platform.db, platform.resources, readSource(file), undefined, platform.importPool);
     rmSync(file, { force: true });
     const importRate = summary.records.length / summary.seconds;
     log(`imported ${summary.created} (${summary.rejected} rejected) in ${summary.seconds.toFixed(1)} s: ${Math.round(importRate)} services/s`);

@@ -41,11 +41,11 @@ export function directoryFeed(n: number): string {
  * behind `npx onestory directory import`), from a file as the command reads it: services per second,
  * and what `npm run bench`'s directory searches ask for (the feed's term ids, the postcode districts).
  */
-export async function importBenchDirectory(platform: Pick<Platform, 'db' | 'resources'>, n: number, workDir: string): Promise<{ perSecond: number; seconds: number; imported: number; rejected: number; termIds: string[]; postcodes: string[] }> {
+export async function importBenchDirectory(platform: Pick<Platform, 'db' | 'resources' | 'importPool'>, n: number, workDir: string): Promise<{ perSecond: number; seconds: number; imported: number; rejected: number; termIds: string[]; postcodes: string[] }> {
   const file = join(workDir, `directory-${n}-${process.pid}.json`);
   writeFileSync(file, directoryFeed(n));
   try {
-    const summary = await importOpenReferral(platform.db, platform.resources, readSource(file));
+    const summary = await importOpenReferral(platform.db, platform.resources, readSource(file), undefined, platform.importPool);
     const terms = await platform.db.query<{ term: string }>('SELECT DISTINCT unnest(terms) AS term FROM directory_service WHERE service_id LIKE $1', ['oruk-svc-bench-%']);
     return {
       perSecond: summary.records.length / summary.seconds, seconds: summary.seconds, imported: summary.created + summary.updated + summary.unchanged, rejected: summary.rejected,

@@ -154,7 +154,7 @@ export async function benchProactiveCare(o: { residents: number; requests: numbe
   try {
     cluster = await startCluster();
     const db = await openDatabase({ databaseUrl: cluster.url, poolSize: 10 });
-    platform = await createPlatform({ ...loadConfig(), databaseUrl: undefined, logLevel: 'warn' }, db);
+    platform = await createPlatform({ ...loadConfig(), databaseUrl: undefined, logLevel: 'warn' }, db, { startImportWorkers: true });
     const now = new Date(`${AS_OF}T12:00:00Z`);
     platform.clock.now = () => now;
     log(`loading ${residents.toLocaleString('en-GB')} synthetic residents`);

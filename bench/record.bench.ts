@@ -196,7 +196,7 @@ async function main(): Promise<void> {
   }
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { cluster?.stop(); process.exit(130); });
   try {
-    const platform = await createPlatform({ ...loadConfig(), databaseUrl: undefined, logLevel: 'warn' }, db);
+    const platform = await createPlatform({ ...loadConfig(), databaseUrl: undefined, logLevel: 'warn' }, db, { startImportWorkers: true });
     const dir = join(WORK, `fixtures-${patients}`);
     log(`${patients} patients: writing and importing the bench fixtures`);
     const fixtures = writeFixtures(dir, patients);

@@ -334,7 +334,7 @@ async function benchDataset(src: DatabaseSource, n: number, opts: Options, state
   const fixtures = writeFixtures(dir, n);
   const db = await src.open(n);
   const version = await src.version(db);
-  const platform = await createPlatform({ ...loadConfig(), databaseUrl: undefined, logLevel: 'warn' }, db);
+  const platform = await createPlatform({ ...loadConfig(), databaseUrl: undefined, logLevel: 'warn' }, db, { startImportWorkers: true });
   if (process.argv.includes('--diagnose-no-audit')) {
     // Never for published figures (main() writes such a run to bench/work only): it serves unaudited.
     const { auditServiceFor } = await import('../src/access/audit/audit.hook.js');

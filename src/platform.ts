@@ -17,6 +17,7 @@ import { DIRECTORY_LOCATION_TABLE, DIRECTORY_SERVICE_TABLE } from './directory/d
 import { DirectoryService } from './directory/directory.service.js';
 import { ShortlistService } from './directory/shortlist.service.js';
 import { loadDefinitions } from './fhir/definitions.js';
+import { PreparePool } from './fhir/import.pool.js';
 import { registerDerivedTable } from './fhir/resource.repository.js';
 import { ResourceService } from './fhir/resource.service.js';
 import { CaseFindingService } from './proactive-care/case-finding.service.js';
@@ -68,6 +69,12 @@ export interface Platform {
   clock: Clock;
   /** The record: FHIR storage, search, history, writes (with the workflow's write rules). */
   resources: ResourceService;
+  /**
+   * The threads every bulk import (NDJSON, the demo population, Open Referral feeds) prepares its
+   * batches on: kept across imports, so their FHIR definitions are loaded once per process
+   * (src/fhir/import.pool.ts: started by the first import or by `startImportWorkers`, released when idle).
+   */
+  importPool: PreparePool;
   /** Users, sessions, tokens, API clients. */
   identity: Identity;
   /**
@@ -126,12 +133,26 @@ function registerDerivedTables(): void {
 /**
  * `open.mode` says who opens the embedded PostgreSQL when `db` is not given: `start` serves it
  * ('serve'); a CLI command uses the running server's database ('command'); see src/db/embedded.database.ts.
+ * `open.startImportWorkers` (the import commands, the benchmarks) starts the import pool's workers
+ * first, so that their load of the FHIR definitions runs beside this one's and the database's start;
+ * without it (the server) they start with the first import.
  */
-export async function createPlatform(config: Config, db?: Database, open: { mode?: 'serve' | 'command' | 'own' } = {}): Promise<Platform> {
+export async function createPlatform(config: Config, db?: Database, open: { mode?: 'serve' | 'command' | 'own'; startImportWorkers?: boolean } = {}): Promise<Platform> {
+  const importPool = new PreparePool();
+  if (open.startImportWorkers) importPool.start();
+  try {
+    return await assemblePlatform(config, db, open.mode, importPool);
+  } catch (err) {
+    await importPool.close();
+    throw err;
+  }
+}
+
+async function assemblePlatform(config: Config, db: Database | undefined, mode: 'serve' | 'command' | 'own' | undefined, importPool: PreparePool): Promise<Platform> {
   loadDefinitions();
   registerDerivedTables();
   const database =
-    db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embedded: config.embedded, mode: open.mode }));
+    db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embedded: config.embedded, mode }));
   try {
     await migrate(database);
     // Directory rows of services written before migration 011 (computed in TypeScript, as on every write).
@@ -163,6 +184,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     db: database,
     clock,
     resources,
+    importPool,
     identity: createIdentity(database, clock),
     access: {
       breakGlass, accessLog: new AccessLogService(database), aggregates: new AggregateService(database),
@@ -186,6 +208,7 @@ export async function createPlatform(config: Config, db?: Database, open: { mode
     socialPrescribing: { caseload: new SocialPrescribingService(resources, referrals, plans, directory, clock) },
     directory: { services: directory, shortlists: new ShortlistService(resources, directory, clock) },
     close: async () => {
+      await importPool.close();
       await audit.flush();
       await database.close();
     },

@@ -25,11 +25,11 @@ export const directoryCommand: Command = {
       console.error(`No such file: ${source}`);
       return 2;
     }
-    const platform = await createPlatform(loadConfig(), undefined, { mode: 'command' });
+    const platform = await createPlatform(loadConfig(), undefined, { mode: 'command', startImportWorkers: true });
     try {
       const progress = new Progress('Importing services');
       let done = 0;
-      const summary = await importOpenReferral(platform.db, platform.resources, readSource(source), () => progress.update(++done, 'records'));
+      const summary = await importOpenReferral(platform.db, platform.resources, readSource(source), () => progress.update(++done, 'records'), platform.importPool);
       progress.done();
       const show = Number(flags.show ?? 20);
       const rate = summary.records.length / Math.max(summary.seconds, 0.001);

@@ -20,7 +20,7 @@ export const importCommand: Command = {
       console.error(`No such file or directory: ${path}`);
       return 2;
     }
-    const platform = await createPlatform(loadConfig(), undefined, { mode: 'command' });
+    const platform = await createPlatform(loadConfig(), undefined, { mode: 'command', startImportWorkers: true });
     try {
       const progress = new Progress('Importing');
       const started = performance.now();

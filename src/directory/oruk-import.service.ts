@@ -289,6 +289,7 @@ export async function importOpenReferral(db: Database, resources: ResourceServic
     summary.records.push(o);
     onRecord?.(o);
   };
+  // The platform's pool (its workers already hold the FHIR definitions) when the caller passes it.
   const ownPool = pool ?? new PreparePool();
   // Batches are written one after another, in order; the next ones are prepared meanwhile.
   const inflight: Promise<void>[] = [];

@@ -26,8 +26,11 @@ export interface ImportSummary {
 
 export const BATCH_SIZE = 500;
 
-/** What an import writes through: the database and the record (the platform, or a service holding both). */
-export type ImportTarget = Pick<Platform, 'db' | 'resources'>;
+/**
+ * What an import writes through: the database and the record (the platform, or a service holding
+ * both), and the platform's import pool when there is one (else the import starts a pool of its own).
+ */
+export type ImportTarget = Pick<Platform, 'db' | 'resources'> & Partial<Pick<Platform, 'importPool'>>;
 
 /**
  * Bulk load: resources keep their ids (update-as-create), so references between files hold.
@@ -42,7 +45,7 @@ export async function importItems(
   pool?: PreparePool,
 ): Promise<ImportSummary> {
   const started = performance.now();
-  const ownPool = pool ?? new PreparePool();
+  const ownPool = pool ?? platform.importPool ?? new PreparePool();
   const rejected: Rejection[] = [];
   let imported = 0;
   const inflight: Promise<PreparedBatch>[] = [];
@@ -99,7 +102,7 @@ export async function importItems(
   } finally {
     // Settle what is still in flight after a failure, so no worker answer or write ends unheard.
     await Promise.allSettled([...inflight, ...writing]);
-    if (!pool) await ownPool.close();
+    if (!pool && !platform.importPool) await ownPool.close();
   }
   const seconds = (performance.now() - started) / 1000;
   return { imported, rejected, seconds, perSecond: seconds > 0 ? imported / seconds : imported };
