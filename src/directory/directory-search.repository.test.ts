@@ -65,4 +65,29 @@ describe('directory search by words', () => {
       }
     }
   });
+
+  it('gives each row of a page the same organisation and locations in its one statement as reading them apart does', async () => {
+    // One location gone from the record and one service whose organisation is gone: both must be missing alike.
+    const gone = (await t.platform.db.query<{ id: string }>(`SELECT location_list AS id FROM directory_service WHERE service_id = 'oruk-svc-search-2'`)).rows[0].id.split(' ')[0];
+    expect(await t.platform.resources.delete('Location', gone)).toBe(true);
+    const orgless = JSON.parse((await t.platform.db.query<{ content: string }>(`SELECT r.content FROM resource r JOIN directory_service s ON s.rid = r.rid WHERE s.service_id = 'oruk-svc-search-3'`)).rows[0].content);
+    await t.platform.resources.update('HealthcareService', orgless.id, { ...orgless, providedBy: { reference: 'Organization/no-such-organisation' } });
+    const directory = t.platform.directory.services;
+    let compared = 0;
+    const seen = new Set<string>();
+    for (const q of [{ text: 'support', limit: 50, offset: 0 }, { text: 'club', perLocation: true, limit: 50, offset: 0 }, { near: { point: { lat: 51.32, lon: 0.5 }, within: 20_000 }, limit: 50, offset: 0 }] as DirectoryQuery[]) {
+      const apart = await directory.search(q);
+      const details = await directory.detailsOf(apart.entries.map((e) => e.service));
+      const together = await directory.searchRecords(q);
+      expect(together.total).toBe(apart.total);
+      expect(together.records).toEqual(apart.entries.map((e, i) => ({ ...e, ...details[i] })));
+      compared += together.records.length;
+      const ids = together.records.map((r) => r.service.id);
+      for (const id of ids) seen.add(id!);
+      if (ids.includes('oruk-svc-search-2')) expect(together.records.find((r) => r.service.id === 'oruk-svc-search-2')!.locations.map((l) => l.id)).not.toContain(gone);
+      if (ids.includes('oruk-svc-search-3')) expect(together.records.find((r) => r.service.id === 'oruk-svc-search-3')!.organization).toBeUndefined();
+    }
+    expect(compared).toBeGreaterThan(60);
+    expect([...seen]).toEqual(expect.arrayContaining(['oruk-svc-search-2', 'oruk-svc-search-3']));
+  });
 });

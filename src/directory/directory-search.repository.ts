@@ -1,3 +1,4 @@
+import type { Location } from '@medplum/fhirtypes';
 import type { Database } from '../db/database.js';
 import { Params } from '../fhir/search.repository.js';
 import type { Point } from './postcode-geography.js';
@@ -43,6 +44,10 @@ export interface DirectoryHit {
   locationId?: string;
   /** Metres from the query's point to the service's nearest location; undefined when not asked or not located. */
   distance?: number;
+  /** With `details`: the providing Organization's stored JSON (null when none is recorded or it is gone). */
+  organization?: string | null;
+  /** With `details`: the service's Locations in the directory, each with its Open Referral id (any order). */
+  locations?: { id: string; oruk: string; content: Location }[];
 }
 
 const EARTH_RADIUS_M = 6_371_008.8;
@@ -55,16 +60,16 @@ function distanceSql(lat: string, lon: string, pLat: string, pLon: string): stri
 }
 
 /**
- * The directory's search SQL: one statement over directory_service (migration 011), joined to the
- * locations only when a distance is asked for, counted with a window function, then the page's
- * stored JSON by rid. Only active services are listed. The directory is public, so there is no row
+ * The directory's search SQL: one statement over directory_service (migrations 011 and 030), joined
+ * to the locations only when a distance is asked for, counted, then the page's stored JSON by rid
+ * (and, with `details`, each page row's organisation and locations). Only active services are listed. The directory is public, so there is no row
  * restriction: its rows name services, never people.
  */
 export class DirectorySearchRepository {
   constructor(private readonly db: Database) {}
 
   /** The statement of a search, for EXPLAIN (bench, docs/queries) as well as for running. */
-  build(q: DirectoryQuery): { sql: string; params: unknown[] } {
+  build(q: DirectoryQuery, o: { details?: boolean } = {}): { sql: string; params: unknown[] } {
     const p = new Params();
     const where: string[] = [`s.status = 'active'`];
     let tsq: string | undefined;
@@ -125,22 +130,38 @@ export class DirectorySearchRepository {
     const rank = tsq ? `ts_rank(s.document, ${tsq})` : '0::real';
     const tie = perLocation ? 'name, service_id, location_id' : 'name, service_id';
     const orderOf = (t: string) => (q.near ? `distance ASC NULLS LAST, ${tie}` : tsq ? `rank DESC, ${tie}` : tie).split(', ').map((c) => `${t}.${c}`).join(', ');
+    // With `details`, each page row also carries its organisation and its locations (the same rows
+    // DirectoryService.detailsOf reads), so that a page of results is one statement, not three: on
+    // this machine each statement's round trip (the socket writes on both sides) cost more than the
+    // lookups themselves (bench/PROFILE.md, "The service directory").
+    const details = o.details ? `,
+        (SELECT o.content FROM resource o WHERE o.resource_type = 'Organization' AND o.id = page.org_id AND NOT o.deleted) AS organization,
+        (SELECT json_agg(json_build_object('id', lr.id, 'oruk', dl.oruk_id, 'content', lr.content::json))
+           FROM resource lr JOIN directory_location dl ON dl.rid = lr.rid
+          WHERE lr.resource_type = 'Location' AND lr.id = ANY(page.locations) AND NOT lr.deleted) AS locations` : '';
     const sql = `WITH hits AS MATERIALIZED (
-        SELECT s.rid, s.service_id, s.oruk_id, s.name, ${perLocation ? 'n.location_id' : 'NULL::text'} AS location_id, ${distance} AS distance, ${rank} AS rank
+        SELECT s.rid, s.service_id, s.oruk_id, s.name, ${perLocation ? 'n.location_id' : 'NULL::text'} AS location_id, ${distance} AS distance, ${rank} AS rank${o.details ? ', s.org_id, s.locations' : ''}
           FROM ${from} WHERE ${where.join(' AND ')})
-      SELECT page.rid::text AS rid, page.service_id, page.oruk_id, page.location_id, page.distance, (SELECT count(*) FROM hits) AS total, r.content
+      SELECT page.rid::text AS rid, page.service_id, page.oruk_id, page.location_id, page.distance, (SELECT count(*) FROM hits) AS total, r.content${details}
       FROM (SELECT h.* FROM hits h ORDER BY ${orderOf('h')} LIMIT ${p.add(q.limit, 'int')} OFFSET ${p.add(q.offset, 'int')}) page
       JOIN resource r ON r.rid = page.rid AND NOT r.deleted
       ORDER BY ${orderOf('page')}`;
     return { sql, params: p.values };
   }
 
-  async search(q: DirectoryQuery): Promise<{ total: number; hits: DirectoryHit[] }> {
-    const { sql, params } = this.build(q);
-    const res = await this.db.query<{ rid: string; service_id: string; oruk_id: string; location_id: string | null; distance: number | null; total: string; content: string }>(sql, params);
+  async search(q: DirectoryQuery, o: { details?: boolean } = {}): Promise<{ total: number; hits: DirectoryHit[] }> {
+    const { sql, params } = this.build(q, o);
+    const res = await this.db.query<{
+      rid: string; service_id: string; oruk_id: string; location_id: string | null; distance: number | null; total: string; content: string;
+      organization?: string | null; locations?: DirectoryHit['locations'] | null;
+    }>(sql, params);
     return {
       total: res.rows.length ? Number(res.rows[0].total) : await this.countBeyond(q),
-      hits: res.rows.map((r) => ({ rid: r.rid, serviceId: r.service_id, orukId: r.oruk_id, content: r.content, ...(r.location_id ? { locationId: r.location_id } : {}), ...(r.distance !== null ? { distance: Number(r.distance) } : {}) })),
+      hits: res.rows.map((r) => ({
+        rid: r.rid, serviceId: r.service_id, orukId: r.oruk_id, content: r.content, ...(r.location_id ? { locationId: r.location_id } : {}), ...(r.distance !== null ? { distance: Number(r.distance) } : {}),
+        // json arrives parsed (node-postgres and PGlite alike); json_agg of no rows is null.
+        ...(o.details ? { organization: r.organization ?? null, locations: r.locations ?? [] } : {}),
+      })),
     };
   }
 

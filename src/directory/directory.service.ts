@@ -8,7 +8,7 @@ import type { ResourceService } from '../fhir/resource.service.js';
 import { hasControlCharacter } from '../text-checks.js';
 import { TASK_KIND_SYSTEM, TASK_KINDS } from '../workflow/task.vocabulary.js';
 import { locationIdsOf } from './directory-index.table.js';
-import { DirectorySearchRepository, type DirectoryQuery } from './directory-search.repository.js';
+import { DirectorySearchRepository, type DirectoryHit, type DirectoryQuery } from './directory-search.repository.js';
 import { TAXONOMY_NAMES, type Term } from './directory-taxonomy.js';
 import { isUuid, orukIdOf, serviceAtLocationId } from './oruk-ids.js';
 
@@ -56,7 +56,24 @@ export class DirectoryService {
 
   async search(q: DirectoryQuery): Promise<{ total: number; entries: DirectoryEntry[] }> {
     const { total, hits } = await this.repo.search(q);
-    return { total, entries: hits.map((h) => ({ service: JSON.parse(h.content) as HealthcareService, orukId: h.orukId, ...(h.locationId ? { locationId: h.locationId } : {}), ...(h.distance !== undefined ? { distance: h.distance } : {}) })) };
+    return { total, entries: hits.map(entryOf) };
+  }
+
+  /**
+   * A page of results with each service's organisation and locations (what lists show), in one
+   * statement: the same rows as search() then detailsOf(), without two more round trips.
+   */
+  async searchRecords(q: DirectoryQuery): Promise<{ total: number; records: DirectoryRecord[] }> {
+    const { total, hits } = await this.repo.search(q, { details: true });
+    return {
+      total,
+      records: hits.map((h) => {
+        const entry = entryOf(h);
+        const org = h.organization ? (JSON.parse(h.organization) as Organization) : undefined;
+        const locById = new Map((h.locations ?? []).map((l) => [l.id, { ...l.content, orukId: l.oruk }]));
+        return { ...entry, ...detailsFrom(entry.service, org && org.id ? new Map([[org.id, org]]) : new Map(), locById) };
+      }),
+    };
   }
 
   /** A service by its record id or its Open Referral id; 404 when missing or inactive alike. */
@@ -93,7 +110,7 @@ export class DirectoryService {
   }
 
   /** The organisations and locations of several services, in two statements. */
-  async detailsOf(services: HealthcareService[]): Promise<{ organization?: Organization & { orukId: string }; locations: (Location & { orukId: string })[] }[]> {
+  async detailsOf(services: HealthcareService[]): Promise<ServiceDetails[]> {
     const orgIds = [...new Set(services.map((s) => localReference(s.providedBy?.reference)).filter((r) => r?.type === 'Organization').map((r) => r!.id))];
     const locIds = [...new Set(services.flatMap(locationIdsOf))];
     const [orgs, locs] = await Promise.all([
@@ -102,18 +119,9 @@ export class DirectoryService {
         `SELECT r.id, r.content, l.oruk_id FROM resource r JOIN directory_location l ON l.rid = r.rid
           WHERE r.resource_type = 'Location' AND r.id = ANY($1::text[]) AND NOT r.deleted`, [locIds]) : { rows: [] },
     ]);
-    const orgById = new Map(orgs.rows.map((o) => {
-      const org = JSON.parse(o.content) as Organization;
-      return [o.id, { ...org, orukId: orukIdOf(org as Organization & { resourceType: 'Organization' }) }];
-    }));
+    const orgById = new Map(orgs.rows.map((o) => [o.id, JSON.parse(o.content) as Organization]));
     const locById = new Map((locs.rows as { id: string; content: string; oruk_id: string }[]).map((l) => [l.id, { ...(JSON.parse(l.content) as Location), orukId: l.oruk_id }]));
-    return services.map((s) => {
-      const org = localReference(s.providedBy?.reference);
-      return {
-        ...(org?.type === 'Organization' && orgById.has(org.id) ? { organization: orgById.get(org.id)! } : {}),
-        locations: locationIdsOf(s).map((id) => locById.get(id)).filter((l): l is Location & { orukId: string } => !!l),
-      };
-    });
+    return services.map((s) => detailsFrom(s, orgById, locById));
   }
 
   /** Every taxonomy term in use by an active service, by taxonomy then name. */
@@ -165,4 +173,20 @@ export class DirectoryService {
     const done = await this.resources.create('Task', task, { ifNoneExist: criteria });
     return { raised: done.created };
   }
+}
+
+type ServiceDetails = Pick<DirectoryRecord, 'organization' | 'locations'>;
+
+function entryOf(h: DirectoryHit): DirectoryEntry {
+  return { service: JSON.parse(h.content) as HealthcareService, orukId: h.orukId, ...(h.locationId ? { locationId: h.locationId } : {}), ...(h.distance !== undefined ? { distance: h.distance } : {}) };
+}
+
+/** A service's organisation (when it names one that was found) and its found locations, in the service's own order. */
+function detailsFrom(s: HealthcareService, orgById: Map<string, Organization>, locById: Map<string, Location & { orukId: string }>): ServiceDetails {
+  const ref = localReference(s.providedBy?.reference);
+  const org = ref?.type === 'Organization' ? orgById.get(ref.id) : undefined;
+  return {
+    ...(org ? { organization: { ...org, orukId: orukIdOf(org as Organization & { resourceType: 'Organization' }) } } : {}),
+    locations: locationIdsOf(s).map((id) => locById.get(id)).filter((l): l is Location & { orukId: string } => !!l),
+  };
 }

@@ -73,9 +73,8 @@ export async function openReferralRoutes(app: FastifyInstance, opts: { platform:
 
   app.get('/services', { config }, async (req) => {
     const { q, page: n, perPage } = parseServiceQuery(req.query as Record<string, unknown>, clock.now());
-    const { total, entries } = await directory.search(q);
-    const details = await directory.detailsOf(entries.map((e) => e.service));
-    return page(entries.map((e, i) => serviceListItem(e, details[i].organization)), total, n, perPage);
+    const { total, records } = await directory.searchRecords(q);
+    return page(records.map((r) => serviceListItem(r, r.organization)), total, n, perPage);
   });
 
   app.get('/services/:id', { config }, async (req) => {
@@ -85,11 +84,10 @@ export async function openReferralRoutes(app: FastifyInstance, opts: { platform:
 
   app.get('/service_at_locations', { config }, async (req) => {
     const { q, page: n, perPage } = parseServiceQuery(req.query as Record<string, unknown>, clock.now());
-    const { total, entries } = await directory.search({ ...q, perLocation: true });
-    const details = await directory.detailsOf(entries.map((e) => e.service));
-    const contents = entries.flatMap((e, i) => {
-      const l = details[i].locations.find((x) => x.id === e.locationId);
-      return l ? [serviceAtLocationOf(e, details[i].organization, l, e.distance)] : [];
+    const { total, records } = await directory.searchRecords({ ...q, perLocation: true });
+    const contents = records.flatMap((r) => {
+      const l = r.locations.find((x) => x.id === r.locationId);
+      return l ? [serviceAtLocationOf(r, r.organization, l, r.distance)] : [];
     });
     return page(contents, total, n, perPage);
   });

@@ -42,10 +42,9 @@ export async function directoryRoutes(app: FastifyInstance, opts: { web: WebCont
     const { form, q, from, errors, asked } = readServiceSearch(Object.fromEntries(Object.entries(query).filter(([k]) => k !== 'shortlist')), web.now());
     let total = 0, rows: ResultRow[] = [];
     if (q && asked) {
-      const found = await directory.services.search(q);
-      const details = await directory.services.detailsOf(found.entries.map((e) => e.service));
+      const found = await directory.services.searchRecords(q);
       total = found.total;
-      rows = found.entries.map((entry, i) => ({ entry, locations: details[i].locations }));
+      rows = found.records.map((entry) => ({ entry, locations: entry.locations }));
     }
     const title = audience === 'public' ? 'Find help near me' : 'Find a service';
     return web.send(reply, errors.length ? 400 : 200, page({
