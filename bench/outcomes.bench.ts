@@ -63,17 +63,15 @@ async function time<T>(f: () => Promise<T>): Promise<[T, number]> {
 }
 
 /**
- * The rows an indicator's SQL reads, counted and their text measured without parsing any JSON: every
- * Patient (the `person` CTE), the rows it selects by a code through the token index, and every row of
- * a type it reads whole (the survey responses; Conditions and CareTeams it reaches by reference).
+ * The rows an indicator's SQL reads, counted and their size measured without reading any JSON path:
+ * every resident row (outcome_person: the `person` table) and the indicator's rows of outcome_fact, by
+ * type and code as its SQL selects them (a type it reads whole: every row of that type).
  */
 export function plainSql(c: RecordComputation): string {
-  const coded = [...c.sql.matchAll(/t\.resource_type = '(\w+)' AND t\.code = '([^']+)' AND t\.value = '([^']+)'/g)].map((m) => [m[1], m[2], m[3]]);
-  const codedTypes = new Set(coded.map((m) => m[0]));
-  const whole = [...new Set([...c.sql.matchAll(/r\.resource_type = '(\w+)'/g)].map((m) => m[1]))].filter((t) => !codedTypes.has(t));
-  const types = ['Patient', ...whole].map((t) => `'${t}'`).join(', ');
-  const tokens = coded.length ? ` OR r.rid IN (SELECT t.rid FROM sp_token t WHERE (t.resource_type, t.code, t.value) IN (${coded.map((x) => `('${x.join("', '")}')`).join(', ')}))` : '';
-  return `SELECT count(*)::int AS n, sum(length(r.content))::bigint AS bytes FROM resource r WHERE NOT r.deleted AND (r.resource_type IN (${types})${tokens})`;
+  const conds = [...new Set([...c.sql.matchAll(/f\.resource_type = '(\w+)'(?: AND f\.code (= '[^']*'|IN \([^)]*\)))?/g)]
+    .map((m) => `(f.resource_type = '${m[1]}'${m[2] ? ` AND f.code ${m[2]}` : ''})`))];
+  const facts = conds.length ? `SELECT 1 AS n, pg_column_size(f.c) AS bytes FROM outcome_fact f WHERE ${conds.join(' OR ')}` : 'SELECT 0 AS n, 0 AS bytes WHERE false';
+  return `SELECT count(*)::int AS n, sum(bytes)::bigint AS bytes FROM (SELECT 1 AS n, pg_column_size(o.*) AS bytes FROM outcome_person o UNION ALL ${facts}) x`;
 }
 
 /** Serves the platform on loopback with the dashboard's ceiling route beside it. */

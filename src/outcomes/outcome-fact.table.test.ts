@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import { COMPUTATIONS, JSON_COMPUTATIONS, type RecordComputation } from './indicator.definitions.js';
 import { cubeRowOf, cubeSql, type CubeSqlRow, type Period } from './measure-evaluation.service.js';
+import { OUTCOME_FACT_TYPES, outcomeFactRows } from './outcome-fact.table.js';
+import { fillOutcomeTables } from './outcome-tables.backfill.js';
 import { CALIBRATED_YEAR, writeOutcomesPopulation } from './outcomes.fixtures.js';
 
 /**
@@ -10,7 +12,8 @@ import { CALIBRATED_YEAR, writeOutcomesPopulation } from './outcomes.fixtures.js
  * cube, cell for cell, as the same definition read from the stored JSON (JSON_COMPUTATIONS: the SQL as
  * first written), on a synthetic population loaded past the write path and filled by the backfill, then
  * again after writes through the write path that change, add and delete rows the indicators count; and
- * the fact rows follow each write.
+ * the fact rows follow each write; and the bulk fill in SQL (factBackfillSql) writes exactly the rows the
+ * write path's function derives.
  */
 let t: TestPlatform;
 const RESIDENTS = 1500;
@@ -67,5 +70,26 @@ describe('the indicators read from outcome_fact', () => {
     await t.platform.resources.update('QuestionnaireResponse', answer.id, { ...qr, status: 'amended' });
     expect((await factRows(answer.id)).map((r) => r.status)).toEqual(['amended']);
     await expectEqualCubes();
+  });
+
+  it("the bulk fill in SQL gives exactly the rows the write path's function derives, for every resource of every type", { timeout: 300_000 }, async () => {
+    const db = t.platform.db;
+    // Written through the write path (the test above) or filled in SQL (the fixture): refill all in SQL.
+    await db.query('DELETE FROM outcome_fact');
+    expect(await fillOutcomeTables(db)).toBeGreaterThan(RESIDENTS);
+    const current = await db.query<{ rid: string; resource_type: string; content: string }>(
+      `SELECT rid::text AS rid, resource_type, content FROM resource WHERE resource_type = ANY($1::text[]) AND NOT deleted`, [[...OUTCOME_FACT_TYPES]]);
+    const rows = current.rows.flatMap((r) => outcomeFactRows(r.resource_type, JSON.parse(r.content) as Record<string, unknown>).map((x) => [r.rid, ...x]));
+    expect(new Set(rows.map((r) => r[1])).size).toBe(OUTCOME_FACT_TYPES.length);
+    const diff = await db.query<{ n: number }>(
+      `WITH ts AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[]) AS u(rid, resource_type, code, c)),
+            sq AS (SELECT rid, resource_type, code, c FROM outcome_fact)
+       SELECT ((SELECT count(*) FROM (SELECT * FROM ts EXCEPT ALL SELECT * FROM sq) a) + (SELECT count(*) FROM (SELECT * FROM sq EXCEPT ALL SELECT * FROM ts) b))::int AS n`,
+      [0, 1, 2, 3].map((i) => rows.map((r) => r[i])));
+    expect(diff.rows[0].n).toBe(0);
+    const count = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outcome_fact');
+    expect(count.rows[0].n).toBe(rows.length);
+    // Nothing left to fill: a second run writes nothing.
+    expect(await fillOutcomeTables(db)).toBe(0);
   });
 });
