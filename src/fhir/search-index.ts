@@ -26,6 +26,12 @@ export interface IndexedParam {
   targets: string[];
   /** false when the element can hold at most one value (Patient.birthDate), so AND-ed conditions may share a row. */
   array: boolean;
+  /**
+   * When the expression is only member paths from the type (`Location.address.city`,
+   * `Organization.name | Organization.alias`), their element names: a resource with no key along any
+   * of them has no value for it, found without evaluating the FHIRPath (see `mayHaveValues`).
+   */
+  paths?: string[][];
 }
 
 const TABLE_BY_TYPE: Record<string, IndexTable | undefined> = {
@@ -67,6 +73,7 @@ export function indexedParams(type: string): Map<string, IndexedParam> {
       expression,
       targets: (sp.target ?? []) as string[],
       array,
+      paths: memberPaths(type, sp.expression),
     });
   }
   cache.set(type, params);
@@ -82,6 +89,58 @@ export function normalizeString(s: string): string {
   return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().slice(0, 1000);
 }
 
+/** The element names of an expression made only of member paths from `type` (joined by `|`), else undefined. */
+function memberPaths(type: string, expression: string): string[][] | undefined {
+  const paths: string[][] = [];
+  for (const part of expression.split('|').map((x) => x.trim())) {
+    if (!/^[A-Z][A-Za-z]*(\.[a-z][A-Za-z0-9]*)+$/.test(part)) return undefined;
+    const [head, ...names] = part.split('.');
+    if (head !== type) return undefined;
+    paths.push(names);
+  }
+  return paths;
+}
+
+/**
+ * Whether a JSON key could hold the element `name`: the element itself, a choice of it
+ * (`effectiveDateTime` for `effective`), or a primitive's extension (`_birthDate`).
+ */
+function mayHold(key: string, name: string): boolean {
+  const k = key.charCodeAt(0) === 95 ? key.slice(1) : key;
+  if (!k.startsWith(name)) return false;
+  if (k.length === name.length) return true;
+  const c = k.charCodeAt(name.length);
+  return c >= 65 && c <= 90;
+}
+
+/**
+ * False only when the parameter's expression is member paths (`IndexedParam.paths`) and no key of
+ * the resource along any of them could hold a value, so the FHIRPath would give nothing: the search
+ * parameters of a type are mostly about elements a resource does not carry, and evaluating each
+ * (a few µs) was most of the index's cost. Anything else is evaluated as it is.
+ */
+export function mayHaveValues(p: IndexedParam, resource: Resource): boolean {
+  if (!p.paths) return true;
+  return p.paths.some((path) => {
+    let level: unknown[] = [resource];
+    for (const name of path) {
+      const next: unknown[] = [];
+      for (const v of level) {
+        if (!v || typeof v !== 'object') continue;
+        for (const key of Object.keys(v)) {
+          if (!mayHold(key, name)) continue;
+          const x = (v as Record<string, unknown>)[key];
+          if (Array.isArray(x)) next.push(...x);
+          else next.push(x);
+        }
+      }
+      if (next.length === 0) return false;
+      level = next;
+    }
+    return true;
+  });
+}
+
 /** Extracts every index row of a resource by evaluating its search parameters' FHIRPath. */
 export function extractIndex(resource: Resource, only?: { table: IndexTable; codes?: readonly string[] }): IndexRows {
   const rows = emptyRows();
@@ -91,6 +150,7 @@ export function extractIndex(resource: Resource, only?: { table: IndexTable; cod
     // Some callers need one kind of row (the policy: a write's Patient references): evaluating only
     // those parameters' FHIRPath gives the same rows for them at a fraction of the cost.
     if (only && (p.table !== only.table || (only.codes && !only.codes.includes(p.code)))) continue;
+    if (!mayHaveValues(p, resource)) continue;
     let values: TypedValue[];
     try {
       values = evalFhirPathTyped(p.expression, input);
