@@ -71,6 +71,9 @@ export const PERSON_SQL = `SELECT o.patient_id AS pid, o.sex, o.birth, o.distric
  * no statistics) and joins them to `person` in a nested loop, each probe is an index lookup, not a scan
  * of every resident (O2.4 took 95 s at 100,000 residents without the key).
  */
+/** The memory each sort or hash of an evaluation run may take (one run at a time: the nightly quarters, a user's request). */
+export const RUN_WORK_MEM = '64MB';
+
 export const PERSON_TABLE = {
   create: `CREATE TEMP TABLE person ON COMMIT DROP AS ${PERSON_SQL}`,
   key: 'ALTER TABLE person ADD PRIMARY KEY (pid)',
@@ -163,6 +166,9 @@ export class MeasureEvaluationService {
    */
   async withResidents<T>(period: Period, fn: (cube: (indicator: Indicator) => Promise<CubeRow[]>) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
+      // The cubes' sorts and hashes in memory: at 100,000 residents a rate over every resident (O3.3) spilled
+      // to disk at the default 4MB and took twice as long (bench/PROFILE.md, "Outcomes"); for this run only.
+      await tx.query(`SET LOCAL work_mem = '${RUN_WORK_MEM}'`);
       await tx.query(PERSON_TABLE.create, [period.start, period.end]);
       await tx.query(PERSON_TABLE.key);
       await tx.query(PERSON_TABLE.analyse);
