@@ -38,7 +38,7 @@ import { OutcomeReportRepository } from './outcomes/outcome-report.repository.js
 import { OutcomesService } from './outcomes/outcomes.service.js';
 import { OUTCOME_PERSON_TABLE } from './outcomes/outcome-person.table.js';
 import { OUTCOME_FACT_TABLE } from './outcomes/outcome-fact.table.js';
-import { fillOutcomeTables } from './outcomes/outcome-tables.backfill.js';
+import { fillOutcomeTablesUnlessDone } from './outcomes/outcome-tables.backfill.js';
 import { BcfService } from './outcomes/bcf.service.js';
 import { ActionableListService } from './outcomes/actionable-list.service.js';
 import { ActionableListRepository } from './outcomes/actionable-list.repository.js';
@@ -157,9 +157,10 @@ async function assemblePlatform(config: Config, db: Database | undefined, mode: 
     const applied = await migrate(database);
     // Directory rows of services written before migration 011 (computed in TypeScript, as on every write).
     await backfillDirectoryIndex(database);
-    // The outcomes' derived tables for resources written before them, once, at the start that creates them (by the
-    // rules of every write): checking at every start for rows missing would read every resource (10 s at 100,000 residents).
-    if (applied.includes(27) || applied.includes(28)) await fillOutcomeTables(database);
+    // The outcomes' derived tables for resources written before them (by the rules of every write), at the start
+    // that creates them and at every start after until a fill has finished (one stopped part-way would leave every
+    // figure short); not at every start, since checking for rows missing reads every resource (10 s at 100,000 residents).
+    await fillOutcomeTablesUnlessDone(database, applied);
   } catch (err) {
     // Close what this call opened, so the embedded data directory's lock is released with it.
     if (!db) await database.close().catch(() => undefined);
