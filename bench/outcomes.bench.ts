@@ -81,7 +81,7 @@ async function serveWithCeiling(platform: Platform): Promise<{ app: FastifyInsta
   // The ceiling: what the overview reads (the system's stored trends, how many residents), by plain statements, sent as JSON.
   app.get('/bench/ceiling/outcomes', { config: { audit: false } }, async (_req, reply) => {
     const trends = await platform.db.query("SELECT * FROM outcome_report WHERE place = 'system' ORDER BY measure_id, period_end");
-    const residents = await platform.db.query("SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Patient' AND NOT deleted");
+    const residents = await platform.db.query('SELECT count(*)::int AS n FROM outcome_person');
     return reply.send({ trends: trends.rows, residents: residents.rows[0].n });
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
