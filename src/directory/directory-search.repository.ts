@@ -135,15 +135,21 @@ export class DirectorySearchRepository {
     // this machine each statement's round trip (the socket writes on both sides) cost more than the
     // lookups themselves (bench/PROFILE.md, "The service directory").
     const details = o.details ? `,
-        (SELECT o.content FROM resource o WHERE o.resource_type = 'Organization' AND o.id = page.org_id AND NOT o.deleted) AS organization,
+        (SELECT o.content FROM resource o WHERE o.resource_type = 'Organization' AND o.id = d.org_id AND NOT o.deleted) AS organization,
         (SELECT json_agg(json_build_object('id', lr.id, 'oruk', dl.oruk_id, 'content', lr.content::json))
            FROM resource lr JOIN directory_location dl ON dl.rid = lr.rid
-          WHERE lr.resource_type = 'Location' AND lr.id = ANY(page.locations) AND NOT lr.deleted) AS locations` : '';
+          WHERE lr.resource_type = 'Location' AND lr.id = ANY(d.locations) AND NOT lr.deleted) AS locations` : '';
+    // The matches carry only what orders them (and the row's rid); the page's rows get the rest from
+    // directory_service again by rid (one row per rid: a write replaces its rows). Every match is
+    // written to the CTE and read back twice, so its width is paid per match: words matching all
+    // 10,000 services of the bench cost 26-27 ms of server CPU with the Open Referral id, the
+    // organisation and the location list in it, 10 ms without (bench/PROFILE.md, "The service directory").
     const sql = `WITH hits AS MATERIALIZED (
-        SELECT s.rid, s.service_id, s.oruk_id, s.name, ${perLocation ? 'n.location_id' : 'NULL::text'} AS location_id, ${distance} AS distance, ${rank} AS rank${o.details ? ', s.org_id, s.locations' : ''}
+        SELECT s.rid, s.service_id, s.name, ${perLocation ? 'n.location_id' : 'NULL::text'} AS location_id, ${distance} AS distance, ${rank} AS rank
           FROM ${from} WHERE ${where.join(' AND ')})
-      SELECT page.rid::text AS rid, page.service_id, page.oruk_id, page.location_id, page.distance, (SELECT count(*) FROM hits) AS total, r.content${details}
+      SELECT page.rid::text AS rid, page.service_id, d.oruk_id, page.location_id, page.distance, (SELECT count(*) FROM hits) AS total, r.content${details}
       FROM (SELECT h.* FROM hits h ORDER BY ${orderOf('h')} LIMIT ${p.add(q.limit, 'int')} OFFSET ${p.add(q.offset, 'int')}) page
+      JOIN directory_service d ON d.rid = page.rid
       JOIN resource r ON r.rid = page.rid AND NOT r.deleted
       ORDER BY ${orderOf('page')}`;
     return { sql, params: p.values };
