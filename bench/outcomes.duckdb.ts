@@ -65,7 +65,8 @@ const DERIVED: Record<string, Record<string, string>> = {
     rid: 'BIGINT', patient_id: 'VARCHAR', sex: 'VARCHAR', birth: 'DATE', district: 'VARCHAR', quintile: 'VARCHAR', ethnic: 'VARCHAR',
     practice: 'VARCHAR', active: 'BOOLEAN', deceased: 'DATE',
   },
-  outcome_fact: { rid: 'BIGINT', resource_type: 'VARCHAR', code: 'VARCHAR', c: 'JSON' },
+  // pid, eff, day: generated from c in PostgreSQL (migration 032), copied as values.
+  outcome_fact: { rid: 'BIGINT', resource_type: 'VARCHAR', code: 'VARCHAR', c: 'JSON', pid: 'VARCHAR', eff: 'VARCHAR', day: 'DATE' },
 };
 
 /** Copies the record tables the indicators read from PostgreSQL into a fresh DuckDB database in a temp directory. */

@@ -66,6 +66,19 @@ export interface RowSource {
   responses(questionnaire: string): string;
   /** Rows `rid, c` of every CareTeam. */
   careTeams: string;
+  /**
+   * The id of the Patient a row of `coded`/`codedWithRid`/`responses` is about, `path` the reference in `c` to
+   * it (`subject`; an EpisodeOfCare's `patient`); `row` the row's alias where the statement needs one.
+   */
+  subject(row?: string, path?: string): string;
+  /**
+   * The day a row is dated by, as a date. `field` is the jsonb text of the one field that dates its type (an
+   * Observation's effectiveDateTime, a Condition's onsetDateTime, a response's authored, period.start of an
+   * Encounter or EpisodeOfCare: outcome_fact's `eff`, migration 032), exactly as the reference reads it.
+   */
+  day(field: string, row?: string): string;
+  /** Rows `pid, c`: the latest Observation of a code per person dated on or before the period's end (and after `since` before it). */
+  latest(code: string, since?: string): string;
 }
 
 const tokenRids = (type: string, param: string, values: string[]) =>
@@ -80,16 +93,35 @@ export const JSON_ROWS: RowSource = {
                                AND r.rid IN (${tokenRids(type, param, values)}) OFFSET 0)`,
   responses: () => "(SELECT r.content::jsonb AS c FROM resource r WHERE r.resource_type = 'QuestionnaireResponse' AND NOT r.deleted OFFSET 0)",
   careTeams: "(SELECT r.rid, r.content::jsonb AS c FROM resource r WHERE r.resource_type = 'CareTeam' AND NOT r.deleted OFFSET 0)",
+  subject: (row, path = 'subject') => `substr(${row ? `${row}.` : ''}c->'${path}'->>'reference', 9)`,
+  day: (field) => day(field),
+  latest: (code, since) =>
+    `(SELECT DISTINCT ON (pid) ${subjectId()} AS pid, c FROM ${JSON_ROWS.coded('Observation', 'code', code)} o
+     WHERE ${day("c->>'effectiveDateTime'")} <= $2::date${since ? ` AND ${day("c->>'effectiveDateTime'")} > $2::date - interval '${since}'` : ''}
+     ORDER BY pid, c->>'effectiveDateTime' DESC)`,
 };
 
-/** outcome_fact: one row per resource and code (its questionnaire, for a response), `c` already jsonb. */
+/**
+ * outcome_fact: one row per resource and code (its questionnaire, for a response), `c` already jsonb, and
+ * the plain columns of migration 032 (`pid`, `eff`, `day`, derived from `c`) where a statement filters,
+ * joins or sorts: they have statistics, so the planner counts rows rightly (a filter on a field of `c`
+ * has none: it guessed a few hundred latest BMIs for 275,000 at 400,000 residents and joined them to the
+ * residents one probe at a time: bench/PROFILE.md, "Outcomes").
+ */
 export const FACT_ROWS: RowSource = {
-  coded: (type, _param, value) => `(SELECT f.c FROM outcome_fact f WHERE f.resource_type = '${type}' AND f.code = '${value}')`,
+  coded: (type, _param, value) => `(SELECT f.c, f.pid, f.day FROM outcome_fact f WHERE f.resource_type = '${type}' AND f.code = '${value}')`,
   // A Condition carrying two of the codes has a row for each: once.
   codedWithRid: (type, _param, values) =>
-    `(SELECT DISTINCT ON (f.rid) f.rid, f.c FROM outcome_fact f WHERE f.resource_type = '${type}' AND f.code IN (${values.map((v) => `'${v}'`).join(', ')}) ORDER BY f.rid)`,
-  responses: (questionnaire) => `(SELECT f.c FROM outcome_fact f WHERE f.resource_type = 'QuestionnaireResponse' AND f.code = '${questionnaire}')`,
+    `(SELECT DISTINCT ON (f.rid) f.rid, f.c, f.pid, f.day FROM outcome_fact f WHERE f.resource_type = '${type}' AND f.code IN (${values.map((v) => `'${v}'`).join(', ')}) ORDER BY f.rid)`,
+  responses: (questionnaire) => `(SELECT f.c, f.pid, f.day FROM outcome_fact f WHERE f.resource_type = 'QuestionnaireResponse' AND f.code = '${questionnaire}')`,
   careTeams: "(SELECT f.rid, f.c FROM outcome_fact f WHERE f.resource_type = 'CareTeam')",
+  subject: (row) => `${row ? `${row}.` : ''}pid`,
+  day: (_field, row) => `${row ? `${row}.` : ''}day`,
+  // A day that is not a date is NULL in outcome_fact (where the reading of the JSON fails the statement): never in the period.
+  latest: (code, since) =>
+    `(SELECT DISTINCT ON (f.pid) f.pid, f.c FROM outcome_fact f
+     WHERE f.resource_type = 'Observation' AND f.code = '${code}' AND f.day <= $2::date${since ? ` AND f.day > $2::date - interval '${since}'` : ''}
+     ORDER BY f.pid, f.eff DESC)`,
 };
 
 const ageAtEnd = 'date_part(\'year\', age($2::date, p.birth))';
@@ -109,18 +141,18 @@ const NON_SMOKER = '8392000';
 export function computations(rows: RowSource): Record<string, Computation> {
   const coded = rows.coded;
   /** The latest observation of a code per person recorded on or before the period's end (and since `since`, when given). */
-  const latest = (code: string, since?: string) =>
-    `(SELECT DISTINCT ON (pid) ${subjectId()} AS pid, c FROM ${coded('Observation', 'code', code)} o
-     WHERE ${day("c->>'effectiveDateTime'")} <= $2::date${since ? ` AND ${day("c->>'effectiveDateTime'")} > $2::date - interval '${since}'` : ''}
-     ORDER BY pid, c->>'effectiveDateTime' DESC)`;
+  const latest = rows.latest;
+  const subject = rows.subject;
+  /** A row's day (see RowSource.day) in the period. */
+  const inPeriodOf = (field: string, row?: string) => `${rows.day(field, row)} BETWEEN $1::date AND $2::date`;
   /** People with an episode of a type open at some time in the period. */
   const episodeInPeriod = (type: string) =>
-    `(SELECT DISTINCT substr(c->'patient'->>'reference', 9) AS pid FROM ${coded('EpisodeOfCare', 'type', type)} e
-     WHERE ${day("c#>>'{period,start}'")} <= $2::date AND (c#>>'{period,end}' IS NULL OR ${day("c#>>'{period,end}'")} >= $1::date))`;
+    `(SELECT DISTINCT ${subject(undefined, 'patient')} AS pid FROM ${coded('EpisodeOfCare', 'type', type)} e
+     WHERE ${rows.day("c#>>'{period,start}'")} <= $2::date AND (c#>>'{period,end}' IS NULL OR ${day("c#>>'{period,end}'")} >= $1::date))`;
   const survey = (id: string, yes: string[]) =>
-    `SELECT ${subjectId()} AS pid, (c#>>'{item,0,answer,0,valueCoding,code}' IN (${yes.map((y) => `'${y}'`).join(', ')}))::int AS num, 1 AS den
+    `SELECT ${subject()} AS pid, (c#>>'{item,0,answer,0,valueCoding,code}' IN (${yes.map((y) => `'${y}'`).join(', ')}))::int AS num, 1 AS den
    FROM ${rows.responses(`${Q}/${id}`)} q
-   WHERE c->>'questionnaire' = '${Q}/${id}' AND c->>'status' = 'completed' AND ${inPeriod("c->>'authored'")}`;
+   WHERE c->>'questionnaire' = '${Q}/${id}' AND c->>'status' = 'completed' AND ${inPeriodOf("c->>'authored'")}`;
   const admissions = `${coded('Encounter', 'type', 'emergency-admission')}`;
   return {
   'O1.1': {
@@ -128,25 +160,25 @@ export function computations(rows: RowSource): Record<string, Computation> {
     population: 'Maternities (deliveries) in the period', denominator: 'Maternities with a known smoking status at the time of delivery',
     numerator: 'Mothers recorded as smokers at the time of delivery',
     basis: 'OHID Fingertips "Smoking status at time of delivery" (SATOD): smokers over maternities with a known status; unknown status excluded',
-    sql: `SELECT ${subjectId()} AS pid, (${codeOf('valueCodeableConcept')} = '${SMOKER}')::int AS num, 1 AS den
+    sql: `SELECT ${subject()} AS pid, (${codeOf('valueCodeableConcept')} = '${SMOKER}')::int AS num, 1 AS den
           FROM ${coded('Observation', 'code', 'smoking-at-delivery')} o
-          WHERE ${inPeriod("c->>'effectiveDateTime'")} AND ${codeOf('valueCodeableConcept')} IN ('${SMOKER}', '${NON_SMOKER}')`,
+          WHERE ${inPeriodOf("c->>'effectiveDateTime'")} AND ${codeOf('valueCodeableConcept')} IN ('${SMOKER}', '${NON_SMOKER}')`,
   },
   'O1.2': {
     kind: 'record', scoring: 'proportion',
     population: 'Year 6 children measured by the National Child Measurement Programme in the period', denominator: 'Year 6 children measured',
     numerator: 'Measured as a healthy weight (BMI centile 2.1 to 84.9)',
     basis: 'OHID Fingertips NCMP "Year 6: prevalence of healthy weight" (measured children, population monitoring BMI centiles)',
-    sql: `SELECT ${subjectId()} AS pid, (${codeOf('valueCodeableConcept')} = 'healthy')::int AS num, 1 AS den
-          FROM ${coded('Observation', 'code', 'ncmp-year6-weight-category')} o WHERE ${inPeriod("c->>'effectiveDateTime'")}`,
+    sql: `SELECT ${subject()} AS pid, (${codeOf('valueCodeableConcept')} = 'healthy')::int AS num, 1 AS den
+          FROM ${coded('Observation', 'code', 'ncmp-year6-weight-category')} o WHERE ${inPeriodOf("c->>'effectiveDateTime'")}`,
   },
   'O1.3': {
     kind: 'record', scoring: 'proportion',
     population: 'Year 6 children measured by the National Child Measurement Programme in the period', denominator: 'Year 6 children measured',
     numerator: 'Measured as severely obese (BMI centile 99.6 or above)',
     basis: 'OHID Fingertips NCMP "Year 6: prevalence of severe obesity"',
-    sql: `SELECT ${subjectId()} AS pid, (${codeOf('valueCodeableConcept')} = 'severely-obese')::int AS num, 1 AS den
-          FROM ${coded('Observation', 'code', 'ncmp-year6-weight-category')} o WHERE ${inPeriod("c->>'effectiveDateTime'")}`,
+    sql: `SELECT ${subject()} AS pid, (${codeOf('valueCodeableConcept')} = 'severely-obese')::int AS num, 1 AS den
+          FROM ${coded('Observation', 'code', 'ncmp-year6-weight-category')} o WHERE ${inPeriodOf("c->>'effectiveDateTime'")}`,
   },
   'O1.4': { kind: 'submitted', owner: 'Kent County Council and Medway Council (education)', owners: COUNCILS, scoring: 'proportion', numerator: 'Sessions missed', denominator: 'Possible sessions', why: 'School attendance is held by schools and returned to the Department for Education, not in the health and care record' },
   'O1.5': { kind: 'submitted', owner: 'Kent County Council and Medway Council (early years)', owners: COUNCILS, scoring: 'proportion', numerator: 'Children with a good level of development', denominator: 'Children assessed', why: 'The Early Years Foundation Stage Profile is an education return' },
@@ -175,7 +207,7 @@ export function computations(rows: RowSource): Record<string, Computation> {
     basis: 'ASCOF 1E: adults with a learning disability in paid employment (learning disability coded SNOMED 110359009 on the GP record)',
     sql: `SELECT e.pid, (${codeOf('valueCodeableConcept', 's.c')} = 'paid-employment')::int AS num, 1 AS den
           FROM ${episodeInPeriod('long-term-support')} e JOIN person p ON p.pid = e.pid JOIN ${latest('employment-status')} s ON s.pid = e.pid
-          JOIN (SELECT DISTINCT ${subjectId()} AS pid FROM ${coded('Condition', 'code', '110359009')} ld) ld ON ld.pid = e.pid
+          JOIN (SELECT DISTINCT ${subject('ld')} AS pid FROM ${coded('Condition', 'code', '110359009')} ld) ld ON ld.pid = e.pid
           WHERE ${ageAtEnd} BETWEEN 18 AND 64`,
   },
   'O3.1': {
@@ -200,8 +232,8 @@ export function computations(rows: RowSource): Record<string, Computation> {
     numerator: 'Emergency admissions flagged alcohol-related starting in the period',
     basis: 'OHID Fingertips "Admission episodes for alcohol-specific conditions" (crude rate per 100,000; ours counts emergency admissions with an alcohol-specific reason)',
     sql: `SELECT p.pid, coalesce(a.n, 0) AS num, 1 AS den FROM person p LEFT JOIN (
-            SELECT ${subjectId()} AS pid, count(*) AS n FROM ${admissions} a
-            WHERE ${inPeriod("c#>>'{period,start}'")} AND ${flagged('alcohol-related')} GROUP BY 1) a ON a.pid = p.pid`,
+            SELECT ${subject('a')} AS pid, count(*) AS n FROM ${admissions} a
+            WHERE ${inPeriodOf("c#>>'{period,start}'", 'a')} AND ${flagged('alcohol-related')} GROUP BY 1) a ON a.pid = p.pid`,
   },
   'O3.4': {
     kind: 'record', scoring: 'rate', per: 100_000,
@@ -209,8 +241,8 @@ export function computations(rows: RowSource): Record<string, Computation> {
     numerator: 'Emergency admissions flagged frailty-related (falls, fragility fractures) of people aged 65 and over: each admission once, however many codes or flags it carries',
     basis: 'After OHID "Emergency hospital admissions due to falls in people aged 65 and over" (about 2,000 per 100,000 a year in England); the strategy gives no definition; baseline is the first stored figure',
     sql: `SELECT p.pid, coalesce(a.n, 0) AS num, 1 AS den FROM person p LEFT JOIN (
-            SELECT ${subjectId()} AS pid, count(*) AS n FROM ${admissions} a
-            WHERE ${inPeriod("c#>>'{period,start}'")} AND ${flagged('frailty-related')} GROUP BY 1) a ON a.pid = p.pid
+            SELECT ${subject('a')} AS pid, count(*) AS n FROM ${admissions} a
+            WHERE ${inPeriodOf("c#>>'{period,start}'", 'a')} AND ${flagged('frailty-related')} GROUP BY 1) a ON a.pid = p.pid
           WHERE ${ageAtEnd} >= 65`,
   },
   'O3.5': {
@@ -287,14 +319,14 @@ export function computations(rows: RowSource): Record<string, Computation> {
                        FROM ${coded('Observation', 'code', AT_HOME_91.code as string)} o
                       WHERE coalesce(c->>'status', '') NOT IN ('entered-in-error', 'cancelled')
                       ORDER BY focus, c#>>'{meta,lastUpdated}' DESC) o ON o.focus = 'EpisodeOfCare/' || (e.c->>'id')
-          WHERE ${inPeriod("e.c#>>'{period,start}'")} AND date_part('year', age(${day("e.c#>>'{period,start}'")}, p.birth)) >= ${REABLEMENT_MIN_AGE}`,
+          WHERE ${inPeriodOf("e.c#>>'{period,start}'", 'e')} AND date_part('year', age(${day("e.c#>>'{period,start}'")}, p.birth)) >= ${REABLEMENT_MIN_AGE}`,
   },
   'O5.3': {
     kind: 'record', scoring: 'count',
     population: 'Emergency admissions discharged in the period',
     numerator: 'Stays of 21 days or more in which the patient no longer met the criteria to reside',
     basis: 'NHS England discharge sitrep "patients with a length of stay of 21+ days who no longer meet the criteria to reside", counted per stay ended in the period',
-    sql: `SELECT ${subjectId()} AS pid, 1 AS num, NULL::int AS den FROM ${admissions} a
+    sql: `SELECT ${subject()} AS pid, 1 AS num, NULL::int AS den FROM ${admissions} a
           WHERE ${inPeriod("c#>>'{period,end}'")} AND (c#>>'{length,value}')::numeric >= 21 AND ${hasExt('no-longer-meets-criteria-to-reside')}`,
   },
   'O5.4': { kind: 'not-yet', why: 'The record holds no mental health inpatient placements with where they were and why; out-of-area placements are a national return (NHS England OAPs collection). Partners may submit the figure until it does' },

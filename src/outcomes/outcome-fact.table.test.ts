@@ -92,4 +92,39 @@ describe('the indicators read from outcome_fact', () => {
     // Nothing left to fill: a second run writes nothing.
     expect(await fillOutcomeTables(db)).toBe(0);
   });
+
+  it('keep the subject, the dating field and its day as plain columns (migration 032); a date PostgreSQL cannot read is no day and fails no write', { timeout: 300_000 }, async () => {
+    const db = t.platform.db;
+    // Every row: the columns as the reference reads the same fields from `c`.
+    const all = await db.query<{ resource_type: string; c: Record<string, unknown>; pid: string | null; eff: string | null; day: string | null }>(
+      'SELECT resource_type, c, pid, eff, day::text AS day FROM outcome_fact');
+    const dating: Record<string, (c: Record<string, unknown>) => unknown> = {
+      Observation: (c) => c.effectiveDateTime, Condition: (c) => c.onsetDateTime, QuestionnaireResponse: (c) => c.authored,
+      Encounter: (c) => (c.period as { start?: string } | undefined)?.start, EpisodeOfCare: (c) => (c.period as { start?: string } | undefined)?.start,
+      CareTeam: (c) => (c.period as { start?: string } | undefined)?.start,
+    };
+    let dated = 0;
+    for (const r of all.rows) {
+      const ref = (r.c[r.resource_type === 'EpisodeOfCare' ? 'patient' : 'subject'] as { reference?: string } | undefined)?.reference;
+      expect(r.pid).toBe(ref === undefined ? null : ref.slice(8));
+      const eff = dating[r.resource_type](r.c);
+      expect(r.eff).toBe(eff === undefined ? null : String(eff));
+      expect(r.day).toBe(typeof eff === 'string' && /^\d{4}-\d{2}-\d{2}/.test(eff) ? eff.slice(0, 10) : null);
+      if (r.day) dated++;
+    }
+    expect(dated).toBeGreaterThan(RESIDENTS);
+    // A BMI dated 30 February: valid FHIR dateTime syntax, not a date PostgreSQL reads. The write succeeds; its
+    // row has no day, so it is in no period and no one's latest; the reference reading of the JSON fails on it.
+    const before = await cube(COMPUTATIONS['O3.2'] as RecordComputation, CALIBRATED_YEAR);
+    const patient = (await db.query<{ id: string }>("SELECT substr(c->'subject'->>'reference', 9) AS id FROM outcome_fact WHERE code = '39156-5' LIMIT 1")).rows[0].id;
+    const written = await t.platform.resources.create('Observation', {
+      resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '39156-5' }] },
+      subject: { reference: `Patient/${patient}` }, effectiveDateTime: '2025-02-30', valueQuantity: { value: 40, unit: 'kg/m2' },
+    } as Resource);
+    const row = await db.query('SELECT f.pid, f.eff, f.day FROM outcome_fact f JOIN resource r ON r.rid = f.rid WHERE r.id = $1', [written.id]);
+    expect(row.rows).toEqual([{ pid: patient, eff: '2025-02-30', day: null }]);
+    expect(await cube(COMPUTATIONS['O3.2'] as RecordComputation, CALIBRATED_YEAR)).toEqual(before);
+    await expect(cube(JSON_COMPUTATIONS['O3.2'] as RecordComputation, CALIBRATED_YEAR)).rejects.toThrow();
+    await t.platform.resources.delete('Observation', written.id);
+  });
 });

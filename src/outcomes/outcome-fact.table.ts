@@ -56,7 +56,11 @@ export function outcomeFactRows(type: string, r: Json): unknown[][] {
 
 const TYPES = new Set<string>(OUTCOME_FACT_TYPES);
 
-/** outcome_fact, kept in step with every write of the types the indicators read (registered in src/platform.ts). */
+/**
+ * outcome_fact, kept in step with every write of the types the indicators read (registered in src/platform.ts).
+ * Its columns pid, eff and day (migration 032) are generated from `c` by the database, so the write path and
+ * the bulk fill (factBackfillSql) give them alike without writing them.
+ */
 export const OUTCOME_FACT_TABLE: DerivedTable = {
   table: 'outcome_fact',
   columns: ['resource_type', 'code', 'c'],
