@@ -258,19 +258,42 @@ export class MeasureEvaluationService {
     // Residence places: every stratum; practices and networks: totals only (strata there are not offered).
     for (const p of residence) for (const k of strataKeys) cell(`${p.id}|${k}`);
     for (const p of [...pcns, ...practices]) cell(`${p.id}|*`);
-    for (const r of rows) {
-      const d = districtKey(r);
-      for (const p of residence) {
-        if (!districtsOf.get(p.id)!.includes(d)) continue;
-        const add = (k: string) => { const x = cells[cell(`${p.id}|${k}`)]; x.num += r.num; x.den += r.den; };
-        add('*');
-        for (const s of STRATIFIER_IDS) add(`${s}=${valueOf(r, s)}`);
+    // Each row of the cube goes to the cells of the places its district is in and of its practice and
+    // network. The cells a row can reach are looked up once (by district, by practice, by stratum value),
+    // not built as keys for every row: at 100,000 residents the rows are up to 22,000 an indicator, and
+    // the keys were most of the protection's time (bench/PROFILE.md, "Outcomes"). The cells are the same,
+    // numbered in the same order, summed in the same order.
+    const strataCells = residence.map((p) => STRATIFIER_IDS.map((s) => new Map(STRATIFIERS[s].values.map((v) => [v as string, cell(`${p.id}|${s}=${v}`)]))));
+    const totalCells = residence.map((p) => cell(`${p.id}|*`));
+    const placesIn = new Map<string, number[]>();
+    const placesOf = (d: string) => {
+      let ps = placesIn.get(d);
+      if (!ps) { ps = residence.flatMap((p, k) => (districtsOf.get(p.id)!.includes(d) ? [k] : [])); placesIn.set(d, ps); }
+      return ps;
+    };
+    const practiceCells = new Map<string, number[]>();
+    const practiceCellsOf = (practiceId: string) => {
+      let cs = practiceCells.get(practiceId);
+      if (!cs) {
+        const practice = known.has(practiceId) ? practiceId : 'unknown';
+        cs = [cell(`practice:${practice}|*`)];
+        const pcn = pcnOf.get(`practice:${practice}`);
+        if (pcn && pcn.startsWith('pcn:')) cs.push(cell(`${pcn}|*`));
+        practiceCells.set(practiceId, cs);
       }
-      const practice = known.has(r.practice) ? r.practice : 'unknown';
-      const pr = cells[cell(`practice:${practice}|*`)];
-      pr.num += r.num; pr.den += r.den;
-      const pcn = pcnOf.get(`practice:${practice}`);
-      if (pcn && pcn.startsWith('pcn:')) { const x = cells[cell(`${pcn}|*`)]; x.num += r.num; x.den += r.den; }
+      return cs;
+    };
+    for (const r of rows) {
+      const add = (i: number) => { const x = cells[i]; x.num += r.num; x.den += r.den; };
+      for (const k of placesOf(districtKey(r))) {
+        add(totalCells[k]);
+        STRATIFIER_IDS.forEach((s, si) => {
+          const v = valueOf(r, s);
+          // A value outside the stratifier's list (none expected) gets its own cell, as before.
+          add(strataCells[k][si].get(v) ?? cell(`${residence[k].id}|${s}=${v}`));
+        });
+      }
+      for (const i of practiceCellsOf(r.practice)) add(i);
     }
 
     // Relations: a place's total is the sum of its strata (per stratifier); a grouping of districts is

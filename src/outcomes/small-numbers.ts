@@ -47,6 +47,19 @@ export function protect(values: number[], relations: Relation[], keep: number[] 
   const members = relations.map((r) => [r.parent, ...r.children]);
   const relationsOf: number[][] = values.map(() => []);
   members.forEach((m, i) => m.forEach((c) => relationsOf[c].push(i)));
+  // How many of each relation's members are hidden (a cell listed twice counts twice), kept as cells are
+  // hidden, so a pass over the relations reads one number each instead of filtering its members.
+  const hiddenIn = new Int32Array(members.length);
+  members.forEach((m, i) => m.forEach((c) => { if (suppressed[c]) hiddenIn[i]++; }));
+  // Which hidden cells are safe (cannot be worked out), kept as cells are hidden rather than found again
+  // by a whole elimination after every cell the secondary suppression adds (hundreds of rounds on some tables).
+  const safe = new SafeCells(values.length, relations);
+  const hide = (c: number) => {
+    suppressed[c] = true;
+    for (const ri of relationsOf[c]) hiddenIn[ri]++;
+    safe.hide(c);
+  };
+  suppressed.forEach((s, c) => { if (s) safe.hide(c); });
 
   const rank = (c: number) => keep[c] ?? 0;
   const size = (c: number) => (values[c] === 0 ? Number.MAX_SAFE_INTEGER : values[c]);
@@ -59,7 +72,7 @@ export function protect(values: number[], relations: Relation[], keep: number[] 
       if (best < 0 || rank(c) < rank(best) || (rank(c) === rank(best) && (size(c) < size(best) || (size(c) === size(best) && c < best)))) best = c;
     }
     if (best < 0) return false;
-    suppressed[best] = true;
+    hide(best);
     return true;
   };
 
@@ -69,14 +82,18 @@ export function protect(values: number[], relations: Relation[], keep: number[] 
     while (changed) {
       changed = false;
       for (let ri = 0; ri < members.length; ri++) {
-        const hidden = members[ri].filter((c) => suppressed[c]);
+        if (hiddenIn[ri] !== 1) continue;
+        const hidden = members[ri].find((c) => suppressed[c])!;
         // An unpublished cell worked out this way gives nothing away: nobody was promised it hidden.
-        if (hidden.length === 1 && !unpublished[hidden[0]] && suppressAnother(ri, hidden[0])) changed = true;
+        if (!unpublished[hidden] && suppressAnother(ri, hidden)) changed = true;
       }
     }
     // 2. Combinations of relations (a suppressed cell that is a bridge between two groups of them).
-    const exposed = recoverableCells(suppressed, relations).filter((c) => !unpublished[c]);
-    if (exposed.length === 0) break;
+    // The first hidden cell that can be worked out (as recoverableCells would list it), unpublished ones aside.
+    let first = -1;
+    for (let c = 0; c < values.length && first < 0; c++) if (suppressed[c] && !unpublished[c] && !safe.isSafe(c)) first = c;
+    if (first < 0) break;
+    const exposed = [first];
     // Widen from the exposed cell through the relations it shares with other suppressed cells (a
     // grouping of places hidden whole can still be its complement within a larger total), and hide
     // the published cell of that connected set least worth keeping (then the smallest).
@@ -99,61 +116,159 @@ export function protect(values: number[], relations: Relation[], keep: number[] 
       frontier = next;
     }
     if (best < 0) break; // every cell connected to it is already hidden
-    suppressed[best] = true;
+    hide(best);
   }
   return { suppressed, published: values.map((v, i) => (suppressed[i] ? null : roundCount(v))) };
+}
+
+/** A prime below 2^24: products of two residues stay below 2^48, exact in a double. */
+const P = 16_777_213;
+const mod = (x: number) => ((x % P) + P) % P;
+function inverse(a: number): number {
+  // Extended Euclid.
+  let [r0, r1, s0, s1] = [P, a, 0, 1];
+  while (r1 !== 0) {
+    const q = Math.floor(r0 / r1);
+    [r0, r1, s0, s1] = [r1, r0 - q * r1, s1, s0 - q * s1];
+  }
+  return mod(s0);
+}
+
+/**
+ * The hidden cells that cannot be worked out, kept up to date as cells are hidden. A hidden cell c can be
+ * worked out exactly when its unit vector lies in the row space of the relations restricted to the hidden
+ * cells, that is when every vector of their null space is zero at c; so c is safe when some null-space
+ * vector is not. Hiding a cell only adds a column: every null-space vector stays one (zero in the new
+ * column), so a safe cell stays safe, and the null space gains at most one vector, found by reducing the
+ * new column against the columns kept so far (incremental Gaussian elimination by columns). The
+ * arithmetic is exact, modulo a prime far above any coefficient these sums of ±1 produce. Which cells are
+ * safe does not depend on the order the cells were hidden in: it is the same answer recoverableCells gives
+ * (the property tests hold the two equal), for the cost of one elimination in all instead of one a round.
+ */
+class SafeCells {
+  /** Per cell: its column (relation → coefficient), non-zero entries only. */
+  private readonly columns: Map<number, number>[];
+  /** The reduced columns kept: pivot relation, the column, and the hidden cells' combination it is. */
+  private readonly kept: { row: number; column: Map<number, number>; combination: Map<number, number> }[] = [];
+  private readonly safe: boolean[];
+  private readonly hidden: boolean[];
+
+  constructor(cells: number, relations: Relation[]) {
+    this.columns = Array.from({ length: cells }, () => new Map());
+    this.safe = new Array<boolean>(cells).fill(false);
+    this.hidden = new Array<boolean>(cells).fill(false);
+    relations.forEach((r, ri) => {
+      const add = (c: number, k: number) => { const col = this.columns[c]; col.set(ri, mod((col.get(ri) ?? 0) + k)); };
+      add(r.parent, 1);
+      for (const c of r.children) add(c, -1);
+    });
+    for (const col of this.columns) for (const [ri, v] of col) if (v === 0) col.delete(ri);
+  }
+
+  isSafe(c: number): boolean { return this.safe[c]; }
+
+  hide(c: number): void {
+    if (this.hidden[c]) return;
+    this.hidden[c] = true;
+    const column = new Map(this.columns[c]);
+    const combination = new Map<number, number>([[c, 1]]);
+    for (const k of this.kept) {
+      const a = column.get(k.row);
+      if (a === undefined) continue;
+      // column -= f × k.column, with f making the pivot's entry zero; the combination likewise.
+      const f = (a * inverse(k.column.get(k.row)!)) % P;
+      const axpy = (into: Map<number, number>, from: Map<number, number>) => {
+        for (const [i, v] of from) {
+          const x = mod((into.get(i) ?? 0) - ((f * v) % P));
+          if (x === 0) into.delete(i); else into.set(i, x);
+        }
+      };
+      axpy(column, k.column);
+      axpy(combination, k.combination);
+    }
+    if (column.size === 0) {
+      // A dependent column: `combination` is a null-space vector; every cell in it is safe.
+      for (const cell of combination.keys()) this.safe[cell] = true;
+      return;
+    }
+    this.kept.push({ row: column.keys().next().value!, column, combination });
+  }
 }
 
 /**
  * The suppressed cells whose exact value follows from the published cells through the relations:
  * Gauss-Jordan elimination of the relations' coefficients on the suppressed cells (published cells
  * are constants); a cell is recoverable when its column is a pivot whose row has no other entry.
+ *
+ * Sparse: each relation touches a few of the suppressed cells, so a row keeps only its non-zero
+ * entries and each column the rows holding it. The operations are the dense elimination's, on the
+ * same values in the same order (pivot: the first row at or below the rank with an entry; every
+ * other row with an entry reduced by it), so the result is the same bit for bit; only the zeros are
+ * no longer visited. Dense, this was rows × suppressed cells × rank on every round of the secondary
+ * suppression (bench/PROFILE.md, "Outcomes").
  */
 export function recoverableCells(suppressed: boolean[], relations: Relation[]): number[] {
-  const cols = new Map<number, number>();
-  suppressed.forEach((s, i) => { if (s) cols.set(i, cols.size); });
-  if (cols.size === 0) return [];
-  const rows: Float64Array[] = [];
+  const colOf = new Int32Array(suppressed.length).fill(-1);
+  const cellOf: number[] = [];
+  suppressed.forEach((s, i) => { if (s) { colOf[i] = cellOf.length; cellOf.push(i); } });
+  const n = cellOf.length;
+  if (n === 0) return [];
+  // rows[id]: column → coefficient; at[position] = row id (rows are swapped by position, as the dense
+  // version swaps them); posOf[id] its position; holding[column] = the ids of the rows with an entry there.
+  const rows: Map<number, number>[] = [];
+  const holding: number[][] = Array.from({ length: n }, () => []);
   for (const r of relations) {
-    const row = new Float64Array(cols.size);
-    let any = false;
+    let row: Map<number, number> | undefined;
     const add = (cell: number, k: number) => {
-      const j = cols.get(cell);
-      if (j !== undefined) { row[j] += k; any = true; }
+      const j = colOf[cell];
+      if (j < 0) return;
+      row ??= new Map();
+      const v = row.get(j);
+      if (v === undefined) { row.set(j, k); holding[j].push(rows.length); } else row.set(j, v + k);
     };
     add(r.parent, 1);
     for (const c of r.children) add(c, -1);
-    if (any) rows.push(row);
+    if (row) rows.push(row);
   }
+  const at = rows.map((_, i) => i);
+  const posOf = rows.map((_, i) => i);
   const eps = 1e-9;
   const pivotRowOf = new Map<number, number>();
   let rank = 0;
-  for (let j = 0; j < cols.size && rank < rows.length; j++) {
+  for (let j = 0; j < n && rank < rows.length; j++) {
     let p = -1;
-    for (let i = rank; i < rows.length; i++) if (Math.abs(rows[i][j]) > eps) { p = i; break; }
-    if (p < 0) continue;
-    [rows[rank], rows[p]] = [rows[p], rows[rank]];
-    const pr = rows[rank];
-    const inv = 1 / pr[j];
-    for (let k = 0; k < cols.size; k++) pr[k] *= inv;
-    for (let i = 0; i < rows.length; i++) {
-      if (i === rank) continue;
-      const f = rows[i][j];
-      if (Math.abs(f) <= eps) continue;
-      const ri = rows[i];
-      for (let k = 0; k < cols.size; k++) ri[k] -= f * pr[k];
+    for (const id of holding[j]) {
+      const pos = posOf[id];
+      if (pos >= rank && (p < 0 || pos < p) && Math.abs(rows[id].get(j)!) > eps) p = pos;
     }
-    pivotRowOf.set(j, rank);
+    if (p < 0) continue;
+    const pid = at[p];
+    const other = at[rank];
+    at[rank] = pid; posOf[pid] = rank;
+    at[p] = other; posOf[other] = p;
+    const pr = rows[pid];
+    const inv = 1 / pr.get(j)!;
+    for (const [k, v] of pr) pr.set(k, v * inv);
+    for (const id of holding[j]) {
+      if (id === pid) continue;
+      const ri = rows[id];
+      const f = ri.get(j)!;
+      if (Math.abs(f) <= eps) continue;
+      for (const [k, v] of pr) {
+        const x = ri.get(k);
+        if (x === undefined) { ri.set(k, 0 - f * v); holding[k].push(id); } else ri.set(k, x - f * v);
+      }
+    }
+    pivotRowOf.set(j, pid);
     rank++;
   }
   const out: number[] = [];
-  for (const [cell, j] of cols) {
-    const pi = pivotRowOf.get(j);
-    if (pi === undefined) continue;
-    const row = rows[pi];
+  for (let j = 0; j < n; j++) {
+    const id = pivotRowOf.get(j);
+    if (id === undefined) continue;
     let alone = true;
-    for (let k = 0; k < cols.size; k++) if (k !== j && Math.abs(row[k]) > eps) { alone = false; break; }
-    if (alone) out.push(cell);
+    for (const [k, v] of rows[id]) if (k !== j && Math.abs(v) > eps) { alone = false; break; }
+    if (alone) out.push(cellOf[j]);
   }
   return out;
 }
