@@ -50,6 +50,15 @@ export interface DirectoryHit {
   locations?: { id: string; oruk: string; content: Location }[];
 }
 
+/**
+ * A search's text depends only on which filters it has (a few shapes, whatever the values), so it is
+ * prepared: planning was 0.3-1.2 ms of a 2-7 ms statement. After five runs PostgreSQL may keep a
+ * generic plan; for every filter it uses the same index as a custom plan does (a rare word, a term,
+ * the locations' box), and words matching every service use the words' index too, at about the
+ * cost of the custom plan's sequential scan (bench/PROFILE.md, "The service directory").
+ */
+const PREPARED = { prepare: true } as const;
+
 const EARTH_RADIUS_M = 6_371_008.8;
 const METRES_PER_DEGREE = 111_320;
 
@@ -72,10 +81,13 @@ export class DirectorySearchRepository {
   build(q: DirectoryQuery, o: { details?: boolean } = {}): { sql: string; params: unknown[] } {
     const p = new Params();
     const where: string[] = [`s.status = 'active'`];
-    let tsq: string | undefined;
+    // The words' tsquery is a one-row function in FROM, not an expression repeated in WHERE and in
+    // the rank: a custom plan folds either to a constant, but a generic plan (the statement is
+    // prepared, below) would parse the words again for every row it ranks (friendly support's 10,000).
+    let words: string | undefined;
     if (q.text) {
-      tsq = `websearch_to_tsquery('english', ${p.add(q.text)})`;
-      where.push(`s.document @@ ${tsq}`);
+      words = `websearch_to_tsquery('english', ${p.add(q.text, 'text')}) AS w(q)`;
+      where.push(`s.document @@ w.q`);
     }
     if (q.termIds?.length) where.push(`s.terms && ${p.add(q.termIds, 'text[]')}`);
     if (q.taxonomyId) where.push(`s.taxonomies @> ARRAY[${p.add(q.taxonomyId, 'text')}]`);
@@ -127,9 +139,10 @@ export class DirectorySearchRepository {
     // taxonomy term over 10,000 services) for the sake of a LIMIT that cannot stop early. The page is
     // a top-N sort of the matches (ORDER BY … LIMIT keeps only the best rows), not a sort of them all
     // under window functions: words that match all 10,000 services took 243 ms that way, 70 ms this.
-    const rank = tsq ? `ts_rank(s.document, ${tsq})` : '0::real';
+    if (words) from = `${from} CROSS JOIN ${words}`;
+    const rank = words ? 'ts_rank(s.document, w.q)' : '0::real';
     const tie = perLocation ? 'name, service_id, location_id' : 'name, service_id';
-    const orderOf = (t: string) => (q.near ? `distance ASC NULLS LAST, ${tie}` : tsq ? `rank DESC, ${tie}` : tie).split(', ').map((c) => `${t}.${c}`).join(', ');
+    const orderOf = (t: string) => (q.near ? `distance ASC NULLS LAST, ${tie}` : words ? `rank DESC, ${tie}` : tie).split(', ').map((c) => `${t}.${c}`).join(', ');
     // With `details`, each page row also carries its organisation and its locations (the same rows
     // DirectoryService.detailsOf reads), so that a page of results is one statement, not three: on
     // this machine each statement's round trip (the socket writes on both sides) cost more than the
@@ -160,7 +173,7 @@ export class DirectorySearchRepository {
     const res = await this.db.query<{
       rid: string; service_id: string; oruk_id: string; location_id: string | null; distance: number | null; total: string; content: string;
       organization?: string | null; locations?: DirectoryHit['locations'] | null;
-    }>(sql, params);
+    }>(sql, params, PREPARED);
     return {
       total: res.rows.length ? Number(res.rows[0].total) : await this.countBeyond(q),
       hits: res.rows.map((r) => ({
@@ -175,7 +188,7 @@ export class DirectorySearchRepository {
   private async countBeyond(q: DirectoryQuery): Promise<number> {
     if (q.offset === 0) return 0;
     const { sql, params } = this.build({ ...q, limit: 1, offset: 0 });
-    const res = await this.db.query<{ total: string }>(sql, params);
+    const res = await this.db.query<{ total: string }>(sql, params, PREPARED);
     return res.rows.length ? Number(res.rows[0].total) : 0;
   }
 }
