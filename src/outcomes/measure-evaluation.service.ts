@@ -46,8 +46,8 @@ export interface Evaluation {
 }
 
 const SEX = new Set(['female', 'male', 'other', 'unknown']);
-const ETHNIC_GROUP = `CASE WHEN p.ethnic IN ('A','B','C') THEN 'White' WHEN p.ethnic IN ('D','E','F','G') THEN 'Mixed'
-  WHEN p.ethnic IN ('H','J','K','L') THEN 'Asian' WHEN p.ethnic IN ('M','N','P') THEN 'Black' WHEN p.ethnic IN ('R','S') THEN 'Other' ELSE 'Not stated' END`;
+const ETHNIC_GROUP = `CASE WHEN o.ethnic IN ('A','B','C') THEN 'White' WHEN o.ethnic IN ('D','E','F','G') THEN 'Mixed'
+  WHEN o.ethnic IN ('H','J','K','L') THEN 'Asian' WHEN o.ethnic IN ('M','N','P') THEN 'Black' WHEN o.ethnic IN ('R','S') THEN 'Other' ELSE 'Not stated' END`;
 const AGE_BAND = `CASE WHEN a < 18 THEN '0-17' WHEN a < 35 THEN '18-34' WHEN a < 50 THEN '35-49' WHEN a < 65 THEN '50-64'
   WHEN a < 75 THEN '65-74' WHEN a < 85 THEN '75-84' ELSE '85+' END`;
 /**
@@ -57,10 +57,14 @@ const AGE_BAND = `CASE WHEN a < 18 THEN '0-17' WHEN a < 35 THEN '18-34' WHEN a <
  * (migration 027: each Patient's facts, derived from its JSON on every write by
  * src/outcomes/outcome-person.table.ts), not from the JSON itself: parsing every Patient's JSON was a
  * quarter of a run's time (bench/PROFILE.md, "Outcomes"). An evaluation run writes these rows once
- * into a temporary table (PERSON_TABLE) that every indicator's cube then reads.
+ * into a temporary table (PERSON_TABLE) that every indicator's cube then reads. Each resident's age band
+ * at the period's end and ethnic group (the cube's strata) are computed here, once a run, not for every
+ * case of every cube: grouping on the expressions evaluated `age()` up to seven times a case.
  */
-export const PERSON_SQL = `SELECT o.patient_id AS pid, o.sex, o.birth, o.district, o.quintile, o.ethnic, o.practice
+export const PERSON_SQL = `SELECT o.patient_id AS pid, o.sex, o.birth, o.district, o.quintile, o.ethnic, o.practice,
+         ${AGE_BAND} AS age_band, ${ETHNIC_GROUP} AS ethnicity
     FROM outcome_person o
+    CROSS JOIN LATERAL (SELECT date_part('year', age($2::date, o.birth))::int AS a) g
    WHERE o.active AND $1::date <= $2::date AND o.birth <= $2::date AND (o.deceased IS NULL OR o.deceased >= $1::date)`;
 
 /**
@@ -93,10 +97,9 @@ export const PERSON_TABLE = {
 export function cubeSql(c: RecordComputation, residents: 'table' | 'inline' = 'table'): string {
   return `WITH ${residents === 'inline' ? `person AS (${PERSON_SQL}), ` : ''}cases AS MATERIALIZED (${c.sql})
     SELECT coalesce(p.district, 'unknown') AS district, coalesce(p.practice, 'unknown') AS practice, p.sex,
-           ${AGE_BAND} AS age_band, coalesce(p.quintile, 'unknown') AS quintile, ${ETHNIC_GROUP} AS ethnicity,
+           p.age_band, coalesce(p.quintile, 'unknown') AS quintile, p.ethnicity,
            sum(k.num)::float8 AS num, sum(coalesce(k.den, 0))::float8 AS den
       FROM cases k JOIN person p ON p.pid = k.pid
-      CROSS JOIN LATERAL (SELECT date_part('year', age($2::date, p.birth))::int AS a) g
      WHERE $1::date <= $2::date
      GROUP BY 1, 2, 3, 4, 5, 6`;
 }
