@@ -286,17 +286,19 @@ export class MeasureEvaluationService {
       }
       return cs;
     };
+    const reached: number[] = [];
     for (const r of rows) {
-      const add = (i: number) => { const x = cells[i]; x.num += r.num; x.den += r.den; };
+      reached.length = 0;
       for (const k of placesOf(districtKey(r))) {
-        add(totalCells[k]);
-        STRATIFIER_IDS.forEach((s, si) => {
-          const v = valueOf(r, s);
+        reached.push(totalCells[k]);
+        for (let si = 0; si < STRATIFIER_IDS.length; si++) {
+          const v = valueOf(r, STRATIFIER_IDS[si]);
           // A value outside the stratifier's list (none expected) gets its own cell, as before.
-          add(strataCells[k][si].get(v) ?? cell(`${residence[k].id}|${s}=${v}`));
-        });
+          reached.push(strataCells[k][si].get(v) ?? cell(`${residence[k].id}|${STRATIFIER_IDS[si]}=${v}`));
+        }
       }
-      for (const i of practiceCellsOf(r.practice)) add(i);
+      for (const i of practiceCellsOf(r.practice)) reached.push(i);
+      for (const i of reached) { const x = cells[i]; x.num += r.num; x.den += r.den; }
     }
 
     // Relations: a place's total is the sum of its strata (per stratifier); a grouping of districts is
