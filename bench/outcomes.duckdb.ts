@@ -65,8 +65,11 @@ const DERIVED: Record<string, Record<string, string>> = {
     rid: 'BIGINT', patient_id: 'VARCHAR', sex: 'VARCHAR', birth: 'DATE', district: 'VARCHAR', quintile: 'VARCHAR', ethnic: 'VARCHAR',
     practice: 'VARCHAR', active: 'BOOLEAN', deceased: 'DATE',
   },
-  // pid, eff, day: generated from c in PostgreSQL (migration 032), copied as values.
-  outcome_fact: { rid: 'BIGINT', resource_type: 'VARCHAR', code: 'VARCHAR', c: 'JSON', pid: 'VARCHAR', eff: 'VARCHAR', day: 'DATE' },
+  // pid, eff, day and the value columns: generated from c in PostgreSQL (migrations 032, 033), copied as values.
+  outcome_fact: {
+    rid: 'BIGINT', resource_type: 'VARCHAR', code: 'VARCHAR', c: 'JSON', pid: 'VARCHAR', eff: 'VARCHAR', day: 'DATE',
+    value_quantity: 'VARCHAR', value_code: 'VARCHAR', interpretation_code: 'VARCHAR',
+  },
 };
 
 /** Copies the record tables the indicators read from PostgreSQL into a fresh DuckDB database in a temp directory. */

@@ -77,9 +77,20 @@ export interface RowSource {
    * Encounter or EpisodeOfCare: outcome_fact's `eff`, migration 032), exactly as the reference reads it.
    */
   day(field: string, row?: string): string;
-  /** Rows `pid, c`: the latest Observation of a code per person dated on or before the period's end (and after `since` before it). */
+  /**
+   * Rows `pid, value_quantity, value_code, interpretation_code`: of the latest Observation of a code per
+   * person dated on or before the period's end (and after `since` before it), the three fields an
+   * indicator reads from it, as text (LATEST_FIELDS; outcome_fact's columns of migration 033).
+   */
   latest(code: string, since?: string): string;
 }
+
+/** What `latest` gives of the latest Observation: outcome_fact's column (migration 033) and the path in the resource it holds, as text. */
+export const LATEST_FIELDS = {
+  value_quantity: '{valueQuantity,value}',
+  value_code: '{valueCodeableConcept,coding,0,code}',
+  interpretation_code: '{interpretation,0,coding,0,code}',
+} as const;
 
 const tokenRids = (type: string, param: string, values: string[]) =>
   `SELECT t.rid FROM sp_token t WHERE t.resource_type = '${type}' AND t.code = '${param}' AND t.value ${values.length === 1 ? `= '${values[0]}'` : `IN (${values.map((v) => `'${v}'`).join(', ')})`}`;
@@ -96,7 +107,8 @@ export const JSON_ROWS: RowSource = {
   subject: (row, path = 'subject') => `substr(${row ? `${row}.` : ''}c->'${path}'->>'reference', 9)`,
   day: (field) => day(field),
   latest: (code, since) =>
-    `(SELECT DISTINCT ON (pid) ${subjectId()} AS pid, c FROM ${JSON_ROWS.coded('Observation', 'code', code)} o
+    `(SELECT DISTINCT ON (pid) ${subjectId()} AS pid, ${Object.entries(LATEST_FIELDS).map(([col, path]) => `c#>>'${path}' AS ${col}`).join(', ')}
+     FROM ${JSON_ROWS.coded('Observation', 'code', code)} o
      WHERE ${day("c->>'effectiveDateTime'")} <= $2::date${since ? ` AND ${day("c->>'effectiveDateTime'")} > $2::date - interval '${since}'` : ''}
      ORDER BY pid, c->>'effectiveDateTime' DESC)`,
 };
@@ -118,8 +130,10 @@ export const FACT_ROWS: RowSource = {
   subject: (row) => `${row ? `${row}.` : ''}pid`,
   day: (_field, row) => `${row ? `${row}.` : ''}day`,
   // A day that is not a date is NULL in outcome_fact (where the reading of the JSON fails the statement): never in the period.
+  // Read from the index outcome_fact_latest alone (migration 033): per code, each person's rows newest first, so
+  // DISTINCT ON keeps the first of each run without reading the table or sorting.
   latest: (code, since) =>
-    `(SELECT DISTINCT ON (f.pid) f.pid, f.c FROM outcome_fact f
+    `(SELECT DISTINCT ON (f.pid) f.pid, ${Object.keys(LATEST_FIELDS).map((col) => `f.${col}`).join(', ')} FROM outcome_fact f
      WHERE f.resource_type = 'Observation' AND f.code = '${code}' AND f.day <= $2::date${since ? ` AND f.day > $2::date - interval '${since}'` : ''}
      ORDER BY f.pid, f.eff DESC)`,
 };
@@ -195,7 +209,7 @@ export function computations(rows: RowSource): Record<string, Computation> {
     population: 'People aged 18 to 69 in contact with secondary mental health services in the period', denominator: 'Those with an employment status recorded by the end of the period',
     numerator: 'In paid employment (latest status)',
     basis: 'ASCOF 1F / NHS Digital MHSDS: adults in contact with secondary mental health services in paid employment; latest recorded status',
-    sql: `SELECT e.pid, (${codeOf('valueCodeableConcept', 's.c')} = 'paid-employment')::int AS num, 1 AS den
+    sql: `SELECT e.pid, (s.value_code = 'paid-employment')::int AS num, 1 AS den
           FROM ${episodeInPeriod('secondary-mental-health')} e JOIN person p ON p.pid = e.pid JOIN ${latest('employment-status')} s ON s.pid = e.pid
           WHERE ${ageAtEnd} BETWEEN 18 AND 69`,
   },
@@ -205,7 +219,7 @@ export function computations(rows: RowSource): Record<string, Computation> {
     population: 'People aged 18 to 64 with a learning disability receiving long-term support in the period', denominator: 'Those with an employment status recorded',
     numerator: 'In paid employment (latest status)',
     basis: 'ASCOF 1E: adults with a learning disability in paid employment (learning disability coded SNOMED 110359009 on the GP record)',
-    sql: `SELECT e.pid, (${codeOf('valueCodeableConcept', 's.c')} = 'paid-employment')::int AS num, 1 AS den
+    sql: `SELECT e.pid, (s.value_code = 'paid-employment')::int AS num, 1 AS den
           FROM ${episodeInPeriod('long-term-support')} e JOIN person p ON p.pid = e.pid JOIN ${latest('employment-status')} s ON s.pid = e.pid
           JOIN (SELECT DISTINCT ${subject('ld')} AS pid FROM ${coded('Condition', 'code', '110359009')} ld) ld ON ld.pid = e.pid
           WHERE ${ageAtEnd} BETWEEN 18 AND 64`,
@@ -215,7 +229,7 @@ export function computations(rows: RowSource): Record<string, Computation> {
     population: 'Adults (18 and over) with physical activity recorded in the two years to the end of the period', denominator: 'Adults with activity recorded',
     numerator: 'Fewer than 30 minutes of moderate or vigorous activity a week (latest record)',
     basis: 'OHID Fingertips "Percentage of physically inactive adults" (Active Lives: fewer than 30 moderate-intensity minutes a week), from the latest recorded activity',
-    sql: `SELECT s.pid, ((s.c#>>'{valueQuantity,value}')::numeric < 30)::int AS num, 1 AS den
+    sql: `SELECT s.pid, (s.value_quantity::numeric < 30)::int AS num, 1 AS den
           FROM ${latest('activity-minutes-per-week', '2 years')} s JOIN person p ON p.pid = s.pid WHERE ${ageAtEnd} >= 18`,
   },
   'O3.2': {
@@ -223,7 +237,7 @@ export function computations(rows: RowSource): Record<string, Computation> {
     population: 'Adults (18 and over) with a BMI recorded in the two years to the end of the period', denominator: 'Adults with a BMI recorded',
     numerator: 'BMI of 25 or more (latest record)',
     basis: 'OHID Fingertips "Percentage of adults classified as overweight or obese" (BMI 25 or more), from the latest recorded BMI',
-    sql: `SELECT s.pid, ((s.c#>>'{valueQuantity,value}')::numeric >= 25)::int AS num, 1 AS den
+    sql: `SELECT s.pid, (s.value_quantity::numeric >= 25)::int AS num, 1 AS den
           FROM ${latest('39156-5', '2 years')} s JOIN person p ON p.pid = s.pid WHERE ${ageAtEnd} >= 18`,
   },
   'O3.3': {
@@ -267,7 +281,7 @@ export function computations(rows: RowSource): Record<string, Computation> {
     population: 'Adults receiving long-term support from adult social care in the period', denominator: 'Those with their accommodation recorded',
     numerator: 'Living in their own home or with family (latest record)',
     basis: 'ASCOF 1G (settled accommodation), widened to everyone receiving long-term support as the strategy words it',
-    sql: `SELECT e.pid, (${codeOf('valueCodeableConcept', 's.c')} IN ('own-home', 'with-family'))::int AS num, 1 AS den
+    sql: `SELECT e.pid, (s.value_code IN ('own-home', 'with-family'))::int AS num, 1 AS den
           FROM ${episodeInPeriod('long-term-support')} e JOIN ${latest('accommodation-status')} s ON s.pid = e.pid`,
   },
   'O4.1': {
@@ -288,7 +302,7 @@ export function computations(rows: RowSource): Record<string, Computation> {
     // bench/PROFILE.md, "Outcomes").
     sql: `SELECT u.pid, 1 AS num, NULL::int AS den
           FROM (SELECT f.pid, 1 AS frail, 0 AS team FROM ${latest('efi-score')} f
-                 WHERE f.c#>>'{interpretation,0,coding,0,code}' IN ('moderate', 'severe')
+                 WHERE f.interpretation_code IN ('moderate', 'severe')
                 UNION ALL
                 SELECT x.target_id AS pid, 0 AS frail, 1 AS team
                   FROM ${rows.careTeams} t

@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
-import { COMPUTATIONS, JSON_COMPUTATIONS, type RecordComputation } from './indicator.definitions.js';
+import { COMPUTATIONS, FACT_ROWS, JSON_COMPUTATIONS, LATEST_FIELDS, type RecordComputation } from './indicator.definitions.js';
 import { cubeRowOf, cubeSql, type CubeSqlRow, type Period } from './measure-evaluation.service.js';
 import { OUTCOME_FACT_TYPES, outcomeFactRows } from './outcome-fact.table.js';
 import { fillOutcomeTables } from './outcome-tables.backfill.js';
@@ -113,6 +113,22 @@ describe('the indicators read from outcome_fact', () => {
       if (r.day) dated++;
     }
     expect(dated).toBeGreaterThan(RESIDENTS);
+    // Migration 033's value columns: an Observation's three fields as text, as the reference reads them from `c`; NULL for other types.
+    const values = await db.query<{ resource_type: string; c: unknown; value_quantity: string | null; value_code: string | null; interpretation_code: string | null }>(
+      'SELECT resource_type, c, value_quantity, value_code, interpretation_code FROM outcome_fact');
+    const at = (c: unknown, path: string) => {
+      const v = path.slice(1, -1).split(',').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), c);
+      return v === undefined || v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    };
+    const seen = { value_quantity: 0, value_code: 0, interpretation_code: 0 };
+    for (const r of values.rows) {
+      for (const [col, path] of Object.entries(LATEST_FIELDS) as [keyof typeof LATEST_FIELDS, string][]) {
+        expect(r[col], `${r.resource_type} ${col}`).toBe(r.resource_type === 'Observation' ? at(r.c, path) : null);
+        if (r[col] !== null) seen[col]++;
+      }
+    }
+    // The population has each kind of value (BMI and activity, employment and accommodation, frailty categories).
+    for (const n of Object.values(seen)) expect(n).toBeGreaterThan(100);
     // A BMI dated 30 February: valid FHIR dateTime syntax, not a date PostgreSQL reads. The write succeeds; its
     // row has no day, so it is in no period and no one's latest; the reference reading of the JSON fails on it.
     const before = await cube(COMPUTATIONS['O3.2'] as RecordComputation, CALIBRATED_YEAR);
@@ -126,5 +142,21 @@ describe('the indicators read from outcome_fact', () => {
     expect(await cube(COMPUTATIONS['O3.2'] as RecordComputation, CALIBRATED_YEAR)).toEqual(before);
     await expect(cube(JSON_COMPUTATIONS['O3.2'] as RecordComputation, CALIBRATED_YEAR)).rejects.toThrow();
     await t.platform.resources.delete('Observation', written.id);
+  });
+
+  it("answer each person's latest value of a code from the index outcome_fact_latest alone, in its order (migration 033)", { timeout: 300_000 }, async () => {
+    const db = t.platform.db;
+    // Pages marked all-visible, as autovacuum leaves them; at this size the planner would rather read the table, so
+    // it is kept from doing so: what is shown is that the index alone serves the statement, in its order, with no sort
+    // (how many pages it still visits in the table depends on what VACUUM could mark, so is not asserted).
+    await db.exec('VACUUM (ANALYZE) outcome_fact');
+    const plan = await db.transaction(async (tx) => {
+      await tx.query('SET LOCAL enable_seqscan = off');
+      await tx.query('SET LOCAL enable_bitmapscan = off');
+      const res = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF) SELECT * FROM ${FACT_ROWS.latest('39156-5', '2 years')} s WHERE $1::date <= $2::date`, [CALIBRATED_YEAR.start, CALIBRATED_YEAR.end]);
+      return res.rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/Index Only Scan using outcome_fact_latest/);
+    expect(plan).not.toMatch(/Sort/);
   });
 });
