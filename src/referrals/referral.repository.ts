@@ -9,6 +9,14 @@ export interface ReferralRow {
   task: string | null;
 }
 
+/**
+ * When a referral last changed, as the lists show it and order it: its Task's `lastModified` (set
+ * from the platform's clock at every step), else when the ServiceRequest was stored. Not the Task's
+ * storage time: a referral recorded after the event (the demo's, a partner's backfill) would then
+ * sort by when it was typed in while showing when it happened.
+ */
+const LAST_CHANGED = 'coalesce(t.modified, sr.last_updated)';
+
 /** How many referrals a list shows (the latest first). */
 export const REFERRAL_LIST_SIZE = 100;
 
@@ -22,10 +30,14 @@ export const REFERRAL_LIST_SIZE = 100;
 export class ReferralRepository {
   constructor(private readonly db: Queryable) {}
 
-  /** The latest Task whose focus is the ServiceRequest (alias sr), under the restriction. */
+  /**
+   * The latest Task whose focus is the ServiceRequest (alias sr), under the restriction, with its
+   * `lastModified` (from the date index: `modified`), the time the lists show as the last change.
+   */
   private taskOf(restriction: RowRestriction, p: Params): string {
     const r = restriction('t', 'Task', p);
-    return `LEFT JOIN LATERAL (SELECT t.content, t.last_updated FROM sp_reference f JOIN resource t ON t.rid = f.rid AND NOT t.deleted
+    return `LEFT JOIN LATERAL (SELECT t.content, (SELECT min(d.low) FROM sp_date d WHERE d.rid = t.rid AND d.code = 'modified') AS modified
+        FROM sp_reference f JOIN resource t ON t.rid = f.rid AND NOT t.deleted
         WHERE f.resource_type = 'Task' AND f.code = 'focus' AND f.target_type = 'ServiceRequest' AND f.target_id = sr.id${r ? ` AND ${r}` : ''}
         ORDER BY t.rid DESC LIMIT 1) t ON true`;
   }
@@ -40,7 +52,7 @@ export class ReferralRepository {
     const res = await this.db.query<ReferralRow>(
       `SELECT sr.content AS sr, t.content AS task FROM resource sr ${join}
         WHERE sr.resource_type = 'ServiceRequest' AND NOT sr.deleted AND ${this.referralOnly(p)} AND ${where.join(' AND ')}${r ? ` AND ${r}` : ''}
-        ORDER BY greatest(sr.last_updated, coalesce(t.last_updated, sr.last_updated)) DESC, sr.rid DESC LIMIT ${p.add(REFERRAL_LIST_SIZE, 'int')}`,
+        ORDER BY ${LAST_CHANGED} DESC, sr.rid DESC LIMIT ${p.add(REFERRAL_LIST_SIZE, 'int')}`,
       p.values,
     );
     return res.rows;

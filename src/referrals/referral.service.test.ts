@@ -226,4 +226,21 @@ describe('referrals between partners: the lifecycle, duplicates, consent and the
     expect(new Set(list.map((x) => JSON.stringify(x.clocks))).size).toBeGreaterThan(1);
     now = new Date('2026-03-02T09:00:00Z');
   });
+
+  it("lists the latest change first by when it happened (the Task's lastModified), not by when it was stored", async () => {
+    // Recorded in this order, but the second happened before the first (a referral entered after the event).
+    now = new Date('2026-05-11T10:00:00Z');
+    const later = (await referrals.send(PEOPLE.linkWorker, newReferral())).referral;
+    now = new Date('2026-05-04T10:00:00Z');
+    const earlier = (await referrals.send(PEOPLE.linkWorker, newReferral())).referral;
+    for (const list of [await referrals.received(PEOPLE.vcsA), await referrals.sent(PEOPLE.linkWorker), await referrals.forPerson(PEOPLE.linkWorker, REF.pat)]) {
+      const ids = list.map((x) => x.id);
+      expect(ids.indexOf(later.id)).toBeGreaterThanOrEqual(0);
+      expect(ids.indexOf(later.id)).toBeLessThan(ids.indexOf(earlier.id));
+      // What each row shows as its last change never increases down the list.
+      const shown = list.map((x) => Date.parse(x.lastChanged!));
+      expect(shown).toEqual([...shown].sort((a, b) => b - a));
+    }
+    now = new Date('2026-03-02T09:00:00Z');
+  });
 });
