@@ -194,9 +194,10 @@ export function recordBody(s: RecordSummary, page: TimelinePage, base: string, a
         <p><strong>Next review:</strong> ${cp.nextReview ?? 'not set'}</p>
       </div></div>`)
     : absent(s, 'carePlan', 'There is no care plan.')}`)}
-  ${section('referrals', staff ? 'Open referrals' : 'Referrals in progress', s.referrals.length
+  ${section('referrals', staff ? 'Open referrals' : 'Referrals in progress', html`${s.referrals.length
     ? table({ caption: 'Open referrals', captionHidden: true, responsive: true, head: ['Referral', 'To', 'From', 'Date', 'Status'],
       rows: s.referrals.map((r) => [r.text, r.to ?? '', r.from ?? '', r.date ?? '', r.status]) })
-    : absent(s, 'referrals', 'No open referrals.'))}
+    : absent(s, 'referrals', 'No open referrals.')}
+    ${audience === 'self' ? html`<p>For where a referral to a local service (such as a group or charity) has got to, see <a href="/my-referrals">My referrals</a>.</p>` : ''}`)}
   ${timeline(s, page, base, audience, form)}`;
 }

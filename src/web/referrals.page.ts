@@ -208,5 +208,6 @@ export function myReferralsBody(list: Referral[], whose: 'your' | string): Html 
       caption: 'Referrals', captionHidden: true, responsive: true, head: ['Service', 'Sent', 'What is happening'],
       rows: list.map((r) => [r.serviceName, formatDate(r.authoredOn) || 'Not recorded', html`<strong>${PERSON_STATUS_TEXT[r.status] ?? r.statusText}</strong>${r.outcome?.note ? html`<br>${r.outcome.note}` : ''}`]),
     })}
+  ${mine ? html`<p>This page shows referrals to services in the local directory. Other referrals made for you, for example to a hospital or council service, are listed in <a href="/my-record#referrals">your record</a>.</p>` : ''}
   <p>If you have a question about a referral, contact the person who referred you or the service.</p>`;
 }

@@ -75,6 +75,9 @@ describe('referral pages: refer, answer, follow, and the person sees it', () => 
     expect(mine.status).toBe(200);
     expect(mine.body).toContain('Befriending, Ashford');
     expect(mine.body).toContain('Finished');
+    // Referrals outside the directory's workflow are on the record page, and each page points to the other.
+    expect(mine.body).toContain('href="/my-record#referrals"');
+    expect((await ada.get('/my-record')).body).toContain('href="/my-referrals"');
   });
 
   it('a stale form and an illegal step come back as the page with the error, nothing changed', async () => {
