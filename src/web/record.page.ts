@@ -3,7 +3,7 @@ import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
 import type { RecordPart } from '../record-view/not-shown.js';
 import { TIMELINE_KINDS, type CareTeamMember, type RecordSummary, type TimelinePage } from '../record-view/record-summary.service.js';
 import { formatNhsNumber } from '../fhir/nhs-number.js';
-import { dateInput, datePartsFrom, errorSummary, table, tag, type DateParts, type FieldErrors } from './components/index.js';
+import { dateInput, datePartsFrom, errorSummary, notShownNote, table, tag, type DateParts, type FieldErrors } from './components/index.js';
 import { html, query, type Html } from './html.js';
 
 /** The timeline filter's dates as the user typed them, and what was wrong with them, when the form comes back. */
@@ -92,10 +92,6 @@ export function careTeamTable(s: RecordSummary, caption: string): Html {
   })}${hidden ? notShownNote(hidden) : ''}`;
 }
 
-/** Said where the policy hides a kind of information from this reader: never "none recorded" for what they may not see. */
-function notShownNote(text: string): Html {
-  return html`<div class="nhsuk-inset-text onestory-not-shown"><span class="nhsuk-u-visually-hidden">Information: </span><p>${text}</p></div>`;
-}
 
 /** The empty state of a part of the record: why it is not shown, when the policy hides it; else `none` (truly none recorded). */
 function absent(s: RecordSummary, part: RecordPart, none: string): Html {

@@ -4,7 +4,7 @@ import {
   FAIL_REASONS, OUTCOMES, PERSON_STATUS_TEXT, PRIORITIES, PRIORITY_TEXT, REJECT_REASONS, SHARE_ITEMS, SHARE_OPTIONAL,
 } from '../referrals/referral.vocabulary.js';
 import {
-  button, characterCount, checkboxes, csrfField, errorSummary, notificationBanner, radios, summaryList, table, tag, textInput,
+  button, characterCount, checkboxes, csrfField, errorSummary, notificationBanner, notShownNote, radios, summaryList, table, tag, textInput,
   type FieldErrors,
 } from './components/index.js';
 import { html, type Html } from './html.js';
@@ -198,16 +198,21 @@ export function rerouteFormBody(d: { r: Referral; choices: { id: string; name: s
 }
 
 /** The person's own referrals in the portal, in plain English. */
-export function myReferralsBody(list: Referral[], whose: 'your' | string): Html {
+/**
+ * The portal's referrals: the person's own (`whose` 'your'), or a carer's view of the person they
+ * care for (`whose` their name). `hidden` says why the policy shows none (the person has not shared
+ * referrals with this carer), so that an empty list never reads as "none".
+ */
+export function myReferralsBody(list: Referral[], whose: 'your' | string, hidden?: string): Html {
   const mine = whose === 'your';
   return html`<h1>${mine ? 'My referrals' : `${whose}'s referrals`}</h1>
   <p>Referrals ${mine ? 'you have' : 'they have'} been given to services, such as local groups and charities, and what is happening with each.</p>
-  ${list.length === 0
+  ${hidden ? notShownNote(hidden) : list.length === 0
     ? html`<p>There are no referrals to show. Some information may not be shown online.</p>`
     : table({
       caption: 'Referrals', captionHidden: true, responsive: true, head: ['Service', 'Sent', 'What is happening'],
       rows: list.map((r) => [r.serviceName, formatDate(r.authoredOn) || 'Not recorded', html`<strong>${PERSON_STATUS_TEXT[r.status] ?? r.statusText}</strong>${r.outcome?.note ? html`<br>${r.outcome.note}` : ''}`]),
     })}
   ${mine ? html`<p>This page shows referrals to services in the local directory. Other referrals made for you, for example to a hospital or council service, are listed in <a href="/my-record#referrals">your record</a>.</p>` : ''}
-  <p>If you have a question about a referral, contact the person who referred you or the service.</p>`;
+  <p>If you have a question about a referral, contact the person who referred ${mine ? 'you' : 'them'} or the service.</p>`;
 }

@@ -1,5 +1,6 @@
 /** The web app's kit of NHS design system components: every page is built from these. */
 export * from './form.js';
+export * from './not-shown.js';
 export * from './notification-banner.js';
 export * from './pager.js';
 export * from './summary-list.js';

@@ -76,5 +76,13 @@ describe('nothing hidden in silence: every role × every part of the record page
     expect(text).toContain('Margaret Hollis has not shared referrals with you.');
     expect(text).toContain('Metformin');
     for (const none of NONE_RECORDED) expect(text).not.toContain(none);
+    // Their referrals page says the same, by the person's name, never "no referrals".
+    const referrals = await b.get('/my-referrals');
+    expect(referrals.status).toBe(200);
+    const said = referrals.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(said).toContain('Margaret Hollis&#39;s referrals');
+    expect(said).toContain('Margaret Hollis has not shared referrals with you. This does not mean there are none.');
+    expect(said).not.toContain('There are no referrals to show');
+    expect(said).toContain('contact the person who referred them');
   });
 });
