@@ -6,7 +6,7 @@ import { NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { badRequest } from '../fhir/outcome.js';
 import { isValidId, localReference } from '../fhir/reference.js';
 import { Params } from '../fhir/search.repository.js';
-import { ageOn, nameOf } from '../record-view/fhir-text.js';
+import { ageOn, conceptText, nameOf } from '../record-view/fhir-text.js';
 import { OUTCOME_NOTE, TASK_KIND_SYSTEM, TASK_KINDS, TASK_STATUSES, type TaskStatus } from './task.vocabulary.js';
 import { WORK_VIEWS, WorklistRepository, type WorkCounts, type WorklistFilter, type WorkOwners, type WorkView } from './worklist.repository.js';
 
@@ -143,8 +143,22 @@ export class WorklistService {
         WHERE (n.resource_type, n.id) IN (SELECT * FROM unnest(${types}, ${ids})) AND NOT n.deleted${r ? ` AND ${r}` : ''}`,
       params.values,
     );
-    return new Map(res.rows.map((row) => [`${row.resource_type}/${row.id}`, nameOf(JSON.parse(row.content)) || row.resource_type]));
+    return new Map(res.rows.map((row) => [`${row.resource_type}/${row.id}`, displayNameOf(row.resource_type, JSON.parse(row.content))]));
   }
+}
+
+/**
+ * How a list names who asked or who owns a task. A PractitionerRole has no name of its own: it is
+ * its practitioner and role ("Karen Mensah, General practitioner"); a list once showed the word
+ * "PractitionerRole" for every task a role asked.
+ */
+export function displayNameOf(type: string, r: any): string {
+  if (type === 'PractitionerRole') {
+    const who = typeof r?.practitioner?.display === 'string' ? r.practitioner.display.trim() : '';
+    const role = conceptText(r?.code?.[0]);
+    return [who, role].filter(Boolean).join(', ') || 'A member of staff (name not recorded)';
+  }
+  return nameOf(r) || 'Name not recorded';
 }
 
 /** A Task as a worklist row shows it. */
