@@ -9,6 +9,9 @@ import { OPEN_TASK_STATUSES } from '../workflow/task.vocabulary.js';
 import { demoPrincipal, loadDemoPopulation, WORKING_ROLES } from './demo-population.js';
 import { seedDemoAccounts } from '../access/identity/demo-accounts.js';
 import { DEMO_CASE_FINDING_PEOPLE } from '../proactive-care/case-finding.demo.js';
+import { PATHWAY_AGES } from '../pathways/pathway.demo.js';
+import type { MhPathway } from '../pathways/pathway.vocabulary.js';
+import { ageOn } from '../record-view/fhir-text.js';
 
 // The demo as a first start loads it (2,000 residents), on a fixed day so the counts are the same on every run.
 const NOW = new Date('2025-07-01T09:00:00Z');
@@ -201,6 +204,14 @@ describe('the demo: mental health pathways (src/pathways/pathway.demo.ts)', () =
     expect(b.waiting.some((w) => w.pathway === 'fep' && w.near)).toBe(true);
     expect(b.waiting.filter((w) => w.breached).length).toBeGreaterThanOrEqual(2);
     expect(b.inappropriateBedDays).toBeGreaterThan(0);
+    // Each referral is about someone its pathway is for: no perinatal referral for a man.
+    const about = await t.platform.db.query<{ pathway: string; gender: string; birth: string }>(
+      `SELECT t.content::jsonb -> 'code' -> 'coding' -> 1 ->> 'code' AS pathway, p.content::jsonb ->> 'gender' AS gender, p.content::jsonb ->> 'birthDate' AS birth
+         FROM resource t JOIN resource p ON p.resource_type = 'Patient' AND 'Patient/' || p.id = t.content::jsonb -> 'for' ->> 'reference'
+        WHERE t.resource_type = 'Task' AND t.id LIKE 'demo-mh-%'`);
+    expect(about.rows.map((r) => r.pathway).sort()).toEqual(['core24', 'crisis', 'crisis', 'fep', 'fep', 'fep', 'perinatal', 'perinatal']);
+    for (const r of about.rows) expect(PATHWAY_AGES[r.pathway as MhPathway]({ gender: r.gender, age: ageOn(r.birth, NOW)! }), JSON.stringify(r)).toBe(true);
+    expect(about.rows.filter((r) => r.pathway === 'perinatal').every((r) => r.gender === 'female')).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@ import { restrictionFor } from '../access/policy/index.js';
 import { recordedByTag } from '../access/policy/policy-codes.js';
 import type { StaffPrincipal } from '../access/principal.js';
 import { Params } from '../fhir/search.repository.js';
+import { ageOn } from '../record-view/fhir-text.js';
 import type { Platform } from '../platform.js';
 import { TASK_KIND_SYSTEM, TASK_KINDS } from '../workflow/task.vocabulary.js';
 import { MH_PATHWAY_SYSTEM, MH_PATHWAYS, OUT_OF_AREA, OUT_OF_AREA_REASONS, type MhPathway, type OutOfAreaReason } from './pathway.vocabulary.js';
@@ -12,6 +13,13 @@ const HOUR = 3_600_000;
 /** The demo's referrals: pathway and hours since referral (some within the standard, some near it, some past it). */
 const REFERRALS: [MhPathway, number][] = [['fep', 12 * 24 + 3], ['fep', 16 * 24], ['fep', 3 * 24], ['crisis', 3], ['crisis', 30], ['core24', 0.7], ['perinatal', 5 * 24], ['perinatal', 20 * 24]];
 const PLACEMENTS: [OutOfAreaReason, number][] = [['no-local-bed', 12], ['specialist-care', 30]];
+/** Whom each pathway's demo referral may be about: early intervention in psychosis takes 14 to 65, perinatal services mothers. */
+export const PATHWAY_AGES: Record<MhPathway, (c: { gender: string | null; age: number }) => boolean> = {
+  fep: ({ age }) => age >= 14 && age <= 65,
+  perinatal: ({ gender, age }) => gender === 'female' && age >= 16 && age <= 45,
+  crisis: ({ age }) => age >= 18,
+  core24: ({ age }) => age >= 18,
+};
 
 /**
  * The demo's mental health pathways: referrals on each pathway for the mental health practitioner's
@@ -28,11 +36,24 @@ export async function seedDemoPathways(platform: Platform, accounts: DemoAccount
   };
   const p = new Params();
   const cond = restrictionFor(principal, now)('r', 'Patient', p) ?? 'true';
-  const people = (await platform.db.query<{ id: string }>(
-    `SELECT r.id FROM resource r WHERE r.resource_type = 'Patient' AND NOT r.deleted AND ${cond} ORDER BY md5(r.id || 'mh-pathways-demo') LIMIT ${p.add(REFERRALS.length + PLACEMENTS.length)}`, p.values,
-  )).rows.map((r) => r.id);
+  const candidates = (await platform.db.query<{ id: string; gender: string | null; birth: string | null }>(
+    `SELECT r.id, r.content::jsonb ->> 'gender' AS gender, r.content::jsonb ->> 'birthDate' AS birth FROM resource r
+      WHERE r.resource_type = 'Patient' AND NOT r.deleted AND ${cond} ORDER BY md5(r.id || 'mh-pathways-demo') LIMIT 400`, p.values,
+  )).rows;
+  // Each referral goes to someone the pathway is for (a perinatal referral to a woman of child-bearing age, not to any patient).
+  const used = new Set<string>();
+  const pick = (fits: (c: { gender: string | null; age: number }) => boolean): string | undefined => {
+    const c = candidates.find((x) => {
+      const age = ageOn(x.birth, now);
+      return !used.has(x.id) && age !== undefined && fits({ gender: x.gender, age });
+    });
+    if (c) used.add(c.id);
+    return c?.id;
+  };
   const org = a.organizationId;
   const writes: Resource[] = [];
+  const people = REFERRALS.map(([pathway]) => pick(PATHWAY_AGES[pathway]));
+  const placed = PLACEMENTS.map(() => pick(({ age }) => age >= 18));
   REFERRALS.forEach(([pathway, hours], i) => {
     const pid = people[i];
     if (!pid) return;
@@ -52,7 +73,7 @@ export async function seedDemoPathways(platform: Platform, accounts: DemoAccount
     } as Resource);
   });
   PLACEMENTS.forEach(([reason, days], k) => {
-    const pid = people[REFERRALS.length + k];
+    const pid = placed[k];
     if (!pid) return;
     writes.push({
       resourceType: 'Encounter', id: `demo-oap-${k + 1}`, meta: { tag: [recordedByTag(org)] }, status: 'in-progress',
