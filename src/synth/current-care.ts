@@ -327,7 +327,7 @@ class CurrentCare {
       if (!owner) continue;
       const authored = Math.floor(Date.parse(sr.authoredOn!) / 86_400_000);
       this.task({
-        recorder: b.practice.orgId, kind: 'referral', description: `Triage the referral: ${sr.code?.text ?? 'referral'}`,
+        recorder: b.practice.orgId, kind: 'referral', description: `${sr.code?.text ?? 'A referral'}, to triage`,
         owner: ref('Organization', owner), requester: sr.requester!, authored, due: Math.min(authored + 14 + rng.int(14), t + 14), focus: ref('ServiceRequest', sr.id!),
       });
     }
