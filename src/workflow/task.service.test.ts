@@ -282,6 +282,8 @@ describe('overdue escalation', () => {
         meta: { source: ESCALATION_SOURCE, tag: [recordedByTag(org)] },
       });
     }
+    // Said as people read dates, not as a timestamp.
+    expect((await escalationsOf(personTask))[0].description).toMatch(/^Overdue: task \d+ was due 2 March 2026$/);
     expect(await escalationsOf(done)).toEqual([]);
     expect(await escalationsOf(later)).toEqual([]);
     // An escalation is itself open work, but is never escalated in turn.

@@ -11,6 +11,7 @@ import { badRequest, conflict, FhirError, forbidden, invalidResource, issue } fr
 import { localReference, referenceTo } from '../fhir/reference.js';
 import type { RequestContext } from '../fhir/request-context.js';
 import type { ResourceService } from '../fhir/resource.service.js';
+import { formatDate } from '../record-view/fhir-text.js';
 import { isTaskStatus, transitionProblem } from './task-transitions.js';
 import { TaskRepository } from './task.repository.js';
 import {
@@ -197,7 +198,7 @@ export class TaskService {
         identifier: [{ system: ESCALATION_IDENTIFIER_SYSTEM, value: t.id! }],
         status: 'requested', intent: 'order', priority: 'urgent',
         code: { coding: [{ system: TASK_KIND_SYSTEM, code: ESCALATION_KIND, display: TASK_KINDS[ESCALATION_KIND] }] },
-        description: `Overdue: ${t.description ?? 'a task'} was due ${t.restriction!.period!.end}`,
+        description: `Overdue: ${t.description ?? 'a task'} was due ${formatDate(t.restriction!.period!.end)}`,
         partOf: [{ reference: `Task/${t.id}` }], focus: { reference: `Task/${t.id}` },
         ...(t.for ? { for: t.for } : {}),
         owner: { reference: `Organization/${org}` }, authoredOn: now.toISOString(),
