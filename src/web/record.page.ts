@@ -92,7 +92,6 @@ export function careTeamTable(s: RecordSummary, caption: string): Html {
   })}${hidden ? notShownNote(hidden) : ''}`;
 }
 
-
 /** The empty state of a part of the record: why it is not shown, when the policy hides it; else `none` (truly none recorded). */
 function absent(s: RecordSummary, part: RecordPart, none: string): Html {
   const why = s.notShown.parts[part];

@@ -197,9 +197,8 @@ export function rerouteFormBody(d: { r: Referral; choices: { id: string; name: s
   </div></div>`;
 }
 
-/** The person's own referrals in the portal, in plain English. */
 /**
- * The portal's referrals: the person's own (`whose` 'your'), or a carer's view of the person they
+ * The portal's referrals, in plain English: the person's own (`whose` 'your'), or a carer's view of the person they
  * care for (`whose` their name). `hidden` says why the policy shows none (the person has not shared
  * referrals with this carer), so that an empty list never reads as "none".
  */
