@@ -164,6 +164,19 @@ export class RecordSummaryService {
     return { status: 'ok', summary };
   }
 
+  /**
+   * The person's name and what the policy hides from this caller by kind, without the rest of the
+   * summary: for a page that lists one kind (a carer's referrals) and must say when it is not shared.
+   * Undefined when the person is not visible to the caller.
+   */
+  async notShown(principal: Principal, patientId: string, now: Date): Promise<{ name: string; notShown: NotShown } | undefined> {
+    if (!isValidId(patientId)) return undefined;
+    const row = await this.repo.patient(this.db, restrictionFor(principal, now), patientId);
+    if (!row?.visible || !row.content) return undefined;
+    const name = personName(JSON.parse(row.content) as Any);
+    return { name, notShown: notShownTo(principal, await this.visibleTypes(principal, new Set(readableTypes(principal)), patientId, now), name, TIMELINE_KINDS) };
+  }
+
   /** The types this caller may see of this person: their role's (staff), the person's grants (a carer), or all (the person). */
   private async visibleTypes(p: Principal, readable: Set<string>, patientId: string, now: Date): Promise<Set<string> | undefined> {
     if (p.kind === 'resident') return undefined;
@@ -356,6 +369,9 @@ function wordsFor(p: Principal): Words {
 /** The recorded-by tag of a resource, else undefined (the timeline works the organisation out in SQL). */
 const recordedBy = (r: Any): string | undefined => recordedByTags(r)[0]?.code;
 
+/** A Patient's name as the pages say it, the same on every page that names them. */
+const personName = (patient: Any): string => humanName(patient.name) || 'Name not recorded';
+
 function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>, facets: { org_id: string | null; resource_type: string; visible: number; hidden: number }[], dir: Directory, now: Date, grant?: BreakGlassGrant): RecordSummary {
   const list = (t: string) => byType.get(t) ?? [];
   const words = wordsFor(principal);
@@ -528,7 +544,7 @@ function assemble(principal: Principal, patient: Any, byType: Map<string, Any[]>
 
   return {
     patient: {
-      id: patient.id, name: humanName(patient.name) || 'Name not recorded', nhsNumber, birthDate: patient.birthDate,
+      id: patient.id, name: personName(patient), nhsNumber, birthDate: patient.birthDate,
       age: ageOn(patient.birthDate, now), gender: patient.gender, address: addressText(patient.address) || undefined,
       contacts: contactsOf(patient.telecom), gp: gpId ? { id: gpId, name: dir.orgName(gpId) ?? 'GP practice' } : undefined,
       language, interpreterRequired,

@@ -235,9 +235,8 @@ export async function referralRoutes(app: FastifyInstance, opts: { web: WebConte
     audit.patientIds = [id];
     const list = await referrals.forPerson(p, id);
     // A carer: the person's name, and whether the person has shared referrals with them at all.
-    const seen = p.kind === 'proxy' ? await web.platform.recordView.summaries.summary(p, id, web.now(), {}) : undefined;
-    const person = seen?.status === 'ok' ? seen.summary : undefined;
-    const whose = p.kind === 'resident' ? 'your' : person?.patient.name ?? list[0]?.personName ?? 'The person you care for';
+    const person = p.kind === 'proxy' ? await web.platform.recordView.summaries.notShown(p, id, web.now()) : undefined;
+    const whose = p.kind === 'resident' ? 'your' : person?.name ?? list[0]?.personName ?? 'The person you care for';
     return web.send(reply, 200, page({
       title: p.kind === 'resident' ? 'My referrals' : 'Their referrals', viewer: s.viewer, nav: navFor(p, 'referrals'),
       body: myReferralsBody(list, whose, person?.notShown.parts.referrals),
