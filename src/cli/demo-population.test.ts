@@ -86,6 +86,21 @@ describe('the demo: caseloads and work for every staff account, through the row 
     }
   });
 
+  it('dates nothing that has happened after the day it is loaded (demo tasks were asked for up to 13 days ahead)', async () => {
+    // What was asked, recorded, sent or done; a planned encounter and a review date may be ahead.
+    const res = await t.platform.db.query<{ resource_type: string; id: string; field: string; value: string }>(
+      `SELECT r.resource_type, r.id, f.field, f.value
+         FROM resource r CROSS JOIN LATERAL (VALUES
+           ('authoredOn', r.content::jsonb ->> 'authoredOn'), ('recordedDate', r.content::jsonb ->> 'recordedDate'),
+           ('effectiveDateTime', r.content::jsonb ->> 'effectiveDateTime'), ('sent', r.content::jsonb ->> 'sent'),
+           ('authored', r.content::jsonb ->> 'authored'), ('occurrenceDateTime', r.content::jsonb ->> 'occurrenceDateTime'),
+           ('performedDateTime', r.content::jsonb ->> 'performedDateTime'), ('lastModified', r.content::jsonb ->> 'lastModified'),
+           ('period.start', CASE WHEN r.resource_type = 'Encounter' AND r.content::jsonb ->> 'status' <> 'planned' THEN r.content::jsonb -> 'period' ->> 'start' END)
+         ) AS f(field, value)
+        WHERE NOT r.deleted AND f.value > $1 ORDER BY 1, 2, 3 LIMIT 10`, [`${TODAY}T23:59:59Z`]);
+    expect(res.rows).toEqual([]);
+  });
+
   it('makes the community nurse on the demo resident\'s care team the one who signs in', async () => {
     const resident = accounts.find((a) => a.kind === 'resident')!;
     const nurse = accounts.find((a) => a.role === 'community-nurse')!;

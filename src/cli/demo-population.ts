@@ -112,7 +112,10 @@ const WORK: Record<string, [TaskKind, string][]> = {
     ['follow-up', 'Book a British Sign Language interpreter for the appointment'], ['follow-up', 'Call to offer a flu vaccination appointment'], ['follow-up', 'Scan the hospital letter into the record']],
 };
 
-/** Days from today of each task's due date: overdue, this week and later, for owned and for pool work alike. */
+/**
+ * Days from today of each task's due date: overdue, this week and later, for owned and for pool work alike.
+ * Each was asked for ten days before it is due, or a few days ago when that would be in the future.
+ */
 const DUE_IN_DAYS = [-6, 2, 16, -3, 4, 23];
 
 /**
@@ -137,7 +140,7 @@ export async function seedDemoWork(platform: Platform, accounts: DemoAccount[], 
         resourceType: 'Task', id: `demo-${a.role}-${i + 1}`, meta: { tag: [recordedByTag(a.organizationId)] },
         status: owned ? (i === 0 ? 'in-progress' : 'accepted') : 'requested', intent: 'order',
         code: { coding: [{ system: TASK_KIND_SYSTEM, code: kind, display: TASK_KINDS[kind] }], text: TASK_KINDS[kind] },
-        description, for: { reference: `Patient/${people[i]}` }, authoredOn: day(DUE_IN_DAYS[i] - 10),
+        description, for: { reference: `Patient/${people[i]}` }, authoredOn: day(Math.min(DUE_IN_DAYS[i] - 10, -(i + 1))),
         requester: { reference: `Organization/${a.organizationId}` },
         owner: { reference: owned ? `Practitioner/${a.practitionerId}` : `Organization/${a.organizationId}` },
         restriction: { period: { end: day(DUE_IN_DAYS[i]) } },
