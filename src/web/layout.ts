@@ -16,6 +16,8 @@ export interface Viewer {
   detail: string;
   csrfToken: string;
   kind: 'staff' | 'resident' | 'proxy';
+  /** Where the header's logo takes them: their first page (`homeOf`). */
+  home: string;
 }
 
 export interface NavItem {
@@ -40,7 +42,7 @@ const USER_ICON = trusted('<svg class="nhsuk-icon nhsuk-icon--user" xmlns="http:
 
 function header(o: PageOptions): Html {
   const v = o.viewer;
-  const home = !v ? '/sign-in' : v.kind === 'staff' ? '/people' : '/my-record';
+  const home = v ? v.home : '/sign-in';
   const account = v
     ? html`<nav class="nhsuk-header__account" aria-label="Account">
       <ul class="nhsuk-header__account-list">

@@ -21,11 +21,21 @@ export type Area = 'workspace' | 'portal' | 'account';
 
 const allowed = (p: Principal, verb: Parameters<typeof can>[1], subject?: unknown) => can(p, verb, subject as never).allowed;
 
-/** Where a user lands after sign-in, and when they open the site's root. */
+/** Whether the user may look people up at all: an analyst (figures) or a privacy officer (reviews) may not. */
+export function seesPeople(p: Principal): boolean {
+  return can(p, 'search', 'Patient').allowed;
+}
+
+/** Whether the user has a work list: a role that may not read Tasks has none. */
+const takesWork = (p: Principal) => can(p, 'search', 'Task').allowed;
+
+/** Where a user lands after sign-in, and when they open the site's root: the first page that is theirs. */
 export function homeOf(p: Principal): string {
   if (allowed(p, 'admin.users.manage')) return '/admin';
   if (allowed(p, 'breakglass.review')) return '/break-glass-review';
-  return allowed(p, 'workspace.use') ? '/work' : '/my-record';
+  if (!allowed(p, 'workspace.use')) return '/my-record';
+  if (takesWork(p)) return '/work';
+  return allowed(p, 'aggregate.read') ? '/outcomes' : '/services';
 }
 
 /** The header's menu for a user; `current` names the item of the page shown. */
@@ -39,9 +49,9 @@ export function navFor(p: Principal, current: string): NavItem[] {
   }
   if (allowed(p, 'workspace.use')) {
     return [
-      { href: '/work', text: 'My work', current: current === 'work' },
-      { href: '/caseload', text: 'My people', current: current === 'caseload' },
-      { href: '/people', text: 'Find a person', current: current === 'people' },
+      // No dead ends: a role with no work list, or that sees no one's record, is not offered them.
+      ...(takesWork(p) ? [{ href: '/work', text: 'My work', current: current === 'work' }] : []),
+      ...(seesPeople(p) ? [{ href: '/caseload', text: 'My people', current: current === 'caseload' }, { href: '/people', text: 'Find a person', current: current === 'people' }] : []),
       { href: '/services', text: 'Find a service', current: current === 'services' },
       ...(can(p, 'search', 'ServiceRequest').allowed ? [{ href: '/referrals', text: 'Referrals', current: current === 'referrals' }] : []),
       ...(allowed(p, 'discharge.board') ? [{ href: '/discharge', text: 'Discharges', current: current === 'discharge' }] : []),
@@ -114,7 +124,7 @@ export class WebContext {
     req.principal ??= principal;
     auditContextOf(req).principal ??= principal;
     const detail = principal.kind === 'staff' ? `${ROLE_NAMES[principal.role]}, ${await this.orgName(principal.organizationId)}` : principal.kind === 'resident' ? 'Resident' : 'Carer';
-    return { live, principal, viewer: { name: live.user.displayName, detail, csrfToken: live.session.csrfToken, kind: principal.kind === 'client' ? 'staff' : principal.kind } };
+    return { live, principal, viewer: { name: live.user.displayName, detail, csrfToken: live.session.csrfToken, kind: principal.kind === 'client' ? 'staff' : principal.kind, home: homeOf(principal) } };
   }
 
   send(reply: FastifyReply, status: number, body: string): FastifyReply {

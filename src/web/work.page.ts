@@ -77,10 +77,12 @@ export function worklistBody(list: Worklist, o: { orgName: string; done?: string
     html`${statusTag(it.status)}<br><span class="nhsuk-body-s">${it.mine ? 'You' : it.ownerName ?? 'Unassigned'}</span>`,
   ]);
   const empty = list.items.length === 0
-    ? html`<p>${o.noWork ?? (list.counts.all === 0 ? 'You have no open work. New tasks for you or your team will appear here.' : `Nothing in “${VIEW_TEXT[list.view]}” with these filters.`)}</p>`
+    ? html`<p>${list.counts.all === 0 ? 'You have no open work. New tasks for you or your team will appear here.' : `Nothing in “${VIEW_TEXT[list.view]}” with these filters.`}</p>`
     : table({ caption: `${VIEW_TEXT[list.view]}${f.patientId ? ' for this person' : ''}`, head: ['Person', 'What is asked', 'Asked by', 'Due', 'Status and owner'], rows, responsive: true });
   const next = list.next ? { href: `/work${query({ ...keep, view: list.view === 'all' ? undefined : list.view, cursor: list.next })}` } : undefined;
   const first = f.cursor ? { href: `/work${query({ ...keep, view: list.view === 'all' ? undefined : list.view })}` } : undefined;
+  // A role with no work list is told so, without tabs, filters or a link to find people it may not see.
+  if (o.noWork) return html`${errorSummary(o.errors)}<h1>My work</h1><p>${o.noWork}</p>`;
   return html`${o.done && DONE_TEXT[o.done] ? notificationBanner({ kind: 'success', heading: DONE_TEXT[o.done] }) : ''}
   ${errorSummary(o.errors)}
   <h1>My work</h1>

@@ -52,11 +52,23 @@ describe('My people: a caseload to find one’s own people without an NHS number
     expect((await b.get('/caseload?cursor=not-a-cursor')).status).toBe(400);
   });
 
-  it('a role with no one in its care is told so; residents are sent to the portal', async () => {
+  it('a role that sees no one\'s record is neither offered My people and Find a person nor shown them empty; residents are sent to the portal', async () => {
     await createStaff(t.platform, 'analyst.caseload', CARE_PASSWORD, [{ organizationId: CARE_ORGS.gp, role: 'icb-analyst' }]);
     const a = new Browser(t);
     await a.signIn('analyst.caseload');
-    expect((await a.get('/caseload')).body).toContain('Nobody is recorded as in your care yet.');
+    for (const path of ['/caseload', '/people', '/people?by=nhs&nhs-number=9990000018']) {
+      const res = await a.get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.body, path).toContain('Your role does not see people’s records, so no one can be listed or found here.');
+      expect(res.body, path).not.toContain('href="/caseload"');
+      expect(res.body, path).not.toContain('href="/people"');
+    }
+    // Staff who see people are still offered both.
+    const nurse = new Browser(t);
+    await nurse.signIn(CARE_USERS.nurse.username);
+    const mine = await nurse.get('/caseload');
+    expect(mine.body).toContain('href="/people"');
+    expect(mine.body).toContain('href="/caseload"');
     const r = new Browser(t);
     await r.signIn(CARE_USERS.resident.username);
     expect((await r.get('/caseload')).headers.location).toBe('/my-record');

@@ -12,7 +12,7 @@ import { frailtyCard } from '../proactive-care.page.js';
 import { breakGlassBanner, recordBody } from '../record.page.js';
 import { readDate } from '../components/index.js';
 import { timelineFromPage } from '../timeline-form.js';
-import { fieldErrorOf, navFor, one, type WebContext } from '../web-context.js';
+import { fieldErrorOf, navFor, one, seesPeople, type Signed, type WebContext } from '../web-context.js';
 
 /** The staff workspace's people pages: find a person, their record, and emergency access. */
 export async function peopleRoutes(app: FastifyInstance, opts: { web: WebContext }): Promise<void> {
@@ -20,9 +20,14 @@ export async function peopleRoutes(app: FastifyInstance, opts: { web: WebContext
   const { people, summaries, caseload } = web.platform.recordView;
   const { breakGlass } = web.platform.access;
 
+  // A role that sees no one's record (an analyst, a privacy officer) is told so on either page, not shown an empty one.
+  const noPeople = (title: string, s: Signed, current: string) =>
+    page({ title, viewer: s.viewer, nav: navFor(s.principal, current), body: html`<h1>${title}</h1><p>Your role does not see people’s records, so no one can be listed or found here.</p>` });
+
   app.get('/people', async (req, reply) => {
     const s = await web.need(req, reply, 'workspace', 'people');
     if (!s) return reply;
+    if (!seesPeople(s.principal)) return web.send(reply, 200, noPeople('Find a person', s, 'people'));
     const q = req.query as Record<string, unknown>;
     const by = one(q.by);
     const form: SearchForm = {
@@ -59,6 +64,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { web: WebContext
   app.get('/caseload', async (req, reply) => {
     const s = await web.need(req, reply, 'workspace', 'caseload');
     if (!s) return reply;
+    if (!seesPeople(s.principal)) return web.send(reply, 200, noPeople('My people', s, 'caseload'));
     const audit = auditContextOf(req);
     audit.interaction = 'search';
     audit.resourceType = 'Patient';

@@ -182,14 +182,17 @@ describe('My work and a task, in the workspace', () => {
     const rec = new Browser(t);
     expect(await rec.signIn(CARE_USERS.receptionist.username)).toBe('/work');
     expect((await rec.get('/work')).status).toBe(200);
-    // A role that reads no Task (an ICB analyst) is told so, on every list, never a 5xx.
+    // A role that reads no Task (an ICB analyst) lands on its own page, is not offered a work list,
+    // and is told so if it opens one anyway, on every list, never a 5xx.
     await createStaff(t.platform, 'analyst.test', CARE_PASSWORD, [{ organizationId: CARE_ORGS.gp, role: 'icb-analyst' }]);
     const analyst = new Browser(t);
-    expect(await analyst.signIn('analyst.test')).toBe('/work');
+    expect(await analyst.signIn('analyst.test')).toBe('/outcomes');
+    expect((await analyst.get('/')).headers.location).toBe('/outcomes');
     for (const q of ['', '?view=mine', '?view=pool', '?view=overdue', '?sort=-due']) {
       const res = await analyst.get(`/work${q}`);
       expect(res.status, q).toBe(200);
       expect(res.body, q).toContain('Your role does not take tasks');
+      expect(res.body, q).not.toContain('href="/work"');
     }
   });
 });
