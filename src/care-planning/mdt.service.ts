@@ -15,6 +15,8 @@ import { MdtRepository } from './mdt.repository.js';
 import { PlanRepository } from './plan.repository.js';
 import { actionOf, type Named, type PlanAction } from './plan.view.js';
 import { nameOf } from './plan.service.js';
+import { ext } from '../synth/fhir.helpers.js';
+import { loadGeography } from '../outcomes/place.directory.js';
 
 export interface MeetingSummary {
   id: string;
@@ -57,6 +59,7 @@ export class MdtService {
   private readonly repo = new MdtRepository();
   private readonly plans = new PlanRepository();
   private readonly visibility = new VisibilityRepository();
+  private readonly districts = new Map(loadGeography().districts.map((d) => [d.id, d.name]));
 
   constructor(private readonly resources: ResourceService, private readonly tasks: TaskService, private readonly clock: Clock) {}
 
@@ -235,12 +238,31 @@ export class MdtService {
     return out;
   }
 
-  /** Organisations to invite to a meeting. */
-  async organisations(): Promise<Named[]> {
-    const res = await this.resources.db.query<{ id: string; content: string }>(
-      "SELECT id, content FROM resource WHERE resource_type = 'Organization' AND NOT deleted ORDER BY content::jsonb ->> 'name' LIMIT 200",
+  /**
+   * Organisations to invite to a meeting, every one of them: those serving all of Kent and Medway
+   * (trusts, the councils, the ICB: no district) and those in the district of the caller's
+   * organisation; for a caller whose organisation serves everywhere, all. (It was the first 200 by
+   * name, "Acol Chemist" to "Ashgrove Care Home": no council or trust could be chosen, and nothing said so.)
+   */
+  /** A district's name ('tonbridge-and-malling' → 'Tonbridge and Malling'), from the reference geography. */
+  districtName(id: string): string {
+    return this.districts.get(id) ?? id;
+  }
+
+  async organisations(p: Principal): Promise<{ organisations: Named[]; district?: string }> {
+    const res = await this.resources.db.query<{ id: string; name: string | null; district: string | null }>(
+      `WITH o AS (
+         SELECT r.id, r.content::jsonb ->> 'name' AS name,
+                (SELECT x ->> 'valueString' FROM jsonb_array_elements(coalesce(r.content::jsonb -> 'extension', '[]'::jsonb)) x WHERE x ->> 'url' = $1 LIMIT 1) AS district
+           FROM resource r WHERE r.resource_type = 'Organization' AND NOT r.deleted),
+       mine AS (SELECT district FROM o WHERE id = $2)
+       SELECT o.id, o.name, (SELECT district FROM mine) AS district FROM o
+        WHERE o.district IS NULL OR (SELECT district FROM mine) IS NULL OR o.district = (SELECT district FROM mine)
+        ORDER BY o.name, o.id`,
+      [ext.district, p.kind === 'staff' ? p.organizationId : ''],
     );
-    return res.rows.map((r) => ({ reference: `Organization/${r.id}`, name: (JSON.parse(r.content).name as string) ?? r.id }));
+    const district = res.rows[0]?.district ?? undefined;
+    return { organisations: res.rows.map((r) => ({ reference: `Organization/${r.id}`, name: r.name ?? r.id })), ...(district ? { district } : {}) };
   }
 
   private async item(p: Principal, meetingId: string, itemId: string): Promise<MeetingPerson> {

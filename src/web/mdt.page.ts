@@ -16,7 +16,7 @@ export const MDT_DONE: Record<string, string> = {
 const when = (iso: string) => `${formatDate(iso)}, ${iso.slice(11, 16)}`;
 
 export function meetingsBody(o: {
-  upcoming: MeetingSummary[]; past: MeetingSummary[]; organisations: { value: string; text: string }[]; errors: FieldErrors;
+  upcoming: MeetingSummary[]; past: MeetingSummary[]; organisations: { value: string; text: string }[]; districtName?: string; errors: FieldErrors;
   values: Record<string, string | undefined>; chosen: string[]; date: DateParts; csrfToken: string; canArrange: boolean; done?: string;
 }): Html {
   const list = (ms: MeetingSummary[], caption: string) => ms.length
@@ -32,7 +32,10 @@ export function meetingsBody(o: {
     ${textInput({ name: 'title', label: 'Name of the meeting', hint: 'For example, "Riverside PCN frailty MDT"', errors: o.errors, value: o.values.title, width: 30 })}
     ${dateInput({ name: 'date', label: 'Date', errors: o.errors, value: o.date })}
     ${textInput({ name: 'time', label: 'Time', hint: 'For example, 13:30', errors: o.errors, value: o.values.time, width: 5 })}
-    ${checkboxes({ name: 'organisations', label: 'Organisations taking part', hint: 'Your own organisation always takes part', errors: o.errors, values: o.chosen, items: o.organisations })}
+    ${checkboxes({
+      name: 'organisations', label: 'Organisations taking part', errors: o.errors, values: o.chosen, items: o.organisations, filter: 'Find an organisation in this list',
+      hint: `${o.districtName ? `Every organisation serving all of Kent and Medway, and every one in ${o.districtName}` : 'Every organisation in Kent and Medway'}, by name (${o.organisations.length}). Your own organisation always takes part.`,
+    })}
     ${button('Arrange the meeting')}
   </form>` : ''}`;
 }

@@ -40,8 +40,19 @@ describe('care planning in Chromium', () => {
     await page.fill('#date-month', when.month);
     await page.fill('#date-year', when.year);
     await page.fill('#time', '13:00');
+    // The list is long: typing narrows it, and what is ticked stays in view.
+    const items = page.locator('.nhsuk-checkboxes__item');
+    const total = await items.count();
+    await page.fill('#organisations-filter', 'maidstone');
     await page.check('label:has-text("Adult Social Care, Maidstone")');
+    await page.fill('#organisations-filter', 'carers');
+    await page.press('#organisations-filter', 'Enter');
+    expect(new URL(page.url()).pathname).toBe('/mdt');
+    expect(await page.locator('#organisations-filter-status').innerText()).toMatch(new RegExp(`^\\d+ of ${total} shown$`));
+    expect(await page.isVisible('label:has-text("Adult Social Care, Maidstone")')).toBe(true);
+    expect(await items.filter({ hasText: 'Weald General Hospital' }).isVisible()).toBe(false);
     await page.check('label:has-text("Carers\' Support Maidstone")');
+    await expectAccessible(page);
     await Promise.all([page.waitForURL(/done=arranged/), page.click('button:has-text("Arrange the meeting")')]);
     expect(await page.locator('h1').innerText()).toBe('Riverside neighbourhood MDT');
 

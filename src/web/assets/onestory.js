@@ -53,3 +53,28 @@ for (const form of document.querySelectorAll('form[data-loading]')) {
     form.setAttribute('aria-busy', 'true');
   });
 }
+
+/** A long list of checkboxes narrowed by name as the user types; ticked ones always stay in view. */
+for (const list of document.querySelectorAll('[data-filter]')) {
+  const id = `${list.querySelector('input')?.name ?? 'list'}-filter`;
+  const group = document.createElement('div');
+  group.className = 'nhsuk-form-group';
+  group.innerHTML = `<label class="nhsuk-label" for="${id}"></label><input class="nhsuk-input nhsuk-input--width-20" id="${id}" type="search" autocomplete="off"><p class="nhsuk-body-s" aria-live="polite" id="${id}-status"></p>`;
+  group.querySelector('label').textContent = list.getAttribute('data-filter');
+  list.before(group);
+  const input = group.querySelector('input');
+  const status = group.querySelector('p');
+  const items = [...list.querySelectorAll('.nhsuk-checkboxes__item')];
+  // Enter here narrows the list; it does not send the form the list belongs to.
+  input.addEventListener('keydown', (e) => { if (e.key === 'Enter') e.preventDefault(); });
+  input.addEventListener('input', () => {
+    const words = input.value.trim().toLowerCase();
+    let shown = 0;
+    for (const item of items) {
+      const show = !words || item.querySelector('input').checked || item.textContent.toLowerCase().includes(words);
+      item.hidden = !show;
+      if (show) shown++;
+    }
+    status.textContent = words ? `${shown} of ${items.length} shown` : '';
+  });
+}

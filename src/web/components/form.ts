@@ -91,7 +91,7 @@ export interface Choice {
   hint?: string;
 }
 
-function choices(kind: 'radios' | 'checkboxes', o: FieldOptions & { items: Choice[]; checked: string[]; inline?: boolean; legendSize?: 's' | 'm' | 'l' }): Html {
+function choices(kind: 'radios' | 'checkboxes', o: FieldOptions & { items: Choice[]; checked: string[]; inline?: boolean; legendSize?: 's' | 'm' | 'l'; filter?: string }): Html {
   const err = errorOf(o.errors, o.name);
   const legendClass = o.isPageHeading ? 'nhsuk-fieldset__legend nhsuk-fieldset__legend--l' : `nhsuk-fieldset__legend nhsuk-fieldset__legend--${o.legendSize ?? 's'}`;
   const legend = o.isPageHeading ? html`<legend class="${legendClass}"><h1 class="nhsuk-fieldset__heading">${o.label}</h1></legend>` : html`<legend class="${legendClass}">${o.label}</legend>`;
@@ -99,7 +99,7 @@ function choices(kind: 'radios' | 'checkboxes', o: FieldOptions & { items: Choic
   return html`<div class="${groupClass(o.errors, o.name)}">
   <fieldset class="nhsuk-fieldset"${describedBy(o.hint && `${o.name}-hint`, err && `${o.name}-error`)}>
     ${legend}${hintOf(o.name, o.hint)}${errorMessage(o.errors, o.name)}
-    <div class="nhsuk-${kind}${o.inline ? ` nhsuk-${kind}--inline` : ''}" data-module="nhsuk-${kind}">
+    <div class="nhsuk-${kind}${o.inline ? ` nhsuk-${kind}--inline` : ''}" data-module="nhsuk-${kind}"${o.filter ? html` data-filter="${o.filter}"` : ''}>
       ${o.items.map((c, i) => {
         // The first item carries the field's own id, so the error summary's link lands on it.
         const id = i === 0 ? o.name : `${o.name}-${i + 1}`;
@@ -116,7 +116,8 @@ function choices(kind: 'radios' | 'checkboxes', o: FieldOptions & { items: Choic
 
 export const radios = (o: FieldOptions & { items: Choice[]; value?: string; inline?: boolean; legendSize?: 's' | 'm' | 'l' }) =>
   choices('radios', { ...o, checked: o.value ? [o.value] : [] });
-export const checkboxes = (o: FieldOptions & { items: Choice[]; values: string[]; legendSize?: 's' | 'm' | 'l' }) =>
+/** `filter`: for a long list, the label of a box that narrows it by name as the user types (with JavaScript; the whole list without). */
+export const checkboxes = (o: FieldOptions & { items: Choice[]; values: string[]; legendSize?: 's' | 'm' | 'l'; filter?: string }) =>
   choices('checkboxes', { ...o, checked: o.values });
 
 export function select(o: FieldOptions & { items: Choice[]; value?: string; blank?: string }): Html {

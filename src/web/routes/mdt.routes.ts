@@ -31,12 +31,13 @@ export async function mdtRoutes(app: FastifyInstance, opts: { web: WebContext })
     audit.interaction = 'search';
     audit.resourceType = 'Appointment';
     const { upcoming, past } = await mdt.list(s.principal);
-    const orgs = await mdt.organisations();
+    const { organisations: orgs, district } = await mdt.organisations(s.principal);
     const own = s.principal.kind === 'staff' ? `Organization/${s.principal.organizationId}` : '';
     return web.send(reply, status, page({
       title: 'MDT meetings', viewer: s.viewer, nav: navFor(s.principal, 'mdt'), error: errors.length > 0,
       body: meetingsBody({
         upcoming, past, organisations: orgs.filter((o) => o.reference !== own).map((o) => ({ value: o.reference.slice('Organization/'.length), text: o.name })),
+        ...(district ? { districtName: mdt.districtName(district) } : {}),
         errors, values, chosen, date, csrfToken: s.viewer.csrfToken, canArrange: can(s.principal, 'mdt.manage', undefined).allowed, ...(done ? { done } : {}),
       }),
     }));

@@ -133,3 +133,37 @@ describe('MDT meetings on the web', () => {
     expect(lists.body).toContain('MDT actions due');
   });
 });
+
+describe('MDT meetings: the organisations that may take part', () => {
+  const DISTRICT = 'https://onestory.example/fhir/StructureDefinition/district';
+  const org = (id: string, name: string, district?: string) => t.platform.resources.update('Organization', id, {
+    resourceType: 'Organization', id, active: true, name, ...(district ? { extension: [{ url: DISTRICT, valueString: district }] } : {}),
+  });
+  const offered = (body: string) => [...body.matchAll(/name="organisations" type="checkbox" value="([^"]+)"/g)].map((m) => m[1]);
+
+  it('offers every one (it was the first 200 by name), then those serving everywhere and in the GP\'s own district', async () => {
+    // 210 chemists in Swale sort before everything else; a council serving everywhere sorts last.
+    for (let i = 0; i < 210; i += 30) await Promise.all(Array.from({ length: 30 }, (_, k) => org(`org-mdt-ch-${i + k}`, `Aaa Chemist ${String(i + k).padStart(3, '0')}`, 'swale')));
+    await org('org-mdt-zz-council', 'Zzz Borough Council');
+    await org('org-mdt-charity', 'Maidstone Carers Together', 'maidstone');
+    const b = new Browser(t);
+    await b.signIn(PLAN_USERS.gp.username);
+    const all = offered((await b.get('/mdt')).body);
+    expect(all).toContain('org-mdt-zz-council');
+    expect(all).toContain('org-mdt-ch-209');
+    expect(all).toContain('org-mdt-charity');
+    expect(all.length).toBe(await count('Organization') - 1);
+
+    // Once the GP's practice is placed in Maidstone: everyone serving all of Kent and Medway and
+    // everyone in Maidstone, and no Swale chemist; the hint says which.
+    const practice = JSON.parse((await t.platform.db.query<{ content: string }>("SELECT content FROM resource WHERE resource_type = 'Organization' AND id = $1", [PLAN_USERS.gp.organizationId])).rows[0].content);
+    await t.platform.resources.update('Organization', practice.id, { ...practice, meta: undefined, extension: [...(practice.extension ?? []), { url: DISTRICT, valueString: 'maidstone' }] });
+    const page = (await b.get('/mdt')).body;
+    const near = offered(page);
+    expect(near).toContain('org-mdt-zz-council');
+    expect(near).toContain('org-mdt-charity');
+    expect(near.some((id) => id.startsWith('org-mdt-ch-'))).toBe(false);
+    expect(page).toContain('Every organisation serving all of Kent and Medway, and every one in Maidstone');
+    expect(page).toContain('data-filter="Find an organisation in this list"');
+  });
+});
