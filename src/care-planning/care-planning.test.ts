@@ -192,4 +192,19 @@ describe('the personalised care and support plan', () => {
     expect(back.view).toEqual(current!.view);
     expect(back.plan).toEqual(current!.plan);
   });
+
+  it('names whoever it refers to without a name, as far as the reader may see them, and dates its changes in words', async () => {
+    const plans = t.platform.carePlanning.plans;
+    const { current } = await plans.forPerson(nurse, 'pat-hollis');
+    // As a partner (or the synthetic population) may write it: references with no display.
+    const { meta: _meta, ...plan } = current!.plan;
+    await t.platform.resources.update('CarePlan', plan.id!, {
+      ...plan, contributor: [{ reference: 'Patient/pat-hollis' }, { reference: 'Practitioner/pr-gp' }, { reference: 'RelatedPerson/rp-hollis' }, { reference: 'Organization/org-closed-long-ago' }],
+    });
+    for (const reader of [margaret, nurse]) {
+      const { current: seen } = await plans.forPerson(reader, 'pat-hollis');
+      expect(seen!.view.involved.map((i) => i.name)).toEqual(['Margaret Hollis', 'Helen Shah', 'Peter Hollis', 'Name not recorded, or not shown to you']);
+      expect(seen!.view.contributions.map((c) => c.text)).toContain('Set the next review for 20 March 2026');
+    }
+  });
 });

@@ -20,6 +20,8 @@ import {
 import { lockPerson, personalisedPlanRule } from './care-planning.write-rules.js';
 import { PlanRepository } from './plan.repository.js';
 import { hashOfView, planViewOf, type Contingency, type PlanView } from './plan.view.js';
+import { referenceNames } from '../workflow/reference-names.js';
+import { formatDate } from '../record-view/fhir-text.js';
 
 /** A plan as a command returns it, with the version to send back with the next command. */
 export interface LoadedPlan {
@@ -182,7 +184,7 @@ export class PlanService {
   async setReview(p: Principal, planId: string, versionId: number, date: string | undefined, owner: string | undefined, ownerName?: string): Promise<LoadedPlan> {
     if (!date || !ISO_DATE.test(date)) throw badRequest('Enter the date of the next review', 'review-day');
     if (!owner || !OWNER.test(owner)) throw badRequest('Choose who leads the review', 'review-owner');
-    return this.change(p, planId, versionId, 'plan.edit', `Set the next review for ${date}`, (plan) => ({
+    return this.change(p, planId, versionId, 'plan.edit', `Set the next review for ${formatDate(date)}`, (plan) => ({
       ...plan,
       extension: [...(plan.extension ?? []).filter((x) => x.url !== PCSP_EXT.review && x.url !== PCSP_EXT.reviewRequested), {
         url: PCSP_EXT.review, extension: [{ url: 'date', valueDate: date }, { url: 'owner', valueReference: { reference: owner, ...(ownerName ? { display: ownerName } : {}) } }],
@@ -430,7 +432,22 @@ export class PlanService {
     const taskIds = (plan.activity ?? []).flatMap((a) => { const k = localReference(a.reference?.reference); return k?.type === 'Task' ? [k.id] : []; });
     const goals = new Map([...(await this.repo.visible(this.db, restriction, 'Goal', goalIds))].map(([id, r]) => [id, JSON.parse(r.content) as Goal]));
     const tasks = new Map([...(await this.repo.visible(this.db, restriction, 'Task', taskIds))].map(([id, r]) => [id, JSON.parse(r.content) as Task]));
-    return { plan, versionId, view: planViewOf(plan, versionId, goals, tasks), goals, tasks };
+    const view = planViewOf(plan, versionId, goals, tasks);
+    await this.nameUnnamed(p, now, view);
+    return { plan, versionId, view, goals, tasks };
+  }
+
+  /**
+   * Names whoever the plan refers to without a name (a reference written with no display, as a
+   * partner's or the synthetic population's may be), as far as the caller may see them: a resident
+   * was shown "Organization/org-pcn-u82010" as who will do an action, and "Patient/pat-1065" as who was involved.
+   */
+  private async nameUnnamed(p: Principal, now: Date, view: PlanView): Promise<void> {
+    const unnamed = [...view.involved, ...view.actions.flatMap((a) => (a.who ? [a.who] : [])), ...(view.review?.owner ? [view.review.owner] : [])]
+      .filter((n) => n.name === n.reference);
+    if (unnamed.length === 0) return;
+    const names = await referenceNames(this.db, p, now, unnamed.map((n) => n.reference));
+    for (const n of unnamed) n.name = names.get(n.reference) ?? 'Name not recorded, or not shown to you';
   }
 
   /** Who the caller is, as a reference a plan can name (staff: their Practitioner; the person: their Patient). */

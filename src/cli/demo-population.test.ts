@@ -136,6 +136,9 @@ describe('the demo: discharges (src/discharge/discharge.demo.ts)', () => {
     for (const s of ['requested', 'accepted', 'in-progress', 'on-hold', 'completed', 'cancelled']) expect(states, s).toContain(s);
     expect(b.stays.some((s) => s.planNotice === 'in-time')).toBe(true);
     expect(b.wards.length).toBe(3);
+    // The plans' words for the person say a day as people do ("On 3 July 2025"), not "On 2025-07-03".
+    const iso = await t.platform.db.query("SELECT id FROM resource WHERE NOT deleted AND content ~ 'On [0-9]{4}-[0-9]{2}-[0-9]{2}' LIMIT 5");
+    expect(iso.rows).toEqual([]);
   });
 
   it('gives the community nurse a board and the social worker a hub with referrals and day-91 follow-ups; the carer a plan', async () => {

@@ -2,7 +2,7 @@ import type { CarePlan, Encounter, EpisodeOfCare, Patient, Resource, ServiceRequ
 import type { DemoAccount } from '../access/identity/demo-accounts.js';
 import { recordedByTag } from '../access/policy/policy-codes.js';
 import type { Platform } from '../platform.js';
-import { ageOn } from '../record-view/fhir-text.js';
+import { ageOn, formatDate } from '../record-view/fhir-text.js';
 import { hashString, Prng } from '../synth/prng.js';
 import type { TaskStatus } from '../workflow/task.vocabulary.js';
 import { TASK_KIND_SYSTEM, TASK_KINDS } from '../workflow/task.vocabulary.js';
@@ -147,7 +147,7 @@ export async function seedDemoDischarge(platform: Platform, accounts: DemoAccoun
     if (shared) {
       const words: Record<PlanPart, string> = {
         where: pathway === '3' ? 'To a care home near your family, chosen with you' : pathway === '2' ? 'To a rehabilitation bed in a community hospital for a few weeks' : 'Home',
-        when: `On ${isoDay(carerPerson ? today + 1 : expected ?? today + 2)}, usually in the late morning. Hospital transport will take you.`,
+        when: `On ${formatDate(isoDay(carerPerson ? today + 1 : expected ?? today + 2))}, usually in the late morning. Hospital transport will take you.`,
         support: pathway === '1' ? 'The council’s reablement team will visit up to four times a day for up to six weeks to help you get back on your feet.' : 'Your GP practice and the community nurses will know you are home.',
         contact: 'Call the ward if you have questions before you leave. After you are home, call your GP practice, or 111 if it is urgent.',
         medicines: 'You will go home with two weeks of your medicines. A new water tablet in the morning; your other tablets are the same as before.',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refPrincipal } from '../referrals/referral.fixtures.js';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
-import { displayNameOf } from './worklist.service.js';
+import { displayNameOf } from './reference-names.js';
 
 describe('who asked and who owns a task, as the lists name them', () => {
   let t: TestPlatform;

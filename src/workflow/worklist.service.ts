@@ -4,9 +4,10 @@ import type { Principal } from '../access/principal.js';
 import type { Queryable } from '../db/database.js';
 import { NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { badRequest } from '../fhir/outcome.js';
-import { isValidId, localReference } from '../fhir/reference.js';
+import { isValidId } from '../fhir/reference.js';
 import { Params } from '../fhir/search.repository.js';
-import { ageOn, conceptText, nameOf } from '../record-view/fhir-text.js';
+import { ageOn, nameOf } from '../record-view/fhir-text.js';
+import { referenceNames } from './reference-names.js';
 import { OUTCOME_NOTE, TASK_KIND_SYSTEM, TASK_KINDS, TASK_STATUSES, type TaskStatus } from './task.vocabulary.js';
 import { WORK_VIEWS, WorklistRepository, type WorkCounts, type WorklistFilter, type WorkOwners, type WorkView } from './worklist.repository.js';
 
@@ -132,33 +133,8 @@ export class WorklistService {
 
   /** Display names of the practitioners, organisations and teams named, as far as the caller may see them. */
   async displayNames(p: Principal, now: Date, refs: (string | undefined)[]): Promise<Map<string, string>> {
-    const wanted = [...new Set(refs.map((r) => localReference(r)).filter((r) => r && ['Practitioner', 'PractitionerRole', 'Organization', 'CareTeam', 'HealthcareService'].includes(r.type)).map((r) => `${r!.type}/${r!.id}`))];
-    if (wanted.length === 0) return new Map();
-    const params = new Params();
-    const types = params.add(wanted.map((w) => w.split('/')[0]), 'text[]');
-    const ids = params.add(wanted.map((w) => w.split('/')[1]), 'text[]');
-    const r = restrictionFor(p, now)('n', '', params);
-    const res = await this.db.query<{ resource_type: string; id: string; content: string }>(
-      `SELECT n.resource_type, n.id, n.content FROM resource n
-        WHERE (n.resource_type, n.id) IN (SELECT * FROM unnest(${types}, ${ids})) AND NOT n.deleted${r ? ` AND ${r}` : ''}`,
-      params.values,
-    );
-    return new Map(res.rows.map((row) => [`${row.resource_type}/${row.id}`, displayNameOf(row.resource_type, JSON.parse(row.content))]));
+    return referenceNames(this.db, p, now, refs, ['Practitioner', 'PractitionerRole', 'Organization', 'CareTeam', 'HealthcareService']);
   }
-}
-
-/**
- * How a list names who asked or who owns a task. A PractitionerRole has no name of its own: it is
- * its practitioner and role ("Karen Mensah, General practitioner"); a list once showed the word
- * "PractitionerRole" for every task a role asked.
- */
-export function displayNameOf(type: string, r: any): string {
-  if (type === 'PractitionerRole') {
-    const who = typeof r?.practitioner?.display === 'string' ? r.practitioner.display.trim() : '';
-    const role = conceptText(r?.code?.[0]);
-    return [who, role].filter(Boolean).join(', ') || 'A member of staff (name not recorded)';
-  }
-  return nameOf(r) || 'Name not recorded';
 }
 
 /** A Task as a worklist row shows it. */
