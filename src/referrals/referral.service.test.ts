@@ -204,6 +204,8 @@ describe('referrals between partners: the lifecycle, duplicates, consent and the
     const esc = await t.platform.db.query<{ content: string }>(`SELECT content FROM resource WHERE resource_type = 'Task' AND content LIKE $1`, [`%${r.task!.id}|acknowledge%`]);
     expect(esc.rows).toHaveLength(1);
     expect(JSON.parse(esc.rows[0].content).owner.reference).toBe(`Organization/${REF.vcsA}`);
+    // Its words are for people (staff, and the person on their record): the service's name and the day and time.
+    expect(JSON.parse(esc.rows[0].content).description).toBe('Referral to Befriending, Ashford not acknowledged in time: it was due by 10 March 2026, 15:00');
     // Acknowledged late (the breach stays shown), then on hold for 4 days waiting for information: the decision is due 4 days later.
     r = (await referrals.act(PEOPLE.vcsA, r.id, 'acknowledge', r.taskVersion!))!;
     expect(r.clocks[0].stoppedAt?.toISOString()).toBe('2026-03-10T16:00:00.000Z');

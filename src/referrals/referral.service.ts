@@ -12,7 +12,7 @@ import { badRequest, conflict, FhirError, forbidden, invalidResource, issue, not
 import { isValidId, localReference } from '../fhir/reference.js';
 import type { RequestContext } from '../fhir/request-context.js';
 import type { ResourceService } from '../fhir/resource.service.js';
-import { humanName } from '../record-view/fhir-text.js';
+import { formatDate, formatDateTime, humanName } from '../record-view/fhir-text.js';
 import { cleanText, ESCALATION_SOURCE } from '../workflow/task.service.js';
 import { OUTCOME_NOTE, TASK_KIND_SYSTEM, TASK_KINDS, TASK_STATUS_TEXT, type TaskStatus } from '../workflow/task.vocabulary.js';
 import { addWorkingDays, slaClocks, slaFor, type SlaClock } from './referral-sla.js';
@@ -566,7 +566,9 @@ export class ReferralService {
       const serviceId = (sr.performer ?? []).map((x) => localReference(x.reference)).find((k) => k?.type === 'HealthcareService')?.id;
       const priority = (PRIORITIES.includes(sr.priority as Priority) ? sr.priority : 'routine') as Priority;
       const authored = new Date(sr.authoredOn ?? t.authoredOn);
-      const clocks = slaClocks(authored, await this.repo.statusHistory(t.id!), slaFor(serviceId ? await readService(this.db, serviceId) : undefined, priority), now);
+      const service = serviceId ? await readService(this.db, serviceId) : undefined;
+      const clocks = slaClocks(authored, await this.repo.statusHistory(t.id!), slaFor(service, priority), now);
+      const serviceName = service?.name ?? sr.performer?.[0]?.display ?? 'the service';
       for (const c of clocks) {
         if (c.stoppedAt || !c.breached || c.paused) continue;
         const key = `${t.id}|${c.kind}`;
@@ -575,7 +577,8 @@ export class ReferralService {
           identifier: [{ system: SLA_ESCALATION_SYSTEM, value: key }],
           status: 'requested', intent: 'order', priority: 'urgent',
           code: { coding: [{ system: TASK_KIND_SYSTEM, code: 'escalation', display: TASK_KINDS.escalation }] },
-          description: `Referral not ${c.kind === 'acknowledge' ? 'acknowledged' : 'decided'} in time: ${sr.subject?.display ?? 'a person'} to ${sr.performer?.[0]?.display ?? 'the service'}, due ${c.due.toISOString().slice(0, 16).replace('T', ' ')}`,
+          // Read by staff and by the person on their record: the service by name and the day in words.
+          description: `Referral to ${serviceName} not ${c.kind === 'acknowledge' ? 'acknowledged' : 'decided'} in time: it was due by ${dueInWords(c.due)}`,
           partOf: [{ reference: `Task/${t.id}` }], focus: { reference: `Task/${t.id}` }, ...(t.for ? { for: t.for } : {}),
           owner: { reference: `Organization/${org.id}` }, authoredOn: now.toISOString(), lastModified: now.toISOString(),
         };
@@ -585,4 +588,10 @@ export class ReferralService {
     }
     return raised;
   }
+}
+
+/** "20 October 2026" for a clock due at midnight, else "20 October 2026, 14:00" (UTC, as recorded). */
+function dueInWords(due: Date): string {
+  const iso = due.toISOString();
+  return iso.slice(11, 16) === '00:00' ? formatDate(iso) : formatDateTime(iso);
 }
