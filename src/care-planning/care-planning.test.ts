@@ -75,6 +75,9 @@ describe('on the FHIR API', () => {
     const second = await fhir(t.app, 'POST', 'EpisodeOfCare', { ...ep, careManager: { reference: 'Practitioner/pr-sw' } });
     expect(second.status).toBe(409);
     expect(second.body.issue[0].diagnostics).toContain('already has a named professional');
+    // Written without a display, as a partner may: the pages name the professional from the record.
+    const here = staffPrincipal({ username: 'gp.api-org', displayName: 'A GP', role: 'gp', organizationId: TEST_ORG_ID });
+    expect((await t.platform.carePlanning.namedProfessionals.of(here, API_PATIENT)).current?.manager).toEqual({ reference: 'Practitioner/pr-gp', name: 'Helen Shah' });
   });
 
   it('an MDT action without an owner or a due date is refused, naming both', async () => {

@@ -12,6 +12,7 @@ import { CARE_COORDINATION_TYPE, HANDOVER_FROM, isCareCoordination } from './car
 import { lockPerson, namedProfessionalRule } from './care-planning.write-rules.js';
 import { PlanRepository } from './plan.repository.js';
 import { nameOf } from './plan.service.js';
+import { referenceNames } from '../workflow/reference-names.js';
 
 export interface NamedProfessional {
   episodeId: string;
@@ -45,10 +46,18 @@ export class NamedProfessionalService {
     const episodes = await this.episodes(p, patientId, now);
     const current = episodes.find((e) => e.e.status === 'active');
     const pending = episodes.find((e) => e.e.status === 'planned' && e.e.extension?.some((x) => x.url === HANDOVER_FROM));
-    return {
+    const out = {
       ...(current ? { current: this.view(current.e, current.versionId) } : {}),
       ...(pending ? { pending: { ...this.view(pending.e, pending.versionId), fromEpisodeId: localReference(pending.e.extension!.find((x) => x.url === HANDOVER_FROM)!.valueReference?.reference)?.id ?? '' } } : {}),
     };
+    // A careManager written without a display (a partner's, the synthetic population's) is named
+    // from the record: a page said "Named professional: Practitioner/prac-01612".
+    const unnamed = [out.current?.manager, out.pending?.manager].filter((m): m is NamedProfessional['manager'] => !!m && m.name === m.reference);
+    if (unnamed.length) {
+      const names = await referenceNames(this.resources.db, p, now, unnamed.map((m) => m.reference));
+      for (const m of unnamed) m.name = names.get(m.reference) ?? 'Name not recorded, or not shown to you';
+    }
+    return out;
   }
 
   /** Names the person's named professional when they have none. */
