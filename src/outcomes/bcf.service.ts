@@ -7,6 +7,7 @@ import { bcfMetrics, financialYear, financialYearOf, loadBcfPlan, windowOf, type
 import type { Indicator, IndicatorRegistry } from './indicator.registry.js';
 import type { MeasureEvaluationService, Period } from './measure-evaluation.service.js';
 import type { OutcomeReportRepository, StoredReport } from './outcome-report.repository.js';
+import { formatDate } from '../record-view/fhir-text.js';
 
 /** How many financial years the view shows at most (the latest). */
 export const BCF_YEARS_SHOWN = 4;
@@ -178,7 +179,7 @@ export class BcfService {
       const before = a?.kent?.figure.score;
       const after = b?.kent?.figure.score;
       if (complete.length < 2) {
-        view.noComparison = `A change needs two complete years in the record; it holds ${complete.length === 1 ? 'one' : 'none'}${recordFrom ? ` (emergency admissions from ${recordFrom})` : ''}.`;
+        view.noComparison = `A change needs two complete years in the record; it holds ${complete.length === 1 ? 'one' : 'none'}${recordFrom ? ` (emergency admissions from ${formatDate(recordFrom)})` : ''}.`;
       } else if (before === null || before === undefined || after === null || after === undefined || a.kent!.figure.suppressed || b.kent!.figure.suppressed || before === 0) {
         view.noComparison = 'Kent\'s figure is suppressed (small numbers) or zero in one of the two years, so no change is shown.';
       } else {

@@ -129,6 +129,8 @@ describe('the Better Care Fund metrics from the record (1,500 residents, financi
     // One complete year only: no change is claimed.
     expect(view.metrics[0].comparison).toBeUndefined();
     expect(view.metrics[0].noComparison).toContain('two complete years');
+    // The day the record starts is said in words, as everywhere on the pages.
+    expect(view.metrics[0].noComparison).toMatch(/\(emergency admissions from \d{1,2} [A-Z][a-z]+ \d{4}\)\.$/);
     expect(view.planSavingPerAdmissionGbp).toBe(1490);
     expect(view.plan.kentPopulation).toBe(1_575_000);
   });

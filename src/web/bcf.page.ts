@@ -4,6 +4,7 @@ import type { BcfMetricView, BcfView, BcfYearFigures, YearStatus } from '../outc
 import type { BcfMetric } from '../outcomes/bcf.definitions.js';
 import type { StoredReport } from '../outcomes/outcome-report.repository.js';
 import { figureText, indicatorCsv } from './outcomes.page.js';
+import { formatDate } from '../record-view/fhir-text.js';
 
 /**
  * The Better Care Fund view (/outcomes/bcf): each metric per financial year for Kent (the plan's
@@ -105,7 +106,7 @@ export function bcfBody(view: BcfView): Html {
   return html`<div class="nhsuk-back-link"><a class="nhsuk-back-link__link" href="/outcomes">All outcomes</a></div>
   <h1><span class="nhsuk-caption-l">Kent is one of 14 national Pioneers of health and social care integration</span>Better Care Fund: Kent's 2014 plan against the record</h1>
   <p class="nhsuk-lede-text">The measures Kent's Better Care Fund plan promised to move, counted from the shared record for each financial year, beside what the plan said and the savings it assumed.</p>
-  <p>Kent's plan covers Kent County Council's area; Medway and the whole system are shown beside it. Counts from 1 to 7 are suppressed and the rest rounded to the nearest 5, so no one can be identified. ${view.recordFrom ? `The record holds emergency admissions from ${view.recordFrom}: years that start before then undercount and are not compared.` : 'The record holds no emergency admissions yet.'}</p>
+  <p>Kent's plan covers Kent County Council's area; Medway and the whole system are shown beside it. Counts from 1 to 7 are suppressed and the rest rounded to the nearest 5, so no one can be identified. ${view.recordFrom ? `The record holds emergency admissions from ${formatDate(view.recordFrom)}: years that start before then undercount and are not compared.` : 'The record holds no emergency admissions yet.'}</p>
   <p><a href="/outcomes/bcf.csv" download>Download every Better Care Fund figure (CSV)</a></p>
   <section class="onestory-section" aria-labelledby="bcf-savings">
     <h2 id="bcf-savings">The plan's savings assumptions</h2>
