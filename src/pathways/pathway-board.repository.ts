@@ -12,6 +12,12 @@ const OPEN_SQL = OPEN_TASK_STATUSES.map((s) => `'${s}'`).join(', ');
  * placements (Encounters it recorded with the placement extension), and the people in its care
  * nearing their 18th birthday (care relationships of its active episodes).
  */
+/**
+ * How many rows of each list the board shows. Each query reads one more, so the board can say when
+ * a list is cut rather than hide the rest (the soonest due, the latest placements, the next birthdays).
+ */
+export const BOARD_LIMIT = { waiting: 500, placements: 200, transitions: 200 } as const;
+
 export class PathwayBoardRepository {
   async waiting(db: Queryable, restriction: RowRestriction, owners: string[]): Promise<{ content: string; patient: string | null }[]> {
     const p = new Params();
@@ -24,7 +30,7 @@ export class PathwayBoardRepository {
         WHERE w.status IN (${OPEN_SQL}) AND w.kind = 'referral' AND w.owner = ANY(${p.add(owners, 'text[]')})
           AND EXISTS (SELECT 1 FROM sp_token k WHERE k.rid = r.rid AND k.code = 'code' AND k.system = ${p.add(MH_PATHWAY_SYSTEM)})
           ${rt ? `AND ${rt}` : ''}
-        ORDER BY w.due NULLS LAST, r.rid LIMIT 500`,
+        ORDER BY w.due NULLS LAST, r.rid LIMIT ${p.add(BOARD_LIMIT.waiting + 1, 'int')}`,
       p.values,
     );
     return res.rows;
@@ -42,7 +48,7 @@ export class PathwayBoardRepository {
           AND r.rid IN (SELECT s.rid FROM sp_token s WHERE s.resource_type = 'Encounter' AND s.code = '_tag' AND s.system = ${p.add(RECORDED_BY_SYSTEM)} AND s.value = ${p.add(org)})
           AND r.content::jsonb -> 'extension' @> ${p.add(JSON.stringify([{ url: OUT_OF_AREA.placement }]), 'jsonb')}
           ${re ? `AND ${re}` : ''}
-        ORDER BY r.last_updated DESC LIMIT 200`,
+        ORDER BY r.last_updated DESC LIMIT ${p.add(BOARD_LIMIT.placements + 1, 'int')}`,
       p.values,
     );
     return res.rows;
@@ -59,7 +65,7 @@ export class PathwayBoardRepository {
           AND (pt.content::jsonb ->> 'birthDate') ~ '^\\d{4}-\\d{2}-\\d{2}$'
           AND ((pt.content::jsonb ->> 'birthDate')::date + interval '18 years') BETWEEN ${p.add(today, 'date')} - interval '30 days' AND ${p.add(today, 'date')} + ${p.add(days, 'int')} * interval '1 day'
           ${rp ? `AND ${rp}` : ''}
-        ORDER BY pt.content::jsonb ->> 'birthDate' LIMIT 200`,
+        ORDER BY pt.content::jsonb ->> 'birthDate' LIMIT ${p.add(BOARD_LIMIT.transitions + 1, 'int')}`,
       p.values,
     );
     return res.rows.map((r) => r.content);

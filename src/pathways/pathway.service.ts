@@ -14,7 +14,7 @@ import type { ResourceService } from '../fhir/resource.service.js';
 import { ageOn, nameOf } from '../record-view/fhir-text.js';
 import { TASK_KIND_SYSTEM, TASK_KINDS, TASK_STATUS_TEXT, type TaskStatus } from '../workflow/task.vocabulary.js';
 import type { WorklistService } from '../workflow/worklist.service.js';
-import { PathwayBoardRepository } from './pathway-board.repository.js';
+import { BOARD_LIMIT, PathwayBoardRepository } from './pathway-board.repository.js';
 import {
   clockOf, isMhPathway, isOutOfAreaReason, MH_PATHWAY_SYSTEM, MH_PATHWAYS, OUT_OF_AREA, OUT_OF_AREA_REASONS, TRANSITION_NOTICE_DAYS, type MhPathway, type OutOfAreaReason,
 } from './pathway.vocabulary.js';
@@ -36,8 +36,11 @@ export interface PlacementItem { id: string; person?: PersonLine; reason?: OutOf
 export interface PathwayBoard {
   waiting: WaitingItem[];
   placements: PlacementItem[];
+  /** Over the placements listed. */
   inappropriateBedDays: number;
   transitions: (PersonLine & { eighteenOn: string })[];
+  /** Lists cut at their limit (`BOARD_LIMIT`): there are more than shown, and the page says so. */
+  cut: { waiting: boolean; placements: boolean; transitions: boolean };
 }
 
 const personOf = (pt: Patient, now: Date): PersonLine => ({
@@ -61,11 +64,13 @@ export class PathwayService {
     const restriction = restrictionFor(p, now);
     const owners = await this.worklist.ownersOf(p);
     const org = p.kind === 'staff' ? p.organizationId : '';
-    const [waitingRows, placementRows, teens] = await Promise.all([
+    const [allWaiting, allPlacements, allTeens] = await Promise.all([
       this.repo.waiting(this.resources.db, restriction, [...owners.mine, ...owners.pools]),
       this.repo.placements(this.resources.db, restriction, org),
       this.repo.nearing18(this.resources.db, restriction, org, isoDay(dayNumber(now)), TRANSITION_NOTICE_DAYS),
     ]);
+    const cut = { waiting: allWaiting.length > BOARD_LIMIT.waiting, placements: allPlacements.length > BOARD_LIMIT.placements, transitions: allTeens.length > BOARD_LIMIT.transitions };
+    const waitingRows = allWaiting.slice(0, BOARD_LIMIT.waiting), placementRows = allPlacements.slice(0, BOARD_LIMIT.placements), teens = allTeens.slice(0, BOARD_LIMIT.transitions);
     const waiting: WaitingItem[] = [];
     for (const row of waitingRows) {
       const t = JSON.parse(row.content) as Task;
@@ -94,7 +99,7 @@ export class PathwayService {
       const b = pt.birthDate!;
       return { ...personOf(pt, now), eighteenOn: `${Number(b.slice(0, 4)) + 18}${b.slice(4, 10)}` };
     });
-    return { waiting, placements, inappropriateBedDays: placements.filter((x) => !x.appropriate).reduce((n, x) => n + x.days, 0), transitions };
+    return { waiting, placements, inappropriateBedDays: placements.filter((x) => !x.appropriate).reduce((n, x) => n + x.days, 0), transitions, cut };
   }
 
   /** Refers a person onto a pathway: a ServiceRequest and a Task for the caller's team, its clock started now. */

@@ -7,6 +7,7 @@ import type { FhirError } from '../fhir/outcome.js';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import { Browser } from '../web/web.test-helpers.js';
 import { NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
+import { BOARD_LIMIT } from './pathway-board.repository.js';
 import { clockOf, durationText } from './pathway.vocabulary.js';
 
 // The mental health pathways: clocks with a frozen clock, the board under the row restriction, a
@@ -208,5 +209,20 @@ describe('the pathway board on a real database', () => {
       expect((await gp2.get('/people/pat-1')).body).not.toContain('/pathways/refer');
       expect(await writes()).toBe(before);
     });
+  });
+
+  it('a list longer than the board shows is cut at its limit, and the page says so and what it counts', async () => {
+    const start = (i: number) => `2026-01-${String(1 + (i % 28)).padStart(2, '0')}`;
+    const recorded = (await t.platform.pathways.board(mh, T0)).placements.length;
+    for (let i = recorded; i <= BOARD_LIMIT.placements; i++) await t.platform.pathways.recordPlacement(mh, { patientId: 'pat-2', where: `Unit ${i}`, start: start(i), reason: 'no-local-bed' });
+    const b = await t.platform.pathways.board(mh, T0);
+    expect(b.placements).toHaveLength(BOARD_LIMIT.placements);
+    expect(b.cut).toEqual({ waiting: false, placements: true, transitions: false });
+    const br = new Browser(t);
+    await br.signIn('mh.test', PASSWORD);
+    const page = await br.get('/pathways');
+    expect(page.body).toContain(`Inappropriate out-of-area bed days in the ${BOARD_LIMIT.placements} placements shown: <strong>${b.inappropriateBedDays}</strong>`);
+    expect(page.body).toContain(`Your organisation has recorded more than ${BOARD_LIMIT.placements} placements`);
+    expect(page.body).not.toContain('people are waiting: these are the');
   });
 });

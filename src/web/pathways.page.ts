@@ -1,8 +1,9 @@
 import { OUT_OF_AREA_REASONS, MH_PATHWAYS, durationText } from '../pathways/pathway.vocabulary.js';
 import type { PathwayBoard, PersonLine } from '../pathways/pathway.service.js';
+import { BOARD_LIMIT } from '../pathways/pathway-board.repository.js';
 import { formatNhsNumber } from '../fhir/nhs-number.js';
 import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
-import { button, csrfField, dateInput, errorSummary, notificationBanner, radios, select, summaryList, table, tag, textInput, type DateParts, type FieldErrors } from './components/index.js';
+import { button, csrfField, dateInput, errorSummary, notificationBanner, notShownNote, radios, select, summaryList, table, tag, textInput, type DateParts, type FieldErrors } from './components/index.js';
 import { html, type Html } from './html.js';
 
 export const PATHWAYS_DONE: Record<string, string> = {
@@ -34,16 +35,22 @@ export function pathwaysBody(b: PathwayBoard, o: { done?: string }): Html {
   const transitions = b.transitions.length === 0 ? html`<p>Nobody in your organisation’s care turns 18 in the next six months.</p>` : table({
     caption: 'Turning 18: plan the move from children’s to adult services', head: ['Person', '18 on'], rows: b.transitions.map((t) => [person(t), formatDate(t.eighteenOn)]),
   });
+  // A list cut at its limit says so (the rest are not hidden in silence), with what it shows first.
+  const more = (on: boolean, words: string) => (on ? notShownNote(words) : '');
   return html`${o.done && PATHWAYS_DONE[o.done] ? notificationBanner({ kind: 'success', heading: PATHWAYS_DONE[o.done] }) : ''}
   <h1>Mental health pathways</h1>
   <p>Referrals on each pathway for your team, with the national or local standard and how long each person has waited.</p>
   <a class="nhsuk-button" data-module="nhsuk-button" href="/pathways/refer">Refer someone onto a pathway</a>
+  ${more(b.cut.waiting, `More than ${BOARD_LIMIT.waiting} people are waiting: these are the ${BOARD_LIMIT.waiting} whose clocks run out soonest. The rest are on your team’s work list.`)}
   ${waiting}
   <h2 class="nhsuk-heading-m">Out-of-area placements</h2>
-  <p>Inappropriate out-of-area bed days: <strong>${String(b.inappropriateBedDays)}</strong></p>
+  <p>Inappropriate out-of-area bed days${b.cut.placements ? ` in the ${BOARD_LIMIT.placements} placements shown` : ''}: <strong>${String(b.inappropriateBedDays)}</strong></p>
+  ${more(b.cut.placements, `Your organisation has recorded more than ${BOARD_LIMIT.placements} placements: these are the ${BOARD_LIMIT.placements} changed most recently, and the bed days count only these.`)}
   ${placements}
   <p><a href="/pathways/refer">Record an out-of-area placement</a> on the referral page (choose “Out-of-area placement”).</p>
-  <h2 class="nhsuk-heading-m">Transitions at 18</h2>${transitions}`;
+  <h2 class="nhsuk-heading-m">Transitions at 18</h2>
+  ${more(b.cut.transitions, `More than ${BOARD_LIMIT.transitions} people turn 18 soon: these are the ${BOARD_LIMIT.transitions} whose birthdays come first.`)}
+  ${transitions}`;
 }
 
 /** The choice of the referral form that records an out-of-area placement instead of starting a clock. */
