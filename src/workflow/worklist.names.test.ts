@@ -29,4 +29,20 @@ describe('who asked and who owns a task, as the lists name them', () => {
     });
     expect(displayNameOf('PractitionerRole', { code: [{ coding: [{ display: 'Social worker' }] }] })).toBe('Social worker');
   });
+
+  it('offers every colleague of a large organisation to hand work to, by name (it was any 200)', async () => {
+    const r = t.platform.resources;
+    const n = 230;
+    for (let i = 0; i < n; i += 23) {
+      await Promise.all(Array.from({ length: 23 }, async (_, k) => {
+        const id = `big-${i + k}`;
+        await r.update('Practitioner', `prac-${id}`, { resourceType: 'Practitioner', id: `prac-${id}`, name: [{ given: ['Nurse'], family: `Number ${String(i + k).padStart(3, '0')}` }] });
+        await r.update('PractitionerRole', `role-${id}`, { resourceType: 'PractitionerRole', id: `role-${id}`, practitioner: { reference: `Practitioner/prac-${id}` }, organization: { reference: 'Organization/org-big-trust' } });
+      }));
+    }
+    const colleagues = await t.platform.workflow.worklist.colleagues('org-big-trust');
+    expect(colleagues).toHaveLength(n);
+    expect(colleagues[0].name).toBe('Nurse Number 000');
+    expect(colleagues[n - 1].name).toBe(`Nurse Number ${n - 1}`);
+  });
 });

@@ -104,16 +104,16 @@ export class WorklistService {
   }
 
   /**
-   * The people a task can be handed to within an organisation: its practitioners (through their
-   * PractitionerRoles), by name; at most 200 (a list to choose from, not a directory).
+   * The people a task can be handed to within an organisation: all its practitioners (through their
+   * PractitionerRoles), by name. (It was any 200 of them, unordered before sorting: a community trust
+   * of the demo has 309, so a nurse could not hand work to a third of her colleagues, and nothing said so.)
    */
   async colleagues(organizationId: string): Promise<{ ref: string; name: string }[]> {
     const res = await this.db.query<{ id: string; content: string }>(
       `SELECT DISTINCT p.id, p.content FROM sp_reference o
         JOIN sp_reference pr ON pr.rid = o.rid AND pr.resource_type = 'PractitionerRole' AND pr.code = 'practitioner'
         JOIN resource p ON p.resource_type = 'Practitioner' AND p.id = pr.target_id AND NOT p.deleted
-        WHERE o.resource_type = 'PractitionerRole' AND o.code = 'organization' AND o.target_type = 'Organization' AND o.target_id = $1
-        LIMIT 200`,
+        WHERE o.resource_type = 'PractitionerRole' AND o.code = 'organization' AND o.target_type = 'Organization' AND o.target_id = $1`,
       [organizationId],
     );
     return res.rows.map((r) => ({ ref: `Practitioner/${r.id}`, name: nameOf(JSON.parse(r.content)) || r.id })).sort((a, b) => a.name.localeCompare(b.name));
