@@ -83,6 +83,9 @@ const lines = (s: string | undefined) => (s ?? '').split(/\r?\n/).map((x) => x.t
  * applies), and writes in one transaction under the assessment's lock, attributed to the writer. The
  * answers feed the person's plan through PlanService.
  */
+/** How many open parts the "Assessments to answer" list shows; the rest are on the team's work list. */
+export const TO_ANSWER_LIMIT = 50;
+
 export class JointAssessmentService {
   private readonly repo = new PlanRepository();
   private readonly visibility = new VisibilityRepository();
@@ -298,27 +301,31 @@ export class JointAssessmentService {
     return this.get(p, id);
   }
 
-  /** Open parts assigned to the caller: their organisation's (staff), or their own (the person). */
-  async toAnswer(p: Principal): Promise<{ assessmentId: string; part: PartView; personId: string }[]> {
+  /**
+   * Open parts assigned to the caller: their organisation's (staff), or their own (the person), the
+   * soonest due first, at most TO_ANSWER_LIMIT; `more` when there are others (the page says so).
+   */
+  async toAnswer(p: Principal): Promise<{ parts: { assessmentId: string; part: PartView; personId: string }[]; more: boolean }> {
     const owner = p.kind === 'staff' ? `Organization/${p.organizationId}` : p.kind === 'resident' ? `Patient/${p.patientId}` : undefined;
-    if (!owner) return [];
+    if (!owner) return { parts: [], more: false };
     const now = this.clock.now();
     const r = await this.db.query<{ id: string }>(
       `SELECT r.id FROM resource r JOIN task_work w ON w.rid = r.rid
         WHERE r.resource_type = 'Task' AND NOT r.deleted AND w.owner = $1 AND w.kind = $2
           AND w.status IN ('requested', 'received', 'accepted', 'ready', 'in-progress', 'on-hold')
-        ORDER BY w.due NULLS LAST, r.rid LIMIT 50`,
-      [owner, JOINT_ASSESSMENT_PART_KIND],
+        ORDER BY w.due NULLS LAST, r.rid LIMIT $3`,
+      [owner, JOINT_ASSESSMENT_PART_KIND, TO_ANSWER_LIMIT + 1],
     );
-    const seen = await this.repo.visible(this.db, restrictionFor(p, now), 'Task', r.rows.map((x) => x.id));
+    const rows = r.rows.slice(0, TO_ANSWER_LIMIT);
+    const seen = await this.repo.visible(this.db, restrictionFor(p, now), 'Task', rows.map((x) => x.id));
     const out: { assessmentId: string; part: PartView; personId: string }[] = [];
-    for (const x of r.rows) {
+    for (const x of rows) {
       const row = seen.get(x.id);
       if (!row) continue;
       const t = JSON.parse(row.content) as Task;
       out.push({ assessmentId: localReference(t.partOf?.[0]?.reference)?.id ?? '', personId: localReference(t.for?.reference)?.id ?? '', part: await this.partView(p, t, row.versionId, new Map()) });
     }
-    return out;
+    return { parts: out, more: r.rows.length > TO_ANSWER_LIMIT };
   }
 
   /** The person's own view (portal): their own parts of their assessments, open first. */

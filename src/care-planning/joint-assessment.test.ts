@@ -93,10 +93,10 @@ describe('a joint assessment', () => {
 
   it('puts each part on the work list of the organisation it is assigned to', async () => {
     const ja = t.platform.carePlanning.assessments;
-    expect((await ja.toAnswer(sw)).filter((x) => x.assessmentId === id).map((x) => x.part.code).sort()).toEqual(['carer', 'social-care']);
-    expect((await ja.toAnswer(coordinator)).filter((x) => x.assessmentId === id).map((x) => x.part.code)).toEqual(['health']);
-    expect((await ja.toAnswer(margaret)).map((x) => x.part.code)).toEqual(['about-me']);
-    expect(await ja.toAnswer(stranger)).toEqual([]);
+    expect((await ja.toAnswer(sw)).parts.filter((x) => x.assessmentId === id).map((x) => x.part.code).sort()).toEqual(['carer', 'social-care']);
+    expect((await ja.toAnswer(coordinator)).parts.filter((x) => x.assessmentId === id).map((x) => x.part.code)).toEqual(['health']);
+    expect((await ja.toAnswer(margaret)).parts.map((x) => x.part.code)).toEqual(['about-me']);
+    expect(await ja.toAnswer(stranger)).toEqual({ parts: [], more: false });
   });
 
   it('refuses an answer outside the allowed values, a missing required answer, and a part answered by another organisation, writing nothing', async () => {

@@ -186,7 +186,7 @@ describe('the demo: a joint assessment in progress (src/care-planning/joint-asse
     const cc = demoPrincipal(accounts.find((a) => a.role === 'care-coordinator')!);
     const resident = accounts.find((a) => a.kind === 'resident')!;
     const carer = accounts.find((a) => a.kind === 'proxy')!;
-    expect((await ja.toAnswer(sw)).map((x) => x.part.code).sort()).toEqual(['carer', 'social-care']);
+    expect((await ja.toAnswer(sw)).parts.map((x) => x.part.code).sort()).toEqual(['carer', 'social-care']);
     const [a] = await ja.forPerson(cc, resident.patientId!);
     expect(a.parts.map((x) => [x.code, x.status])).toEqual([['health', 'completed'], ['social-care', 'ready'], ['carer', 'ready'], ['about-me', 'ready']]);
     const me = { kind: 'resident' as const, id: resident.username, displayName: resident.displayName, patientId: resident.patientId!, via: 'session' as const, credentialId: 'demo' };

@@ -1,9 +1,9 @@
 import type { QuestionnaireItem } from '@medplum/fhirtypes';
-import type { AssessmentView, PartView, PlanOffer } from '../care-planning/joint-assessment.service.js';
-import { PARTS } from '../care-planning/joint-assessment.vocabulary.js';
+import { TO_ANSWER_LIMIT, type AssessmentView, type PartView, type PlanOffer } from '../care-planning/joint-assessment.service.js';
+import { JOINT_ASSESSMENT_PART_KIND, PARTS } from '../care-planning/joint-assessment.vocabulary.js';
 import { formatDate, formatDateTime } from '../record-view/fhir-text.js';
 import {
-  button, characterCount, checkboxes, csrfField, errorSummary, notificationBanner, radios, select, summaryList, table, tag, type FieldErrors,
+  button, characterCount, checkboxes, csrfField, errorSummary, notificationBanner, notShownNote, radios, select, summaryList, table, tag, type FieldErrors,
 } from './components/index.js';
 import { html, type Html } from './html.js';
 
@@ -145,9 +145,12 @@ export function answerPartBody(personName: string, a: AssessmentView, part: Part
 }
 
 /** Parts assigned to the user's organisation (staff): their assessment work list. */
-export function toAnswerBody(rows: { assessmentId: string; part: PartView; personName: string }[], done?: string): Html {
+export function toAnswerBody(rows: { assessmentId: string; part: PartView; personName: string }[], more: boolean, done?: string): Html {
+  // Every part is also a task: the work list, filtered to this kind, has them all.
+  const work = `/work?kind=${JOINT_ASSESSMENT_PART_KIND}`;
   return html`${banner(done)}<h1>Assessments to answer</h1>
-    <p>Parts of joint assessments assigned to your organisation. They are also on <a href="/work?view=team">your team's work</a>.</p>
+    <p>Parts of joint assessments assigned to your organisation. They are also on <a href="${work}">your team's work</a>.</p>
+    ${more ? notShownNote(`More than ${TO_ANSWER_LIMIT} parts are waiting: these are the ${TO_ANSWER_LIMIT} due soonest. Your team's work list has them all.`) : ''}
     ${rows.length ? table({
     caption: 'Parts to answer', captionHidden: true, responsive: true, head: ['Person', 'Part', 'Due', 'Action'],
     rows: rows.map((r) => [r.personName, `${r.part.title}${r.part.carer ? ` (${r.part.carer.name})` : ''}`, r.part.due ? formatDate(r.part.due) : 'No date',

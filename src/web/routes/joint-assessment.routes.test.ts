@@ -49,6 +49,11 @@ describe('the joint assessment pages', () => {
     const swCsrf = await sw.csrf();
     const list = await sw.get('/assessments');
     expect(list.body).toContain('Social care needs');
+    // The link to the team's work opens the work list filtered to these parts (it was /work?view=team: a 400).
+    const workLink = /href="(\/work\?[^"]+)">your team's work/.exec(list.body)![1].replaceAll('&amp;', '&');
+    const work = await sw.get(workLink);
+    expect(work.status).toBe(200);
+    expect(work.body).toContain('Social care needs');
     const partUrl = /href="(\/assessments\/[^"]+\/parts\/[^"]+)">Answer<span class="nhsuk-u-visually-hidden"> Social care needs/.exec(list.body)![1];
     const partPage = await sw.get(partUrl);
     const qrs = await count('QuestionnaireResponse');

@@ -107,11 +107,11 @@ export async function jointAssessmentRoutes(app: FastifyInstance, opts: { web: W
   app.get('/assessments', async (req, reply) => {
     const s = await web.need(req, reply, 'workspace', 'plans');
     if (!s) return reply;
-    const rows = await assessments.toAnswer(s.principal);
+    const { parts: rows, more } = await assessments.toAnswer(s.principal);
     audit(req, 'search', 'Task', [...new Set(rows.map((r) => r.personId))]);
     const named = [];
     for (const r of rows) named.push({ ...r, personName: await nameOf(s.principal, r.personId) });
-    return web.send(reply, 200, page({ title: 'Assessments to answer', viewer: s.viewer, nav: navFor(s.principal, 'assessments'), body: toAnswerBody(named, one((req.query as Record<string, unknown>).done)) }));
+    return web.send(reply, 200, page({ title: 'Assessments to answer', viewer: s.viewer, nav: navFor(s.principal, 'assessments'), body: toAnswerBody(named, more, one((req.query as Record<string, unknown>).done)) }));
   });
 
   app.get('/assessments/:id', async (req, reply) => {
