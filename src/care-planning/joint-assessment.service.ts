@@ -74,6 +74,9 @@ export interface PartChoice {
 const DAY = 86_400_000;
 const lines = (s: string | undefined) => (s ?? '').split(/\r?\n/).map((x) => x.trim()).filter(Boolean);
 
+/** How many open parts the "Assessments to answer" list shows; the rest are on the team's work list. */
+export const TO_ANSWER_LIMIT = 50;
+
 /**
  * A joint assessment (issue 12 part 4): one assessment Task whose parts (Tasks `partOf` it) are each
  * answered, as a QuestionnaireResponse, by whoever the part is assigned to: health and social care
@@ -83,9 +86,6 @@ const lines = (s: string | undefined) => (s ?? '').split(/\r?\n/).map((x) => x.t
  * applies), and writes in one transaction under the assessment's lock, attributed to the writer. The
  * answers feed the person's plan through PlanService.
  */
-/** How many open parts the "Assessments to answer" list shows; the rest are on the team's work list. */
-export const TO_ANSWER_LIMIT = 50;
-
 export class JointAssessmentService {
   private readonly repo = new PlanRepository();
   private readonly visibility = new VisibilityRepository();

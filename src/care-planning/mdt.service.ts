@@ -238,17 +238,17 @@ export class MdtService {
     return out;
   }
 
+  /** A district's name ('tonbridge-and-malling' → 'Tonbridge and Malling'), from the reference geography. */
+  districtName(id: string): string {
+    return this.districts.get(id) ?? id;
+  }
+
   /**
    * Organisations to invite to a meeting, every one of them: those serving all of Kent and Medway
    * (trusts, the councils, the ICB: no district) and those in the district of the caller's
    * organisation; for a caller whose organisation serves everywhere, all. (It was the first 200 by
    * name, "Acol Chemist" to "Ashgrove Care Home": no council or trust could be chosen, and nothing said so.)
    */
-  /** A district's name ('tonbridge-and-malling' → 'Tonbridge and Malling'), from the reference geography. */
-  districtName(id: string): string {
-    return this.districts.get(id) ?? id;
-  }
-
   async organisations(p: Principal): Promise<{ organisations: Named[]; district?: string }> {
     const res = await this.resources.db.query<{ id: string; name: string | null; district: string | null }>(
       `WITH o AS (

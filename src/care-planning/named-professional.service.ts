@@ -12,7 +12,7 @@ import { CARE_COORDINATION_TYPE, HANDOVER_FROM, isCareCoordination } from './car
 import { lockPerson, namedProfessionalRule } from './care-planning.write-rules.js';
 import { PlanRepository } from './plan.repository.js';
 import { nameOf } from './plan.service.js';
-import { referenceNames } from '../workflow/reference-names.js';
+import { nameUnnamed } from '../workflow/reference-names.js';
 
 export interface NamedProfessional {
   episodeId: string;
@@ -52,11 +52,7 @@ export class NamedProfessionalService {
     };
     // A careManager written without a display (a partner's, the synthetic population's) is named
     // from the record: a page said "Named professional: Practitioner/prac-01612".
-    const unnamed = [out.current?.manager, out.pending?.manager].filter((m): m is NamedProfessional['manager'] => !!m && m.name === m.reference);
-    if (unnamed.length) {
-      const names = await referenceNames(this.resources.db, p, now, unnamed.map((m) => m.reference));
-      for (const m of unnamed) m.name = names.get(m.reference) ?? 'Name not recorded, or not shown to you';
-    }
+    await nameUnnamed(this.resources.db, p, now, [out.current?.manager, out.pending?.manager].filter((m): m is NamedProfessional['manager'] => !!m));
     return out;
   }
 

@@ -20,7 +20,7 @@ import {
 import { lockPerson, personalisedPlanRule } from './care-planning.write-rules.js';
 import { PlanRepository } from './plan.repository.js';
 import { hashOfView, planViewOf, type Contingency, type PlanView } from './plan.view.js';
-import { referenceNames } from '../workflow/reference-names.js';
+import { nameUnnamed } from '../workflow/reference-names.js';
 import { formatDate } from '../record-view/fhir-text.js';
 
 /** A plan as a command returns it, with the version to send back with the next command. */
@@ -443,11 +443,7 @@ export class PlanService {
    * was shown "Organization/org-pcn-u82010" as who will do an action, and "Patient/pat-1065" as who was involved.
    */
   private async nameUnnamed(p: Principal, now: Date, view: PlanView): Promise<void> {
-    const unnamed = [...view.involved, ...view.actions.flatMap((a) => (a.who ? [a.who] : [])), ...(view.review?.owner ? [view.review.owner] : [])]
-      .filter((n) => n.name === n.reference);
-    if (unnamed.length === 0) return;
-    const names = await referenceNames(this.db, p, now, unnamed.map((n) => n.reference));
-    for (const n of unnamed) n.name = names.get(n.reference) ?? 'Name not recorded, or not shown to you';
+    await nameUnnamed(this.db, p, now, [...view.involved, ...view.actions.flatMap((a) => (a.who ? [a.who] : [])), ...(view.review?.owner ? [view.review.owner] : [])]);
   }
 
   /** Who the caller is, as a reference a plan can name (staff: their Practitioner; the person: their Patient). */

@@ -29,6 +29,17 @@ export async function referenceNames(db: Queryable, p: Principal, now: Date, ref
 }
 
 /**
+ * Gives a name to each of `named` that has only its reference for one (written without a display),
+ * in one statement, as far as the caller may see them; one that cannot be named says so.
+ */
+export async function nameUnnamed(db: Queryable, p: Principal, now: Date, named: { reference: string; name: string }[]): Promise<void> {
+  const unnamed = named.filter((n) => n.name === n.reference);
+  if (unnamed.length === 0) return;
+  const names = await referenceNames(db, p, now, unnamed.map((n) => n.reference));
+  for (const n of unnamed) n.name = names.get(n.reference) ?? 'Name not recorded, or not shown to you';
+}
+
+/**
  * How a list names who asked or who owns a task. A PractitionerRole has no name of its own: it is
  * its practitioner and role ("Karen Mensah, General practitioner"); a list once showed the word
  * "PractitionerRole" for every task a role asked.
