@@ -61,10 +61,17 @@ export const startCommand: Command = {
     };
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
+    // The strategy's indicators as Measures, and the questionnaires, in the record before the server
+    // answers: a ready server has its definitions, and a database that drops its sessions once the
+    // server is serving (a failover) meets only request handlers and schedulers, which answer 503 or
+    // retry, never start-up work whose failure would end the process.
     try {
+      await platform.outcomes.service.publishMeasures();
+      await platform.outcomes.feedback.publishQuestionnaires();
+      await platform.carePlanning.assessments.publishQuestionnaires();
       await app.listen({ port: config.port, host: config.host });
     } catch (err) {
-      // PORT taken: stop the database this start opened before saying so.
+      // PORT taken, or the database gone: stop the database this start opened before saying so.
       await app.close().catch(() => undefined);
       await platform.close();
       throw err;
@@ -76,11 +83,7 @@ export const startCommand: Command = {
       const residents = Number(flags['demo-residents'] ?? 2000);
       await loadDemoPopulation(platform, residents, logger, { clock: platform.clock, asOf });
     }
-    // The strategy's indicators as Measures in the record; the demo evaluates the recent quarters now,
-    // so its outcomes dashboard shows stored figures on first start.
-    await platform.outcomes.service.publishMeasures();
-    await platform.outcomes.feedback.publishQuestionnaires();
-    await platform.carePlanning.assessments.publishQuestionnaires();
+    // The demo evaluates the recent quarters now, so its outcomes dashboard shows stored figures on first start.
     let evaluatedToday: string | undefined;
     if (demo) {
       const n = await platform.outcomes.service.nightly();
