@@ -6,6 +6,7 @@ import { Params } from '../fhir/search.repository.js';
 import { createLogger } from '../logger.js';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import { OPEN_TASK_STATUSES } from '../workflow/task.vocabulary.js';
+import { publishDefinitions } from './definitions.js';
 import { demoPrincipal, loadDemoPopulation, WORKING_ROLES } from './demo-population.js';
 import { seedDemoAccounts } from '../access/identity/demo-accounts.js';
 import { DEMO_CASE_FINDING_PEOPLE } from '../proactive-care/case-finding.demo.js';
@@ -33,6 +34,8 @@ beforeAll(async () => {
   t.platform.clock.now = () => NOW;
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   try {
+    // As `npm start` does it: the definitions first (a first start must still load the population).
+    await publishDefinitions(t.platform);
     await loadDemoPopulation(t.platform, 2000, createLogger('silent'), { clock: frozenClock(NOW), asOf: TODAY });
     accounts = await seedDemoAccounts(t.platform);
   } finally {

@@ -16,6 +16,7 @@ import { prepareDemoStory } from '../record-view/demo-story.js';
 import type { Logger } from '../logger.js';
 import { importItems } from '../fhir/import.service.js';
 import type { Platform } from '../platform.js';
+import { DEFINITION_TYPES } from './definitions.js';
 import { seedDemoSocialPrescribing } from '../social-prescribing/social-prescribing.demo.js';
 import { TASK_KIND_SYSTEM, TASK_KINDS, type TaskKind } from '../workflow/task.vocabulary.js';
 
@@ -32,7 +33,8 @@ export interface DemoOptions {
  * care), dated around today, with open work for every staff demo account.
  */
 export async function loadDemoPopulation(platform: Platform, residents: number, logger: Logger, options: DemoOptions): Promise<void> {
-  const any = await platform.db.query('SELECT 1 FROM resource LIMIT 1');
+  // Empty but for the definitions the start itself has just published.
+  const any = await platform.db.query('SELECT 1 FROM resource WHERE resource_type <> ALL($1::text[]) LIMIT 1', [[...DEFINITION_TYPES]]);
   if (any.rows.length > 0) return showDemoAccounts(platform, options.clock);
   let synth: typeof import('../synth/index.js');
   try {

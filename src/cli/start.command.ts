@@ -9,6 +9,7 @@ import { FOLLOW_UP_INTERVAL_MS } from '../discharge/reablement-91.service.js';
 import { scheduleEscalation, scheduleRecurring } from '../workflow/escalation.scheduler.js';
 import { scheduleFrailty } from '../proactive-care/frailty.scheduler.js';
 import { scheduleOutcomes } from '../outcomes/outcomes.scheduler.js';
+import { publishDefinitions } from './definitions.js';
 import { loadDemoPopulation } from './demo-population.js';
 import { parseAsOf } from './synth.command.js';
 
@@ -66,9 +67,7 @@ export const startCommand: Command = {
     // server is serving (a failover) meets only request handlers and schedulers, which answer 503 or
     // retry, never start-up work whose failure would end the process.
     try {
-      await platform.outcomes.service.publishMeasures();
-      await platform.outcomes.feedback.publishQuestionnaires();
-      await platform.carePlanning.assessments.publishQuestionnaires();
+      await publishDefinitions(platform);
       await app.listen({ port: config.port, host: config.host });
     } catch (err) {
       // PORT taken, or the database gone: stop the database this start opened before saying so.
