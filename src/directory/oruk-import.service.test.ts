@@ -1,5 +1,7 @@
+import type { HealthcareService } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
+import { loadDirectoryFixture } from './directory.fixtures.js';
 import { htmlToText, importOpenReferral } from './oruk-import.service.js';
 
 async function* chunksOf(text: string, size = 37) {
@@ -107,5 +109,90 @@ describe('importing an Open Referral feed', () => {
     const notJson = await importOpenReferral(t.platform.db, t.platform.resources, chunksOf('[{"id": "x", "name": oops}]'));
     expect(notJson.stoppedBecause).toMatch(/not valid JSON/);
     expect(await count('HealthcareService')).toBe(304);
+  });
+});
+
+describe('importing a feed over what the directory already has', () => {
+  let t: TestPlatform;
+  beforeAll(async () => {
+    t = await createTestPlatform({ integration: false });
+    await loadDirectoryFixture(t.platform, ['medway']);
+  });
+  afterAll(async () => t?.close());
+  const versionOf = async (type: string, id: string) =>
+    (await t.platform.db.query<{ v: number }>('SELECT version_id AS v FROM resource WHERE resource_type = $1 AND id = $2', [type, id])).rows[0]?.v;
+  const stored = async (id: string) =>
+    JSON.parse((await t.platform.db.query<{ content: string }>(`SELECT content FROM resource WHERE resource_type = 'HealthcareService' AND id = $1`, [id])).rows[0].content) as HealthcareService;
+  const twice = async () => (await t.platform.db.query<{ n: number }>('SELECT (count(*) - count(DISTINCT oruk_id))::int AS n FROM directory_service')).rows[0].n;
+
+  it('its own feed imported back makes no second entry: each service of its own is refused with the reason, and left as it was', async () => {
+    const page = (await t.app.inject({ method: 'GET', url: '/openreferral/services?per_page=50' })).json() as { contents: { id: string }[] };
+    expect(page.contents.length).toBeGreaterThan(10);
+    const one = (await t.app.inject({ method: 'GET', url: `/openreferral/services/${page.contents[0].id}` })).json() as Record<string, unknown>;
+    const own = (await t.platform.db.query<{ service_id: string }>('SELECT service_id FROM directory_service WHERE oruk_id = $1', [one.id])).rows[0].service_id;
+    const before = await versionOf('HealthcareService', own);
+
+    const listed = await importOpenReferral(t.platform.db, t.platform.resources, chunksOf(JSON.stringify(page), 4096));
+    const full = await importOpenReferral(t.platform.db, t.platform.resources, chunksOf(JSON.stringify([one]), 4096));
+
+    expect(listed.records.map((r) => r.outcome)).toEqual(page.contents.map(() => 'rejected'));
+    expect(full.records[0].outcome).toBe('rejected');
+    expect(full.records[0].reason).toBe(`already in the directory as HealthcareService/${own}, which is kept as it is: a feed does not overwrite an entry kept here`);
+    expect(await twice()).toBe(0);
+    expect(await versionOf('HealthcareService', own)).toBe(before);
+    expect((await t.platform.db.query(`SELECT 1 FROM resource WHERE id LIKE 'oruk-%'`)).rows).toEqual([]);
+  });
+
+  it('a new service run by an organisation, at a place, the directory already has is linked to them, not given copies', async () => {
+    const page = (await t.app.inject({ method: 'GET', url: '/openreferral/services?per_page=50' })).json() as { contents: { id: string }[] };
+    const located = [];
+    for (const s of page.contents) {
+      const full = (await t.app.inject({ method: 'GET', url: `/openreferral/services/${s.id}` })).json() as { organization?: { id: string }; service_at_locations: { location: { id: string } }[] };
+      if (full.organization && full.service_at_locations.length) located.push(full);
+    }
+    const theirs = located[0];
+    const org = (await t.platform.db.query<{ org_id: string }>('SELECT org_id FROM directory_service WHERE oruk_id = $1', [(theirs as unknown as { id: string }).id])).rows[0].org_id;
+    const loc = (await t.platform.db.query<{ location_id: string }>('SELECT location_id FROM directory_location WHERE oruk_id = $1', [theirs.service_at_locations[0].location.id])).rows[0].location_id;
+    const [orgBefore, locBefore] = [await versionOf('Organization', org), await versionOf('Location', loc)];
+
+    const fresh = { ...GOOD, id: 'a1b2c3d4-0000-4000-8000-0000000000f1', name: 'Tea and chat', organization: theirs.organization, service_at_locations: theirs.service_at_locations };
+    const summary = await importOpenReferral(t.platform.db, t.platform.resources, chunksOf(JSON.stringify([fresh]), 4096));
+
+    expect(summary.records[0].outcome).toBe('imported');
+    expect(summary.records[0].warnings).toEqual(expect.arrayContaining([
+      `organisation already in the directory (Organization/${org}): linked to it, not changed`,
+      `location already in the directory (Location/${loc}): linked to it, not changed`,
+    ]));
+    const hs = await stored(`oruk-svc-${fresh.id}`);
+    expect(hs.providedBy?.reference).toBe(`Organization/${org}`);
+    expect(hs.location).toEqual([{ reference: `Location/${loc}` }]);
+    expect((await t.platform.db.query(`SELECT 1 FROM resource WHERE resource_type IN ('Organization', 'Location') AND id LIKE 'oruk-%'`)).rows).toEqual([]);
+    expect([await versionOf('Organization', org), await versionOf('Location', loc)]).toEqual([orgBefore, locBefore]);
+    expect(await twice()).toBe(0);
+  });
+
+  it('a /services page (one-to-one fields only) leaves the phones, times, places, terms and costs it does not carry; a list given empty empties it', async () => {
+    const id = 'a1b2c3d4-0000-4000-8000-0000000000f2';
+    await importOpenReferral(t.platform.db, t.platform.resources, chunksOf(JSON.stringify([{ ...GOOD, id }]), 4096));
+    const full = await stored(`oruk-svc-${id}`);
+    expect(full.telecom?.some((x) => x.system === 'phone')).toBe(true);
+
+    const listItem = { id, name: GOOD.name, description: 'Hot lunch and company, Saturdays', status: 'active', assured_date: GOOD.assured_date, minimum_age: GOOD.minimum_age };
+    const listed = await importOpenReferral(t.platform.db, t.platform.resources, chunksOf(JSON.stringify({ contents: [listItem] }), 4096));
+    expect(listed.records[0].outcome).toBe('updated');
+    expect(listed.records[0].warnings).not.toContain('no phone number');
+    const after = await stored(`oruk-svc-${id}`);
+    expect(after.comment).toBe('Hot lunch and company, Saturdays');
+    for (const e of ['telecom', 'availableTime', 'location', 'type', 'extension'] as const) expect(after[e], e).toEqual(full[e]);
+    const near = await t.app.inject({ method: 'GET', url: '/openreferral/services?postcode=ME4&proximity=5000&day=SA' });
+    expect(near.json().contents.map((s: { id: string }) => s.id)).toContain(id);
+
+    const emptied = await importOpenReferral(t.platform.db, t.platform.resources, chunksOf(JSON.stringify([{ ...listItem, phones: [], schedules: [] }]), 4096));
+    expect(emptied.records[0].outcome).toBe('updated');
+    expect(emptied.records[0].warnings).toContain('no phone number');
+    const now = await stored(`oruk-svc-${id}`);
+    expect(now.telecom).toBeUndefined();
+    expect(now.availableTime).toBeUndefined();
+    expect(now.location).toEqual(full.location);
   });
 });

@@ -13,6 +13,7 @@ import { jsonArrayRecords, MalformedJsonError } from './json-array.stream.js';
 import { DAYS, minutesOf } from './opening-hours.js';
 import { isUuid, OPENREFERRAL_ID_SYSTEM } from './oruk-ids.js';
 import { LAST_CHECKED_EXTENSION } from './service-freshness.js';
+import { absentElements, NO_PHONE, organisationsByOrukId, resolveAgainstDirectory, type KeptElement } from './oruk-import.resolve.js';
 
 /**
  * `npx onestory directory import <file|url>`: an Open Referral (HSDS 3.0 / UK profile) JSON export
@@ -21,7 +22,9 @@ import { LAST_CHECKED_EXTENSION } from './service-freshness.js';
  *
  * Incremental: each entry's record id is derived from the feed's own id (`oruk-<id>`), so running
  * the import again updates what changed (the record's no-op rule leaves the rest untouched) and
- * never makes a second copy. A service is written with its organisation and locations or not at all
+ * never makes a second copy; an id the directory already publishes for an entry of its own is not
+ * copied either, and a field a record leaves out (a `/services` page has only the one-to-one ones)
+ * keeps its stored value (`oruk-import.resolve.ts`). A service is written with its organisation and locations or not at all
  * (a batch of records shares one transaction; a record with an invalid part is rejected whole). Every record ends as imported, imported with warnings (what was
  * dropped or guessed, e.g. HTML stripped, a schedule that could not be read), or rejected with the
  * reason; nothing is half-written. Text is stored as text: HTML and scripts in a feed are reduced to
@@ -132,7 +135,7 @@ function dateOf(v: unknown): string | undefined {
 }
 
 /** One feed record → the resources to write (organisation, locations, service), or the reason it cannot be imported. */
-export function mapService(r: Record<string, unknown>): { resources: Resource[]; service: HealthcareService; warnings: string[] } | { reason: string } {
+export function mapService(r: Record<string, unknown>): { resources: Resource[]; service: HealthcareService; warnings: string[]; absent: KeptElement[] } | { reason: string } {
   const warnings: string[] = [];
   const upstream = str(r.id)?.trim();
   if (!upstream) return { reason: 'no id' };
@@ -236,8 +239,8 @@ export function mapService(r: Record<string, unknown>): { resources: Resource[];
       ...(maxAge !== undefined ? { high: { value: maxAge, unit: 'years', system: 'http://unitsofmeasure.org', code: 'a' } } : {}) } }] : []),
   ];
   if (extension.length) service.extension = extension;
-  if (phones.length === 0) warnings.push('no phone number');
-  return { resources: [...resources, service], service, warnings };
+  if (phones.length === 0) warnings.push(NO_PHONE);
+  return { resources: [...resources, service], service, warnings, absent: absentElements(r) };
 }
 
 /** Reads an import source as text chunks: a file (streamed) or an http(s) URL (streamed). */
@@ -259,6 +262,8 @@ export const IMPORT_BATCH = 250;
 
 interface Accepted {
   index: number; id: string; name?: string; resources: Resource[]; warnings: string[];
+  /** The service as mapped (also in `resources`), and the elements its record left out. */
+  service: HealthcareService; absent: readonly KeptElement[];
   /** Its organisation and locations by `Type/id`, with a digest of each as mapped (see `shared`). */
   parts: [key: string, digest: string][];
 }
@@ -295,10 +300,20 @@ export async function importOpenReferral(db: Database, resources: ResourceServic
   const inflight: Promise<void>[] = [];
   let written: Promise<void> = Promise.resolve();
   let batch: Pending[] = [];
+  // The record's organisations by Open Referral id: read once, when a batch first names one by a UUID.
+  let organisations: Promise<Map<string, string>> | undefined;
   const submit = async () => {
     if (batch.length === 0) return;
-    const pending = batch;
+    const current = batch;
     batch = [];
+    const taken = current.filter((p): p is Accepted => 'resources' in p);
+    // Before preparing: what the directory already has changes what is written (and refuses some).
+    const refused = await resolveAgainstDirectory(db, taken, () => (organisations ??= organisationsByOrukId(db)));
+    const refusedAt = new Map([...refused].map(([k, reason]) => [taken[k], reason]));
+    const pending: Pending[] = current.map((p) => {
+      const reason = 'resources' in p ? refusedAt.get(p) : undefined;
+      return reason ? { index: p.index, id: p.id, name: p.name, outcome: 'rejected', warnings: [], reason } : p;
+    });
     const accepted = pending.filter((p): p is Accepted => 'resources' in p);
     const items = accepted.flatMap((a, k) => a.resources.map((r) => ({ resource: r, source: String(k) })));
     const prepared = items.length ? ownPool.prepare(items, new Date().toISOString()) : Promise.resolve({ prepared: [], bundles: [], rejected: [] });
@@ -346,7 +361,7 @@ export async function importOpenReferral(db: Database, resources: ResourceServic
         const parts = mapped.resources.filter((res) => res !== mapped.service).map((res): [string, string] => [keyOf(res), digestOf(res)]);
         const digests = new Map(parts);
         const resources = mapped.resources.filter((res) => res === mapped.service || shared.get(keyOf(res)) !== digests.get(keyOf(res)));
-        batch.push({ index, id: id!, name, resources, warnings: mapped.warnings, parts });
+        batch.push({ index, id: id!, name, resources, warnings: mapped.warnings, parts, service: mapped.service, absent: mapped.absent });
         if (batch.length >= IMPORT_BATCH) await submit();
       }
     } catch (err) {
