@@ -10,7 +10,9 @@ export const directoryCommand: Command = {
   summary: 'The service directory: import an Open Referral UK (HSDS) JSON export',
   usage: 'npx onestory directory import <file|url> [--show N]\n\n' +
     'Takes a page of /services ({"contents": [...]}) or a list of full service records, from a file or an\n' +
-    'http(s) URL, streamed. Re-running updates what changed and never duplicates. Each record is\n' +
+    'http(s) URL, streamed. An Open Referral API\'s own list (a URL ending /services, e.g.\n' +
+    'https://example.org/openreferral/services) is harvested: every page, and each service\'s full record\n' +
+    'from /services/{id}. Re-running updates what changed and never duplicates. Each record is\n' +
     'imported, imported with warnings, or rejected with the reason; a rejected record writes nothing.\n' +
     'Works on the running server\'s database when it is running, else on the embedded database in\n' +
     './.data (ONESTORY_DATA_DIR), or DATABASE_URL when set.',
@@ -29,8 +31,11 @@ export const directoryCommand: Command = {
     try {
       const progress = new Progress('Importing services');
       let done = 0;
-      const summary = await importOpenReferral(platform.db, platform.resources, readSource(source), () => progress.update(++done, 'records'), platform.importPool);
+      let harvested: { pages: number; totalPages?: number } | undefined;
+      const chunks = readSource(source, { onPage: (p) => (harvested = p) });
+      const summary = await importOpenReferral(platform.db, platform.resources, chunks, () => progress.update(++done, 'records'), platform.importPool);
       progress.done();
+      if (harvested) console.log(`Harvested ${source}: ${harvested.pages} page${harvested.pages === 1 ? '' : 's'}${harvested.totalPages !== undefined ? ` of ${harvested.totalPages}` : ''}, each service's full record from /services/{id}.`);
       const show = Number(flags.show ?? 20);
       const rate = summary.records.length / Math.max(summary.seconds, 0.001);
       console.log(`Read ${summary.records.length.toLocaleString('en-GB')} records in ${summary.seconds.toFixed(1)} s (${Math.round(rate).toLocaleString('en-GB')}/s): ` +

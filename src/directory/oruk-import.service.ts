@@ -10,6 +10,7 @@ import type { PreparedBatch, PreparedResource } from '../fhir/import.preparer.js
 import { SERVICE_EXTENSIONS } from './directory-index.table.js';
 import { replaceControlCharacters } from '../text-checks.js';
 import { jsonArrayRecords, MalformedJsonError } from './json-array.stream.js';
+import { FeedStoppedError, harvestFeed, isServiceListUrl, type HarvestOptions } from './oruk-harvest.js';
 import { DAYS, minutesOf } from './opening-hours.js';
 import { isUuid, OPENREFERRAL_ID_SYSTEM } from './oruk-ids.js';
 import { LAST_CHECKED_EXTENSION } from './service-freshness.js';
@@ -243,11 +244,21 @@ export function mapService(r: Record<string, unknown>): { resources: Resource[];
   return { resources: [...resources, service], service, warnings, absent: absentElements(r) };
 }
 
-/** Reads an import source as text chunks: a file (streamed) or an http(s) URL (streamed). */
-export async function* readSource(source: string): AsyncGenerator<string> {
+/**
+ * Reads an import source as text chunks: a file (streamed), an Open Referral API's `…/services`
+ * (harvested: every page, each service's full record; `oruk-harvest.ts`), or any other http(s) URL
+ * (streamed as an export file).
+ */
+export async function* readSource(source: string, harvest?: HarvestOptions): AsyncGenerator<string> {
+  if (isServiceListUrl(source)) {
+    yield* harvestFeed(source, harvest);
+    return;
+  }
   if (/^https?:\/\//i.test(source)) {
-    const res = await fetch(source, { headers: { accept: 'application/json' } });
-    if (!res.ok || !res.body) throw new Error(`${source} answered ${res.status} ${res.statusText}`);
+    const res = await fetch(source, { headers: { accept: 'application/json' } }).catch((err: Error) => {
+      throw new FeedStoppedError(`${source} could not be read (${err.message})`);
+    });
+    if (!res.ok || !res.body) throw new FeedStoppedError(`${source} answered ${res.status} ${res.statusText}`);
     const decoder = new TextDecoder();
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) yield decoder.decode(chunk, { stream: true });
     yield decoder.decode();
@@ -365,8 +376,9 @@ export async function importOpenReferral(db: Database, resources: ResourceServic
         if (batch.length >= IMPORT_BATCH) await submit();
       }
     } catch (err) {
-      if (!(err instanceof MalformedJsonError)) throw err;
-      summary.stoppedBecause = `the file is not valid JSON: ${err.message}`;
+      if (err instanceof FeedStoppedError) summary.stoppedBecause = err.message;
+      else if (err instanceof MalformedJsonError) summary.stoppedBecause = `the file is not valid JSON: ${err.message}`;
+      else throw err;
     }
     // The records read before a malformed part stand, as the summary says.
     await submit();
