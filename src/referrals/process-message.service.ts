@@ -8,6 +8,7 @@ import { NHS_NUMBER_SYSTEM } from '../fhir/nhs-number.js';
 import { badRequest, conflict, FhirError, invalidResource, issue } from '../fhir/outcome.js';
 import { isValidId, localReference } from '../fhir/reference.js';
 import { Params } from '../fhir/search.repository.js';
+import { OPENREFERRAL_ID_SYSTEM } from '../directory/oruk-ids.js';
 import { consentOf } from './referral.write-rule.js';
 import type { ReferralService } from './referral.service.js';
 import { HEALTH_INFO_EXTENSION, WHAT_MATTERS_EXTENSION } from './referral.vocabulary.js';
@@ -29,7 +30,7 @@ export interface MessageAnswer {
  * whose first entry is a MessageHeader with the event `servicerequest-request`, its `focus` the
  * ServiceRequest in the Bundle, which names the person (`subject`: a Patient in the Bundle, found
  * here by NHS number, or `Patient/{id}` of this record), the service (`performer`:
- * `HealthcareService/{id}`), the reason, and the person's consent to share
+ * `HealthcareService/{id}`, or its Open Referral id: `serviceOf`), the reason, and the person's consent to share
  * (referral.vocabulary.ts). It becomes a referral through ReferralService.send, so every rule of a
  * referral holds. Idempotent on the sender's `X-Request-Id`: the first answer is kept
  * (`message_receipt`, migration 012, written in the referral's transaction) and given again for the
@@ -46,8 +47,7 @@ export class ProcessMessageService {
     if (earlier) return earlier;
     const { header, sr, patient } = this.read(body);
     const patientId = await this.patientOf(p, sr, patient);
-    const serviceId = localReference(sr.performer?.[0]?.reference);
-    if (serviceId?.type !== 'HealthcareService') throw invalidResource([issue('required', 'ServiceRequest.performer must name the service: HealthcareService/{id}', 'ServiceRequest.performer')]);
+    const serviceId = await this.serviceOf(sr);
     const consent = consentOf(sr);
     const ext = (url: string) => sr.extension?.find((e) => e.url === url)?.valueString;
     const key = `msg-${createHash('sha256').update(`${sender}|${requestId}`).digest('hex').slice(0, 48)}`;
@@ -61,7 +61,7 @@ export class ProcessMessageService {
     // when it is another message under the same id), never with a referral it did not make.
     let answered: MessageAnswer | undefined;
     const { referral } = await this.referrals.send(p, {
-      patientId, serviceId: serviceId.id, reason: sr.reasonCode?.[0]?.text ?? sr.reasonCode?.[0]?.coding?.[0]?.display ?? '',
+      patientId, serviceId, reason: sr.reasonCode?.[0]?.text ?? sr.reasonCode?.[0]?.coding?.[0]?.display ?? '',
       priority: sr.priority, consentGiven: consent?.given === true, share: (consent?.share ?? []).filter((s) => s !== 'contact'),
       whatMatters: ext(WHAT_MATTERS_EXTENSION), healthInfo: ext(HEALTH_INFO_EXTENSION), idempotencyKey: key,
     }, async (tx, made) => {
@@ -78,6 +78,25 @@ export class ProcessMessageService {
     const answer = this.answerOf(header, requestId, key, referral.sr, referral.task);
     await keep(this.db, answer);
     return { status: 200, body: answer, replayed: false };
+  }
+
+  /**
+   * The service referred to: `HealthcareService/{id}` of this record, or the id a sender found it by in
+   * the directory's Open Referral API (`/openreferral/services/{uuid}`), as that reference or as an
+   * identifier (`{ system: OPENREFERRAL_ID_SYSTEM, value: uuid }`). The directory is public, so
+   * resolving an id tells nothing; an id it does not know is left for the referral to refuse.
+   */
+  private async serviceOf(sr: ServiceRequest): Promise<string> {
+    const performer = sr.performer?.[0];
+    const ref = localReference(performer?.reference);
+    const byIdentifier = performer?.identifier?.system === OPENREFERRAL_ID_SYSTEM ? performer.identifier.value : undefined;
+    const wanted = ref?.type === 'HealthcareService' ? ref.id : performer?.reference === undefined ? byIdentifier : undefined;
+    if (!wanted) {
+      throw invalidResource([issue('required', `ServiceRequest.performer must name the service: HealthcareService/{id}, or its Open Referral id (HealthcareService/{uuid}, or an identifier of system ${OPENREFERRAL_ID_SYSTEM})`, 'ServiceRequest.performer')]);
+    }
+    const res = await this.db.query<{ service_id: string }>(
+      'SELECT service_id FROM directory_service WHERE service_id = $1 OR oruk_id = lower($1) ORDER BY service_id = $1 DESC LIMIT 1', [wanted]);
+    return res.rows[0]?.service_id ?? wanted;
   }
 
   /** The answer kept for the sender's id: given again for the same message, a 409 for another one. */

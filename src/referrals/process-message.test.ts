@@ -1,4 +1,6 @@
+import type { Reference } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPENREFERRAL_ID_SYSTEM, uuidFor } from '../directory/oruk-ids.js';
 import { signIn } from '../access/identity/identity.test-helpers.js';
 import { testNhsNumber } from '../record-view/care.fixtures.js';
 import { createTestPlatform, fhir, type TestPlatform } from '../testing/test-platform.js';
@@ -7,7 +9,7 @@ import { BARS_EVENT_SYSTEM } from './process-message.service.js';
 import { CONSENT_EXTENSION, SHARE_SYSTEM } from './referral.vocabulary.js';
 
 /** A BaRS-style referral message: MessageHeader, ServiceRequest, Patient (by NHS number). */
-function message(o: { event?: string; service?: string; consent?: boolean; nhs?: string } = {}) {
+function message(o: { event?: string; service?: string; performer?: Reference; consent?: boolean; nhs?: string } = {}) {
   return {
     resourceType: 'Bundle', type: 'message',
     entry: [
@@ -24,7 +26,7 @@ function message(o: { event?: string; service?: string; consent?: boolean; nhs?:
         resource: {
           resourceType: 'ServiceRequest', status: 'active', intent: 'order', priority: 'routine',
           subject: { reference: 'urn:uuid:3a4f0c3e-0000-4000-8000-000000000003' },
-          performer: [{ reference: `HealthcareService/${o.service ?? REF.serviceA}` }], reasonCode: [{ text: 'Isolated after a fall; would like a befriender' }],
+          performer: [o.performer ?? { reference: `HealthcareService/${o.service ?? REF.serviceA}` }], reasonCode: [{ text: 'Isolated after a fall; would like a befriender' }],
           extension: [{ url: CONSENT_EXTENSION, extension: [{ url: 'given', valueBoolean: o.consent ?? true }, { url: 'share', valueCoding: { system: SHARE_SYSTEM, code: 'contact' } }] }],
         },
       },
@@ -66,6 +68,26 @@ describe('$process-message: a referral sent in by another system (BaRS style)', 
     expect(await count()).toBe(before + 2);
     // The same id for a different message is refused.
     expect((await fhir(t.app, 'POST', '$process-message', message({ service: REF.serviceB }), { ...as, 'x-request-id': 'msg-0001' })).status).toBe(409);
+  });
+
+  it('names the service by the id the directory\'s Open Referral API gives it, as a reference or as an identifier', async () => {
+    const before = await count();
+    const orukA = uuidFor(`HealthcareService/${REF.serviceA}`), orukB = uuidFor(`HealthcareService/${REF.serviceB}`);
+    expect((await t.app.inject({ method: 'GET', url: `/openreferral/services/${orukA}` })).statusCode).toBe(200);
+    const byRef = await fhir(t.app, 'POST', '$process-message', message({ performer: { reference: `HealthcareService/${orukA.toUpperCase()}` } }), { ...as, 'x-request-id': 'oruk-0001' });
+    const byId = await fhir(t.app, 'POST', '$process-message', message({ performer: { identifier: { system: OPENREFERRAL_ID_SYSTEM, value: orukB } } }), { ...as, 'x-request-id': 'oruk-0002' });
+    expect([byRef.status, byId.status], JSON.stringify([byRef.body, byId.body])).toEqual([200, 200]);
+    const performerOf = async (body: Parameters<typeof srOf>[0]) => (await fhir(t.app, 'GET', `ServiceRequest/${srOf(body)}`, undefined, as)).body.performer[0].reference;
+    expect(await performerOf(byRef.body)).toBe(`HealthcareService/${REF.serviceA}`);
+    expect(await performerOf(byId.body)).toBe(`HealthcareService/${REF.serviceB}`);
+    expect(await count()).toBe(before + 4);
+    // Neither a reference to something else nor an identifier of another system names a service.
+    for (const [performer, rid] of [[{ reference: `Organization/${REF.vcsA}` }, 'oruk-0003'], [{ identifier: { system: 'https://example.org/ids', value: orukA } }, 'oruk-0004']] as const) {
+      const res = await fhir(t.app, 'POST', '$process-message', message({ performer }), { ...as, 'x-request-id': rid });
+      expect(res.status).toBe(422);
+      expect(res.body.issue[0].diagnostics).toMatch(/must name the service: HealthcareService\/\{id\}, or its Open Referral id/);
+    }
+    expect(await count()).toBe(before + 4);
   });
 
   it('bad input is a 4xx OperationOutcome and nothing is written', async () => {
