@@ -13,8 +13,9 @@ import { isUuid, OPENREFERRAL_ID_SYSTEM, orukIdOf } from './oruk-ids.js';
  *    (the directory's own feed imported back, or a partner's copy of it) would otherwise be written
  *    as a second entry (`oruk-svc-<uuid>`) with the same Open Referral id, so the API published that
  *    id twice. A service already there is left as it is and the record refused with the reason (a
- *    feed does not overwrite what is kept here, with its referral settings and checks); an
- *    organisation or location already there is linked to, not copied or changed.
+ *    feed does not overwrite what is kept here, with its referral settings and checks), unless it
+ *    is itself an import (the same UUID in another case), which is updated; an organisation or
+ *    location already there is linked to, not copied or changed.
  * 2. **What a record leaves out.** A `/services` page carries only one-to-one fields (the profile's
  *    `service_list`), so a service's phones, opening times, locations, areas, languages, taxonomy
  *    terms and costs are missing from it, not empty: importing such a page after the full records
@@ -96,8 +97,12 @@ export async function resolveAgainstDirectory(db: Database, records: ResolvableR
     const upstream = upstreamOf(r.service);
     const already = isUuid(upstream) ? serviceHere.get(upstream.toLowerCase()) : undefined;
     if (already && already !== r.service.id) {
-      refused.set(k, `already in the directory as HealthcareService/${already}, which is kept as it is: a feed does not overwrite an entry kept here`);
-      return;
+      // An entry imported from a feed under the same id (in another case) is the one updated.
+      if (already.startsWith('oruk-svc-')) r.service.id = already;
+      else {
+        refused.set(k, `already in the directory as HealthcareService/${already}, which is kept as it is: a feed does not overwrite an entry kept here`);
+        return;
+      }
     }
     const relink = new Map<string, string>();
     const org = localReference(r.service.providedBy?.reference)?.id;

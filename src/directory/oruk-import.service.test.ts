@@ -171,6 +171,17 @@ describe('importing a feed over what the directory already has', () => {
     expect(await twice()).toBe(0);
   });
 
+  it('the same UUID in another case is the same service: updated, never a second entry', async () => {
+    const id = 'a1b2c3d4-0000-4000-8000-0000000000f3';
+    await importOpenReferral(t.platform.db, t.platform.resources, chunksOf(JSON.stringify([{ ...GOOD, id }]), 4096));
+    const upper = await importOpenReferral(t.platform.db, t.platform.resources, chunksOf(JSON.stringify([{ ...GOOD, id: id.toUpperCase(), name: 'Renamed club' }, { ...GOOD, id }]), 4096));
+    expect(upper.records.map((r) => r.outcome)).toEqual(['updated', 'rejected']);
+    expect(upper.records[1].reason).toMatch(/duplicate id: the same id as record 1/);
+    expect((await stored(`oruk-svc-${id}`)).name).toBe('Renamed club');
+    expect((await t.platform.db.query('SELECT 1 FROM directory_service WHERE oruk_id = $1', [id])).rows).toHaveLength(1);
+    expect(await twice()).toBe(0);
+  });
+
   it('a /services page (one-to-one fields only) leaves the phones, times, places, terms and costs it does not carry; a list given empty empties it', async () => {
     const id = 'a1b2c3d4-0000-4000-8000-0000000000f2';
     await importOpenReferral(t.platform.db, t.platform.resources, chunksOf(JSON.stringify([{ ...GOOD, id }]), 4096));

@@ -353,9 +353,11 @@ export async function importOpenReferral(db: Database, resources: ResourceServic
         const id = str(r.id)?.trim();
         const name = typeof r.name === 'string' ? htmlToText(r.name).slice(0, 120) : undefined;
         if ('reason' in mapped) { batch.push({ index, id, name, outcome: 'rejected', warnings: [], reason: mapped.reason }); continue; }
-        const first = seen.get(id!);
+        // A UUID in another case is the same Open Referral id.
+        const once = isUuid(id) ? id.toLowerCase() : id!;
+        const first = seen.get(once);
         if (first !== undefined) { batch.push({ index, id, name, outcome: 'rejected', warnings: [], reason: `duplicate id: the same id as record ${first + 1}, which was kept` }); continue; }
-        seen.set(id!, index);
+        seen.set(once, index);
         try {
           // Before validation, whose cost grows with every element (as for any write).
           for (const res of mapped.resources) checkArrayLengths(res.resourceType, res);

@@ -59,6 +59,9 @@ export function serviceListItem(e: DirectoryEntry, org: (Organization & { orukId
     ...(typeof ages.min === 'number' ? { minimum_age: ages.min } : {}),
     ...(typeof ages.max === 'number' ? { maximum_age: ages.max } : {}),
     ...(assured ? { assured_date: assured } : {}),
+    // One-to-one in HSDS (the UK profile leaves it out): on list items too, so a page imported elsewhere
+    // does not read as "no eligibility recorded".
+    ...(s.eligibility?.length ? { eligibility_description: s.eligibility.map((e) => e.comment ?? e.code?.text).filter(Boolean).join('; ') } : {}),
     ...(s.meta?.lastUpdated ? { last_modified: new Date(s.meta.lastUpdated).toISOString() } : {}),
     ...(org ? { organization: organizationOf(org) } : {}),
   };
@@ -113,7 +116,6 @@ export function serviceFull(r: DirectoryRecord): Json {
   const cost = costOf(s);
   return {
     ...serviceListItem(r, r.organization),
-    ...(s.eligibility?.length ? { eligibility_description: s.eligibility.map((e) => e.comment ?? e.code?.text).filter(Boolean).join('; ') } : {}),
     schedules,
     service_areas: (s.coverageArea ?? []).map((a, i) => ({ id: child('area', i), service_id: id, name: a.display ?? 'Area served', extent_type: 'text', service_area: a.display ?? '' })),
     service_at_locations: r.locations.map((l) => ({ id: serviceAtLocationId(id, l.orukId), service_id: id, location_id: l.orukId, location: locationOf(l) })),
